@@ -1,0 +1,41 @@
+import type { EvalReport, QueryOutcome } from '../evaluation/evaluate.js';
+
+/** The human-readable form of an evaluation: the figures, then every miss to look at. */
+export function printEvalReport(report: EvalReport, outcomes: QueryOutcome[]): void {
+  const rows: [string, string][] = [
+    ['queries', `${report.n} (${report.in_scope} in scope, ${report.out_of_scope} out of scope)`],
+    ['recall@1', pct(report.recall_at_1)],
+    ['recall@3', pct(report.recall_at_3)],
+    ['MRR', report.mrr.toFixed(3)],
+    ['abstain accuracy (out of scope)', pct(report.abstain_accuracy)],
+    ['false abstain rate (in scope)', pct(report.false_abstain_rate)],
+    ['answered and correct in top 3', pct(report.answered_correct_at_3)],
+    ['latency p50 / p95', `${report.p50_ms.toFixed(1)} ms / ${report.p95_ms.toFixed(1)} ms`],
+    ['embedder', report.embedder],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
+
+  const misses = outcomes.filter((o) =>
+    o.query.expect.length === 0 ? !o.response.abstain : o.rank !== 1 || o.response.abstain,
+  );
+  if (misses.length === 0) return;
+  console.log(`\nMisses (${misses.length}):`);
+  for (const o of misses) {
+    const got = o.response.results.slice(0, 3).map((r) => r.id).join(', ') || '—';
+    const what =
+      o.query.expect.length === 0
+        ? 'should abstain'
+        : o.response.abstain
+          ? `abstained (rank ${o.rank ?? '-'})`
+          : `rank ${o.rank ?? 'not in list'}`;
+    const line = o.query.productLine ? ` [${o.query.productLine}]` : '';
+    console.log(
+      `  ${what.padEnd(22)} conf ${o.response.confidence.toFixed(2)}  expect ${o.query.expect.join('|') || '∅'}  got ${got}${line}  «${o.query.text}»`,
+    );
+  }
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(1)}%`;
+}

@@ -1,0 +1,129 @@
+#!/usr/bin/env node
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config/config.js';
+import { createLogger } from '../config/logger.js';
+import { calibrate } from '../evaluation/calibrate.js';
+import { evaluate } from '../evaluation/evaluate.js';
+import { readQuerySet } from '../evaluation/query-set.js';
+import { formatProblem, inspectKnowledge } from '../knowledge/load.js';
+import { productLineCode } from '../knowledge/schema.js';
+import { calibrationPath, openEngine } from '../retrieval/open-engine.js';
+import { printEvalReport } from './eval-report.js';
+
+const USAGE = `Usage: node dist/src/cli/main.js <command> [options]
+
+Commands:
+  serve                         start the HTTP server (what npm start runs)
+  validate                      check every file under knowledge/; non-zero exit on problems
+  build-index                   embed the manual and save the dense index under DATA_DIR
+  suggest "<text>" [--line PT] [--limit N]
+                                print the engine's suggestions as JSON
+  eval --file Q.jsonl [--json]  retrieval metrics on a query file
+  calibrate --file Q.jsonl      fit the abstention model for the active embedder and
+                                store it in knowledge/calibration.json
+
+Environment: see README (PORT, DATA_DIR, KNOWLEDGE_DIR, LOG_LEVEL, EMBEDDER, EMBEDDER_MODEL_DIR).`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      file: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      line: { type: 'string' },
+      limit: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (!command || values.help || command === 'help') {
+    console.log(USAGE);
+    return command ? 0 : 2;
+  }
+  const config = loadConfig();
+  // The CLI's stdout is for results (JSON); logs go to stderr and stay quiet by default.
+  const log = createLogger(process.env.LOG_LEVEL ?? (command === 'serve' ? config.logLevel : 'warn'));
+
+  switch (command) {
+    case 'serve': {
+      const { startServer } = await import('../server/server.js');
+      await startServer(config, log);
+      return -1; // keep running
+    }
+    case 'validate': {
+      const { kb, problems } = inspectKnowledge(config.knowledgeDir);
+      if (problems.length > 0) {
+        console.error(`${config.knowledgeDir}: ${problems.length} problem(s)`);
+        for (const p of problems) console.error(formatProblem(p));
+        return 1;
+      }
+      const defaults = kb!.faults.filter((f) => f.review.status !== 'reviewed').length;
+      console.log(
+        `OK: ${kb!.faults.length} faults on ${kb!.policy.product_lines.length} product lines, ${kb!.parts.size} parts, ` +
+          `${kb!.grades.length} grades (${defaults} entries still marked default/draft, awaiting review)`,
+      );
+      return 0;
+    }
+    case 'build-index': {
+      const engine = await openEngine(config, log);
+      console.log(`Index ready: ${engine.corpus.length} phrasings from ${engine.kb.faults.length} faults`);
+      return 0;
+    }
+    case 'suggest': {
+      const text = positionals.join(' ');
+      if (!text) throw new UsageError('suggest needs the text to match');
+      const engine = await openEngine(config, log);
+      const productLine = values.line ? productLineCode.parse(values.line.toUpperCase()) : undefined;
+      const res = await engine.suggest(text, { productLine, limit: values.limit ? Number(values.limit) : 5 });
+      console.log(JSON.stringify(res, null, 2));
+      return 0;
+    }
+    case 'eval': {
+      const queries = readQuerySet(requireFile(values.file));
+      const engine = await openEngine(config, log);
+      const { report, outcomes } = await evaluate(engine, queries, engine.embedderId);
+      if (values.json) console.log(JSON.stringify(report));
+      else printEvalReport(report, outcomes);
+      return 0;
+    }
+    case 'calibrate': {
+      const file = requireFile(values.file);
+      const engine = await openEngine(config, log);
+      const key = engine.embedderId;
+      const fitted = await calibrate(engine, readQuerySet(file), key, file);
+      const path = calibrationPath(config.knowledgeDir);
+      const all = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>) : {};
+      all[key] = fitted;
+      writeFileSync(path, JSON.stringify(all, null, 2) + '\n');
+      console.log(`Calibration for ${key} written to ${path}:\n${JSON.stringify(fitted, null, 2)}`);
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+class UsageError extends Error {}
+
+function requireFile(file: string | undefined): string {
+  if (!file) throw new UsageError('--file <queries.jsonl> is required');
+  if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
+  return file;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      console.error(`${err.message}\n\n${USAGE}`);
+      process.exitCode = 2;
+    } else {
+      console.error(err instanceof Error ? err.message : err);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,164 @@
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { parseDocument } from 'yaml';
+import type { ZodIssue, ZodType, ZodTypeDef } from 'zod';
+import {
+  faultsFileSchema,
+  gradeTableSchema,
+  partsFileSchema,
+  servicePolicySchema,
+  type Fault,
+  type GradeTable,
+  type ServicePolicy,
+} from './schema.js';
+import { checkKnowledge } from './rules.js';
+
+/** One thing wrong with the manual, located precisely enough for an author to fix it. */
+export interface KnowledgeProblem {
+  file: string;
+  entry?: string;
+  field?: string;
+  message: string;
+}
+
+export interface Part {
+  code: string;
+  name: { en: string; zh: string };
+  wear_part: boolean;
+}
+
+export interface KnowledgeBase {
+  policy: ServicePolicy;
+  grades: GradeTable['grades'];
+  parts: Map<string, Part>;
+  faults: Fault[];
+  faultsById: Map<string, Fault>;
+  /** Where each fault came from, so later tools (feedback) can write back to it. */
+  sourceFile: Map<string, string>;
+}
+
+export class KnowledgeError extends Error {
+  constructor(readonly problems: KnowledgeProblem[]) {
+    super(
+      `The fault manual has ${problems.length} problem(s):\n` +
+        problems.map(formatProblem).join('\n'),
+    );
+    this.name = 'KnowledgeError';
+  }
+}
+
+export function formatProblem(p: KnowledgeProblem): string {
+  const where = [p.file, p.entry, p.field].filter(Boolean).join(' › ');
+  return `  ${where}: ${p.message}`;
+}
+
+function issuePath(issue: ZodIssue): string {
+  return issue.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('').replace(/^\./, '');
+}
+
+/** Parses and validates one YAML file; problems are appended, the parsed value returned if valid. */
+function readYaml<T>(
+  dir: string,
+  file: string,
+  schema: ZodType<T, ZodTypeDef, unknown>,
+  problems: KnowledgeProblem[],
+  entryIdAt?: (path: (string | number)[], raw: unknown) => string | undefined,
+): T | undefined {
+  const name = relative(dir, file) || file;
+  let raw: unknown;
+  try {
+    const doc = parseDocument(readFileSync(file, 'utf8'), { prettyErrors: true });
+    if (doc.errors.length > 0) {
+      for (const e of doc.errors) problems.push({ file: name, message: `YAML syntax: ${e.message}` });
+      return undefined;
+    }
+    raw = doc.toJS();
+  } catch (e) {
+    problems.push({ file: name, message: `cannot read: ${(e as Error).message}` });
+    return undefined;
+  }
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) {
+    problems.push({
+      file: name,
+      entry: entryIdAt?.(issue.path, raw),
+      field: issuePath(issue),
+      message: issue.message,
+    });
+  }
+  return undefined;
+}
+
+/** For an issue inside faults[i], name the entry by its id so authors can find it. */
+function faultIdAt(path: (string | number)[], raw: unknown): string | undefined {
+  const index = path[1];
+  if (path[0] !== 'faults' || typeof index !== 'number') return undefined;
+  const entry = (raw as { faults?: Array<{ id?: unknown }> }).faults?.[index];
+  return typeof entry?.id === 'string' ? entry.id : `faults[${index}]`;
+}
+
+function yamlFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+/** Loads the whole manual and returns it together with every problem found (empty = valid). */
+export function inspectKnowledge(dir: string): { kb?: KnowledgeBase; problems: KnowledgeProblem[] } {
+  const problems: KnowledgeProblem[] = [];
+  const policy = readYaml(dir, join(dir, 'service-policy.yaml'), servicePolicySchema, problems);
+  const gradeTable = readYaml(dir, join(dir, 'grades.yaml'), gradeTableSchema, problems);
+
+  const parts = new Map<string, Part>();
+  for (const file of yamlFiles(join(dir, 'parts'))) {
+    const data = readYaml(dir, file, partsFileSchema, problems);
+    for (const part of data?.parts ?? []) {
+      if (parts.has(part.code)) {
+        problems.push({ file: relative(dir, file), entry: part.code, message: 'duplicate part code' });
+      }
+      parts.set(part.code, part);
+    }
+  }
+
+  const faults: Fault[] = [];
+  const sourceFile = new Map<string, string>();
+  const faultFiles = yamlFiles(join(dir, 'faults'));
+  if (faultFiles.length === 0) problems.push({ file: 'faults/', message: 'no fault files found' });
+  for (const file of faultFiles) {
+    const data = readYaml(dir, file, faultsFileSchema, problems, faultIdAt);
+    for (const fault of data?.faults ?? []) {
+      if (sourceFile.has(fault.id)) {
+        problems.push({
+          file: relative(dir, file),
+          entry: fault.id,
+          message: `duplicate fault id (also in ${sourceFile.get(fault.id)})`,
+        });
+        continue;
+      }
+      sourceFile.set(fault.id, relative(dir, file));
+      faults.push(fault);
+    }
+  }
+
+  if (!policy || !gradeTable) return { problems };
+  const kb: KnowledgeBase = {
+    policy,
+    grades: gradeTable.grades,
+    parts,
+    faults,
+    faultsById: new Map(faults.map((f) => [f.id, f])),
+    sourceFile,
+  };
+  problems.push(...checkKnowledge(kb));
+  return { kb, problems };
+}
+
+/** Loads the manual or throws a KnowledgeError listing every problem. */
+export function loadKnowledge(dir: string): KnowledgeBase {
+  const { kb, problems } = inspectKnowledge(dir);
+  if (!kb || problems.length > 0) throw new KnowledgeError(problems);
+  return kb;
+}

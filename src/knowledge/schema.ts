@@ -1,0 +1,178 @@
+import { z } from 'zod';
+
+/**
+ * The fault manual as data. Every file under knowledge/ is validated against these
+ * schemas; cross-file rules (unique ids, known part codes, known grades) live in
+ * validate.ts because a single file cannot check them.
+ */
+
+export const PRODUCT_LINE_CODES = ['PT', 'CP', 'RR', 'PV', 'TC', 'MM', 'HD'] as const;
+export const productLineCode = z.enum(PRODUCT_LINE_CODES);
+export type ProductLineCode = z.infer<typeof productLineCode>;
+
+export const CATEGORIES = ['electrical', 'mechanical', 'hydraulic', 'other'] as const;
+export const category = z.enum(CATEGORIES);
+export type Category = z.infer<typeof category>;
+
+/** Category letter used in fault ids: PT-H01 is a hydraulic fault of a pump truck. */
+export const CATEGORY_LETTER: Record<Category, string> = {
+  electrical: 'E',
+  mechanical: 'M',
+  hydraulic: 'H',
+  other: 'O',
+};
+
+const text = z.string().trim().min(1, 'must not be empty');
+
+/** Every human-facing text exists in both languages the product serves. */
+export const bilingual = z.object({ en: text, zh: text }).strict();
+export type Bilingual = z.infer<typeof bilingual>;
+
+export const gradeCode = z.string().regex(/^[ABC][1-3]$/, 'a fault grade is A3, A2, A1, B3 … C1');
+
+export const gradeTableSchema = z
+  .object({
+    grades: z
+      .array(
+        z
+          .object({
+            grade: gradeCode,
+            workload_coefficient: z.number().positive().max(100),
+            description: bilingual,
+          })
+          .strict(),
+      )
+      .min(1),
+  })
+  .strict();
+export type GradeTable = z.infer<typeof gradeTableSchema>;
+
+export const partCode = z
+  .string()
+  .regex(/^[A-Z]{2}-[A-Z]{2}-\d{4}$/, 'a part code looks like PT-HY-0012 (line-group-number)');
+
+export const partsFileSchema = z
+  .object({
+    parts: z
+      .array(
+        z
+          .object({
+            code: partCode,
+            name: bilingual,
+            /** Wear parts are stocked on service vans; others are ordered. */
+            wear_part: z.boolean().default(false),
+          })
+          .strict(),
+      )
+      .min(1),
+  })
+  .strict();
+
+const hours = z.number().positive().max(24 * 30);
+
+export const SERVICE_KINDS = ['emergency', 'maintenance', 'value-added'] as const;
+
+export const slaClocksSchema = z
+  .object({
+    respond_with_plan_h: hours,
+    technician_on_site_h: hours,
+    fault_fixed_h: hours,
+    follow_up_h: hours,
+    /** Share of a clock's window after which a ticket counts as "at risk". */
+    at_risk_fraction: z.number().gt(0).lt(1).default(0.75),
+  })
+  .strict();
+export type SlaClocks = z.infer<typeof slaClocksSchema>;
+
+export const serviceTierSchema = z
+  .object({
+    id: z.string().regex(/^[a-z][a-z0-9-]*$/),
+    name: bilingual,
+    services: z.array(z.enum(SERVICE_KINDS)).min(1),
+    sla: slaClocksSchema,
+    /** Routine inspections per year under the maintenance service. */
+    maintenance_visits_per_year: z.number().int().min(0).default(0),
+  })
+  .strict();
+
+export const productLineSchema = z
+  .object({
+    code: productLineCode,
+    name: bilingual,
+    /** Words operators use for the machine; they help recognise the line in free text. */
+    aliases: z.object({ en: z.array(text).min(1), zh: z.array(text).min(1) }).strict(),
+    service_tier: z.string(),
+  })
+  .strict();
+export type ProductLine = z.infer<typeof productLineSchema>;
+
+export const servicePolicySchema = z
+  .object({
+    service_tiers: z.array(serviceTierSchema).min(1),
+    product_lines: z.array(productLineSchema).min(1),
+  })
+  .strict();
+export type ServicePolicy = z.infer<typeof servicePolicySchema>;
+
+export const ACTORS = ['operator', 'technician'] as const;
+export const actor = z.enum(ACTORS);
+export type Actor = z.infer<typeof actor>;
+
+export const stepSchema = z
+  .object({
+    by: actor,
+    en: text,
+    zh: text,
+  })
+  .strict();
+export type Step = z.infer<typeof stepSchema>;
+
+export const CAUSE_CLASSES = ['operator-error', 'needs-repair', 'part-replacement'] as const;
+export const causeClass = z.enum(CAUSE_CLASSES);
+export type CauseClass = z.infer<typeof causeClass>;
+
+export const causeSchema = z
+  .object({
+    id: z.string().regex(/^c\d{1,2}$/, 'cause ids are c1, c2, …'),
+    class: causeClass,
+    title: bilingual,
+    grade: gradeCode,
+    parts: z.array(partCode).default([]),
+    checks: z.array(stepSchema).min(1, 'every cause needs at least one check'),
+    fixes: z.array(stepSchema).min(1, 'every cause needs at least one fix step'),
+  })
+  .strict();
+export type Cause = z.infer<typeof causeSchema>;
+
+export const SELF_SERVICE = ['yes', 'checks-only', 'no'] as const;
+
+const phrasings = (min: number) => z.array(text).min(min, `at least ${min} phrasings`);
+
+export const faultSchema = z
+  .object({
+    id: z.string().regex(/^(PT|CP|RR|PV|TC|MM|HD)-[EMHO]\d{2}$/, 'a fault id looks like PT-H01'),
+    product_line: productLineCode,
+    category,
+    title: bilingual,
+    /** What operators actually say, several ways, in both languages. */
+    symptoms: z.object({ en: phrasings(4), zh: phrasings(4) }).strict(),
+    self_service: z.enum(SELF_SERVICE),
+    safety: z.array(bilingual).min(1, 'every fault needs at least one safety note'),
+    /** In the order a technician would check them: operator errors and cheap checks first. */
+    causes: z.array(causeSchema).min(1),
+    /**
+     * "default" marks content written as a generic starting point; a service
+     * organisation reviews it against its own machines and changes it to "reviewed".
+     */
+    review: z
+      .object({
+        status: z.enum(['default', 'reviewed', 'draft']),
+        note: z.string().optional(),
+        reviewed_by: z.string().optional(),
+      })
+      .strict(),
+  })
+  .strict();
+export type Fault = z.infer<typeof faultSchema>;
+
+export const faultsFileSchema = z.object({ faults: z.array(faultSchema).min(1) }).strict();

@@ -1,0 +1,241 @@
+import type { KnowledgeBase } from '../knowledge/load.js';
+import type { Bilingual, Category, ProductLineCode } from '../knowledge/schema.js';
+import { confidence, DEFAULT_CALIBRATION, type Calibration, type FeatureVector } from './calibration.js';
+import { buildCorpus, type Phrasing } from './corpus.js';
+import type { DenseChannel } from './dense-channel.js';
+import { LexicalIndex } from './lexical.js';
+import { ProductLineDetector } from './product-lines.js';
+import { detectLanguage, tokenize, type Lang } from './text.js';
+import type { VectorSearch } from './vector-index.js';
+
+export interface SuggestOptions {
+  productLine?: ProductLineCode;
+  limit?: number;
+}
+
+export interface Suggestion {
+  id: string;
+  title: Bilingual;
+  productLine: ProductLineCode;
+  category: Category;
+  selfService: 'yes' | 'checks-only' | 'no';
+  /** 0–1: the abstention model's confidence for the top result, scaled by fused rank score below it. */
+  score: number;
+  /** The manual phrasing that matched best, to show staff why this came up. */
+  matchedPhrasing: string;
+}
+
+export interface SuggestResponse {
+  abstain: boolean;
+  confidence: number;
+  language: Lang;
+  /** The product line named in the text, when no filter was given. */
+  detectedProductLine?: ProductLineCode;
+  results: Suggestion[];
+}
+
+/** Which channels take part; the benchmark switches them to compare against baselines. */
+export interface EngineChannels {
+  lexical: boolean;
+  dense: boolean;
+  /** Replaces the dense channel's HNSW index (e.g. exact search) without re-embedding. */
+  vectorSearch?: VectorSearch;
+}
+
+/** Fusion constants, set once from the calibration set's behaviour, not per query. */
+const RRF_K = 10;
+const NAMED_LINE_BOOST = 1.3;
+const DENSE_CANDIDATES = 60;
+/** Longer texts are cut: a 1 MB paste must not cost more than a paragraph does. */
+export const MAX_QUERY_CHARS = 2000;
+
+interface Candidate {
+  faultId: string;
+  lexScore: number;
+  lexRank?: number;
+  matched: Set<string>;
+  bestLexPhrasing?: number;
+  similarity: number;
+  denseRank?: number;
+  bestDensePhrasing?: number;
+  fused: number;
+}
+
+export interface Features {
+  features: FeatureVector;
+  hybrid: boolean;
+}
+
+/** The shared retrieval brain of the bot, the panel and the HTTP API. */
+export class SuggestionEngine {
+  readonly corpus: Phrasing[];
+  private readonly lexical: LexicalIndex;
+  private readonly lines: ProductLineDetector;
+  private readonly queryCache = new Map<string, Float32Array>();
+
+  constructor(
+    readonly kb: KnowledgeBase,
+    private readonly dense: DenseChannel | undefined,
+    private calibration: Calibration = DEFAULT_CALIBRATION,
+    private readonly channels: EngineChannels = { lexical: true, dense: true },
+    corpus?: Phrasing[],
+  ) {
+    this.corpus = corpus ?? buildCorpus(kb);
+    this.lexical = new LexicalIndex(this.corpus);
+    this.lines = new ProductLineDetector(kb.policy);
+  }
+
+  /** Identity of the dense model ("none" when lexical only); calibrations are keyed by it. */
+  get embedderId(): string {
+    return this.dense?.embedder.id ?? 'none';
+  }
+
+  get calibrationInUse(): Calibration {
+    return this.calibration;
+  }
+
+  setCalibration(c: Calibration): void {
+    this.calibration = c;
+  }
+
+  /** A view of this engine with other channels (shares indexes; for baselines). */
+  withChannels(channels: EngineChannels): SuggestionEngine {
+    return new SuggestionEngine(this.kb, this.dense, this.calibration, channels, this.corpus);
+  }
+
+  async suggest(text: string, opts: SuggestOptions = {}): Promise<SuggestResponse> {
+    const { response } = await this.explain(text, opts);
+    return response;
+  }
+
+  /** suggest() plus the evidence behind the decision, for calibration and evaluation. */
+  async explain(rawText: string, opts: SuggestOptions = {}): Promise<{ response: SuggestResponse; evidence?: Features }> {
+    const text = rawText.slice(0, MAX_QUERY_CHARS).trim();
+    const limit = Math.max(1, Math.min(opts.limit ?? 5, 20));
+    const language = detectLanguage(text);
+    const detected = opts.productLine ? undefined : this.lines.detect(text);
+    const allowLine = opts.productLine;
+    const allow = allowLine ? (p: Phrasing) => p.productLine === allowLine : undefined;
+    const queryTokens = [...new Set(tokenize(text))];
+
+    const candidates = new Map<string, Candidate>();
+    const get = (faultId: string) => {
+      let c = candidates.get(faultId);
+      if (!c) {
+        c = { faultId, lexScore: 0, matched: new Set(), similarity: 0, fused: 0 };
+        candidates.set(faultId, c);
+      }
+      return c;
+    };
+
+    if (this.channels.lexical && queryTokens.length > 0) {
+      for (const hit of this.lexical.query(text, allow)) {
+        const p = this.corpus[hit.phrasing]!;
+        const c = get(p.faultId);
+        hit.matched.forEach((t) => c.matched.add(t));
+        if (hit.score > c.lexScore) {
+          c.lexScore = hit.score;
+          c.bestLexPhrasing = p.index;
+        }
+      }
+      rank(candidates, (c) => c.lexScore, (c, r) => (c.lexRank = r));
+    }
+
+    const useDense = this.channels.dense && this.dense !== undefined && this.dense.knows(language) && text.length > 0;
+    if (useDense) {
+      const vector = await this.embedQuery(text);
+      const index = this.channels.vectorSearch ?? this.dense!.index;
+      const allowLabel = allow ? (label: number) => allow(this.corpus[label]!) : undefined;
+      for (const hit of index.search(vector, DENSE_CANDIDATES, allowLabel)) {
+        const p = this.corpus[hit.label]!;
+        const c = get(p.faultId);
+        if (hit.similarity > c.similarity) {
+          c.similarity = hit.similarity;
+          c.bestDensePhrasing = p.index;
+        }
+      }
+      rank(candidates, (c) => c.similarity, (c, r) => (c.denseRank = r));
+    }
+
+    for (const c of candidates.values()) {
+      c.fused = (c.lexRank ? 1 / (RRF_K + c.lexRank) : 0) + (c.denseRank ? 1 / (RRF_K + c.denseRank) : 0);
+      if (detected && this.kb.faultsById.get(c.faultId)!.product_line === detected) c.fused *= NAMED_LINE_BOOST;
+    }
+    const ranked = [...candidates.values()].filter((c) => c.fused > 0).sort((a, b) => b.fused - a.fused);
+    const top = ranked[0];
+    if (!top) {
+      return { response: { abstain: true, confidence: 0, language, detectedProductLine: detected, results: [] } };
+    }
+
+    const features: FeatureVector = {
+      coverage: this.coverage(queryTokens, top.matched),
+      lexicalStrength: 1 - Math.exp(-top.lexScore / 10),
+      similarity: useDense ? Math.max(0, top.similarity) : 0,
+      margin: ranked[1] ? (top.fused - ranked[1].fused) / top.fused : 1,
+    };
+    const model = useDense ? this.calibration.hybrid : this.calibration.lexicalOnly;
+    const conf = confidence(model, features);
+
+    const results = ranked.slice(0, limit).map((c) => {
+      const fault = this.kb.faultsById.get(c.faultId)!;
+      const best = c.bestLexPhrasing ?? c.bestDensePhrasing!;
+      const phrasing = useDense && c.bestDensePhrasing !== undefined && c.similarity > 0.5 ? c.bestDensePhrasing : best;
+      return {
+        id: fault.id,
+        title: fault.title,
+        productLine: fault.product_line,
+        category: fault.category,
+        selfService: fault.self_service,
+        score: round(conf * (c.fused / top.fused)),
+        matchedPhrasing: this.corpus[phrasing]!.text,
+      };
+    });
+    return {
+      response: {
+        abstain: conf < model.threshold,
+        confidence: round(conf),
+        language,
+        detectedProductLine: detected,
+        results,
+      },
+      evidence: { features, hybrid: useDense },
+    };
+  }
+
+  /**
+   * Share of the query's information (IDF-weighted content tokens) that the top fault's
+   * phrasings account for. Machine names are left out: naming a pump truck says which
+   * machine, not that the text describes one of its faults.
+   */
+  private coverage(queryTokens: string[], matched: Set<string>): number {
+    let total = 0;
+    let hit = 0;
+    for (const t of queryTokens) {
+      if (this.lines.aliasTokens.has(t)) continue;
+      const w = this.lexical.idf(t);
+      total += w;
+      if (matched.has(t)) hit += w;
+    }
+    return total === 0 ? 0 : hit / total;
+  }
+
+  private async embedQuery(text: string): Promise<Float32Array> {
+    const cached = this.queryCache.get(text);
+    if (cached) return cached;
+    const [vector] = await this.dense!.embedder.embed([text]);
+    if (this.queryCache.size >= 2000) this.queryCache.delete(this.queryCache.keys().next().value!);
+    this.queryCache.set(text, vector!);
+    return vector!;
+  }
+}
+
+function rank(candidates: Map<string, Candidate>, score: (c: Candidate) => number, set: (c: Candidate, r: number) => void) {
+  [...candidates.values()]
+    .filter((c) => score(c) > 0)
+    .sort((a, b) => score(b) - score(a))
+    .forEach((c, i) => set(c, i + 1));
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

@@ -1,0 +1,104 @@
+/**
+ * Language detection and tokenisation shared by the lexical channel, the confidence
+ * measure and product-line detection. English is lower-cased, stripped of stop words
+ * and lightly stemmed; Chinese is segmented into words with ICU's dictionary
+ * (Intl.Segmenter) and also into character bigrams, because operators write the same
+ * term with different word boundaries (臂架不动 / 臂架动不了).
+ */
+
+const CJK = /[\u3400-\u9fff\uf900-\ufaff]/u;
+const CJK_RUN = /[\u3400-\u9fff\uf900-\ufaff]+/gu;
+const LATIN_WORD = /[a-z0-9]+(?:'[a-z]+)?/g;
+
+export type Lang = 'zh' | 'en' | 'unknown';
+
+/** The dominant language of a text: Chinese if a third or more of its letters are CJK. */
+export function detectLanguage(text: string): Lang {
+  let cjk = 0;
+  let latin = 0;
+  for (const ch of text) {
+    if (CJK.test(ch)) cjk++;
+    else if (/[a-zA-Z]/.test(ch)) latin++;
+  }
+  if (cjk === 0 && latin === 0) return 'unknown';
+  return cjk * 3 >= latin ? 'zh' : 'en';
+}
+
+export function hasCjk(text: string): boolean {
+  return CJK.test(text);
+}
+
+const EN_STOP = new Set(
+  (
+    'a an the and or but if then so of to in on at by for with from up down out off over under again ' +
+    'is are was were be been being am do does did doing have has had having i me my we our you your he she it its ' +
+    'they them their this that these those there here what which who whom when where why how all any both each ' +
+    'few more most other some such only own same than too very can will just should now please help hi ' +
+    'hello thanks thank ok okay get got gets getting keep keeps kept still really also any anything something ' +
+    'im ive its dont doesnt didnt wont cant isnt whats theres thats guy guys not no never'
+  ).split(/\s+/),
+);
+
+const ZH_STOP = new Set(
+  '的 了 吗 呢 吧 啊 呀 哦 嗯 是 在 我 我们 你 你们 他 它 这 那 个 有 就 都 也 还 又 很 太 和 跟 与 请 问 一下 一直 现在 今天 怎么 怎么办 什么 为什么 咋 咋办 帮 帮忙 看看 你好 谢谢'.split(
+    /\s+/,
+  ),
+);
+
+/** Irregular forms operators use that a suffix stemmer would miss. */
+const EN_NORMALISE: Record<string, string> = {
+  ran: 'run',
+  running: 'run',
+  stuck: 'stick',
+  broke: 'break',
+  broken: 'break',
+  lifting: 'lift',
+  moving: 'move',
+};
+
+/** A light suffix stemmer: enough to join move/moves/moved/moving, not a linguist's stemmer. */
+export function stemEn(word: string): string {
+  const w = EN_NORMALISE[word] ?? word;
+  if (w.length <= 3) return w;
+  if (w.endsWith('ies') && w.length > 4) return w.slice(0, -3) + 'y';
+  if (w.endsWith('ing') && w.length > 5) return trimDouble(w.slice(0, -3));
+  if (w.endsWith('ed') && w.length > 4) return trimDouble(w.slice(0, -2));
+  if (w.endsWith('es') && /(sh|ch|ss|x|z)es$/.test(w)) return w.slice(0, -2);
+  if (w.endsWith('s') && !w.endsWith('ss') && !w.endsWith('us') && w.length > 3) return w.slice(0, -1);
+  if (w.endsWith('e') && w.length > 4) return w.slice(0, -1);
+  return w;
+}
+
+function trimDouble(w: string): string {
+  if (/([b-df-hj-np-tv-z])\1$/.test(w) && !/(ll|ss|ff|zz)$/.test(w)) return w.slice(0, -1);
+  return w.endsWith('e') ? w.slice(0, -1) : w;
+}
+
+const segmenter = new Intl.Segmenter('zh', { granularity: 'word' });
+
+function chineseTokens(run: string): string[] {
+  const out: string[] = [];
+  for (const s of segmenter.segment(run)) {
+    if (s.isWordLike && !ZH_STOP.has(s.segment)) out.push(s.segment);
+  }
+  // Bigrams make matching robust to segmentation differences; single characters
+  // only stand in for runs too short to form one.
+  const chars = [...run];
+  if (chars.length === 1) out.push(run);
+  for (let i = 0; i + 1 < chars.length; i++) out.push(chars[i]! + chars[i + 1]!);
+  return out;
+}
+
+/** Content tokens of a text, for indexing and for querying alike. */
+export function tokenize(text: string): string[] {
+  const lower = text.normalize('NFKC').toLowerCase();
+  const tokens: string[] = [];
+  for (const run of lower.match(CJK_RUN) ?? []) tokens.push(...chineseTokens(run));
+  const latin = lower.replace(CJK_RUN, ' ').replace(/[’`]/g, "'");
+  for (const word of latin.match(LATIN_WORD) ?? []) {
+    const w = word.replace(/'/g, '');
+    if (EN_STOP.has(w)) continue;
+    tokens.push(stemEn(word));
+  }
+  return tokens;
+}
