@@ -113,10 +113,12 @@ export class SuggestionEngine {
     const text = rawText.slice(0, MAX_QUERY_CHARS).trim();
     const limit = Math.max(1, Math.min(opts.limit ?? 5, 20));
     const language = detectLanguage(text);
-    const detected = opts.productLine ? undefined : this.lines.detect(text);
+    const named = this.lines.detect(text);
+    const detected = opts.productLine ? undefined : named.line;
     const allowLine = opts.productLine;
     const allow = allowLine ? (p: Phrasing) => p.productLine === allowLine : undefined;
-    const queryTokens = [...new Set(tokenize(text))];
+    const faultText = named.remainder;
+    const queryTokens = [...new Set(tokenize(faultText))];
 
     const candidates = new Map<string, Candidate>();
     const get = (faultId: string) => {
@@ -129,7 +131,7 @@ export class SuggestionEngine {
     };
 
     if (this.channels.lexical && queryTokens.length > 0) {
-      for (const hit of this.lexical.query(text, allow)) {
+      for (const hit of this.lexical.query(faultText, allow)) {
         const p = this.corpus[hit.phrasing]!;
         const c = get(p.faultId);
         hit.matched.forEach((t) => c.matched.add(t));
@@ -204,14 +206,13 @@ export class SuggestionEngine {
 
   /**
    * Share of the query's information (IDF-weighted content tokens) that the top fault's
-   * phrasings account for. Machine names are left out: naming a pump truck says which
-   * machine, not that the text describes one of its faults.
+   * phrasings account for. Machine names were blanked out before tokenising: naming a
+   * pump truck says which machine, not that the text describes one of its faults.
    */
   private coverage(queryTokens: string[], matched: Set<string>): number {
     let total = 0;
     let hit = 0;
     for (const t of queryTokens) {
-      if (this.lines.aliasTokens.has(t)) continue;
       const w = this.lexical.idf(t);
       total += w;
       if (matched.has(t)) hit += w;

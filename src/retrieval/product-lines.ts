@@ -1,5 +1,4 @@
 import type { ServicePolicy, ProductLineCode } from '../knowledge/schema.js';
-import { tokenize } from './text.js';
 
 /**
  * Recognises a product line named in free text ("my pump truck's boom…", "塔吊吊不起来").
@@ -7,27 +6,28 @@ import { tokenize } from './text.js';
  */
 export class ProductLineDetector {
   private readonly aliases: { line: ProductLineCode; lower: string }[];
-  /** Tokens of machine names: they tell which machine, not what is wrong with it. */
-  readonly aliasTokens: ReadonlySet<string>;
 
   constructor(policy: ServicePolicy) {
     this.aliases = policy.product_lines
       .flatMap((l) => [...l.aliases.en, ...l.aliases.zh, l.name.en, l.name.zh].map((a) => ({ line: l.code, lower: a.toLowerCase() })))
       .sort((a, b) => b.lower.length - a.lower.length);
-    this.aliasTokens = new Set(this.aliases.flatMap((a) => tokenize(a.lower)));
   }
 
-  /** The single product line the text names, or undefined if none or several. */
-  detect(text: string): ProductLineCode | undefined {
+  /**
+   * The single product line the text names (undefined if none or several), and the
+   * text with the machine names blanked out: what is left describes the fault, which
+   * is what lexical matching and its confidence should look at.
+   */
+  detect(text: string): { line?: ProductLineCode; remainder: string } {
     let lower = text.toLowerCase();
     const found = new Set<ProductLineCode>();
     for (const a of this.aliases) {
-      const at = indexOfWord(lower, a.lower);
-      if (at < 0) continue;
-      found.add(a.line);
-      lower = lower.slice(0, at) + ' '.repeat(a.lower.length) + lower.slice(at + a.lower.length);
+      for (let at = indexOfWord(lower, a.lower); at >= 0; at = indexOfWord(lower, a.lower)) {
+        found.add(a.line);
+        lower = lower.slice(0, at) + ' '.repeat(a.lower.length) + lower.slice(at + a.lower.length);
+      }
     }
-    return found.size === 1 ? [...found][0] : undefined;
+    return { line: found.size === 1 ? [...found][0] : undefined, remainder: lower };
   }
 }
 

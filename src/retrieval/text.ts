@@ -58,20 +58,17 @@ const EN_NORMALISE: Record<string, string> = {
 
 /** A light suffix stemmer: enough to join move/moves/moved/moving, not a linguist's stemmer. */
 export function stemEn(word: string): string {
-  const w = EN_NORMALISE[word] ?? word;
+  let w = EN_NORMALISE[word] ?? word;
   if (w.length <= 3) return w;
-  if (w.endsWith('ies') && w.length > 4) return w.slice(0, -3) + 'y';
-  if (w.endsWith('ing') && w.length > 5) return trimDouble(w.slice(0, -3));
-  if (w.endsWith('ed') && w.length > 4) return trimDouble(w.slice(0, -2));
-  if (w.endsWith('es') && /(sh|ch|ss|x|z)es$/.test(w)) return w.slice(0, -2);
-  if (w.endsWith('s') && !w.endsWith('ss') && !w.endsWith('us') && w.length > 3) return w.slice(0, -1);
-  if (w.endsWith('e') && w.length > 4) return w.slice(0, -1);
+  if (w.endsWith('ies') && w.length > 4) w = w.slice(0, -3) + 'y';
+  else if (w.endsWith('ing') && w.length > 5) w = w.slice(0, -3);
+  else if (w.endsWith('ed') && !w.endsWith('eed') && w.length > 4) w = w.slice(0, -2);
+  else if (/(sh|ch|ss|x|z)es$/.test(w)) w = w.slice(0, -2);
+  else if (w.endsWith('s') && !/(ss|us|is)$/.test(w)) w = w.slice(0, -1);
+  // One canonical form for move / moves / moved / moving and stop / stopped.
+  if (w.endsWith('e') && w.length > 3) w = w.slice(0, -1);
+  if (/([b-df-hj-km-np-rtv-z])\1$/.test(w)) w = w.slice(0, -1);
   return w;
-}
-
-function trimDouble(w: string): string {
-  if (/([b-df-hj-np-tv-z])\1$/.test(w) && !/(ll|ss|ff|zz)$/.test(w)) return w.slice(0, -1);
-  return w.endsWith('e') ? w.slice(0, -1) : w;
 }
 
 const segmenter = new Intl.Segmenter('zh', { granularity: 'word' });
