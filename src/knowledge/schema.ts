@@ -110,6 +110,11 @@ export const servicePolicySchema = z
   .object({
     service_tiers: z.array(serviceTierSchema).min(1),
     product_lines: z.array(productLineSchema).min(1),
+    /**
+     * Machines this organisation does not service. A description naming one of them
+     * (and none of ours) is out of scope, however fault-like its words are.
+     */
+    other_machines: z.object({ en: z.array(text), zh: z.array(text) }).strict().default({ en: [], zh: [] }),
   })
   .strict();
 export type ServicePolicy = z.infer<typeof servicePolicySchema>;

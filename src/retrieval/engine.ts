@@ -27,6 +27,8 @@ export interface Suggestion {
 
 export interface SuggestResponse {
   abstain: boolean;
+  /** Why the engine abstained: nothing matched, too unsure, or a machine we do not service. */
+  reason?: 'no-match' | 'low-confidence' | 'other-machine';
   confidence: number;
   language: Lang;
   /** The product line named in the text, when no filter was given. */
@@ -44,7 +46,6 @@ export interface EngineChannels {
 
 /** Fusion constants, set once from the calibration set's behaviour, not per query. */
 const RRF_K = 10;
-const NAMED_LINE_BOOST = 1.3;
 const DENSE_CANDIDATES = 60;
 /** Longer texts are cut: a 1 MB paste must not cost more than a paragraph does. */
 export const MAX_QUERY_CHARS = 2000;
@@ -115,7 +116,11 @@ export class SuggestionEngine {
     const language = detectLanguage(text);
     const named = this.lines.detect(text);
     const detected = opts.productLine ? undefined : named.line;
-    const allowLine = opts.productLine;
+    if (named.otherMachine && !named.line && !opts.productLine) {
+      return { response: { abstain: true, reason: 'other-machine', confidence: 0, language, results: [] } };
+    }
+    // A machine named in the text narrows the search just as a chosen filter does.
+    const allowLine = opts.productLine ?? detected;
     const allow = allowLine ? (p: Phrasing) => p.productLine === allowLine : undefined;
     const faultText = named.remainder;
     const queryTokens = [...new Set(tokenize(faultText))];
@@ -161,12 +166,11 @@ export class SuggestionEngine {
 
     for (const c of candidates.values()) {
       c.fused = (c.lexRank ? 1 / (RRF_K + c.lexRank) : 0) + (c.denseRank ? 1 / (RRF_K + c.denseRank) : 0);
-      if (detected && this.kb.faultsById.get(c.faultId)!.product_line === detected) c.fused *= NAMED_LINE_BOOST;
     }
     const ranked = [...candidates.values()].filter((c) => c.fused > 0).sort((a, b) => b.fused - a.fused);
     const top = ranked[0];
     if (!top) {
-      return { response: { abstain: true, confidence: 0, language, detectedProductLine: detected, results: [] } };
+      return { response: { abstain: true, reason: 'no-match', confidence: 0, language, detectedProductLine: detected, results: [] } };
     }
 
     const features: FeatureVector = {
@@ -195,6 +199,7 @@ export class SuggestionEngine {
     return {
       response: {
         abstain: conf < model.threshold,
+        ...(conf < model.threshold ? { reason: 'low-confidence' as const } : {}),
         confidence: round(conf),
         language,
         detectedProductLine: detected,

@@ -7,27 +7,39 @@ import type { ServicePolicy, ProductLineCode } from '../knowledge/schema.js';
 export class ProductLineDetector {
   private readonly aliases: { line: ProductLineCode; lower: string }[];
 
+  private readonly others: string[];
+
   constructor(policy: ServicePolicy) {
     this.aliases = policy.product_lines
       .flatMap((l) => [...l.aliases.en, ...l.aliases.zh, l.name.en, l.name.zh].map((a) => ({ line: l.code, lower: a.toLowerCase() })))
       .sort((a, b) => b.lower.length - a.lower.length);
+    this.others = [...policy.other_machines.en, ...policy.other_machines.zh]
+      .map((m) => m.toLowerCase())
+      .sort((a, b) => b.length - a.length);
   }
+
+
 
   /**
    * The single product line the text names (undefined if none or several), and the
    * text with the machine names blanked out: what is left describes the fault, which
    * is what lexical matching and its confidence should look at.
    */
-  detect(text: string): { line?: ProductLineCode; remainder: string } {
+  detect(text: string): { line?: ProductLineCode; otherMachine: boolean; remainder: string } {
     let lower = text.toLowerCase();
-    const found = new Set<ProductLineCode>();
-    for (const a of this.aliases) {
-      for (let at = indexOfWord(lower, a.lower); at >= 0; at = indexOfWord(lower, a.lower)) {
-        found.add(a.line);
-        lower = lower.slice(0, at) + ' '.repeat(a.lower.length) + lower.slice(at + a.lower.length);
+    const blank = (needle: string) => {
+      let hit = false;
+      for (let at = indexOfWord(lower, needle); at >= 0; at = indexOfWord(lower, needle)) {
+        hit = true;
+        lower = lower.slice(0, at) + ' '.repeat(needle.length) + lower.slice(at + needle.length);
       }
-    }
-    return { line: found.size === 1 ? [...found][0] : undefined, remainder: lower };
+      return hit;
+    };
+    // Other makers' machines first, so that "mobile crane" is not read as our "crane".
+    const otherMachine = this.others.filter((m) => blank(m)).length > 0;
+    const found = new Set<ProductLineCode>();
+    for (const a of this.aliases) if (blank(a.lower)) found.add(a.line);
+    return { line: found.size === 1 ? [...found][0] : undefined, otherMachine, remainder: lower };
   }
 }
 
