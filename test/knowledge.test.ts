@@ -66,7 +66,7 @@ describe('kb validation of bad data', () => {
     editFaults((f) => {
       f[1]!.id = 'PT-H01';
       f[2]!.causes[0].parts = ['PT-HY-9999'];
-      f[2]!.causes[0].grade = 'C9';
+      f[3]!.causes[0].grade = 'C9';
     });
     const messages = inspectKnowledge(dir).problems.map((p) => `${p.entry} ${p.field ?? ''} ${p.message}`);
     expect(messages.join('\n')).toMatch(/PT-H01 +duplicate fault id/);

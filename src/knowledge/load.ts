@@ -1,9 +1,9 @@
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseDocument } from 'yaml';
-import type { ZodIssue, ZodType, ZodTypeDef } from 'zod';
+import { z, type ZodIssue, type ZodType, type ZodTypeDef } from 'zod';
 import {
-  faultsFileSchema,
+  faultSchema,
   gradeTableSchema,
   partsFileSchema,
   servicePolicySchema,
@@ -62,7 +62,6 @@ function readYaml<T>(
   file: string,
   schema: ZodType<T, ZodTypeDef, unknown>,
   problems: KnowledgeProblem[],
-  entryIdAt?: (path: (string | number)[], raw: unknown) => string | undefined,
 ): T | undefined {
   const name = relative(dir, file) || file;
   let raw: unknown;
@@ -80,15 +79,12 @@ function readYaml<T>(
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data;
   for (const issue of parsed.error.issues) {
-    problems.push({
-      file: name,
-      entry: entryIdAt?.(issue.path, raw),
-      field: issuePath(issue),
-      message: issue.message,
-    });
+    problems.push({ file: name, field: issuePath(issue), message: issue.message });
   }
   return undefined;
 }
+
+const faultsFileShape = z.object({ faults: z.array(z.unknown()).min(1) }).strict();
 
 /** For an issue inside faults[i], name the entry by its id so authors can find it. */
 function faultIdAt(path: (string | number)[], raw: unknown): string | undefined {
@@ -128,8 +124,24 @@ export function inspectKnowledge(dir: string): { kb?: KnowledgeBase; problems: K
   const faultFiles = yamlFiles(join(dir, 'faults'));
   if (faultFiles.length === 0) problems.push({ file: 'faults/', message: 'no fault files found' });
   for (const file of faultFiles) {
-    const data = readYaml(dir, file, faultsFileSchema, problems, faultIdAt);
-    for (const fault of data?.faults ?? []) {
+    // Entries are validated one by one so that one bad entry does not hide the
+    // cross-file problems (duplicates, unknown parts) of the good ones beside it.
+    const data = readYaml(dir, file, faultsFileShape, problems);
+    const valid: Fault[] = [];
+    data?.faults.forEach((raw, i) => {
+      const parsed = faultSchema.safeParse(raw);
+      if (parsed.success) valid.push(parsed.data);
+      else
+        for (const issue of parsed.error.issues) {
+          problems.push({
+            file: relative(dir, file),
+            entry: faultIdAt(['faults', i], data),
+            field: issuePath({ ...issue, path: ['faults', i, ...issue.path] }),
+            message: issue.message,
+          });
+        }
+    });
+    for (const fault of valid) {
       if (sourceFile.has(fault.id)) {
         problems.push({
           file: relative(dir, file),

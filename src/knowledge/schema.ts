@@ -179,5 +179,3 @@ export const faultSchema = z
   })
   .strict();
 export type Fault = z.infer<typeof faultSchema>;
-
-export const faultsFileSchema = z.object({ faults: z.array(faultSchema).min(1) }).strict();
