@@ -33,6 +33,11 @@ export class HnswVectorIndex implements VectorSearch {
     return new HnswVectorIndex(index, index.getCurrentCount());
   }
 
+  /** Trades speed for recall at query time (hnswlib's ef). */
+  setEfSearch(ef: number): void {
+    this.index.setEf(ef);
+  }
+
   write(path: string): void {
     this.index.writeIndexSync(path);
   }
