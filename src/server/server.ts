@@ -23,21 +23,25 @@ export async function startServer(config: AppConfig, log: Logger): Promise<resti
   server.use(restify.plugins.bodyParser({ maxBodySize: 64 * 1024, mapParams: false, rejectUnknown: true }));
   let engine: SuggestionEngine | undefined;
 
-  server.get('/healthz', (_req, res) => {
+  server.get('/healthz', async (_req, res) => {
     res.send(engine ? 200 : 503, { status: engine ? 'ok' : 'loading' });
   });
 
   server.post('/api/suggest', async (req, res) => {
-    if (!engine) return res.send(503, { error: 'the retrieval index is still loading' });
+    if (!engine) {
+      res.send(503, { error: 'the retrieval index is still loading' });
+      return;
+    }
     const parsed = suggestBody.safeParse(req.body);
     if (!parsed.success) {
-      return res.send(400, {
+      res.send(400, {
         error: 'invalid request body',
         issues: parsed.error.issues.map((i) => ({ field: i.path.join('.') || 'body', message: i.message })),
       });
+      return;
     }
     const { text, ...opts } = parsed.data;
-    return res.send(200, await engine.suggest(text, opts));
+    res.send(200, await engine.suggest(text, opts));
   });
 
   await new Promise<void>((resolve) => server.listen(config.port, '0.0.0.0', resolve));
