@@ -148,9 +148,12 @@ export class SuggestionEngine {
       rank(candidates, (c) => c.lexScore, (c, r) => (c.lexRank = r));
     }
 
-    const useDense = this.channels.dense && this.dense !== undefined && this.dense.knows(language) && text.length > 0;
+    const useDense =
+      this.channels.dense && this.dense !== undefined && this.dense.knows(language) && /[\p{L}\p{N}]/u.test(faultText);
     if (useDense) {
-      const vector = await this.embedQuery(text);
+      // The machine's name is left out here too: "pump truck" would otherwise pull the
+      // vector towards every phrasing that happens to mention pumping or trucks.
+      const vector = await this.embedQuery(faultText.replace(/\s+/g, ' ').trim());
       const index = this.channels.vectorSearch ?? this.dense!.index;
       const allowLabel = allow ? (label: number) => allow(this.corpus[label]!) : undefined;
       for (const hit of index.search(vector, DENSE_CANDIDATES, allowLabel)) {

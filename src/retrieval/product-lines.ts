@@ -20,6 +20,12 @@ export class ProductLineDetector {
 
 
 
+  /** "excavater", "forklfit": one typo away from a one-word machine name of six letters or more. */
+  private namesOtherMachineMisspelt(lower: string): boolean {
+    const words = lower.match(/[a-z]{6,}/g) ?? [];
+    return this.others.some((m) => /^[a-z]{6,}$/.test(m) && words.some((w) => withinOneEdit(w, m)));
+  }
+
   /**
    * The single product line the text names (undefined if none or several), and the
    * text with the machine names blanked out: what is left describes the fault, which
@@ -36,7 +42,7 @@ export class ProductLineDetector {
       return hit;
     };
     // Other makers' machines first, so that "mobile crane" is not read as our "crane".
-    const otherMachine = this.others.filter((m) => blank(m)).length > 0;
+    const otherMachine = this.others.filter((m) => blank(m)).length > 0 || this.namesOtherMachineMisspelt(lower);
     const found = new Set<ProductLineCode>();
     for (const a of this.aliases) if (blank(a.lower)) found.add(a.line);
     return { line: found.size === 1 ? [...found][0] : undefined, otherMachine, remainder: lower };
@@ -49,4 +55,20 @@ function indexOfWord(haystack: string, needle: string): number {
   const re = new RegExp(`(^|[^a-z])${needle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(s|es)?(?![a-z])`);
   const m = re.exec(haystack);
   return m ? m.index + m[1]!.length : -1;
+}
+
+/** True when a and b differ by at most one insertion, deletion, substitution or swap of neighbours. */
+function withinOneEdit(a: string, b: string): boolean {
+  if (a === b) return true;
+  if (Math.abs(a.length - b.length) > 1) return false;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  const restA = a.slice(i);
+  const restB = b.slice(i);
+  return (
+    restA.slice(1) === restB.slice(1) || // substitution
+    restA.slice(1) === restB || // deletion from a
+    restA === restB.slice(1) || // insertion into a
+    (restA[0] === restB[1] && restA[1] === restB[0] && restA.slice(2) === restB.slice(2)) // swap
+  );
 }
