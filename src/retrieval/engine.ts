@@ -77,7 +77,7 @@ export class SuggestionEngine {
   constructor(
     readonly kb: KnowledgeBase,
     private readonly dense: DenseChannel | undefined,
-    private calibration: Calibration = DEFAULT_CALIBRATION,
+    private readonly calibration: Calibration = DEFAULT_CALIBRATION,
     private readonly channels: EngineChannels = { lexical: true, dense: true },
     corpus?: Phrasing[],
   ) {
@@ -93,10 +93,6 @@ export class SuggestionEngine {
 
   get calibrationInUse(): Calibration {
     return this.calibration;
-  }
-
-  setCalibration(c: Calibration): void {
-    this.calibration = c;
   }
 
   /** A view of this engine with other channels (shares indexes; for baselines). */

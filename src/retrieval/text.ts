@@ -24,10 +24,6 @@ export function detectLanguage(text: string): Lang {
   return cjk * 3 >= latin ? 'zh' : 'en';
 }
 
-export function hasCjk(text: string): boolean {
-  return CJK.test(text);
-}
-
 const EN_STOP = new Set(
   (
     'a an the and or but if then so of to in on at by for with from up down out off over under again ' +
