@@ -1,21 +1,22 @@
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import type restify from 'restify';
+import type { App } from '../src/server/server.js';
 import { createLogger } from '../src/config/logger.js';
 import { startServer } from '../src/server/server.js';
 import { KNOWLEDGE_DIR, REPO_ROOT } from './support/paths.js';
 
 describe('HTTP server', () => {
-  let server: restify.Server;
+  let app: App;
   let base: string;
   beforeAll(async () => {
-    server = await startServer(
+    app = await startServer(
       { port: 0, dataDir: join(REPO_ROOT, 'var', 'test'), knowledgeDir: KNOWLEDGE_DIR, logLevel: 'silent', embedder: { kind: 'use' } },
       createLogger('silent'),
     );
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await app.ready;
+    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   }, 120_000);
-  afterAll(() => server.close());
+  afterAll(() => app.close());
 
   const post = (body: string) =>
     fetch(`${base}/api/suggest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });

@@ -1,5 +1,32 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { ROLES, type Role } from '../tickets/actor.js';
+
+export interface ApiKey {
+  secret: string;
+  role: Exclude<Role, 'bot'>;
+  technicianId?: string;
+}
+
+const MIN_SECRET = 16;
+
+/** API_KEYS="s3cret…:dispatcher,an0ther…:technician:T-07"; each problem named by position. */
+export function parseApiKeys(value: string): ApiKey[] {
+  const problems: string[] = [];
+  const keys = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((entry, i) => {
+      const [secret = '', role = '', technicianId] = entry.split(':');
+      if (secret.length < MIN_SECRET) problems.push(`key ${i + 1}: the secret must be at least ${MIN_SECRET} characters`);
+      if (!(ROLES as readonly string[]).includes(role)) problems.push(`key ${i + 1}: role "${role}" is not one of ${ROLES.join(', ')}`);
+      if (role === 'technician' && !technicianId) problems.push(`key ${i + 1}: a technician key needs its id (secret:technician:ID)`);
+      return { secret, role: role as ApiKey['role'], technicianId: technicianId || undefined };
+    });
+  if (problems.length) throw new ConfigError(`Invalid API_KEYS:\n  ${problems.join('\n  ')}`);
+  return keys;
+}
 
 /**
  * Process configuration from the environment. Every setting has an embedded default
@@ -16,6 +43,10 @@ const envSchema = z.object({
   EMBEDDER_MODEL_DIR: z.string().optional(),
   /** Languages the transformers model knows: "any" for multilingual, or a comma list such as "en". */
   EMBEDDER_LANGUAGES: z.string().default('any'),
+  /** PostgreSQL connection string; unset means embedded SQLite under DATA_DIR. */
+  DATABASE_URL: z.string().url('DATABASE_URL must be a postgres:// URL').optional(),
+  /** secret:role,secret:role … (roles agent, dispatcher, technician, admin; secret:technician:id). */
+  API_KEYS: z.string().optional(),
 });
 
 export interface AppConfig {
@@ -23,11 +54,14 @@ export interface AppConfig {
   dataDir: string;
   knowledgeDir: string;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  databaseUrl?: string;
+  apiKeys?: ApiKey[];
   embedder:
     | { kind: 'use' }
     | { kind: 'none' }
     | { kind: 'transformers'; modelDir: string; languages: readonly string[] | 'any' };
 }
+
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -55,6 +89,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     embedder = { kind: e.EMBEDDER };
   }
   return {
+    databaseUrl: e.DATABASE_URL,
+    apiKeys: e.API_KEYS ? parseApiKeys(e.API_KEYS) : undefined,
     port: e.PORT,
     dataDir: resolve(e.DATA_DIR),
     knowledgeDir: resolve(e.KNOWLEDGE_DIR),

@@ -72,6 +72,7 @@ const hours = z.number().positive().max(24 * 30);
 
 export const SERVICE_KINDS = ['emergency', 'maintenance', 'value-added'] as const;
 
+/** Each clock is hours after ticket creation, so they must not decrease stage by stage. */
 export const slaClocksSchema = z
   .object({
     respond_with_plan_h: hours,
@@ -81,7 +82,10 @@ export const slaClocksSchema = z
     /** Share of a clock's window after which a ticket counts as "at risk". */
     at_risk_fraction: z.number().gt(0).lt(1).default(0.75),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.respond_with_plan_h <= c.technician_on_site_h && c.technician_on_site_h <= c.fault_fixed_h && c.fault_fixed_h <= c.follow_up_h, {
+    message: 'clocks are hours after creation: respond ≤ on site ≤ fixed ≤ follow-up',
+  });
 export type SlaClocks = z.infer<typeof slaClocksSchema>;
 
 export const serviceTierSchema = z

@@ -2,9 +2,19 @@ import restify from 'restify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { AppConfig } from '../config/config.js';
+import { GapStore } from '../feedback/gap-store.js';
+import { loadKnowledge } from '../knowledge/load.js';
 import { productLineCode } from '../knowledge/schema.js';
 import { openEngine } from '../retrieval/open-engine.js';
 import type { SuggestionEngine } from '../retrieval/engine.js';
+import type { Database } from '../storage/database.js';
+import { openDatabase } from '../storage/open-database.js';
+import { TicketService } from '../tickets/service.js';
+import { TicketStore } from '../tickets/store.js';
+import { ApiKeyAuth, defaultApiKeys } from './auth.js';
+import { registerPages } from './pages.js';
+import { registerTicketRoutes } from './ticket-routes.js';
+import { openApiDocument } from './openapi.js';
 
 const suggestBody = z
   .object({
@@ -14,17 +24,33 @@ const suggestBody = z
   })
   .strict();
 
+export interface App {
+  server: restify.Server;
+  /** Resolves once the index and the store are open (healthz turns 200). */
+  ready: Promise<void>;
+  close(): Promise<void>;
+  services(): { engine?: SuggestionEngine; tickets?: TicketService; gaps?: GapStore; db?: Database };
+}
+
 /**
- * The HTTP server. /healthz answers 200 only once the retrieval index is loaded, so a
- * load balancer never sends traffic to an instance that cannot answer.
+ * The HTTP server. It listens at once and answers /healthz with 503 until the index
+ * and the store are open, so a load balancer never routes to an instance that cannot
+ * answer yet.
  */
-export async function startServer(config: AppConfig, log: Logger): Promise<restify.Server> {
-  const server = restify.createServer({ name: 'fault-triage-assistant' });
+export async function startServer(config: AppConfig, log: Logger, opts: { pgSchema?: string } = {}): Promise<App> {
+  const server = restify.createServer({ name: 'fault-triage-assistant', handleUncaughtExceptions: false });
+  server.use(restify.plugins.queryParser({ mapParams: false }));
   server.use(restify.plugins.bodyParser({ maxBodySize: 64 * 1024, mapParams: false, rejectUnknown: true }));
+  const kb = loadKnowledge(config.knowledgeDir);
   let engine: SuggestionEngine | undefined;
+  let tickets: TicketService | undefined;
+  let gaps: GapStore | undefined;
+  let db: Database | undefined;
+  const auth = new ApiKeyAuth(config.apiKeys ?? defaultApiKeys(config.dataDir, log));
 
   server.get('/healthz', async (_req, res) => {
-    res.send(engine ? 200 : 503, { status: engine ? 'ok' : 'loading' });
+    const ok = engine !== undefined && tickets !== undefined;
+    res.send(ok ? 200 : 503, { status: ok ? 'ok' : 'loading' });
   });
 
   server.post('/api/suggest', async (req, res) => {
@@ -40,14 +66,36 @@ export async function startServer(config: AppConfig, log: Logger): Promise<resti
       });
       return;
     }
-    const { text, ...opts } = parsed.data;
-    res.send(200, await engine.suggest(text, opts));
+    const { text, ...o } = parsed.data;
+    res.send(200, await engine.suggest(text, o));
   });
 
+  server.get('/api/openapi.json', async (_req, res) => {
+    res.send(200, openApiDocument());
+  });
+  registerTicketRoutes(server, { tickets: () => tickets, auth, log });
+  registerPages(server);
+
   await new Promise<void>((resolve) => server.listen(config.port, '0.0.0.0', resolve));
-  log.info({ port: config.port }, 'listening; loading the fault manual and index');
+  log.info({ port: (server.address() as { port: number }).port }, 'listening; loading the fault manual, index and store');
+
   const started = performance.now();
-  engine = await openEngine(config, log);
-  log.info({ ms: Math.round(performance.now() - started), faults: engine.kb.faults.length }, 'ready');
-  return server;
+  const ready = (async () => {
+    db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, pgSchema: opts.pgSchema });
+    gaps = new GapStore(db);
+    tickets = new TicketService(kb, new TicketStore(db), gaps);
+    engine = await openEngine(config, log, kb);
+    log.info({ ms: Math.round(performance.now() - started), faults: kb.faults.length, store: db.kind }, 'ready');
+  })();
+
+  return {
+    server,
+    ready,
+    services: () => ({ engine, tickets, gaps, db }),
+    async close() {
+      server.close();
+      await ready.catch(() => undefined);
+      await db?.close();
+    },
+  };
 }

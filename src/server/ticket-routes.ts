@@ -1,0 +1,154 @@
+import type { Logger } from 'pino';
+import type { Request, Response, Server } from 'restify';
+import { z } from 'zod';
+import { productLineCode } from '../knowledge/schema.js';
+import type { Actor } from '../tickets/actor.js';
+import { OPEN_STATUSES } from '../tickets/lifecycle.js';
+import { assignSchema, closeOutSchema, createTicketSchema, statusChangeSchema, ticketStatus, type Ticket } from '../tickets/model.js';
+import { slaCompliance } from '../tickets/reports.js';
+import type { TicketService } from '../tickets/service.js';
+import { clockStates } from '../tickets/sla.js';
+import type { ApiKeyAuth } from './auth.js';
+import { sendError } from './http-errors.js';
+
+const listQuery = z
+  .object({
+    status: z
+      .string()
+      .transform((s) => s.split(',').filter(Boolean))
+      .pipe(z.array(z.union([ticketStatus, z.literal('open')])))
+      .optional(),
+    productLine: productLineCode.optional(),
+    technician: z.string().max(100).optional(),
+    overdue: z.enum(['true', 'false']).optional(),
+    limit: z.coerce.number().int().min(1).max(500).optional(),
+    offset: z.coerce.number().int().min(0).optional(),
+  })
+  .strict();
+
+const periodQuery = z
+  .object({
+    from: z.string().datetime({ offset: true, message: 'from must be an ISO date-time' }).optional(),
+    to: z.string().datetime({ offset: true, message: 'to must be an ISO date-time' }).optional(),
+  })
+  .strict();
+
+const idempotencyKey = z.string().min(8, 'Idempotency-Key must be 8–200 characters').max(200).optional();
+
+/** A ticket as the API shows it: the stored document plus the live state of its SLA clocks. */
+export function ticketView(t: Ticket, now = new Date()) {
+  return { ...t, slaStatus: clockStates(t, now) };
+}
+
+/** The period of a report: default the last 30 days. */
+function period(q: unknown): { from: string; to: string } {
+  const { from, to } = periodQuery.parse(q ?? {});
+  const end = to ? new Date(to) : new Date();
+  const start = from ? new Date(from) : new Date(end.getTime() - 30 * 86_400_000);
+  return { from: start.toISOString(), to: end.toISOString() };
+}
+
+export function registerTicketRoutes(server: Server, deps: { tickets: () => TicketService | undefined; auth: ApiKeyAuth; log: Logger }) {
+  const { auth, log } = deps;
+  const route = (allowed: readonly Actor['role'][] | undefined, handler: (req: Request, res: Response, service: TicketService, actor: Actor) => Promise<void>) =>
+    (async (req: Request, res: Response) => {
+      try {
+        const actor = auth.actor(req, allowed);
+        const service = deps.tickets();
+        if (!service) {
+          res.send(503, { error: 'the server is still starting' });
+          return;
+        }
+        await handler(req, res, service, actor);
+      } catch (err) {
+        sendError(res, err, log, req);
+      }
+    });
+
+  server.post(
+    '/api/tickets',
+    route(['agent', 'dispatcher', 'admin'], async (req, res, service, actor) => {
+      const input = createTicketSchema.parse(req.body ?? {});
+      const key = idempotencyKey.parse(req.header('idempotency-key') || undefined);
+      const { ticket, created } = await service.create(input, actor, key);
+      res.header('Location', `/api/tickets/${ticket.id}`);
+      res.send(created ? 201 : 200, ticketView(ticket));
+    }),
+  );
+
+  server.get(
+    '/api/tickets',
+    route(undefined, async (req, res, service, actor) => {
+      const q = listQuery.parse(req.query ?? {});
+      const status = q.status?.flatMap((s) => (s === 'open' ? OPEN_STATUSES : [s]));
+      const tickets = await service.list(
+        {
+          status,
+          productLine: q.productLine,
+          technicianId: q.technician,
+          overdueAt: q.overdue === 'true' ? new Date().toISOString() : undefined,
+          limit: q.limit,
+          offset: q.offset,
+        },
+        actor,
+      );
+      const now = new Date();
+      res.send(200, { tickets: tickets.map((t) => ticketView(t, now)) });
+    }),
+  );
+
+  server.get(
+    '/api/tickets/:id',
+    route(undefined, async (req, res, service, actor) => {
+      res.send(200, ticketView(await service.get(String(req.params.id), actor)));
+    }),
+  );
+
+  server.post(
+    '/api/tickets/:id/status',
+    route(undefined, async (req, res, service, actor) => {
+      const body = statusChangeSchema.parse(req.body ?? {});
+      res.send(200, ticketView(await service.changeStatus(String(req.params.id), body.status, actor, body.note, body.expectedVersion)));
+    }),
+  );
+
+  server.post(
+    '/api/tickets/:id/assign',
+    route(['dispatcher', 'admin'], async (req, res, service, actor) => {
+      const body = assignSchema.parse(req.body ?? {});
+      res.send(200, ticketView(await service.assign(String(req.params.id), body.technicianId, actor, body.note, body.expectedVersion)));
+    }),
+  );
+
+  server.post(
+    '/api/tickets/:id/close-out',
+    route(['technician', 'admin'], async (req, res, service, actor) => {
+      const body = closeOutSchema.parse(req.body ?? {});
+      res.send(200, ticketView(await service.closeOut(String(req.params.id), body, actor)));
+    }),
+  );
+
+  server.get(
+    '/api/reports/workload',
+    route(['dispatcher', 'admin'], async (req, res, service) => {
+      const p = period(req.query);
+      res.send(200, { ...p, technicians: await service.store.workload(p.from, p.to) });
+    }),
+  );
+
+  server.get(
+    '/api/reports/sla',
+    route(['dispatcher', 'admin'], async (req, res, service) => {
+      const p = period(req.query);
+      res.send(200, { ...p, productLines: slaCompliance(await service.store.createdBetween(p.from, p.to)) });
+    }),
+  );
+
+  server.get(
+    '/api/reports/faults',
+    route(['dispatcher', 'admin'], async (req, res, service) => {
+      const p = period(req.query);
+      res.send(200, { ...p, faults: await service.store.countsByFault(p.from, p.to) });
+    }),
+  );
+}

@@ -1,0 +1,75 @@
+import type { Database } from './database.js';
+
+/**
+ * Schema migrations, applied in order and recorded in schema_migrations. Each is
+ * written once in the SQL both databases accept; never edit one that has shipped,
+ * add the next.
+ */
+const MIGRATIONS: { id: string; sql: string[] }[] = [
+  {
+    id: '001-tickets',
+    sql: [
+      `CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)`,
+      `INSERT INTO counters (name, value) VALUES ('ticket', 0)`,
+      `CREATE TABLE tickets (
+         id TEXT PRIMARY KEY,
+         number TEXT NOT NULL UNIQUE,
+         idempotency_key TEXT UNIQUE,
+         request_hash TEXT,
+         status TEXT NOT NULL,
+         product_line TEXT NOT NULL,
+         technician_id TEXT,
+         fault_id TEXT,
+         created_at TEXT NOT NULL,
+         updated_at TEXT NOT NULL,
+         next_due_at TEXT,
+         actual_fault_id TEXT,
+         closed_out_at TEXT,
+         closed_out_by TEXT,
+         workload REAL,
+         version INTEGER NOT NULL,
+         doc TEXT NOT NULL
+       )`,
+      `CREATE INDEX tickets_status ON tickets (status)`,
+      `CREATE INDEX tickets_line ON tickets (product_line)`,
+      `CREATE INDEX tickets_technician ON tickets (technician_id)`,
+      `CREATE INDEX tickets_next_due ON tickets (next_due_at)`,
+      `CREATE INDEX tickets_closed_out ON tickets (closed_out_at)`,
+    ],
+  },
+  {
+    id: '002-knowledge-gaps',
+    sql: [
+      `CREATE TABLE knowledge_gaps (
+         id TEXT PRIMARY KEY,
+         created_at TEXT NOT NULL,
+         source TEXT NOT NULL,
+         text TEXT NOT NULL,
+         language TEXT NOT NULL,
+         product_line TEXT,
+         matched_fault_id TEXT,
+         actual_fault_id TEXT,
+         ticket_id TEXT,
+         status TEXT NOT NULL,
+         resolution TEXT
+       )`,
+      `CREATE INDEX knowledge_gaps_status ON knowledge_gaps (status)`,
+    ],
+  },
+];
+
+export async function migrate(db: Database): Promise<string[]> {
+  return db.transaction(async (tx) => {
+    // Several instances may start at once against one PostgreSQL: one migrates, the others wait.
+    if (db.kind === 'postgres') await tx.query(`SELECT pg_advisory_xact_lock(727274)`);
+    await tx.run(`CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`);
+    const done = new Set((await tx.query<{ id: string }>(`SELECT id FROM schema_migrations`)).map((r) => r.id));
+    const applied: string[] = [];
+    for (const m of MIGRATIONS.filter((x) => !done.has(x.id))) {
+      for (const statement of m.sql) await tx.run(statement);
+      await tx.run(`INSERT INTO schema_migrations (id, applied_at) VALUES ($1, $2)`, [m.id, new Date().toISOString()]);
+      applied.push(m.id);
+    }
+    return applied;
+  });
+}

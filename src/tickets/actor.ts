@@ -1,0 +1,11 @@
+/** Who is acting: resolved from an API key (or the bot itself). */
+export const ROLES = ['agent', 'dispatcher', 'technician', 'admin'] as const;
+export type Role = (typeof ROLES)[number] | 'bot';
+
+export interface Actor {
+  role: Role;
+  /** For technicians: the id tickets are assigned to. */
+  technicianId?: string;
+  /** What the audit history records: a role and a key fingerprint, never the secret. */
+  label: string;
+}

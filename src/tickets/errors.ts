@@ -1,0 +1,22 @@
+/** Domain errors; the HTTP layer maps each to its status code. */
+export class NotFoundError extends Error {
+  override name = 'NotFoundError';
+}
+export class ForbiddenError extends Error {
+  override name = 'ForbiddenError';
+}
+/** The ticket changed since the version the caller saw. */
+export class VersionConflictError extends Error {
+  override name = 'VersionConflictError';
+}
+/** An idempotency key came back with a different request. */
+export class IdempotencyConflictError extends Error {
+  override name = 'IdempotencyConflictError';
+}
+/** A request that is well-formed but contradicts the manual (unknown fault, wrong line …). */
+export class InvalidRequestError extends Error {
+  override name = 'InvalidRequestError';
+  constructor(readonly field: string, message: string) {
+    super(message);
+  }
+}

@@ -1,0 +1,134 @@
+import { isValidPhoneNumber, parsePhoneNumberWithError } from 'libphonenumber-js';
+import { z } from 'zod';
+import { causeClass, gradeCode, partCode, productLineCode } from '../knowledge/schema.js';
+
+export const TICKET_STATUSES = ['new', 'assigned', 'en_route', 'on_site', 'resolved', 'closed', 'cancelled'] as const;
+export const ticketStatus = z.enum(TICKET_STATUSES);
+export type TicketStatus = z.infer<typeof ticketStatus>;
+
+const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `at most ${max} characters`);
+const faultId = z.string().regex(/^(PT|CP|RR|PV|TC|MM|HD)-[EMHO]\d{2}$/, 'a fault id looks like PT-H01');
+
+/**
+ * Phone numbers are validated and stored in E.164. Numbers without a country code are
+ * read as Chinese (+86), the home market; others must carry their +code.
+ */
+export const phoneNumber = z
+  .string()
+  .trim()
+  .max(40)
+  .refine((v) => isValidPhoneNumber(v, 'CN'), 'not a valid phone number (include the country code, e.g. +86 138 0013 8000)')
+  .transform((v) => parsePhoneNumberWithError(v, 'CN').number as string);
+
+export const siteSchema = z
+  .object({
+    address: text(500),
+    lat: z.number().min(-90).max(90).optional(),
+    lon: z.number().min(-180).max(180).optional(),
+  })
+  .strict();
+
+export const stepTriedSchema = z
+  .object({
+    faultId: faultId.optional(),
+    causeId: z.string().max(10).optional(),
+    step: text(1000),
+    result: z.enum(['fixed', 'not-fixed', 'could-not-do', 'skipped']),
+  })
+  .strict();
+export type StepTried = z.infer<typeof stepTriedSchema>;
+
+/** What a caller (bot, panel, API client) supplies to open a ticket. */
+export const createTicketSchema = z
+  .object({
+    customer: z.object({ name: text(200), site: siteSchema }).strict(),
+    contact: z.object({ name: text(200), phone: phoneNumber }).strict(),
+    equipment: z
+      .object({ productLine: productLineCode, model: text(100).optional(), serial: text(100).optional() })
+      .strict(),
+    faults: z
+      .array(z.object({ id: faultId, confidence: z.number().min(0).max(1).optional() }).strict())
+      .max(5)
+      .default([]),
+    operatorWords: text(10_000),
+    stepsTried: z.array(stepTriedSchema).max(100).default([]),
+    machineDown: z.boolean(),
+    source: z.enum(['bot', 'panel', 'api']).default('api'),
+    /** Conversation or call reference, so a ticket can be traced to where it came from. */
+    reference: text(200).optional(),
+  })
+  .strict();
+export type CreateTicketInput = z.infer<typeof createTicketSchema>;
+
+export const statusChangeSchema = z
+  .object({
+    status: ticketStatus,
+    note: text(2000).optional(),
+    /** Optimistic concurrency: refuse the change if the ticket changed since this version. */
+    expectedVersion: z.number().int().min(1).optional(),
+  })
+  .strict();
+
+export const assignSchema = z
+  .object({ technicianId: text(100), note: text(2000).optional(), expectedVersion: z.number().int().min(1).optional() })
+  .strict();
+
+export const closeOutSchema = z
+  .object({
+    /** The fault actually found, or null when the manual has no entry for it. */
+    actualFaultId: faultId.nullable(),
+    causeId: z.string().regex(/^c\d{1,2}$/).optional(),
+    rootCauseClass: causeClass,
+    partsUsed: z.array(z.object({ code: partCode, quantity: z.number().int().min(1).max(1000) }).strict()).max(100).default([]),
+    workDone: text(5000),
+    minutesOnSite: z.number().int().min(0).max(60 * 24 * 14),
+    /** Overrides the grade derived from the cause, when the job was harder or easier. */
+    grade: gradeCode.optional(),
+    expectedVersion: z.number().int().min(1).optional(),
+  })
+  .strict();
+export type CloseOutInput = z.infer<typeof closeOutSchema>;
+
+export const SLA_CLOCKS = ['respond', 'on_site', 'fixed', 'follow_up'] as const;
+export type SlaClockName = (typeof SLA_CLOCKS)[number];
+
+export interface SlaClock {
+  name: SlaClockName;
+  dueAt: string;
+  metAt?: string;
+}
+
+export interface HistoryEntry {
+  at: string;
+  actor: string;
+  action: 'created' | 'status' | 'assigned' | 'closed-out';
+  from?: TicketStatus;
+  to?: TicketStatus;
+  technicianId?: string;
+  note?: string;
+}
+
+export interface CloseOut extends Omit<CloseOutInput, 'expectedVersion' | 'grade'> {
+  grade: string;
+  workloadCoefficient: number;
+  technicianId: string;
+  at: string;
+}
+
+export interface Ticket extends Omit<CreateTicketInput, never> {
+  id: string;
+  number: string;
+  status: TicketStatus;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  /** Planned from the manual at creation; the close-out records the real one. */
+  grade: string | null;
+  workloadCoefficient: number | null;
+  likelyParts: string[];
+  serviceTier: string;
+  sla: { clocks: SlaClock[]; atRiskFraction: number };
+  technicianId?: string;
+  closeOut?: CloseOut;
+  history: HistoryEntry[];
+}

@@ -1,0 +1,198 @@
+import { createHash } from 'node:crypto';
+import type { GapStore } from '../feedback/gap-store.js';
+import type { KnowledgeBase } from '../knowledge/load.js';
+import type { Fault } from '../knowledge/schema.js';
+import { detectLanguage } from '../retrieval/text.js';
+import type { Actor } from './actor.js';
+import { ForbiddenError, InvalidRequestError, NotFoundError } from './errors.js';
+import { assertTransition } from './lifecycle.js';
+import type { CloseOutInput, CreateTicketInput, Ticket, TicketStatus } from './model.js';
+import { meetClocks, slaDeadlines } from './sla.js';
+import type { TicketFilter, TicketStore } from './store.js';
+
+const GRADE_ORDER = ['C1', 'C2', 'C3', 'B1', 'B2', 'B3', 'A1', 'A2', 'A3'];
+
+/** Status changes a technician may make on a ticket assigned to them. */
+const TECHNICIAN_STATUSES: readonly TicketStatus[] = ['en_route', 'on_site'];
+
+/**
+ * Ticket rules in one place: what the manual implies for a new ticket (grade, parts,
+ * tier, deadlines), the lifecycle, who may do what, and the close-out that feeds the
+ * knowledge-gap loop.
+ */
+export class TicketService {
+  constructor(
+    private readonly kb: KnowledgeBase,
+    readonly store: TicketStore,
+    private readonly gaps: GapStore,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  async create(input: CreateTicketInput, actor: Actor, idempotencyKey?: string) {
+    if (actor.role === 'technician') throw new ForbiddenError('technicians cannot open tickets');
+    const faults = input.faults.map((f, i) => {
+      const fault = this.kb.faultsById.get(f.id);
+      if (!fault) throw new InvalidRequestError(`faults.${i}.id`, `unknown fault id ${f.id}`);
+      if (fault.product_line !== input.equipment.productLine) {
+        throw new InvalidRequestError(`faults.${i}.id`, `${f.id} is not a fault of product line ${input.equipment.productLine}`);
+      }
+      return fault;
+    });
+    const line = this.kb.policy.product_lines.find((l) => l.code === input.equipment.productLine)!;
+    const tier = this.kb.policy.service_tiers.find((t) => t.id === line.service_tier)!;
+    const planned = faults[0] ? plannedGrade(faults[0]) : null;
+    const requestHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
+
+    return this.store.create(
+      (id, number) => {
+        const now = this.clock();
+        const at = now.toISOString();
+        return {
+          ...input,
+          id,
+          number,
+          status: 'new',
+          version: 1,
+          createdAt: at,
+          updatedAt: at,
+          grade: planned,
+          workloadCoefficient: planned ? this.coefficient(planned) : null,
+          likelyParts: likelyParts(faults),
+          serviceTier: tier.id,
+          sla: { clocks: slaDeadlines(now, tier.sla), atRiskFraction: tier.sla.at_risk_fraction },
+          history: [{ at, actor: actor.label, action: 'created', to: 'new' }],
+        };
+      },
+      idempotencyKey,
+      requestHash,
+    );
+  }
+
+  async get(idOrNumber: string, actor: Actor): Promise<Ticket> {
+    const ticket = await this.store.get(idOrNumber);
+    if (!ticket) throw new NotFoundError(`no ticket ${idOrNumber}`);
+    this.assertCanSee(ticket, actor);
+    return ticket;
+  }
+
+  async list(filter: TicketFilter, actor: Actor): Promise<Ticket[]> {
+    // A technician's list is their own work, whatever filter they ask for.
+    const scoped = actor.role === 'technician' ? { ...filter, technicianId: actor.technicianId ?? '\u0000' } : filter;
+    return this.store.list(scoped);
+  }
+
+  async changeStatus(idOrNumber: string, to: TicketStatus, actor: Actor, note?: string, expectedVersion?: number) {
+    const ticket = await this.get(idOrNumber, actor);
+    if (to === 'assigned') throw new InvalidRequestError('status', 'use assign to (re)assign a technician');
+    if (to === 'resolved') throw new InvalidRequestError('status', 'a ticket is resolved by its close-out');
+    if (actor.role === 'technician' && !TECHNICIAN_STATUSES.includes(to)) {
+      throw new ForbiddenError(`technicians may only set ${TECHNICIAN_STATUSES.join(' / ')}; ask dispatch to set ${to}`);
+    }
+    if (actor.role === 'agent' && !(to === 'cancelled' && ticket.status === 'new')) {
+      throw new ForbiddenError('agents may only cancel a new ticket');
+    }
+    return this.store.update(
+      ticket.id,
+      (t) => {
+        assertTransition(t.status, to);
+        const at = this.clock().toISOString();
+        return {
+          ...t,
+          status: to,
+          updatedAt: at,
+          sla: { ...t.sla, clocks: meetClocks(t.sla.clocks, to, at) },
+          history: [...t.history, { at, actor: actor.label, action: 'status', from: t.status, to, note }],
+        };
+      },
+      expectedVersion,
+    );
+  }
+
+  async assign(idOrNumber: string, technicianId: string, actor: Actor, note?: string, expectedVersion?: number) {
+    if (actor.role !== 'dispatcher' && actor.role !== 'admin') throw new ForbiddenError('only dispatch assigns technicians');
+    const ticket = await this.get(idOrNumber, actor);
+    return this.store.update(
+      ticket.id,
+      (t) => {
+        assertTransition(t.status, 'assigned');
+        const at = this.clock().toISOString();
+        return {
+          ...t,
+          status: 'assigned',
+          technicianId,
+          updatedAt: at,
+          sla: { ...t.sla, clocks: meetClocks(t.sla.clocks, 'assigned', at) },
+          history: [...t.history, { at, actor: actor.label, action: 'assigned', from: t.status, to: 'assigned', technicianId, note }],
+        };
+      },
+      expectedVersion,
+    );
+  }
+
+  /** The technician's account of the job; resolves the ticket and feeds the manual. */
+  async closeOut(idOrNumber: string, input: CloseOutInput, actor: Actor) {
+    if (actor.role !== 'technician' && actor.role !== 'admin') throw new ForbiddenError('only the technician on the job closes it out');
+    const ticket = await this.get(idOrNumber, actor);
+    const actual = input.actualFaultId ? this.kb.faultsById.get(input.actualFaultId) : undefined;
+    if (input.actualFaultId && !actual) throw new InvalidRequestError('actualFaultId', `unknown fault id ${input.actualFaultId}`);
+    const cause = input.causeId ? actual?.causes.find((c) => c.id === input.causeId) : undefined;
+    if (input.causeId && !cause) throw new InvalidRequestError('causeId', `${input.actualFaultId ?? 'no fault'} has no cause ${input.causeId}`);
+    input.partsUsed.forEach((p, i) => {
+      if (!this.kb.parts.has(p.code)) throw new InvalidRequestError(`partsUsed.${i}.code`, `unknown part code ${p.code}`);
+    });
+    const grade = input.grade ?? cause?.grade ?? (actual ? plannedGrade(actual) : ticket.grade) ?? 'C1';
+    const { expectedVersion, grade: _override, ...rest } = input;
+
+    const updated = await this.store.update(
+      ticket.id,
+      (t) => {
+        assertTransition(t.status, 'resolved');
+        const at = this.clock().toISOString();
+        return {
+          ...t,
+          status: 'resolved',
+          updatedAt: at,
+          closeOut: { ...rest, grade, workloadCoefficient: this.coefficient(grade), technicianId: t.technicianId ?? actor.label, at },
+          sla: { ...t.sla, clocks: meetClocks(t.sla.clocks, 'resolved', at) },
+          history: [...t.history, { at, actor: actor.label, action: 'closed-out', from: t.status, to: 'resolved' }],
+        };
+      },
+      expectedVersion,
+    );
+
+    const matched = ticket.faults[0]?.id ?? null;
+    if (input.actualFaultId === null || input.actualFaultId !== matched) {
+      await this.gaps.record({
+        source: input.actualFaultId === null ? 'close-out-not-in-manual' : 'close-out-mismatch',
+        text: ticket.operatorWords,
+        language: detectLanguage(ticket.operatorWords),
+        productLine: ticket.equipment.productLine,
+        matchedFaultId: matched,
+        actualFaultId: input.actualFaultId,
+        ticketId: ticket.id,
+      });
+    }
+    return updated;
+  }
+
+  private assertCanSee(ticket: Ticket, actor: Actor): void {
+    if (actor.role === 'technician' && ticket.technicianId !== actor.technicianId) {
+      throw new ForbiddenError(`ticket ${ticket.number} is not assigned to you`);
+    }
+  }
+
+  private coefficient(grade: string): number {
+    return this.kb.grades.find((g) => g.grade === grade)?.workload_coefficient ?? 1;
+  }
+}
+
+/** The planning grade: the heaviest repair the fault may need (dispatch plans for the worst). */
+function plannedGrade(fault: Fault): string {
+  return fault.causes.map((c) => c.grade).sort((a, b) => GRADE_ORDER.indexOf(b) - GRADE_ORDER.indexOf(a))[0]!;
+}
+
+/** Parts of the causes a technician would fix, in checking order: what to put in the van. */
+function likelyParts(faults: Fault[]): string[] {
+  const codes = faults.flatMap((f) => f.causes.filter((c) => c.class !== 'operator-error').flatMap((c) => c.parts));
+  return [...new Set(codes)].slice(0, 12);
+}

@@ -1,0 +1,177 @@
+import { randomUUID } from 'node:crypto';
+import { isUniqueViolation, type Database } from '../storage/database.js';
+import { IdempotencyConflictError, NotFoundError, VersionConflictError } from './errors.js';
+import type { Ticket, TicketStatus } from './model.js';
+import { nextDue } from './sla.js';
+
+export interface TicketFilter {
+  status?: readonly TicketStatus[];
+  productLine?: string;
+  technicianId?: string;
+  /** Only tickets with a deadline already passed and not met. */
+  overdueAt?: string;
+  limit?: number;
+  offset?: number;
+}
+
+interface Row {
+  doc: string;
+  version: number;
+  request_hash: string | null;
+}
+
+const MAX_UPDATE_ATTEMPTS = 8;
+
+/**
+ * Tickets as JSON documents plus the columns queries filter on. Writes are single
+ * statements or one transaction, so a crash leaves either the whole ticket or none;
+ * updates are optimistic (version check) and retried, so concurrent changes never
+ * overwrite each other.
+ */
+export class TicketStore {
+  constructor(private readonly db: Database) {}
+
+  /**
+   * Creates a ticket, or returns the one created earlier with the same idempotency key.
+   * `build` receives the id and the human-readable number allocated in the transaction.
+   */
+  async create(
+    build: (id: string, number: string) => Ticket,
+    idempotencyKey?: string,
+    requestHash?: string,
+  ): Promise<{ ticket: Ticket; created: boolean }> {
+    const existing = idempotencyKey ? await this.byKey(idempotencyKey, requestHash) : undefined;
+    if (existing) return { ticket: existing, created: false };
+    try {
+      const ticket = await this.db.transaction(async (tx) => {
+        const [counter] = await tx.query<{ value: number }>(
+          `UPDATE counters SET value = value + 1 WHERE name = 'ticket' RETURNING value`,
+        );
+        const id = randomUUID();
+        const t = build(id, formatNumber(new Date(), Number(counter!.value)));
+        await tx.run(
+          `INSERT INTO tickets (id, number, idempotency_key, request_hash, status, product_line, technician_id, fault_id,
+             created_at, updated_at, next_due_at, version, doc)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+          [
+            t.id, t.number, idempotencyKey ?? null, requestHash ?? null, t.status, t.equipment.productLine,
+            t.technicianId ?? null, t.faults[0]?.id ?? null, t.createdAt, t.updatedAt, nextDue(t), t.version, JSON.stringify(t),
+          ],
+        );
+        return t;
+      });
+      return { ticket, created: true };
+    } catch (err) {
+      // The same key raced in from another request or instance: that one won.
+      if (idempotencyKey && isUniqueViolation(err)) {
+        const winner = await this.byKey(idempotencyKey, requestHash);
+        if (winner) return { ticket: winner, created: false };
+      }
+      throw err;
+    }
+  }
+
+  private async byKey(key: string, requestHash?: string): Promise<Ticket | undefined> {
+    const [row] = await this.db.query<Row>(`SELECT doc, version, request_hash FROM tickets WHERE idempotency_key = $1`, [key]);
+    if (!row) return undefined;
+    if (requestHash && row.request_hash && row.request_hash !== requestHash) {
+      throw new IdempotencyConflictError('this Idempotency-Key was already used for a different ticket request');
+    }
+    return JSON.parse(row.doc) as Ticket;
+  }
+
+  async get(idOrNumber: string): Promise<Ticket | undefined> {
+    const [row] = await this.db.query<Row>(`SELECT doc FROM tickets WHERE id = $1 OR number = $1`, [idOrNumber]);
+    return row ? (JSON.parse(row.doc) as Ticket) : undefined;
+  }
+
+  async list(filter: TicketFilter = {}): Promise<Ticket[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (clause: (p: string) => string, value: unknown) => {
+      params.push(value);
+      where.push(clause(`$${params.length}`));
+    };
+    if (filter.status?.length) {
+      const marks = filter.status.map((s) => {
+        params.push(s);
+        return `$${params.length}`;
+      });
+      where.push(`status IN (${marks.join(', ')})`);
+    }
+    if (filter.productLine) add((p) => `product_line = ${p}`, filter.productLine);
+    if (filter.technicianId) add((p) => `technician_id = ${p}`, filter.technicianId);
+    if (filter.overdueAt) add((p) => `next_due_at IS NOT NULL AND next_due_at < ${p}`, filter.overdueAt);
+    params.push(Math.min(filter.limit ?? 100, 500), filter.offset ?? 0);
+    const rows = await this.db.query<Row>(
+      `SELECT doc FROM tickets ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY created_at DESC, number DESC LIMIT $${params.length - 1} OFFSET $${params.length}`,
+      params,
+    );
+    return rows.map((r) => JSON.parse(r.doc) as Ticket);
+  }
+
+  /**
+   * Applies `change` to the current ticket and writes it if nobody else wrote first;
+   * otherwise re-reads and re-applies. With expectedVersion the caller's view must be
+   * current, and a mismatch is reported instead of retried.
+   */
+  async update(id: string, change: (t: Ticket) => Ticket, expectedVersion?: number): Promise<Ticket> {
+    for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
+      const current = await this.get(id);
+      if (!current) throw new NotFoundError(`no ticket ${id}`);
+      if (expectedVersion !== undefined && current.version !== expectedVersion) {
+        throw new VersionConflictError(`ticket ${current.number} is at version ${current.version}, not ${expectedVersion}: reload it`);
+      }
+      const next = { ...change(structuredClone(current)), version: current.version + 1 };
+      const changed = await this.db.run(
+        `UPDATE tickets SET doc = $1, version = $2, status = $3, technician_id = $4, updated_at = $5, next_due_at = $6,
+           actual_fault_id = $7, closed_out_at = $8, closed_out_by = $9, workload = $10
+         WHERE id = $11 AND version = $12`,
+        [
+          JSON.stringify(next), next.version, next.status, next.technicianId ?? null, next.updatedAt, nextDue(next),
+          next.closeOut?.actualFaultId ?? null, next.closeOut?.at ?? null, next.closeOut?.technicianId ?? null,
+          next.closeOut?.workloadCoefficient ?? null, current.id, current.version,
+        ],
+      );
+      if (changed === 1) return next;
+    }
+    throw new VersionConflictError(`ticket ${id} is being changed by others; try again`);
+  }
+
+  async workload(from: string, to: string): Promise<{ technicianId: string; tickets: number; workload: number }[]> {
+    const rows = await this.db.query<{ technician_id: string; n: number | string; total: number | string }>(
+      `SELECT closed_out_by AS technician_id, COUNT(*) AS n, SUM(workload) AS total FROM tickets
+       WHERE closed_out_at >= $1 AND closed_out_at < $2 GROUP BY closed_out_by ORDER BY SUM(workload) DESC`,
+      [from, to],
+    );
+    return rows.map((r) => ({ technicianId: r.technician_id, tickets: Number(r.n), workload: Number(r.total) }));
+  }
+
+  async countsByFault(from: string, to: string): Promise<{ faultId: string; matched: number; actual: number }[]> {
+    const matched = await this.db.query<{ f: string; n: number | string }>(
+      `SELECT fault_id AS f, COUNT(*) AS n FROM tickets WHERE created_at >= $1 AND created_at < $2 AND fault_id IS NOT NULL GROUP BY fault_id`,
+      [from, to],
+    );
+    const actual = await this.db.query<{ f: string; n: number | string }>(
+      `SELECT actual_fault_id AS f, COUNT(*) AS n FROM tickets WHERE closed_out_at >= $1 AND closed_out_at < $2 AND actual_fault_id IS NOT NULL GROUP BY actual_fault_id`,
+      [from, to],
+    );
+    const out = new Map<string, { faultId: string; matched: number; actual: number }>();
+    const row = (f: string) => out.get(f) ?? out.set(f, { faultId: f, matched: 0, actual: 0 }).get(f)!;
+    for (const r of matched) row(r.f).matched = Number(r.n);
+    for (const r of actual) row(r.f).actual = Number(r.n);
+    return [...out.values()].sort((a, b) => b.matched + b.actual - (a.matched + a.actual));
+  }
+
+  /** Tickets created in a period, for reports computed from the documents (SLA compliance). */
+  async createdBetween(from: string, to: string): Promise<Ticket[]> {
+    const rows = await this.db.query<Row>(`SELECT doc FROM tickets WHERE created_at >= $1 AND created_at < $2`, [from, to]);
+    return rows.map((r) => JSON.parse(r.doc) as Ticket);
+  }
+}
+
+/** FT-2026-000042: the year it was opened and a sequence that never repeats. */
+function formatNumber(now: Date, seq: number): string {
+  return `FT-${now.getUTCFullYear()}-${String(seq).padStart(6, '0')}`;
+}
