@@ -20,13 +20,9 @@ interface Row {
   request_hash: string | null;
 }
 
-const MAX_UPDATE_ATTEMPTS = 8;
-
 /**
- * Tickets as JSON documents plus the columns queries filter on. Writes are single
- * statements or one transaction, so a crash leaves either the whole ticket or none;
- * updates are optimistic (version check) and retried, so concurrent changes never
- * overwrite each other.
+ * Tickets as JSON documents plus the columns queries filter on. Every write is one
+ * transaction, so a crash leaves either the whole change or none of it.
  */
 export class TicketStore {
   constructor(private readonly db: Database) {}
@@ -112,19 +108,22 @@ export class TicketStore {
   }
 
   /**
-   * Applies `change` to the current ticket and writes it if nobody else wrote first;
-   * otherwise re-reads and re-applies. With expectedVersion the caller's view must be
-   * current, and a mismatch is reported instead of retried.
+   * Applies `change` to the current ticket inside one transaction that holds the row
+   * (SELECT … FOR UPDATE on PostgreSQL; SQLite's write lock), so concurrent changes
+   * queue up instead of overwriting each other. With expectedVersion the caller's view
+   * must still be current, and a mismatch is reported rather than applied.
    */
   async update(id: string, change: (t: Ticket) => Ticket, expectedVersion?: number): Promise<Ticket> {
-    for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
-      const current = await this.get(id);
-      if (!current) throw new NotFoundError(`no ticket ${id}`);
+    const lock = this.db.kind === 'postgres' ? ' FOR UPDATE' : '';
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx.query<Row>(`SELECT doc, version FROM tickets WHERE id = $1 OR number = $1${lock}`, [id]);
+      if (!row) throw new NotFoundError(`no ticket ${id}`);
+      const current = JSON.parse(row.doc) as Ticket;
       if (expectedVersion !== undefined && current.version !== expectedVersion) {
         throw new VersionConflictError(`ticket ${current.number} is at version ${current.version}, not ${expectedVersion}: reload it`);
       }
       const next = { ...change(structuredClone(current)), version: current.version + 1 };
-      const changed = await this.db.run(
+      const changed = await tx.run(
         `UPDATE tickets SET doc = $1, version = $2, status = $3, technician_id = $4, updated_at = $5, next_due_at = $6,
            actual_fault_id = $7, closed_out_at = $8, closed_out_by = $9, workload = $10
          WHERE id = $11 AND version = $12`,
@@ -134,9 +133,9 @@ export class TicketStore {
           next.closeOut?.workloadCoefficient ?? null, current.id, current.version,
         ],
       );
-      if (changed === 1) return next;
-    }
-    throw new VersionConflictError(`ticket ${id} is being changed by others; try again`);
+      if (changed !== 1) throw new VersionConflictError(`ticket ${current.number} changed meanwhile; reload it`);
+      return next;
+    });
   }
 
   async workload(from: string, to: string): Promise<{ technicianId: string; tickets: number; workload: number }[]> {
