@@ -1,0 +1,73 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ApiKey, AppConfig } from '../../src/config/config.js';
+import { createLogger } from '../../src/config/logger.js';
+import { startServer, type App } from '../../src/server/server.js';
+import { createSchema, dropSchema, TEST_DATABASE_URL } from './databases.js';
+import { KNOWLEDGE_DIR } from './paths.js';
+
+export const KEYS = {
+  admin: 'admin-secret-0000000001',
+  dispatcher: 'dispatcher-secret-00001',
+  agent: 'agent-secret-00000000001',
+  tech7: 'technician-secret-T07-01',
+  tech8: 'technician-secret-T08-01',
+};
+
+export const API_KEYS: ApiKey[] = [
+  { secret: KEYS.admin, role: 'admin' },
+  { secret: KEYS.dispatcher, role: 'dispatcher' },
+  { secret: KEYS.agent, role: 'agent' },
+  { secret: KEYS.tech7, role: 'technician', technicianId: 'T-07' },
+  { secret: KEYS.tech8, role: 'technician', technicianId: 'T-08' },
+];
+
+export interface TestServer {
+  app: App;
+  base: string;
+  stop(): Promise<void>;
+}
+
+/** A real server on a free port with its own store (fresh SQLite, or a fresh PostgreSQL schema). */
+export async function startTestServer(opts: { store?: 'sqlite' | 'postgres'; embedder?: AppConfig['embedder'] } = {}): Promise<TestServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'server-'));
+  const schema = opts.store === 'postgres' ? await createSchema() : undefined;
+  const app = await startServer(
+    {
+      port: 0,
+      dataDir,
+      knowledgeDir: KNOWLEDGE_DIR,
+      logLevel: 'silent',
+      embedder: opts.embedder ?? { kind: 'none' },
+      apiKeys: API_KEYS,
+      databaseUrl: schema ? TEST_DATABASE_URL : undefined,
+    },
+    createLogger('silent'),
+    { pgSchema: schema },
+  );
+  await app.ready;
+  return {
+    app,
+    base: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
+    async stop() {
+      await app.close();
+      if (schema) await dropSchema(schema);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** fetch with an API key and a JSON body. */
+export function api(base: string, key: string | undefined, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  return fetch(`${base}${path}`, {
+    method,
+    headers: {
+      ...(key ? { authorization: `Bearer ${key}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
