@@ -33,7 +33,8 @@ export function parseApiKeys(value: string): ApiKey[] {
  * so that `npm start` works on a fresh machine with nothing set.
  */
 const envSchema = z.object({
-  PORT: z.coerce.number().int().min(1).max(65535).default(3978),
+  /** 0 picks any free port (tests, side-by-side instances); the log says which. */
+  PORT: z.coerce.number().int().min(0).max(65535).default(3978),
   DATA_DIR: z.string().min(1).default('./var'),
   KNOWLEDGE_DIR: z.string().min(1).default('./knowledge'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
