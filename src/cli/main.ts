@@ -9,6 +9,10 @@ import { readQuerySet } from '../evaluation/query-set.js';
 import { formatProblem, inspectKnowledge } from '../knowledge/load.js';
 import { productLineCode } from '../knowledge/schema.js';
 import { calibrationPath, openEngine } from '../retrieval/open-engine.js';
+import { z } from 'zod';
+import { addSymptomPhrasing } from '../feedback/accept.js';
+import { GapStore } from '../feedback/gap-store.js';
+import { openDatabase } from '../storage/open-database.js';
 import { printEvalReport } from './eval-report.js';
 
 const USAGE = `Usage: node dist/src/cli/main.js <command> [options]
@@ -22,6 +26,11 @@ Commands:
   eval --file Q.jsonl [--json]  retrieval metrics on a query file
   calibrate --file Q.jsonl      fit the abstention model for the active embedder and
                                 store it in knowledge/calibration.json
+  gaps [list] [--status open|accepted|rejected|all]
+                                knowledge-gap items: operators' words the manual missed
+  gaps accept <id> --fault PT-H01 [--lang en|zh]
+                                add the item's words to that fault as a symptom phrasing
+  gaps reject <id> [--reason "..."]
 
 Environment: see README (PORT, DATA_DIR, KNOWLEDGE_DIR, LOG_LEVEL, EMBEDDER, EMBEDDER_MODEL_DIR).`;
 
@@ -35,6 +44,10 @@ async function main(argv: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
       line: { type: 'string' },
       limit: { type: 'string' },
+      status: { type: 'string' },
+      fault: { type: 'string' },
+      lang: { type: 'string' },
+      reason: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -100,12 +113,56 @@ async function main(argv: string[]): Promise<number> {
       console.log(`Calibration for ${key} written to ${path}:\n${JSON.stringify(fitted, null, 2)}`);
       return 0;
     }
+    case 'gaps':
+      return gapsCommand(config, positionals, values);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
 }
 
 class UsageError extends Error {}
+
+async function gapsCommand(
+  config: ReturnType<typeof loadConfig>,
+  [action = 'list', id]: string[],
+  values: { status?: string; fault?: string; lang?: string; reason?: string },
+): Promise<number> {
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    const gaps = new GapStore(db);
+    if (action === 'list') {
+      const status = z.enum(['open', 'accepted', 'rejected', 'all']).parse(values.status ?? 'open');
+      const items = await gaps.list(status);
+      if (items.length === 0) console.log(`no ${status === 'all' ? '' : `${status} `}knowledge-gap items`);
+      for (const g of items) {
+        console.log(
+          `${g.id.slice(0, 8)}  ${g.createdAt.slice(0, 10)}  ${g.source.padEnd(24)} ${g.productLine ?? '--'}  matched ${g.matchedFaultId ?? '-'} actual ${g.actualFaultId ?? '-'}  [${g.status}]  «${g.text.slice(0, 120)}»`,
+        );
+      }
+      return 0;
+    }
+    if (!id) throw new UsageError(`gaps ${action} needs an item id (the first characters are enough)`);
+    const item = await gaps.find(id);
+    if (!item) throw new UsageError(`no single knowledge-gap item starts with ${id}`);
+    if (action === 'reject') {
+      await gaps.resolve(item.id, 'rejected', values.reason ?? 'rejected');
+      console.log(`rejected ${item.id.slice(0, 8)}`);
+      return 0;
+    }
+    if (action === 'accept') {
+      const faultId = values.fault ?? item.actualFaultId;
+      if (!faultId) throw new UsageError('say which fault the words describe: --fault PT-H01');
+      const lang = z.enum(['en', 'zh']).parse(values.lang ?? (item.language === 'zh' ? 'zh' : 'en'));
+      const file = addSymptomPhrasing(config.knowledgeDir, faultId, lang, item.text);
+      await gaps.resolve(item.id, 'accepted', `added to ${faultId} symptoms.${lang} in ${file}`);
+      console.log(`added to ${faultId} (${lang}) in knowledge/${file}; the index is rebuilt on the next start`);
+      return 0;
+    }
+    throw new UsageError(`unknown gaps action "${action}"`);
+  } finally {
+    await db.close();
+  }
+}
 
 function requireFile(file: string | undefined): string {
   if (!file) throw new UsageError('--file <queries.jsonl> is required');

@@ -1,0 +1,39 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isMap, isSeq, parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
+import { formatProblem, inspectKnowledge } from '../knowledge/load.js';
+
+/**
+ * Adds an operator's words to a fault entry as a new symptom phrasing, editing the
+ * YAML in place (comments and layout kept). The whole manual is validated after the
+ * edit; if anything is wrong the file is restored and the problems are reported.
+ * The index picks the phrasing up on its next start (its cache key changes).
+ */
+export function addSymptomPhrasing(knowledgeDir: string, faultId: string, lang: 'en' | 'zh', text: string): string {
+  const { kb, problems: before } = inspectKnowledge(knowledgeDir);
+  if (!kb || before.length > 0) throw new Error(`fix the manual first:\n${before.map(formatProblem).join('\n')}`);
+  const relative = kb.sourceFile.get(faultId);
+  if (!relative) throw new Error(`no fault ${faultId} in ${knowledgeDir}`);
+  const fault = kb.faultsById.get(faultId)!;
+  const phrasing = text.trim().replace(/\s+/g, ' ');
+  if (fault.symptoms[lang].some((s) => s.toLowerCase() === phrasing.toLowerCase())) {
+    throw new Error(`${faultId} already has this ${lang} phrasing`);
+  }
+
+  const file = join(knowledgeDir, relative);
+  const original = readFileSync(file, 'utf8');
+  const doc = parseDocument(original);
+  const faults = doc.get('faults') as YAMLSeq<YAMLMap>;
+  const entry = faults.items.find((item) => isMap(item) && item.get('id') === faultId);
+  const symptoms = entry?.getIn(['symptoms', lang]);
+  if (!isSeq(symptoms)) throw new Error(`${relative}: ${faultId} has no symptoms.${lang} list to extend`);
+  symptoms.add(doc.createNode(phrasing));
+  writeFileSync(file, doc.toString({ lineWidth: 0 }));
+
+  const { problems } = inspectKnowledge(knowledgeDir);
+  if (problems.length > 0) {
+    writeFileSync(file, original);
+    throw new Error(`the edit would break the manual, not saved:\n${problems.map(formatProblem).join('\n')}`);
+  }
+  return relative;
+}

@@ -1,0 +1,66 @@
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { GapStore } from '../src/feedback/gap-store.js';
+import { loadKnowledge } from '../src/knowledge/load.js';
+import { openDatabase } from '../src/storage/open-database.js';
+import { CLI, KNOWLEDGE_DIR } from './support/paths.js';
+
+const run = promisify(execFile);
+
+describe('knowledge-gap loop (kb gaps)', () => {
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'gaps-'));
+    cpSync(KNOWLEDGE_DIR, join(dir, 'knowledge'), { recursive: true });
+    env = { ...process.env, DATA_DIR: join(dir, 'var'), KNOWLEDGE_DIR: join(dir, 'knowledge'), LOG_LEVEL: 'silent' };
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function recordGap(text: string, actual: string | null) {
+    const db = await openDatabase({ dataDir: join(dir, 'var') });
+    const item = await new GapStore(db).record({
+      source: actual ? 'close-out-mismatch' : 'close-out-not-in-manual',
+      text,
+      language: 'en',
+      productLine: 'PT',
+      matchedFaultId: 'PT-H01',
+      actualFaultId: actual,
+      ticketId: null,
+    });
+    await db.close();
+    return item;
+  }
+
+  it('lists items and turns an accepted one into a symptom phrasing, keeping the file’s comments', async () => {
+    const item = await recordGap('arm shudders and crawls when the oil is cold', 'PT-H03');
+    const listed = await run('node', [CLI, 'gaps', 'list'], { env });
+    expect(listed.stdout).toContain(item.id.slice(0, 8));
+    expect(listed.stdout).toContain('arm shudders');
+
+    const before = readFileSync(join(dir, 'knowledge', 'faults', 'PT.yaml'), 'utf8');
+    await run('node', [CLI, 'gaps', 'accept', item.id.slice(0, 8)], { env });
+    const kb = loadKnowledge(join(dir, 'knowledge'));
+    expect(kb.faultsById.get('PT-H03')!.symptoms.en).toContain('arm shudders and crawls when the oil is cold');
+    const after = readFileSync(join(dir, 'knowledge', 'faults', 'PT.yaml'), 'utf8');
+    const comments = (s: string) => s.split('\n').filter((l) => l.trim().startsWith('#'));
+    expect(comments(after)).toEqual(comments(before));
+
+    const remaining = await run('node', [CLI, 'gaps', 'list'], { env });
+    expect(remaining.stdout).toMatch(/no open knowledge-gap items/);
+  });
+
+  it('refuses an item without a fault to attach it to, and leaves the manual untouched', async () => {
+    const item = await recordGap('something the manual does not know', null);
+    const before = readFileSync(join(dir, 'knowledge', 'faults', 'PT.yaml'), 'utf8');
+    const err = await run('node', [CLI, 'gaps', 'accept', item.id], { env }).catch((e) => e);
+    expect(err.code).toBe(2);
+    expect(err.stderr).toMatch(/--fault PT-H01/);
+    const unknown = await run('node', [CLI, 'gaps', 'accept', item.id, '--fault', 'PT-H77'], { env }).catch((e) => e);
+    expect(unknown.code).toBe(1);
+    expect(readFileSync(join(dir, 'knowledge', 'faults', 'PT.yaml'), 'utf8')).toBe(before);
+  });
+});
