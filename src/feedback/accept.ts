@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isMap, isSeq, parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
+import { isMap, isSeq, parseDocument, Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
 import { formatProblem, inspectKnowledge } from '../knowledge/load.js';
 
 /**
@@ -27,8 +27,10 @@ export function addSymptomPhrasing(knowledgeDir: string, faultId: string, lang: 
   const entry = faults.items.find((item) => isMap(item) && item.get('id') === faultId);
   const symptoms = entry?.getIn(['symptoms', lang]);
   if (!isSeq(symptoms)) throw new Error(`${relative}: ${faultId} has no symptoms.${lang} list to extend`);
-  symptoms.add(doc.createNode(phrasing));
-  writeFileSync(file, doc.toString({ lineWidth: 0 }));
+  const node = new Scalar(phrasing);
+  node.type = Scalar.QUOTE_DOUBLE; // like the hand-written phrasings around it
+  symptoms.add(node);
+  writeFileSync(file, doc.toString({ lineWidth: 0, flowCollectionPadding: false }));
 
   const { problems } = inspectKnowledge(knowledgeDir);
   if (problems.length > 0) {
