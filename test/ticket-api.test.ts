@@ -81,6 +81,15 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
     expect((await api(s.base, KEYS.admin, 'GET', '/api/reports/faults?from=yesterday')).status).toBe(400);
   });
 
+  it('records words the engine could not match as knowledge-gap items', async () => {
+    const res = await api(s.base, KEYS.agent, 'POST', '/api/knowledge-gaps', { text: '泵车臂架抖得厉害', productLine: 'PT' });
+    expect(res.status).toBe(201);
+    const items = await s.app.services().gaps!.list();
+    expect(items.find((g) => g.text === '泵车臂架抖得厉害')).toMatchObject({ source: 'abstained', language: 'zh', productLine: 'PT' });
+    expect((await api(s.base, KEYS.tech7, 'POST', '/api/knowledge-gaps', { text: 'x' })).status).toBe(403);
+    expect((await api(s.base, KEYS.agent, 'POST', '/api/knowledge-gaps', { text: '' })).status).toBe(400);
+  });
+
   it('serves an OpenAPI document generated from the schemas', async () => {
     const doc = (await (await fetch(`${s.base}/api/openapi.json`)).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/tickets', '/api/tickets/{id}/close-out']));

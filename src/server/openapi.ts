@@ -53,6 +53,9 @@ export function openApiDocument() {
       '/api/tickets/{id}/close-out': {
         post: { summary: 'Technician close-out: resolves the ticket', parameters: [idParam], requestBody: json(closeOutSchema), responses: { '200': ticket, '409': { description: 'Not on site' }, ...errors } },
       },
+      '/api/knowledge-gaps': {
+        post: { summary: 'Report words the engine found no confident match for (agent, dispatcher, admin)', responses: { '201': { description: '{id, status}' }, ...errors } },
+      },
       '/api/reports/workload': { get: { summary: 'Workload coefficients per technician (from/to ISO, default 30 days)', responses: { '200': { description: 'per technician' }, ...errors } } },
       '/api/reports/sla': { get: { summary: 'SLA compliance per product line and clock', responses: { '200': { description: 'per line' }, ...errors } } },
       '/api/reports/faults': { get: { summary: 'Tickets per fault id: matched at creation and actual at close-out', responses: { '200': { description: 'per fault' }, ...errors } } },

@@ -73,7 +73,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   server.get('/api/openapi.json', async (_req, res) => {
     res.send(200, openApiDocument());
   });
-  registerTicketRoutes(server, { tickets: () => tickets, auth, log });
+  registerTicketRoutes(server, { tickets: () => tickets, gaps: () => gaps, auth, log });
   registerPages(server);
 
   await new Promise<void>((resolve) => server.listen(config.port, '0.0.0.0', resolve));

@@ -8,6 +8,9 @@ import { assignSchema, closeOutSchema, createTicketSchema, statusChangeSchema, t
 import { slaCompliance } from '../tickets/reports.js';
 import type { TicketService } from '../tickets/service.js';
 import { clockStates } from '../tickets/sla.js';
+import type { GapStore } from '../feedback/gap-store.js';
+import { detectLanguage } from '../retrieval/text.js';
+import { StoreUnavailableError } from '../storage/database.js';
 import type { ApiKeyAuth } from './auth.js';
 import { sendError } from './http-errors.js';
 
@@ -48,7 +51,19 @@ function period(q: unknown): { from: string; to: string } {
   return { from: start.toISOString(), to: end.toISOString() };
 }
 
-export function registerTicketRoutes(server: Server, deps: { tickets: () => TicketService | undefined; auth: ApiKeyAuth; log: Logger }) {
+const gapReport = z
+  .object({
+    text: z.string().trim().min(1, 'text must not be empty').max(10_000),
+    productLine: productLineCode.optional(),
+    /** The fault the engine offered, if any, when staff judged it wrong. */
+    matchedFaultId: z.string().max(10).optional(),
+  })
+  .strict();
+
+export function registerTicketRoutes(
+  server: Server,
+  deps: { tickets: () => TicketService | undefined; gaps: () => GapStore | undefined; auth: ApiKeyAuth; log: Logger },
+) {
   const { auth, log } = deps;
   const route = (allowed: readonly Actor['role'][] | undefined, handler: (req: Request, res: Response, service: TicketService, actor: Actor) => Promise<void>) =>
     (async (req: Request, res: Response) => {
@@ -125,6 +140,26 @@ export function registerTicketRoutes(server: Server, deps: { tickets: () => Tick
     route(['technician', 'admin'], async (req, res, service, actor) => {
       const body = closeOutSchema.parse(req.body ?? {});
       res.send(200, ticketView(await service.closeOut(String(req.params.id), body, actor)));
+    }),
+  );
+
+  // Words the engine found no confident match for (the bot records its own directly).
+  server.post(
+    '/api/knowledge-gaps',
+    route(['agent', 'dispatcher', 'admin'], async (req, res) => {
+      const body = gapReport.parse(req.body ?? {});
+      const gaps = deps.gaps();
+      if (!gaps) throw new StoreUnavailableError('the store is not open yet');
+      const item = await gaps.record({
+        source: 'abstained',
+        text: body.text,
+        language: detectLanguage(body.text),
+        productLine: body.productLine ?? null,
+        matchedFaultId: body.matchedFaultId ?? null,
+        actualFaultId: null,
+        ticketId: null,
+      });
+      res.send(201, { id: item.id, status: item.status });
     }),
   );
 

@@ -141,7 +141,7 @@ const STRINGS = {
     'res_could-not-do': 'could not do it',
     res_skipped: 'skipped',
     h_created: 'created',
-    h_status: 'status',
+    h_status: 'status changed',
     h_assigned: 'assigned {tech}',
     'h_closed-out': 'closed out',
     // messages
@@ -163,8 +163,8 @@ const STRINGS = {
     err503: 'The server is not ready ({error}). Trying again shortly.',
     errNetwork: 'Cannot reach the server. The board retries every 15 seconds.',
     errOther: 'Unexpected error (HTTP {status}): {error}',
-    langButton: '中文',
-    langButtonLabel: '切换到中文',
+    langButton: '中文 ZH',
+    langButtonLabel: '切换到中文 · Switch to Chinese',
   },
   zh: {
     skipToContent: '跳到主要内容',
@@ -281,7 +281,7 @@ const STRINGS = {
     'res_could-not-do': '无法操作',
     res_skipped: '跳过',
     h_created: '创建',
-    h_status: '状态',
+    h_status: '状态变更',
     h_assigned: '指派给 {tech}',
     'h_closed-out': '完工',
     msgSignedIn: '已登录，加载了 {n} 个工单。',
@@ -303,7 +303,7 @@ const STRINGS = {
     errNetwork: '无法连接服务器。看板每 15 秒重试一次。',
     errOther: '意外错误（HTTP {status}）：{error}',
     langButton: 'English',
-    langButtonLabel: 'Switch to English',
+    langButtonLabel: 'Switch to English · 切换到英文',
   },
 };
 
@@ -511,11 +511,14 @@ function timeEl(iso, short = false) {
 }
 
 function clockCell(clock, ticket, withName) {
-  const wrap = el('span', { className: 'sla-cell' });
-  if (withName) wrap.append(el('span', { className: 'sla-name', text: t(`clock_${clock.name}`) }));
+  const wrap = el('span', { className: withName ? 'sla-cell sla-cell-list' : 'sla-cell' });
   const countdown = el('span', { className: 'countdown' });
   const badge = el('span');
-  wrap.append(countdown, badge);
+  if (withName) {
+    wrap.append(el('span', { className: 'sla-name', text: t(`clock_${clock.name}`) }), badge, countdown);
+  } else {
+    wrap.append(badge, countdown);
+  }
   const entry = { badge, countdown, clock, ticket };
   paintClock(entry);
   state.live.push(entry);
@@ -664,7 +667,14 @@ function ticketRow(ticket) {
   row.append(el('th', { attrs: { scope: 'row' } }, [open]));
   row.append(el('td', { text: ticket.equipment?.productLine ?? '', attrs: { title: t(`pl_${ticket.equipment?.productLine}`) } }));
   row.append(el('td', { className: 'model', text: ticket.equipment?.model ?? '—' }));
-  row.append(el('td', { className: 'faults', text: (ticket.faults ?? []).map((f) => f.id).join(', ') || '—' }));
+  const faultIds = (ticket.faults ?? []).map((f) => f.id);
+  const faults = el('td', { className: 'faults' });
+  faultIds.forEach((id, i) => {
+    if (i > 0) faults.append(', ');
+    faults.append(el('span', { className: 'fault-id', text: id }));
+  });
+  if (faultIds.length === 0) faults.textContent = '—';
+  row.append(faults);
   row.append(
     el('td', {}, [
       ticket.machineDown
@@ -676,7 +686,7 @@ function ticketRow(ticket) {
   row.append(el('td', { text: ticket.technicianId ?? t('unassigned') }));
   const clock = nextClock(ticket);
   row.append(el('td', { className: 'next-sla' }, [clock ? clockCell(clock, ticket, true) : el('span', { className: 'muted', text: t('noDeadline') })]));
-  row.append(el('td', {}, [timeEl(ticket.createdAt, true)]));
+  row.append(el('td', { className: 'nowrap' }, [timeEl(ticket.createdAt, true)]));
   // The whole row is a convenience click target for the mouse; the button is the accessible control.
   row.addEventListener('click', (ev) => {
     if (ev.target instanceof Element && ev.target.closest('button')) return;
@@ -1032,7 +1042,7 @@ function applyLanguage() {
   const toggle = $('lang-toggle');
   toggle.textContent = t('langButton');
   toggle.setAttribute('lang', state.lang === 'zh' ? 'en' : 'zh');
-  toggle.setAttribute('aria-label', t('langButtonLabel'));
+  toggle.setAttribute('title', t('langButtonLabel'));
   if (state.key) {
     renderList();
     renderDetails();
