@@ -380,7 +380,8 @@ async function api(path, { method = 'GET', body } = {}) {
     }
   }
   if (!res.ok) {
-    const message = data && typeof data.error === 'string' ? data.error : `HTTP ${res.status}`;
+    // Our routes answer {error, issues?}; restify's own errors (unknown route …) answer {code, message}.
+    const message = data && typeof data.error === 'string' ? data.error : data && typeof data.message === 'string' ? data.message : `HTTP ${res.status}`;
     const issues = data && Array.isArray(data.issues) ? data.issues : [];
     throw new ApiError(res.status, message, issues);
   }
