@@ -48,7 +48,7 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
     const ticket = (await (await create()).json()) as { id: string; number: string; version: number };
     const illegal = await api(s.base, KEYS.dispatcher, 'POST', `/api/tickets/${ticket.id}/status`, { status: 'on_site' });
     expect(illegal.status).toBe(409);
-    expect(((await illegal.json()) as { error: string }).error).toMatch(/cannot become "on_site"/);
+    expect(await illegal.json()).toMatchObject({ code: 'illegal_transition', error: expect.stringMatching(/cannot become "on_site"/) });
     const assigned = await api(s.base, KEYS.dispatcher, 'POST', `/api/tickets/${ticket.number}/assign`, { technicianId: 'T-07', expectedVersion: 1 });
     expect(assigned.status).toBe(200);
     expect((await api(s.base, KEYS.tech8, 'GET', `/api/tickets/${ticket.id}`)).status).toBe(403);
@@ -88,6 +88,24 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
     expect(items.find((g) => g.text === '泵车臂架抖得厉害')).toMatchObject({ source: 'abstained', language: 'zh', productLine: 'PT' });
     expect((await api(s.base, KEYS.tech7, 'POST', '/api/knowledge-gaps', { text: 'x' })).status).toBe(403);
     expect((await api(s.base, KEYS.agent, 'POST', '/api/knowledge-gaps', { text: '' })).status).toBe(400);
+  });
+
+  it('tells a key its role, sorts by urgency, and serves the manual to staff', async () => {
+    expect(await (await api(s.base, KEYS.tech7, 'GET', '/api/me')).json()).toEqual({ role: 'technician', technicianId: 'T-07' });
+    const due = (await (await api(s.base, KEYS.dispatcher, 'GET', '/api/tickets?status=open&sort=due&_=123')).json()) as {
+      serverTime: string;
+      tickets: { sla: { clocks: { dueAt: string; metAt?: string }[] } }[];
+    };
+    const next = due.tickets.map((t) => t.sla.clocks.find((c) => !c.metAt)!.dueAt);
+    expect(next).toEqual([...next].sort());
+    expect(Date.parse(due.serverTime)).not.toBeNaN();
+    const faults = (await (await api(s.base, KEYS.agent, 'GET', '/api/faults')).json()) as { faults: { id: string }[] };
+    expect(faults.faults.length).toBeGreaterThanOrEqual(56);
+    const entry = (await (await api(s.base, KEYS.agent, 'GET', '/api/faults/TC-M03')).json()) as { id: string; self_service: string; parts: { code: string }[] };
+    expect([entry.id, entry.self_service]).toEqual(['TC-M03', 'no']);
+    expect(entry.parts.length).toBeGreaterThan(0);
+    expect((await api(s.base, KEYS.agent, 'GET', '/api/faults/TC-M99')).status).toBe(404);
+    expect((await api(s.base, undefined, 'GET', '/api/faults')).status).toBe(401);
   });
 
   it('serves an OpenAPI document generated from the schemas', async () => {

@@ -13,24 +13,26 @@ export class UnauthorizedError extends Error {
 export function sendError(res: Response, err: unknown, log: Logger, req: Request): void {
   if (err instanceof ZodError) {
     res.send(400, {
+      code: 'invalid_request',
       error: 'invalid request',
       issues: err.issues.map((i) => ({ field: i.path.join('.') || 'body', message: i.message })),
     });
     return;
   }
-  const mapped: [new (...args: never[]) => Error, number][] = [
-    [InvalidRequestError, 400],
-    [UnauthorizedError, 401],
-    [ForbiddenError, 403],
-    [NotFoundError, 404],
-    [TransitionError, 409],
-    [VersionConflictError, 409],
-    [IdempotencyConflictError, 422],
-    [StoreUnavailableError, 503],
+  // `code` lets clients tell apart errors that share a status (both 409s, for one).
+  const mapped: [new (...args: never[]) => Error, number, string][] = [
+    [InvalidRequestError, 400, 'invalid_request'],
+    [UnauthorizedError, 401, 'unauthorized'],
+    [ForbiddenError, 403, 'forbidden'],
+    [NotFoundError, 404, 'not_found'],
+    [TransitionError, 409, 'illegal_transition'],
+    [VersionConflictError, 409, 'version_conflict'],
+    [IdempotencyConflictError, 422, 'idempotency_key_reused'],
+    [StoreUnavailableError, 503, 'store_unavailable'],
   ];
-  for (const [type, status] of mapped) {
+  for (const [type, status, code] of mapped) {
     if (err instanceof type) {
-      const body: Record<string, unknown> = { error: err.message };
+      const body: Record<string, unknown> = { code, error: err.message };
       if (err instanceof InvalidRequestError) body.issues = [{ field: err.field, message: err.message }];
       if (status === 503) res.header('Retry-After', '5');
       if (status === 401) res.header('WWW-Authenticate', 'Bearer');

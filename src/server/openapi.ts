@@ -5,7 +5,7 @@ import { assignSchema, closeOutSchema, createTicketSchema, statusChangeSchema } 
 const schema = (s: ZodTypeAny) => zodToJsonSchema(s, { target: 'openApi3', $refStrategy: 'none' });
 
 const errors = {
-  '400': { description: 'Invalid body or query: `issues` names each field and what is wrong' },
+  '400': { description: 'Invalid body or query: `issues` names each field and what is wrong; every error body has `code` and `error`' },
   '401': { description: 'No or unknown API key' },
   '403': { description: 'The key’s role may not do this (technicians: only their own tickets)' },
   '503': { description: 'The store is unavailable; retry after the Retry-After seconds' },
@@ -37,6 +37,7 @@ export function openApiDocument() {
             { name: 'productLine', in: 'query', schema: { type: 'string' } },
             { name: 'technician', in: 'query', schema: { type: 'string' } },
             { name: 'overdue', in: 'query', schema: { type: 'string', enum: ['true', 'false'] } },
+            { name: 'sort', in: 'query', schema: { type: 'string', enum: ['created', 'due'] }, description: 'due = most urgent unmet deadline first' },
             { name: 'limit', in: 'query', schema: { type: 'integer', maximum: 500 } },
             { name: 'offset', in: 'query', schema: { type: 'integer' } },
           ],
@@ -53,6 +54,9 @@ export function openApiDocument() {
       '/api/tickets/{id}/close-out': {
         post: { summary: 'Technician close-out: resolves the ticket', parameters: [idParam], requestBody: json(closeOutSchema), responses: { '200': ticket, '409': { description: 'Not on site' }, ...errors } },
       },
+      '/api/me': { get: { summary: 'The role (and technician id) of the calling key', responses: { '200': { description: '{role, technicianId}' }, ...errors } } },
+      '/api/faults': { get: { summary: 'Fault manual summaries (any role)', responses: { '200': { description: '{faults: [...]}' }, ...errors } } },
+      '/api/faults/{id}': { get: { summary: 'One fault entry with its causes, steps and parts', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': { description: 'the entry' }, '404': { description: 'not in the manual' }, ...errors } } },
       '/api/knowledge-gaps': {
         post: { summary: 'Report words the engine found no confident match for (agent, dispatcher, admin)', responses: { '201': { description: '{id, status}' }, ...errors } },
       },

@@ -13,6 +13,7 @@ import { TicketService } from '../tickets/service.js';
 import { TicketStore } from '../tickets/store.js';
 import { ApiKeyAuth, defaultApiKeys } from './auth.js';
 import { registerPages } from './pages.js';
+import { registerKnowledgeRoutes } from './knowledge-routes.js';
 import { registerTicketRoutes } from './ticket-routes.js';
 import { openApiDocument } from './openapi.js';
 
@@ -74,6 +75,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     res.send(200, openApiDocument());
   });
   registerTicketRoutes(server, { tickets: () => tickets, gaps: () => gaps, auth, log });
+  registerKnowledgeRoutes(server, { kb, auth, log });
   registerPages(server);
 
   await new Promise<void>((resolve) => server.listen(config.port, '0.0.0.0', resolve));

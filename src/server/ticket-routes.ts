@@ -24,10 +24,11 @@ const listQuery = z
     productLine: productLineCode.optional(),
     technician: z.string().max(100).optional(),
     overdue: z.enum(['true', 'false']).optional(),
+    /** created (newest first, the default) or due (most urgent unmet deadline first). */
+    sort: z.enum(['created', 'due']).optional(),
     limit: z.coerce.number().int().min(1).max(500).optional(),
     offset: z.coerce.number().int().min(0).optional(),
-  })
-  .strict();
+  });
 
 const periodQuery = z
   .object({
@@ -102,13 +103,22 @@ export function registerTicketRoutes(
           productLine: q.productLine,
           technicianId: q.technician,
           overdueAt: q.overdue === 'true' ? new Date().toISOString() : undefined,
+          sort: q.sort,
           limit: q.limit,
           offset: q.offset,
         },
         actor,
       );
       const now = new Date();
-      res.send(200, { tickets: tickets.map((t) => ticketView(t, now)) });
+      res.send(200, { serverTime: now.toISOString(), tickets: tickets.map((t) => ticketView(t, now)) });
+    }),
+  );
+
+  /** Who a key belongs to, so pages offer only what the role may do. */
+  server.get(
+    '/api/me',
+    route(undefined, async (_req, res, _service, actor) => {
+      res.send(200, { role: actor.role, technicianId: actor.technicianId ?? null });
     }),
   );
 

@@ -10,6 +10,7 @@ export interface TicketFilter {
   technicianId?: string;
   /** Only tickets with a deadline already passed and not met. */
   overdueAt?: string;
+  sort?: 'created' | 'due';
   limit?: number;
   offset?: number;
 }
@@ -99,9 +100,10 @@ export class TicketStore {
     if (filter.technicianId) add((p) => `technician_id = ${p}`, filter.technicianId);
     if (filter.overdueAt) add((p) => `next_due_at IS NOT NULL AND next_due_at < ${p}`, filter.overdueAt);
     params.push(Math.min(filter.limit ?? 100, 500), filter.offset ?? 0);
+    const order = filter.sort === 'due' ? 'next_due_at ASC NULLS LAST, created_at ASC' : 'created_at DESC, number DESC';
     const rows = await this.db.query<Row>(
       `SELECT doc FROM tickets ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY created_at DESC, number DESC LIMIT $${params.length - 1} OFFSET $${params.length}`,
+       ORDER BY ${order} LIMIT $${params.length - 1} OFFSET $${params.length}`,
       params,
     );
     return rows.map((r) => JSON.parse(r.doc) as Ticket);

@@ -1,0 +1,39 @@
+import type { Logger } from 'pino';
+import type { Server } from 'restify';
+import type { KnowledgeBase } from '../knowledge/load.js';
+import { NotFoundError } from '../tickets/errors.js';
+import type { ApiKeyAuth } from './auth.js';
+import { sendError } from './http-errors.js';
+
+/** The manual as staff pages read it: a summary list and whole entries with their parts named. */
+export function registerKnowledgeRoutes(server: Server, deps: { kb: KnowledgeBase; auth: ApiKeyAuth; log: Logger }) {
+  const { kb, auth, log } = deps;
+  const summaries = kb.faults.map((f) => ({
+    id: f.id,
+    productLine: f.product_line,
+    category: f.category,
+    title: f.title,
+    selfService: f.self_service,
+  }));
+
+  server.get('/api/faults', async (req, res) => {
+    try {
+      auth.actor(req);
+      res.send(200, { faults: summaries });
+    } catch (err) {
+      sendError(res, err, log, req);
+    }
+  });
+
+  server.get('/api/faults/:id', async (req, res) => {
+    try {
+      auth.actor(req);
+      const fault = kb.faultsById.get(String(req.params.id));
+      if (!fault) throw new NotFoundError(`no fault ${String(req.params.id)} in the manual`);
+      const parts = [...new Set(fault.causes.flatMap((c) => c.parts))].map((code) => kb.parts.get(code)!);
+      res.send(200, { ...fault, parts });
+    } catch (err) {
+      sendError(res, err, log, req);
+    }
+  });
+}
