@@ -12,11 +12,16 @@ import { KNOWLEDGE_DIR } from './support/paths.js';
 /**
  * The dispatch board in a real Chromium against a real server (fresh SQLite, lexical
  * retrieval only): sign-in, the list with live countdowns, filters, details, assign,
- * status changes checked in the store, a version conflict, auto-refresh, and that the
- * page talks to nobody but its own server.
+ * status changes checked in the store, a version conflict, an illegal transition,
+ * auto-refresh, the actions each role is offered (GET /api/me), fault titles from the
+ * manual (GET /api/faults), and that the page talks to nobody but its own server.
  */
 
 const DISPATCHER = 'dispatcher-secret-0001';
+const TECHNICIAN = 'technician-secret-07';
+const AGENT = 'agent-secret-0000001';
+const ADMIN = 'admin-secret-000001';
+const PT_H01 = 'Boom does not move or moves very slowly when operated';
 const TIMEOUT = 60_000;
 
 interface ClockView {
@@ -66,6 +71,8 @@ describe('dispatch board in Chromium', () => {
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
+  /** A second tab of its own (its own sessionStorage) for the agent and the technician. */
+  let other: Page;
   const requested: string[] = [];
   const consoleProblems: string[] = [];
   const tickets: Record<'PT' | 'CP' | 'TC', TicketView> = {} as Record<'PT' | 'CP' | 'TC', TicketView>;
@@ -85,6 +92,15 @@ describe('dispatch board in Chromium', () => {
   const text = async (selector: string) => ((await page.locator(selector).textContent()) ?? '').trim();
   const alertText = async () => ((await page.locator('#alert').isVisible()) ? await text('#alert-text') : '');
 
+  const watch = (p: Page) => {
+    p.on('request', (r) => requested.push(r.url()));
+    p.on('console', (m) => {
+      // A 401 or 409 answer is logged by Chromium as a failed resource load; that is expected here.
+      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) consoleProblems.push(m.text());
+    });
+    p.on('pageerror', (e) => consoleProblems.push(`pageerror: ${e.message}`));
+  };
+
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'dispatch-board-'));
     app = await startServer(
@@ -96,8 +112,9 @@ describe('dispatch board in Chromium', () => {
         embedder: { kind: 'none' },
         apiKeys: [
           { secret: DISPATCHER, role: 'dispatcher' },
-          { secret: 'technician-secret-07', role: 'technician', technicianId: 'T-07' },
-          { secret: 'admin-secret-000001', role: 'admin' },
+          { secret: TECHNICIAN, role: 'technician', technicianId: 'T-07' },
+          { secret: AGENT, role: 'agent' },
+          { secret: ADMIN, role: 'admin' },
         ],
       },
       createLogger('silent'),
@@ -138,12 +155,7 @@ describe('dispatch board in Chromium', () => {
     // change made behind the page's back and the click that must conflict with it.
     await context.clock.install();
     page = await context.newPage();
-    page.on('request', (r) => requested.push(r.url()));
-    page.on('console', (m) => {
-      // A 401 or 409 answer is logged by Chromium as a failed resource load; that is expected here.
-      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) consoleProblems.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleProblems.push(`pageerror: ${e.message}`));
+    watch(page);
     await page.goto(`${base}/dispatch`);
   }, TIMEOUT);
 
@@ -180,12 +192,21 @@ describe('dispatch board in Chromium', () => {
       expect(await page.evaluate<string | null>("sessionStorage.getItem('dispatch.apiKey')")).toBe(DISPATCHER);
       // The key is not left in the form.
       expect(await page.getByLabel('API key').inputValue()).toBe('');
+      // GET /api/me names the role; a dispatcher's list is asked for most urgent first.
+      expect(await until(() => text('#whoami'), (t) => t.length > 0, 'the role line')).toBe('Signed in as dispatcher');
+      expect(requested.some((u) => u.endsWith('/api/me'))).toBe(true);
+      expect(requested.some((u) => u.includes('/api/tickets?') && u.includes('sort=due'))).toBe(true);
 
       const ptRow = row(tickets.PT.number);
+      // Fault titles from GET /api/faults, next to the ids.
+      await until(() => ptRow.locator('td.faults').textContent(), (t) => (t ?? '').includes(PT_H01), 'the fault title');
+      expect(requested.some((u) => u.endsWith('/api/faults'))).toBe(true);
       const cells = await ptRow.locator('td').allTextContents();
       expect(cells[0]).toBe('PT');
       expect(cells[1]).toBe('SY5418THB 62m');
-      expect(cells[2]).toBe('PT-H01');
+      expect(cells[2]).toBe(`PT-H01 ${PT_H01}`);
+      expect(await ptRow.locator('td.faults .fault-id').textContent()).toBe('PT-H01');
+      expect(await row(tickets.CP.number).locator('td.faults').textContent()).toBe('CP-M01 Delivery line blockage (pipe plugged)');
       expect(cells[3]).toBe('DOWN');
       expect(cells[4]).toBe('New');
       expect(cells[5]).toBe('—');
@@ -247,6 +268,7 @@ describe('dispatch board in Chromium', () => {
       ]) {
         expect(facts).toContain(expected);
       }
+      expect(facts).toContain(`PT-H01 ${PT_H01}`);
       expect(facts).toMatch(/Grade[A-C]\d/);
       expect(facts).toMatch(/Workload coefficient\d+/);
       expect(facts).toMatch(/Likely parts(PT-[A-Z]+-\d+(, )?)+/);
@@ -269,8 +291,9 @@ describe('dispatch board in Chromium', () => {
       expect(await page.locator('#d-history li').count()).toBe(1);
       expect(await text('#d-history')).toContain('created');
 
-      // new → only "cancel" is a status button ("assigned" is the assign action).
+      // new → only "cancel" is a status button ("assigned" is the assign action); dispatch may assign.
       expect(await statusButtons()).toEqual(['Cancel ticket']);
+      expect(await page.locator('#assign-form').isVisible()).toBe(true);
       expect(await page.locator('#d-down').isVisible()).toBe(true);
       await screenshot(page, 'dispatch-details');
     },
@@ -400,15 +423,47 @@ describe('dispatch board in Chromium', () => {
   );
 
   it(
+    'counts down by the server clock from serverTime',
+    async () => {
+      // The list answer says the server's clock is an hour ahead: the countdowns follow it.
+      const cpCountdown = () => row(tickets.CP.number).locator('td.next-sla').innerText();
+      expect(await cpCountdown()).toMatch(/^Respond\s*● On track\s*23h 5\dm \d\ds left$/);
+      await page.route('**/api/tickets?**', async (route) => {
+        const response = await route.fetch();
+        const body = (await response.json()) as { serverTime: string; tickets: unknown[] };
+        expect(typeof body.serverTime).toBe('string');
+        body.serverTime = new Date(Date.parse(body.serverTime) + 3_600_000).toISOString();
+        await route.fulfill({ response, json: body });
+      });
+      try {
+        await page.getByRole('button', { name: 'Refresh' }).click();
+        await until(cpCountdown, (t) => /22h 5\dm/.test(t), 'the countdown an hour shorter');
+        expect(await cpCountdown()).toMatch(/^Respond\s*● On track\s*22h 5\dm \d\ds left$/);
+      } finally {
+        await page.unroute('**/api/tickets?**');
+      }
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      await until(cpCountdown, (t) => /23h 5\dm/.test(t), 'the countdown back on the real server clock');
+    },
+    TIMEOUT,
+  );
+
+  it(
     'switches to Chinese and back',
     async () => {
       await page.getByRole('button', { name: '中文 ZH' }).click();
       expect(await text('h1')).toBe('派工看板');
       expect(await page.evaluate<string>('document.documentElement.lang')).toBe('zh-CN');
       expect(await row(tickets.PT.number).locator('td').nth(4).innerText()).toBe('已到场');
+      expect(await text('#whoami')).toBe('已登录：调度员');
+      // Fault titles follow the UI language.
+      expect(await row(tickets.PT.number).locator('td.faults').textContent()).toBe('PT-H01 臂架不动作或动作缓慢');
+      expect(await text('#d-facts')).toContain('PT-H01 臂架不动作或动作缓慢');
       await screenshot(page, 'dispatch-zh');
       await page.getByRole('button', { name: 'English' }).click();
       expect(await text('h1')).toBe('Dispatch board');
+      expect(await text('#whoami')).toBe('Signed in as dispatcher');
+      expect(await row(tickets.PT.number).locator('td.faults').textContent()).toBe(`PT-H01 ${PT_H01}`);
     },
     TIMEOUT,
   );
@@ -420,7 +475,7 @@ describe('dispatch board in Chromium', () => {
         'POST',
         `/api/tickets/${tickets.PT.id}/close-out`,
         { actualFaultId: 'PT-H01', rootCauseClass: 'needs-repair', workDone: 'Replaced the relief valve', minutesOnSite: 90 },
-        'admin-secret-000001',
+        ADMIN,
       );
       expect(closeOut.status).toBe(200);
       await page.getByRole('button', { name: 'Refresh' }).click();
@@ -438,6 +493,135 @@ describe('dispatch board in Chromium', () => {
       const stored = await api('GET', `/api/tickets/${tickets.PT.id}`);
       expect(stored.body.status).toBe('closed');
       expect(stored.body.slaStatus.every((c) => c.state === 'met' || c.state === 'met-late')).toBe(true);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'on an illegal transition shows the server\'s words and reloads the ticket',
+    async () => {
+      await page.getByRole('button', { name: tickets.CP.number, exact: true }).click();
+      await until(() => text('#d-number'), (t) => t === tickets.CP.number, 'the CP details');
+      await until(() => text('#d-facts'), (t) => t.includes('Version1'), 'the full CP ticket');
+      expect(await statusButtons()).toEqual(['Cancel ticket']);
+      // Cancelled behind the page's back. The page sends expectedVersion, which would make
+      // this a version conflict; without it (as a page with an out-of-date transition table
+      // would meet it) the server answers 409 illegal_transition.
+      const behind = await api('POST', `/api/tickets/${tickets.CP.id}/status`, { status: 'cancelled', expectedVersion: 1 });
+      expect(behind.status).toBe(200);
+      const sent: unknown[] = [];
+      await page.route('**/api/tickets/*/status', async (route) => {
+        const body = JSON.parse(route.request().postData() ?? '{}') as Record<string, unknown>;
+        delete body.expectedVersion;
+        sent.push(body);
+        await route.continue({ postData: JSON.stringify(body) });
+      });
+      try {
+        await page.getByRole('button', { name: 'Cancel ticket' }).click();
+        await page.getByRole('button', { name: 'Confirm: cancel ticket' }).click();
+        const message = await until(alertText, (t) => t.length > 0, 'the illegal-transition message');
+        expect(sent).toEqual([{ status: 'cancelled' }]);
+        expect(message).toBe('Not possible: a ticket that is "cancelled" cannot become "cancelled" (it is final). The ticket has been reloaded.');
+        // Reloaded without being asked: the page shows the ticket as it now is.
+        await until(() => text('#d-status'), (t) => t === 'Cancelled', 'the reloaded status');
+        expect(await page.locator('#alert-reload').isVisible()).toBe(false);
+        expect(await statusButtons()).toEqual([]);
+        await until(rowNumbers, (n) => !n.includes(tickets.CP.number), 'the cancelled ticket to leave the open list');
+        expect(await alertText()).toBe(message);
+        await screenshot(page, 'dispatch-illegal-transition');
+      } finally {
+        await page.unroute('**/api/tickets/*/status');
+      }
+      await page.getByRole('button', { name: 'Dismiss' }).click();
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'offers an agent only the cancelling of a new ticket, and no assigning',
+    async () => {
+      other = await context.newPage();
+      watch(other);
+      await other.goto(`${base}/dispatch`);
+      await other.getByLabel('API key').fill(AGENT);
+      await other.getByLabel('API key').press('Enter');
+      const who = () => other.locator('#whoami').innerText();
+      expect(await until(who, (t) => t.length > 0, 'the agent role line')).toBe('Signed in as agent');
+      const numbers = () => other.locator('#ticket-rows tr th').allTextContents();
+      // Open: TC and RR (both new).
+      const rr = (await api<{ tickets: TicketView[] }>('GET', '/api/tickets?productLine=RR')).body.tickets[0]!;
+      expect((await until(numbers, (n) => n.length === 2, 'the open tickets')).sort()).toEqual([tickets.TC.number, rr.number].sort());
+
+      await other.getByRole('button', { name: tickets.TC.number, exact: true }).click();
+      await until(() => other.locator('#d-number').innerText(), (t) => t === tickets.TC.number, 'the TC details');
+      await until(() => other.locator('#d-facts').innerText(), (t) => t.includes('Version'), 'the full TC ticket');
+      expect(await other.locator('#status-buttons button').allTextContents()).toEqual(['Cancel ticket']);
+      expect(await other.locator('#assign-form').isVisible()).toBe(false);
+      expect(await other.getByLabel('Note for the history (optional)').isVisible()).toBe(true);
+
+      // A closed ticket: nothing to do, and no note to write.
+      await other.getByLabel('Status', { exact: true }).selectOption('');
+      await until(numbers, (n) => n.includes(tickets.PT.number), 'all tickets');
+      await other.getByRole('button', { name: tickets.PT.number, exact: true }).click();
+      await until(() => other.locator('#d-status').innerText(), (t) => t === 'Closed', 'the closed PT ticket');
+      expect(await other.locator('#status-buttons button').count()).toBe(0);
+      expect(await other.getByText('No status change is available from here.').isVisible()).toBe(true);
+      expect(await other.locator('#assign-form').isVisible()).toBe(false);
+      expect(await other.locator('#note-field').isVisible()).toBe(false);
+
+      await other.getByRole('button', { name: 'Sign out' }).click();
+      expect(await other.locator('#whoami').isVisible()).toBe(false);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'shows a technician only their own tickets, with only en route / on site and no assigning',
+    async () => {
+      const rr = (await api<{ tickets: TicketView[] }>('GET', '/api/tickets?productLine=RR')).body.tickets[0]!;
+      expect((await api('POST', `/api/tickets/${rr.id}/assign`, { technicianId: 'T-07', expectedVersion: rr.version })).status).toBe(200);
+      expect((await api('POST', `/api/tickets/${tickets.TC.id}/assign`, { technicianId: 'T-08', expectedVersion: 1 })).status).toBe(200);
+
+      await other.getByLabel('API key').fill(TECHNICIAN);
+      await other.getByLabel('API key').press('Enter');
+      const who = () => other.locator('#whoami').innerText();
+      expect(await until(who, (t) => t.length > 0, 'the technician role line')).toBe('Signed in as technician T-07');
+      const numbers = () => other.locator('#ticket-rows tr th').allTextContents();
+      // The status filter is still "All" from the agent: RR (assigned to T-07) and the
+      // closed PT (T-07's earlier job); not TC (T-08) nor CP (never assigned).
+      await other.getByLabel('Status', { exact: true }).selectOption('open');
+      expect(await until(numbers, (n) => n.length === 1 && n[0] === rr.number, 'only the technician\'s open ticket')).toEqual([rr.number]);
+      // The server scopes a technician's list: no technician filter to offer.
+      expect(await other.getByLabel('Technician ID').isVisible()).toBe(false);
+      expect(await other.locator('#ticket-rows td.faults').textContent()).toBe('RR-H01 No vibration or weak vibration of the drum');
+
+      await other.getByRole('button', { name: rr.number, exact: true }).click();
+      await until(() => other.locator('#d-status').innerText(), (t) => t === 'Assigned', 'the RR details');
+      await until(() => other.locator('#d-facts').innerText(), (t) => t.includes('Version'), 'the full RR ticket');
+      expect(await other.locator('#assign-form').isVisible()).toBe(false);
+      // assigned → en route or cancelled (and reassigned) are legal; a technician may only set en route.
+      expect(await other.locator('#status-buttons button').allTextContents()).toEqual(['En route']);
+      expect(await other.locator('#d-facts').innerText()).toContain('RR-H01 No vibration or weak vibration of the drum');
+      await screenshot(other, 'dispatch-technician');
+
+      await other.getByLabel('Note for the history (optional)').fill('leaving the depot');
+      await other.getByRole('button', { name: 'En route', exact: true }).click();
+      await until(() => other.locator('#d-status').innerText(), (t) => t === 'En route', 'status En route');
+      expect(await other.locator('#status-buttons button').allTextContents()).toEqual(['On site']);
+      expect(await other.locator('#alert').isVisible()).toBe(false);
+      const stored = await api('GET', `/api/tickets/${rr.id}`);
+      expect(stored.body.status).toBe('en_route');
+      expect(stored.body.history.at(-1)).toMatchObject({ action: 'status', to: 'en_route' });
+
+      // All statuses: still only T-07's work (the closed PT, with nothing left to do on it).
+      await other.getByLabel('Status', { exact: true }).selectOption('');
+      expect((await until(numbers, (n) => n.length === 2, 'T-07\'s tickets of any status')).sort()).toEqual([tickets.PT.number, rr.number].sort());
+      await other.getByRole('button', { name: tickets.PT.number, exact: true }).click();
+      await until(() => other.locator('#d-status').innerText(), (t) => t === 'Closed', 'the closed PT ticket');
+      expect(await other.locator('#status-buttons button').count()).toBe(0);
+      expect(await other.locator('#note-field').isVisible()).toBe(false);
+      await screenshot(other, 'dispatch-technician-closed');
+      await other.close();
     },
     TIMEOUT,
   );

@@ -19,7 +19,7 @@ export interface Suggestion {
   productLine: ProductLineCode;
   category: Category;
   selfService: 'yes' | 'checks-only' | 'no';
-  /** 0–1: the abstention model's confidence for the top result, scaled by fused rank score below it. */
+  /** 0–1: the abstention model's confidence for the top result, scaled by how this candidate's evidence compares with the top's. */
   score: number;
   /** The manual phrasing that matched best, to show staff why this came up. */
   matchedPhrasing: string;
@@ -98,6 +98,12 @@ export class SuggestionEngine {
   /** A view of this engine with other channels (shares indexes; for baselines). */
   withChannels(channels: EngineChannels): SuggestionEngine {
     return new SuggestionEngine(this.kb, this.dense, this.calibration, channels, this.corpus);
+  }
+
+  /** The machine a text names (ours, or one we do not service) and the words about the fault. */
+  detectMachine(text: string): { line?: ProductLineCode; otherMachine: boolean; faultWords: string[] } {
+    const named = this.lines.detect(text.slice(0, MAX_QUERY_CHARS));
+    return { line: named.line, otherMachine: named.otherMachine, faultWords: tokenize(named.remainder) };
   }
 
   async suggest(text: string, opts: SuggestOptions = {}): Promise<SuggestResponse> {
@@ -181,6 +187,17 @@ export class SuggestionEngine {
     const model = useDense ? this.calibration.hybrid : this.calibration.lexicalOnly;
     const conf = confidence(model, features);
 
+    // Scores compare candidates on their evidence (RRF ranks alone say little about how
+    // far apart two candidates are): the share of the best BM25 score and of the best
+    // cosine similarity each candidate reached.
+    const maxLex = Math.max(...ranked.map((c) => c.lexScore), 0);
+    const maxSim = Math.max(...ranked.map((c) => c.similarity), 0);
+    const relative = (c: Candidate) => {
+      const lex = maxLex > 0 ? c.lexScore / maxLex : 0;
+      const sim = useDense && maxSim > 0 ? Math.max(0, c.similarity) / maxSim : 0;
+      return useDense && maxLex > 0 ? (lex + sim) / 2 : useDense ? sim : lex;
+    };
+    const topRelative = relative(top) || 1;
     const results = ranked.slice(0, limit).map((c) => {
       const fault = this.kb.faultsById.get(c.faultId)!;
       const best = c.bestLexPhrasing ?? c.bestDensePhrasing!;
@@ -191,7 +208,7 @@ export class SuggestionEngine {
         productLine: fault.product_line,
         category: fault.category,
         selfService: fault.self_service,
-        score: round(conf * (c.fused / top.fused)),
+        score: round(conf * Math.min(1, relative(c) / topRelative)),
         matchedPhrasing: this.corpus[phrasing]!.text,
       };
     });

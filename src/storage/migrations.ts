@@ -56,6 +56,37 @@ const MIGRATIONS: { id: string; sql: string[] }[] = [
       `CREATE INDEX knowledge_gaps_status ON knowledge_gaps (status)`,
     ],
   },
+  {
+    id: '003-conversations',
+    sql: [
+      // botbuilder's conversation and user state, shared by every server instance.
+      `CREATE TABLE bot_state (key TEXT PRIMARY KEY, etag TEXT NOT NULL, doc TEXT NOT NULL, updated_at TEXT NOT NULL)`,
+      // Requests for a person, for the call center's queue.
+      `CREATE TABLE handoffs (
+         id TEXT PRIMARY KEY,
+         created_at TEXT NOT NULL,
+         conversation_id TEXT NOT NULL,
+         channel TEXT NOT NULL,
+         language TEXT NOT NULL,
+         product_line TEXT,
+         fault_id TEXT,
+         reason TEXT NOT NULL,
+         transcript TEXT NOT NULL,
+         status TEXT NOT NULL
+       )`,
+      // How self-service conversations ended: the statistics the manual is judged by.
+      `CREATE TABLE triage_outcomes (
+         id TEXT PRIMARY KEY,
+         created_at TEXT NOT NULL,
+         conversation_id TEXT NOT NULL,
+         product_line TEXT,
+         fault_id TEXT,
+         outcome TEXT NOT NULL,
+         steps TEXT NOT NULL,
+         ticket_id TEXT
+       )`,
+    ],
+  },
 ];
 
 export async function migrate(db: Database): Promise<string[]> {

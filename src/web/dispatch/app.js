@@ -4,7 +4,7 @@
 
 const REFRESH_MS = 15_000;
 const TICK_MS = 1_000;
-const LIST_LIMIT = 500; // the API's maximum; the server orders by creation, we re-sort by deadline
+const LIST_LIMIT = 500; // the API's maximum; with sort=due the server keeps the most urgent 500
 const KEY_STORAGE = 'dispatch.apiKey';
 const LANG_STORAGE = 'dispatch.lang';
 
@@ -21,6 +21,32 @@ const TRANSITIONS = {
 /** "assigned" goes through the assign action, "resolved" only through a technician's close-out. */
 const NOT_A_STATUS_BUTTON = new Set(['assigned', 'resolved']);
 const FINAL = new Set(['closed', 'cancelled']);
+
+/** Who may do what, as src/tickets/service.ts and src/server/ticket-routes.ts enforce it. */
+const ASSIGN_ROLES = new Set(['dispatcher', 'admin']);
+/** Status changes a technician may make on a ticket assigned to them. */
+const TECHNICIAN_STATUSES = new Set(['en_route', 'on_site']);
+
+/** The error codes the API sends (src/server/http-errors.ts); anything else is judged by its HTTP status. */
+const ERROR_CODES = new Set([
+  'invalid_request',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'illegal_transition',
+  'version_conflict',
+  'idempotency_key_reused',
+  'store_unavailable',
+]);
+const CODE_BY_STATUS = {
+  400: 'invalid_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  409: 'version_conflict',
+  422: 'idempotency_key_reused',
+  503: 'store_unavailable',
+};
 
 // ---------------------------------------------------------------------------------------
 // Text (English; Chinese as an option)
@@ -109,8 +135,14 @@ const STRINGS = {
     noDeadline: 'no open deadline',
     count: '{n} tickets',
     count1: '1 ticket',
-    truncated: 'showing the {n} newest; narrow the filters to see older ones',
+    truncated: 'showing the {n} most urgent; narrow the filters to see the rest',
     updatedAt: 'Updated {at}',
+    signedInAs: 'Signed in as {role}',
+    signedInAsTech: 'Signed in as {role} {tech}',
+    role_agent: 'agent',
+    role_dispatcher: 'dispatcher',
+    role_technician: 'technician',
+    role_admin: 'admin',
     act_en_route: 'En route',
     act_on_site: 'On site',
     act_on_site_reopen: 'Reopen: back on site',
@@ -159,6 +191,8 @@ const STRINGS = {
     err403: 'Not allowed: {error}',
     err404: 'Not found: {error}',
     err409: 'Reload: someone changed this ticket since you loaded it. ({error})',
+    errIllegal: 'Not possible: {error}. The ticket has been reloaded.',
+    err422: 'The server refused a repeated request: {error}',
     err400: 'The server refused the request: {error}',
     err503: 'The server is not ready ({error}). Trying again shortly.',
     errNetwork: 'Cannot reach the server. The board retries every 15 seconds.',
@@ -249,8 +283,14 @@ const STRINGS = {
     noDeadline: '无待办时限',
     count: '{n} 个工单',
     count1: '1 个工单',
-    truncated: '仅显示最新的 {n} 个；请缩小筛选范围',
+    truncated: '仅显示最紧急的 {n} 个；请缩小筛选范围',
     updatedAt: '更新于 {at}',
+    signedInAs: '已登录：{role}',
+    signedInAsTech: '已登录：{role} {tech}',
+    role_agent: '坐席',
+    role_dispatcher: '调度员',
+    role_technician: '技师',
+    role_admin: '管理员',
     act_en_route: '在途',
     act_on_site: '已到场',
     act_on_site_reopen: '重新打开：回到现场',
@@ -298,6 +338,8 @@ const STRINGS = {
     err403: '无权限：{error}',
     err404: '未找到：{error}',
     err409: '请重新加载：有人在您加载后修改了此工单。（{error}）',
+    errIllegal: '无法执行：{error}。已重新加载该工单。',
+    err422: '服务器拒绝了重复的请求：{error}',
     err400: '服务器拒绝了请求：{error}',
     err503: '服务器尚未就绪（{error}），稍后自动重试。',
     errNetwork: '无法连接服务器。看板每 15 秒重试一次。',
@@ -323,7 +365,11 @@ const state = {
   truncated: false,
   selectedId: null,
   selected: null,
-  /** Server time minus client time, from the SLA clocks' remainingMs: countdowns follow the server. */
+  /** GET /api/me: {role, technicianId}; null until known (then no action is offered). */
+  me: null,
+  /** Fault summaries from GET /api/faults, by id; empty until loaded (ids are then shown alone). */
+  faults: new Map(),
+  /** Server time minus client time, from the list's serverTime: countdowns follow the server. */
   skewMs: 0,
   refreshTimer: 0,
   tickTimer: 0,
@@ -332,6 +378,7 @@ const state = {
   detailSeq: 0,
   busy: false,
   confirmCancelFor: null,
+  faultsLoading: false,
   /** Which kind of operation raised the current alert: a later successful refresh clears only 'refresh' alerts. */
   alertSource: null,
   /** Elements whose text follows the clock: rebuilt on each render. */
@@ -348,10 +395,19 @@ const $ = (id) => {
 // API
 
 class ApiError extends Error {
-  constructor(status, message, issues = []) {
+  constructor(status, message, issues = [], code = null) {
     super(message);
     this.status = status;
     this.issues = issues;
+    /** The API's error code (src/server/http-errors.ts), or null. */
+    this.code = code;
+  }
+
+  /** What kind of error this is: the API's code, or for answers without one, a code judged by the status. */
+  get kind() {
+    if (this.code && ERROR_CODES.has(this.code)) return this.code;
+    if (this.status === 0) return 'network';
+    return CODE_BY_STATUS[this.status] ?? 'other';
   }
 }
 
@@ -380,10 +436,12 @@ async function api(path, { method = 'GET', body } = {}) {
     }
   }
   if (!res.ok) {
-    // Our routes answer {error, issues?}; restify's own errors (unknown route …) answer {code, message}.
+    // Our routes answer {code, error, issues?}; restify's own errors (unknown route …) answer {code, message}
+    // with codes of their own, which ApiError.kind does not mistake for ours.
     const message = data && typeof data.error === 'string' ? data.error : data && typeof data.message === 'string' ? data.message : `HTTP ${res.status}`;
     const issues = data && Array.isArray(data.issues) ? data.issues : [];
-    throw new ApiError(res.status, message, issues);
+    const code = data && typeof data.code === 'string' ? data.code : null;
+    throw new ApiError(res.status, message, issues, code);
   }
   return data;
 }
@@ -393,8 +451,10 @@ function listPath() {
   const q = new URLSearchParams();
   if (f.status) q.set('status', f.status);
   if (f.productLine) q.set('productLine', f.productLine);
-  if (f.technician) q.set('technician', f.technician);
+  if (f.technician && !isTechnician()) q.set('technician', f.technician);
   if (f.overdue) q.set('overdue', 'true');
+  // Most urgent unmet deadline first, so that the limit drops the least urgent tickets.
+  q.set('sort', 'due');
   q.set('limit', String(LIST_LIMIT));
   return `/api/tickets?${q.toString()}`;
 }
@@ -406,16 +466,10 @@ const ticketPath = (id, action = '') => `/api/tickets/${encodeURIComponent(id)}$
 
 const now = () => Date.now() + state.skewMs;
 
-/** Learns the server's clock from a response's SLA clocks (remainingMs was computed at the server's "now"). */
-function learnSkew(tickets) {
-  for (const ticket of tickets) {
-    for (const c of ticket.slaStatus ?? []) {
-      if (typeof c.remainingMs === 'number') {
-        state.skewMs = Date.parse(c.dueAt) - c.remainingMs - Date.now();
-        return;
-      }
-    }
-  }
+/** Learns the server's clock from the list's serverTime (taken just before the answer was sent). */
+function learnServerTime(serverTime, receivedAt) {
+  const server = typeof serverTime === 'string' ? Date.parse(serverTime) : Number.NaN;
+  if (!Number.isNaN(server)) state.skewMs = server - receivedAt;
 }
 
 const pad = (n) => String(n).padStart(2, '0');
@@ -528,6 +582,26 @@ function clockCell(clock, ticket, withName) {
 
 const statusLabel = (s) => t(`st_${s}`);
 
+/** A fault's title from the manual in the UI language (English if it has no other), or null if unknown. */
+function faultTitle(id) {
+  const title = state.faults.get(id)?.title;
+  if (!title) return null;
+  const text = title[state.lang] || title.en;
+  return text ? { text, lang: title[state.lang] ? null : 'en' } : null;
+}
+
+/** "PT-H01 Boom does not move …": the id, then the manual's title once the fault list has loaded. */
+function faultLabel(id, className, suffix = '') {
+  const title = faultTitle(id);
+  const wrap = el('span', { className });
+  wrap.append(el('span', { className: 'fault-id', text: id }));
+  if (title) {
+    wrap.append(' ', el('span', { className: 'fault-title', text: title.text, attrs: { lang: title.lang === 'en' ? 'en' : null } }));
+  }
+  if (suffix) wrap.append(el('span', { className: 'fault-confidence muted', text: suffix }));
+  return wrap;
+}
+
 function statusBadge(status) {
   return el('span', { className: `status-badge status-${status}`, text: statusLabel(status) });
 }
@@ -563,36 +637,50 @@ function announce(message) {
 function reportError(err, { source = 'action', signingIn = false } = {}) {
   const e = err instanceof ApiError ? err : new ApiError(-1, String(err && err.message ? err.message : err));
   const vars = { error: e.message, status: e.status };
-  if (signingIn && (e.status === 401 || e.status === 403)) {
+  const kind = e.kind;
+  if (signingIn && (kind === 'unauthorized' || kind === 'forbidden')) {
     showAlert(t('errSignIn', vars), { source: 'signin' });
     return;
   }
-  switch (e.status) {
-    case 0:
+  switch (kind) {
+    case 'network':
       showAlert(t('errNetwork'), { source });
       break;
-    case 400:
+    case 'invalid_request':
       showAlert(t('err400', vars), { issues: e.issues, source });
       break;
-    case 401:
+    case 'unauthorized':
       signOut({ silent: true });
       showAlert(t('err401', vars), { source: 'signin' });
       break;
-    case 403:
+    case 'forbidden':
       showAlert(t('err403', vars), { source });
       break;
-    case 404:
+    case 'not_found':
       showAlert(t('err404', vars), { source });
       break;
-    case 409:
+    case 'version_conflict':
       showAlert(t('err409', vars), { reload: state.selected !== null, source });
       break;
-    case 503:
+    case 'illegal_transition':
+      // The page's view of the ticket is out of date: say what the server said and show it as it is now.
+      showAlert(t('errIllegal', { error: e.message.replace(/[.\s]+$/, '') }), { source });
+      void reloadSelected();
+      break;
+    case 'idempotency_key_reused':
+      showAlert(t('err422', vars), { source });
+      break;
+    case 'store_unavailable':
       showAlert(t('err503', vars), { source });
       break;
     default:
       showAlert(t('errOther', vars), { source });
   }
+}
+
+async function reloadSelected() {
+  if (state.selectedId) await loadDetails(state.selectedId, { source: 'action' });
+  await loadList({ source: 'refresh' });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -607,6 +695,10 @@ function filters() {
   };
 }
 
+/**
+ * The server already answers most urgent first (sort=due, same rule as nextClock); sorting
+ * again keeps the order right after a local change and while the clock runs.
+ */
 function sortByUrgency(tickets) {
   const due = (t) => {
     const c = nextClock(t);
@@ -622,8 +714,8 @@ async function loadList({ source = 'refresh' } = {}) {
   try {
     const data = await api(listPath());
     if (seq !== state.listSeq || !state.key) return null;
+    learnServerTime(data && data.serverTime, Date.now());
     const tickets = Array.isArray(data && data.tickets) ? data.tickets : [];
-    learnSkew(tickets);
     state.tickets = sortByUrgency(tickets);
     state.truncated = tickets.length >= LIST_LIMIT;
     renderList();
@@ -668,13 +760,9 @@ function ticketRow(ticket) {
   row.append(el('th', { attrs: { scope: 'row' } }, [open]));
   row.append(el('td', { text: ticket.equipment?.productLine ?? '', attrs: { title: t(`pl_${ticket.equipment?.productLine}`) } }));
   row.append(el('td', { className: 'model', text: ticket.equipment?.model ?? '—' }));
-  const faultIds = (ticket.faults ?? []).map((f) => f.id);
   const faults = el('td', { className: 'faults' });
-  faultIds.forEach((id, i) => {
-    if (i > 0) faults.append(', ');
-    faults.append(el('span', { className: 'fault-id', text: id }));
-  });
-  if (faultIds.length === 0) faults.textContent = '—';
+  for (const f of ticket.faults ?? []) faults.append(faultLabel(f.id, 'fault'));
+  if (faults.childElementCount === 0) faults.textContent = '—';
   row.append(faults);
   row.append(
     el('td', {}, [
@@ -687,7 +775,7 @@ function ticketRow(ticket) {
   row.append(el('td', { text: ticket.technicianId ?? t('unassigned') }));
   const clock = nextClock(ticket);
   row.append(el('td', { className: 'next-sla' }, [clock ? clockCell(clock, ticket, true) : el('span', { className: 'muted', text: t('noDeadline') })]));
-  row.append(el('td', { className: 'nowrap' }, [timeEl(ticket.createdAt, true)]));
+  row.append(el('td', { className: 'created' }, [timeEl(ticket.createdAt, true)]));
   // The whole row is a convenience click target for the mouse; the button is the accessible control.
   row.addEventListener('click', (ev) => {
     if (ev.target instanceof Element && ev.target.closest('button')) return;
@@ -727,7 +815,6 @@ async function loadDetails(id, { source = 'refresh' } = {}) {
   try {
     const ticket = await api(ticketPath(id));
     if (seq !== state.detailSeq || state.selectedId !== id || !state.key) return null;
-    learnSkew([ticket]);
     const before = state.selected && state.selected.id === id ? state.selected.version : null;
     state.selected = ticket;
     renderDetails();
@@ -736,7 +823,16 @@ async function loadDetails(id, { source = 'refresh' } = {}) {
     }
     return ticket;
   } catch (err) {
-    if (seq === state.detailSeq) reportError(err, { source });
+    if (seq !== state.detailSeq) return null;
+    reportError(err, { source });
+    // Gone, or no longer ours to see (a technician's ticket reassigned): stop showing it.
+    if (err instanceof ApiError && (err.kind === 'not_found' || err.kind === 'forbidden') && state.selectedId === id) {
+      state.selectedId = null;
+      state.selected = null;
+      state.confirmCancelFor = null;
+      renderDetails();
+      renderList();
+    }
     return null;
   }
 }
@@ -789,11 +885,10 @@ function renderDetails() {
   const eq = ticket.equipment ?? {};
   fact(dl, t('f_equipment'), [t(`pl_${eq.productLine}`), eq.model].filter(Boolean).join(' · '));
   fact(dl, t('f_serial'), eq.serial);
-  fact(
-    dl,
-    t('f_faults'),
-    (ticket.faults ?? []).map((f) => (typeof f.confidence === 'number' ? `${f.id} (${Math.round(f.confidence * 100)} %)` : f.id)).join(', ') || '—',
+  const faultItems = (ticket.faults ?? []).map((f) =>
+    el('li', {}, [faultLabel(f.id, 'fault', typeof f.confidence === 'number' ? ` (${Math.round(f.confidence * 100)} %)` : '')]),
   );
+  fact(dl, t('f_faults'), faultItems.length ? el('ul', { className: 'fault-list' }, faultItems) : '—');
   fact(dl, t('f_grade'), ticket.grade ?? '—');
   fact(dl, t('f_workload'), ticket.workloadCoefficient ?? '—');
   fact(dl, t('f_parts'), (ticket.likelyParts ?? []).join(', ') || '—');
@@ -806,10 +901,11 @@ function renderDetails() {
   if (ticket.closeOut) {
     const co = ticket.closeOut;
     const parts = (co.partsUsed ?? []).map((p) => `${p.code} × ${p.quantity}`).join(', ');
+    const actual = co.actualFaultId ? `${co.actualFaultId}${faultTitle(co.actualFaultId) ? ` ${faultTitle(co.actualFaultId).text}` : ''}` : '—';
     fact(
       dl,
       t('f_closeout'),
-      [co.actualFaultId ?? '—', co.rootCauseClass, co.grade, co.workDone, `${co.minutesOnSite} min`, parts].filter(Boolean).join(' · '),
+      [actual, co.rootCauseClass, co.grade, co.workDone, `${co.minutesOnSite} min`, parts].filter(Boolean).join(' · '),
     );
   }
 
@@ -847,20 +943,43 @@ function actionLabel(from, to) {
   return t(`act_${to}`);
 }
 
+const isTechnician = () => state.me !== null && state.me.role === 'technician';
+const canAssignRole = () => state.me !== null && ASSIGN_ROLES.has(state.me.role);
+
+/** The status buttons this user may press on this ticket: legal next statuses the role is allowed to set. */
+function statusTargets(ticket) {
+  const me = state.me;
+  if (!me) return [];
+  const legal = (TRANSITIONS[ticket.status] ?? []).filter((s) => !NOT_A_STATUS_BUTTON.has(s));
+  switch (me.role) {
+    case 'dispatcher':
+    case 'admin':
+      return legal;
+    case 'technician':
+      return me.technicianId && ticket.technicianId === me.technicianId ? legal.filter((s) => TECHNICIAN_STATUSES.has(s)) : [];
+    case 'agent':
+      return ticket.status === 'new' ? legal.filter((s) => s === 'cancelled') : [];
+    default:
+      return [];
+  }
+}
+
 function renderActions(ticket) {
   const allowed = TRANSITIONS[ticket.status] ?? [];
-  const canAssign = allowed.includes('assigned');
+  const mayAssign = canAssignRole();
+  const canAssign = mayAssign && allowed.includes('assigned');
+  $('assign-form').hidden = !mayAssign;
   const assignInput = /** @type {HTMLInputElement} */ ($('assign-tech'));
   const assignButton = /** @type {HTMLButtonElement} */ ($('assign-button'));
   assignInput.disabled = !canAssign || state.busy;
   assignButton.disabled = !canAssign || state.busy;
   assignButton.textContent = ticket.technicianId ? t('reassign') : t('assign');
-  assignInput.title = canAssign ? '' : t('cannotAssign', { status: statusLabel(ticket.status) });
+  assignInput.title = canAssign || !mayAssign ? '' : t('cannotAssign', { status: statusLabel(ticket.status) });
 
   const group = $('status-buttons');
   const focusedStatus = document.activeElement instanceof HTMLElement ? document.activeElement.dataset.status : undefined;
   for (const b of group.querySelectorAll('button')) b.remove();
-  const targets = allowed.filter((s) => !NOT_A_STATUS_BUTTON.has(s));
+  const targets = statusTargets(ticket);
   for (const to of targets) {
     const button = el('button', {
       className: to === 'cancelled' ? 'danger' : '',
@@ -875,6 +994,8 @@ function renderActions(ticket) {
   }
   group.hidden = targets.length === 0;
   $('no-status-actions').hidden = targets.length > 0;
+  // The note goes with an action: without any, there is nothing to note.
+  $('note-field').hidden = !mayAssign && targets.length === 0;
 }
 
 function setBusy(on) {
@@ -955,6 +1076,9 @@ function scheduleRefresh() {
 
 async function refreshAll() {
   if (!state.key) return;
+  // Either may have failed at sign-in (network, server starting): try again with each refresh.
+  if (!state.me && !(await loadMe({ source: 'refresh' }))) return;
+  if (state.faults.size === 0) void loadFaults();
   await loadList({ source: 'refresh' });
   if (state.selectedId && !state.busy) await loadDetails(state.selectedId, { source: 'refresh' });
 }
@@ -964,6 +1088,71 @@ function showBoard(on) {
   $('board').hidden = !on;
   $('sign-out').hidden = !on;
 }
+
+// ---------------------------------------------------------------------------------------
+// Who is signed in, and the fault manual's titles
+
+/** GET /api/me: the key's role (and technician id), which decides the actions offered. Throws on failure. */
+async function fetchMe() {
+  const key = state.key;
+  const data = await api('/api/me');
+  if (state.key !== key) return false;
+  if (!data || typeof data.role !== 'string') throw new ApiError(-1, 'unexpected answer from /api/me');
+  state.me = { role: data.role, technicianId: typeof data.technicianId === 'string' && data.technicianId ? data.technicianId : null };
+  applyRole();
+  return true;
+}
+
+async function loadMe({ source = 'refresh' } = {}) {
+  try {
+    return await fetchMe();
+  } catch (err) {
+    reportError(err, { source });
+    return false;
+  }
+}
+
+function renderWhoami() {
+  const who = $('whoami');
+  const me = state.me;
+  who.hidden = me === null;
+  if (!me) {
+    who.textContent = '';
+    return;
+  }
+  const role = `role_${me.role}` in STRINGS.en ? t(`role_${me.role}`) : me.role;
+  who.textContent = me.technicianId ? t('signedInAsTech', { role, tech: me.technicianId }) : t('signedInAs', { role });
+}
+
+function applyRole() {
+  renderWhoami();
+  // A technician's list is their own work whatever they filter by (the server scopes it): no technician filter.
+  const technician = isTechnician();
+  $('f-tech-field').hidden = technician;
+  if (technician) /** @type {HTMLInputElement} */ ($('f-tech')).value = '';
+  if (state.selected) renderActions(state.selected);
+}
+
+/** GET /api/faults, once per sign-in: titles shown next to fault ids. Optional: ids alone still work. */
+async function loadFaults() {
+  if (state.faults.size > 0 || state.faultsLoading) return;
+  const key = state.key;
+  state.faultsLoading = true;
+  try {
+    const data = await api('/api/faults');
+    if (state.key !== key || !data || !Array.isArray(data.faults)) return;
+    state.faults = new Map(data.faults.filter((f) => f && typeof f.id === 'string').map((f) => [f.id, f]));
+    renderList();
+    renderDetails();
+  } catch {
+    /* the next refresh tries again */
+  } finally {
+    state.faultsLoading = false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Sign-in and sign-out
 
 async function signIn(ev) {
   ev.preventDefault();
@@ -979,27 +1168,25 @@ async function signIn(ev) {
   button.disabled = true;
   state.key = key;
   try {
-    const data = await api(listPath());
-    const tickets = Array.isArray(data && data.tickets) ? data.tickets : [];
-    sessionStorage.setItem(KEY_STORAGE, key);
-    input.value = '';
-    input.removeAttribute('aria-invalid');
-    clearAlert();
-    learnSkew(tickets);
-    state.tickets = sortByUrgency(tickets);
-    state.truncated = tickets.length >= LIST_LIMIT;
-    startSession();
-    renderList();
-    $('last-update').textContent = t('updatedAt', { at: fmtTime(Date.now()) });
-    announce(t('msgSignedIn', { n: tickets.length }));
+    await fetchMe();
   } catch (err) {
     state.key = null;
+    state.me = null;
+    renderWhoami();
     input.setAttribute('aria-invalid', 'true');
     reportError(err, { source: 'signin', signingIn: true });
     input.focus();
-  } finally {
     button.disabled = false;
+    return;
   }
+  sessionStorage.setItem(KEY_STORAGE, key);
+  input.value = '';
+  input.removeAttribute('aria-invalid');
+  clearAlert();
+  startSession();
+  button.disabled = false;
+  const [tickets] = await Promise.all([loadList({ source: 'refresh' }), loadFaults()]);
+  if (tickets) announce(t('msgSignedIn', { n: tickets.length }));
 }
 
 function startSession() {
@@ -1012,6 +1199,8 @@ function startSession() {
 function signOut({ silent = false } = {}) {
   sessionStorage.removeItem(KEY_STORAGE);
   state.key = null;
+  state.me = null;
+  state.faults = new Map();
   state.tickets = [];
   state.selected = null;
   state.selectedId = null;
@@ -1024,6 +1213,8 @@ function signOut({ silent = false } = {}) {
   $('ticket-rows').replaceChildren();
   $('list-count').textContent = '';
   $('last-update').textContent = '';
+  renderWhoami();
+  $('f-tech-field').hidden = false;
   renderDetails();
   showBoard(false);
   if (!silent) {
@@ -1045,6 +1236,7 @@ function applyLanguage() {
   toggle.setAttribute('lang', state.lang === 'zh' ? 'en' : 'zh');
   toggle.setAttribute('title', t('langButtonLabel'));
   if (state.key) {
+    renderWhoami();
     renderList();
     renderDetails();
   }
@@ -1078,8 +1270,7 @@ function init() {
   $('alert-dismiss').addEventListener('click', () => clearAlert());
   $('alert-reload').addEventListener('click', async () => {
     clearAlert();
-    if (state.selectedId) await loadDetails(state.selectedId, { source: 'action' });
-    await loadList({ source: 'refresh' });
+    await reloadSelected();
   });
 
   const requery = () => {
@@ -1108,7 +1299,10 @@ function init() {
   if (saved) {
     state.key = saved;
     startSession();
-    void loadList({ source: 'action' });
+    void (async () => {
+      if (!(await loadMe({ source: 'refresh' }))) return;
+      await Promise.all([loadList({ source: 'action' }), loadFaults()]);
+    })();
   } else {
     showBoard(false);
     $('api-key').focus();

@@ -1,0 +1,17 @@
+import type { GapStore } from '../src/feedback/gap-store.js';
+import type { HandoffStore, OutcomeStore } from '../src/bot/records.js';
+import type { KnowledgeBase } from '../src/knowledge/load.js';
+import type { SuggestionEngine } from '../src/retrieval/engine.js';
+import type { TicketService } from '../src/tickets/service.js';
+import type { SessionAccessor } from './session.js';
+
+/** What the conversation needs from the rest of the assistant. */
+export interface TriageDeps {
+  engine: SuggestionEngine;
+  kb: KnowledgeBase;
+  tickets: TicketService;
+  gaps: GapStore;
+  handoffs: HandoffStore;
+  outcomes: OutcomeStore;
+  session: SessionAccessor;
+}

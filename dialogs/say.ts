@@ -1,0 +1,24 @@
+import { ActivityTypes, MessageFactory, type Activity, type TurnContext } from 'botbuilder';
+import { ChoiceFactory, ListStyle, type Choice, type PromptOptions } from 'botbuilder-dialogs';
+
+/** A message with the same words for voice channels. */
+export function message(text: string): Partial<Activity> {
+  return MessageFactory.text(text, text);
+}
+
+export async function say(ctx: TurnContext, ...texts: string[]): Promise<void> {
+  for (const text of texts) await ctx.sendActivity(message(text));
+}
+
+/** Options for a choice prompt: the choices become suggested actions; a retry says so in the user's language. */
+export function choiceOptions(text: string, choices: (string | Choice)[], retry: string): PromptOptions {
+  const list = ChoiceFactory.toChoices(choices);
+  return { prompt: message(text), retryPrompt: message(`${retry} ${text}`), choices: list, style: ListStyle.suggestedAction };
+}
+
+/** Every message the bot sends carries `speak`; prompts built elsewhere get it here. */
+export function ensureSpeak(activities: Partial<Activity>[]): void {
+  for (const a of activities) {
+    if (a.type === ActivityTypes.Message && a.text && !a.speak) a.speak = a.text;
+  }
+}

@@ -1,0 +1,35 @@
+import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
+import type { TranscriptLine } from '../src/bot/records.js';
+import type { ProductLineCode } from '../src/knowledge/schema.js';
+import type { StepTried } from '../src/tickets/model.js';
+import type { Lang } from './messages.js';
+
+/** What the bot knows about the conversation so far; kept in conversation state. */
+export interface TriageSession {
+  lang: Lang;
+  productLine?: ProductLineCode;
+  model?: string;
+  /** Everything the operator said about the fault, in their words. */
+  description?: string;
+  faultId?: string;
+  confidence?: number;
+  stepsTried: StepTried[];
+  transcript: TranscriptLine[];
+  /** Counts escalations, so each gets its own idempotency key. */
+  escalations: number;
+}
+
+export const newSession = (lang: Lang = 'en'): TriageSession => ({ lang, stepsTried: [], transcript: [], escalations: 0 });
+
+export type SessionAccessor = StatePropertyAccessor<TriageSession>;
+
+export async function session(accessor: SessionAccessor, ctx: TurnContext): Promise<TriageSession> {
+  return accessor.get(ctx, newSession());
+}
+
+const MAX_TRANSCRIPT = 60;
+
+export function remember(s: TriageSession, from: TranscriptLine['from'], text: string): void {
+  s.transcript.push({ from, text: text.slice(0, 1000), at: new Date().toISOString() });
+  if (s.transcript.length > MAX_TRANSCRIPT) s.transcript.splice(0, s.transcript.length - MAX_TRANSCRIPT);
+}

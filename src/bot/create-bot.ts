@@ -1,0 +1,18 @@
+import { ConversationState } from 'botbuilder';
+import type { GapStore } from '../feedback/gap-store.js';
+import type { KnowledgeBase } from '../knowledge/load.js';
+import type { SuggestionEngine } from '../retrieval/engine.js';
+import type { Database } from '../storage/database.js';
+import type { TicketService } from '../tickets/service.js';
+import { DatabaseStorage } from './db-storage.js';
+import { HandoffStore, OutcomeStore } from './records.js';
+import { TriageBot } from './triage-bot.js';
+
+/** The bot wired to the assistant's engine and stores; conversation state lives in the database. */
+export function createBot(deps: { db: Database; engine: SuggestionEngine; kb: KnowledgeBase; tickets: TicketService; gaps: GapStore }) {
+  const conversationState = new ConversationState(new DatabaseStorage(deps.db));
+  const handoffs = new HandoffStore(deps.db);
+  const outcomes = new OutcomeStore(deps.db);
+  const bot = new TriageBot(conversationState, { engine: deps.engine, kb: deps.kb, tickets: deps.tickets, gaps: deps.gaps, handoffs, outcomes });
+  return { bot, conversationState, handoffs, outcomes };
+}

@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../storage/database.js';
+
+export interface TranscriptLine {
+  from: 'user' | 'bot';
+  text: string;
+  at: string;
+}
+
+export interface HandoffRequest {
+  conversationId: string;
+  channel: string;
+  language: string;
+  productLine?: string;
+  faultId?: string;
+  reason: string;
+  transcript: TranscriptLine[];
+}
+
+/** Requests for a person: the call center's queue. One open request per conversation. */
+export class HandoffStore {
+  constructor(private readonly db: Database) {}
+
+  async open(req: HandoffRequest): Promise<{ id: string; created: boolean }> {
+    const [existing] = await this.db.query<{ id: string }>(`SELECT id FROM handoffs WHERE conversation_id = $1 AND status = 'open'`, [req.conversationId]);
+    if (existing) return { id: existing.id, created: false };
+    const id = randomUUID();
+    await this.db.run(
+      `INSERT INTO handoffs (id, created_at, conversation_id, channel, language, product_line, fault_id, reason, transcript, status)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open')`,
+      [id, new Date().toISOString(), req.conversationId, req.channel, req.language, req.productLine ?? null, req.faultId ?? null, req.reason, JSON.stringify(req.transcript)],
+    );
+    return { id, created: true };
+  }
+
+  async list(status = 'open'): Promise<(HandoffRequest & { id: string; createdAt: string; status: string })[]> {
+    const rows = await this.db.query<Record<string, string>>(`SELECT * FROM handoffs WHERE status = $1 ORDER BY created_at`, [status]);
+    return rows.map((r) => ({
+      id: r.id!,
+      createdAt: r.created_at!,
+      status: r.status!,
+      conversationId: r.conversation_id!,
+      channel: r.channel!,
+      language: r.language!,
+      productLine: r.product_line ?? undefined,
+      faultId: r.fault_id ?? undefined,
+      reason: r.reason!,
+      transcript: JSON.parse(r.transcript!) as TranscriptLine[],
+    }));
+  }
+}
+
+export type Outcome = 'resolved' | 'escalated' | 'handed-off' | 'abandoned';
+
+/** How each triage ended: self-service success rates per fault are read from here. */
+export class OutcomeStore {
+  constructor(private readonly db: Database) {}
+
+  async record(o: { conversationId: string; productLine?: string; faultId?: string; outcome: Outcome; steps: unknown[]; ticketId?: string }) {
+    await this.db.run(
+      `INSERT INTO triage_outcomes (id, created_at, conversation_id, product_line, fault_id, outcome, steps, ticket_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [randomUUID(), new Date().toISOString(), o.conversationId, o.productLine ?? null, o.faultId ?? null, o.outcome, JSON.stringify(o.steps), o.ticketId ?? null],
+    );
+  }
+
+  async list(conversationId: string): Promise<{ outcome: Outcome; fault_id: string | null; ticket_id: string | null }[]> {
+    return this.db.query(`SELECT outcome, fault_id, ticket_id FROM triage_outcomes WHERE conversation_id = $1 ORDER BY created_at`, [conversationId]);
+  }
+}

@@ -1,0 +1,68 @@
+import { ActivityHandler, ActivityTypes, type ConversationState, type TurnContext } from 'botbuilder';
+import { DialogSet, DialogTurnStatus, type DialogState } from 'botbuilder-dialogs';
+import type { TriageDeps } from '../../dialogs/deps.js';
+import { MAIN, MainDialog, turnLanguage } from '../../dialogs/main-dialog.js';
+import { t } from '../../dialogs/messages.js';
+import { ensureSpeak, say } from '../../dialogs/say.js';
+import { remember, session } from '../../dialogs/session.js';
+
+/** Longest message the dialogs look at; anything longer is cut (and the user told so). */
+const MAX_TEXT = 10_000;
+
+/**
+ * The bot: greets new users, keeps the conversation's language and transcript, runs
+ * the dialogs, and saves state at the end of every turn (in the shared database, so a
+ * restart or another instance continues where this one stopped).
+ */
+export class TriageBot extends ActivityHandler {
+  private readonly dialogs: DialogSet;
+
+  constructor(
+    private readonly conversationState: ConversationState,
+    private readonly deps: Omit<TriageDeps, 'session'>,
+  ) {
+    super();
+    const accessor = conversationState.createProperty<DialogState>('dialogState');
+    this.dialogs = new DialogSet(accessor);
+    const sessionAccessor = conversationState.createProperty('triage') as TriageDeps['session'];
+    const fullDeps: TriageDeps = { ...deps, session: sessionAccessor };
+    this.dialogs.add(new MainDialog(fullDeps));
+
+    this.onMembersAdded(async (ctx, next) => {
+      const newcomers = (ctx.activity.membersAdded ?? []).filter((m) => m.id !== ctx.activity.recipient.id);
+      if (newcomers.length > 0) {
+        await say(ctx, `${t('zh', 'greeting')}\n\n${t('en', 'greeting')}`);
+      }
+      await next();
+    });
+
+    this.onMessage(async (ctx, next) => {
+      const s = await session(sessionAccessor, ctx);
+      const raw = typeof ctx.activity.text === 'string' ? ctx.activity.text : '';
+      const text = raw.slice(0, MAX_TEXT);
+      ctx.activity.text = text;
+      s.lang = turnLanguage(text, s.lang);
+      remember(s, 'user', text);
+      const dc = await this.dialogs.createContext(ctx);
+      const result = await dc.continueDialog();
+      if (result.status === DialogTurnStatus.empty) await dc.beginDialog(MAIN, { text });
+      await next();
+    });
+
+    this.onTurn(async (ctx, next) => {
+      // Every reply speaks and is kept in the transcript handed to a person on handoff.
+      ctx.onSendActivities(async (turn, activities, send) => {
+        ensureSpeak(activities);
+        const s = await session(sessionAccessor, turn);
+        for (const a of activities) if (a.type === ActivityTypes.Message && a.text) remember(s, 'bot', a.text);
+        return send();
+      });
+      await next();
+    });
+  }
+
+  override async run(context: TurnContext): Promise<void> {
+    await super.run(context);
+    await this.conversationState.saveChanges(context, false);
+  }
+}

@@ -1,0 +1,149 @@
+import type { SuggestionEngine } from '../src/retrieval/engine.js';
+import { operatorSteps } from '../dialogs/operator-steps.js';
+import { actions, Conversation, engine, kb, lastText, texts } from './support/bot.js';
+import { BACKENDS, type TestDatabase } from './support/databases.js';
+
+describe.each(BACKENDS)('the triage conversation (%s state)', (_name, open) => {
+  let t: TestDatabase;
+  let eng: SuggestionEngine;
+  let c: Conversation;
+  beforeAll(async () => {
+    eng = await engine();
+  }, 120_000);
+  beforeEach(async () => {
+    t = await open();
+    c = new Conversation(t.db, eng);
+  });
+  afterEach(() => t.cleanup());
+
+  it('greets in both languages and says how to reach a person', async () => {
+    const reply = lastText(await c.join());
+    expect(reply).toMatch(/service assistant/);
+    expect(reply).toMatch(/人工/);
+    expect(reply).toMatch(/"agent"/);
+  });
+
+  it('resolves a fault by self-service, one step at a time, and records the outcome', async () => {
+    const first = await c.send("my pump truck's boom won't move when I push the lever");
+    expect(texts(first).join(' ')).not.toMatch(/Which machine/); // it was named already
+    expect(lastText(first)).toMatch(/model or serial/);
+    expect(actions(first)).toContain('Skip');
+    const matched = await c.send('Skip');
+    const all = texts(matched).join('\n');
+    expect(all).toMatch(/This sounds like: Boom does not move/);
+    expect(all).toMatch(/Safety first/);
+    expect(lastText(matched)).toMatch(/^Step 1 of \d+:/);
+    expect(actions(matched)).toEqual(['Fixed', 'Not fixed, next', "I can't do this", 'Talk to a person']);
+    expect(matched.every((a) => a.type !== 'message' || a.speak)).toBe(true);
+    expect(lastText(await c.send('Not fixed, next'))).toMatch(/^Step 2 of/);
+    expect(lastText(await c.send('Fixed'))).toMatch(/Glad that fixed it/);
+    expect(await c.parts.outcomes.list('conv-1')).toEqual([expect.objectContaining({ outcome: 'resolved', fault_id: 'PT-H01' })]);
+  });
+
+  it('never offers technician steps: every step shown is an operator step of the entry', async () => {
+    await c.send('tower crane trolley will not travel out along the jib');
+    const replies = await c.send('TC-5013');
+    const fault = kb.faultsById.get('TC-E04')!;
+    const allowed = operatorSteps(fault).map((s) => s.en);
+    expect(fault.self_service).toBe('checks-only');
+    expect(allowed.length).toBeGreaterThan(0);
+    expect(texts(replies).join('\n')).toMatch(/a technician job/);
+    let reply = lastText(replies);
+    for (let i = 0; /^Step/.test(reply) && i < 30; i++) {
+      expect(allowed).toContain(reply.replace(/^Step \d+ of \d+: /, ''));
+      reply = lastText(await c.send('Not fixed, next'));
+    }
+    expect(reply).toMatch(/site address/); // checks exhausted → escalation
+  });
+
+  it('escalates to a dispatch ticket, re-asking for a bad phone number, with the SLA promise', async () => {
+    await c.send('the concrete pump truck outriggers will not come down');
+    await c.send('Skip');
+    let reply = '';
+    for (let i = 0; i < 30 && !/site address/.test(reply); i++) reply = lastText(await c.send('Not fixed, next'));
+    expect(reply).toMatch(/site address/);
+    expect(lastText(await c.send('Block 7, Riverside Logistics Park, Wuhan'))).toMatch(/Your name/);
+    expect(lastText(await c.send('Chen Jun'))).toMatch(/phone number/);
+    expect(lastText(await c.send('12345'))).toMatch(/does not look like a valid phone number/);
+    expect(lastText(await c.send('139 1234 5678'))).toMatch(/machine down/);
+    const summary = lastText(await c.send('Yes'));
+    expect(summary).toMatch(/Please check: .*Riverside.*Chen Jun \+8613912345678/);
+    const done = lastText(await c.send('Send it'));
+    expect(done).toMatch(/Your ticket number is FT-\d{4}-\d{6}\. A service coordinator will contact you with a plan within 2 hours/);
+    const [ticket] = await c.tickets.store.list();
+    expect(ticket).toMatchObject({
+      source: 'bot',
+      machineDown: true,
+      equipment: { productLine: 'PT' },
+      faults: [{ id: 'PT-H08' }],
+      contact: { name: 'Chen Jun', phone: '+8613912345678' },
+      customer: { site: { address: 'Block 7, Riverside Logistics Park, Wuhan' } },
+    });
+    expect(ticket!.stepsTried.length).toBeGreaterThan(0);
+    expect(ticket!.operatorWords).toMatch(/outriggers will not come down/);
+  });
+
+  it('sends a fault that is not operator-serviceable straight to escalation with "stop, make safe"', async () => {
+    await c.send('塔吊起升刹车打滑，吊着的东西自己往下溜');
+    const replies = await c.send('跳过');
+    const all = texts(replies).join('\n');
+    expect(all).toMatch(/请立即停机并确保安全/);
+    expect(all).not.toMatch(/第 1 步/);
+    expect(lastText(replies)).toMatch(/工地地址/);
+  });
+
+  it('offers a short choice when candidates are close', async () => {
+    await c.send('roller');
+    await c.send('Skip');
+    const replies = await c.send('it will not start');
+    const choices = actions(replies);
+    if (/could be one of these/.test(lastText(replies))) {
+      expect(choices.length).toBeGreaterThanOrEqual(3);
+      expect(choices.at(-1)).toBe('None of these');
+      expect(lastText(await c.send(choices[0]!))).toMatch(/Step 1 of/);
+    } else {
+      // The engine was sure: then it must have named the roller's engine-start entry.
+      expect(texts(replies).join(' ')).toMatch(/This sounds like: Engine will not start/);
+    }
+  });
+
+  it('asks one clarifying question when unsure, then offers a person and hands off', async () => {
+    await c.send('paver');
+    await c.send('Skip');
+    expect(lastText(await c.send('something is weird with it today'))).toMatch(/tell me more/);
+    const unsure = await c.send('not sure, it just seems off');
+    expect(lastText(unsure)).toMatch(/get a person/);
+    const handoff = await c.send('Yes, get a person');
+    const event = handoff.find((a) => a.type === 'event');
+    expect(event?.name).toBe('handoff.initiate');
+    expect(JSON.stringify(event?.attachments)).toMatch(/something is weird/);
+    expect(lastText(handoff)).toMatch(/handing you over/);
+    expect(await c.parts.handoffs.list()).toHaveLength(1);
+  });
+
+  it('hands off at any point on "人工", and restarts on "start over"', async () => {
+    await c.send('泵车');
+    const handoff = await c.send('转人工');
+    expect(handoff.some((a) => a.type === 'event' && a.name === 'handoff.initiate')).toBe(true);
+    expect(lastText(handoff)).toMatch(/转接人工客服/);
+    await c.send('road roller drum will not vibrate');
+    expect(lastText(await c.send('start over'))).toMatch(/start over/);
+    expect(lastText(await c.send('hello'))).toMatch(/Which machine/);
+  });
+
+  it('continues a conversation after a restart (state in the database)', async () => {
+    await c.send('my pump truck boom is very slow');
+    const restarted = new Conversation(t.db, eng);
+    expect(lastText(await restarted.send('Skip'))).toMatch(/^Step 1 of/);
+  });
+
+  it('answers bad input helpfully instead of failing', async () => {
+    expect(lastText(await c.send(''))).toMatch(/Which machine/);
+    await c.send('Concrete pump truck');
+    await c.send('Skip');
+    expect(lastText(await c.send('🙂🙂🙂'))).toMatch(/did not get any words/);
+    const huge = await c.send('boom will not move '.repeat(600));
+    expect(texts(huge).join(' ')).toMatch(/long message|This sounds like|could be one of/);
+    expect(lastText(await c.send('Ceci est une phrase en français sans rapport'))).toBeTruthy();
+  });
+});
