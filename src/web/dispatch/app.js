@@ -378,7 +378,8 @@ const state = {
   detailSeq: 0,
   busy: false,
   confirmCancelFor: null,
-  faultsLoading: false,
+  /** The key a GET /api/faults is in flight for (a sign-out and in again starts a new one). */
+  faultsLoadingFor: null,
   /** Which kind of operation raised the current alert: a later successful refresh clears only 'refresh' alerts. */
   alertSource: null,
   /** Elements whose text follows the clock: rebuilt on each render. */
@@ -1135,9 +1136,9 @@ function applyRole() {
 
 /** GET /api/faults, once per sign-in: titles shown next to fault ids. Optional: ids alone still work. */
 async function loadFaults() {
-  if (state.faults.size > 0 || state.faultsLoading) return;
   const key = state.key;
-  state.faultsLoading = true;
+  if (!key || state.faults.size > 0 || state.faultsLoadingFor === key) return;
+  state.faultsLoadingFor = key;
   try {
     const data = await api('/api/faults');
     if (state.key !== key || !data || !Array.isArray(data.faults)) return;
@@ -1147,7 +1148,7 @@ async function loadFaults() {
   } catch {
     /* the next refresh tries again */
   } finally {
-    state.faultsLoading = false;
+    if (state.faultsLoadingFor === key) state.faultsLoadingFor = null;
   }
 }
 
