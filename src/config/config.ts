@@ -48,6 +48,13 @@ const envSchema = z.object({
   DATABASE_URL: z.string().url('DATABASE_URL must be a postgres:// URL').optional(),
   /** secret:role,secret:role … (roles agent, dispatcher, technician, admin; secret:technician:id). */
   API_KEYS: z.string().optional(),
+  /** Bot Framework channel authentication (Azure Bot Service); unset = local development, no auth. */
+  MicrosoftAppId: z.string().optional(),
+  MicrosoftAppPassword: z.string().optional(),
+  MicrosoftAppType: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).optional(),
+  MicrosoftAppTenantId: z.string().optional(),
+  /** When set, only holders of this secret may open local Direct Line conversations (the /chat page gets tokens from the server). */
+  DIRECTLINE_SECRET: z.string().min(16, 'DIRECTLINE_SECRET must be at least 16 characters').optional(),
 });
 
 export interface AppConfig {
@@ -57,6 +64,8 @@ export interface AppConfig {
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   databaseUrl?: string;
   apiKeys?: ApiKey[];
+  botAuth?: { MicrosoftAppId?: string; MicrosoftAppPassword?: string; MicrosoftAppType?: string; MicrosoftAppTenantId?: string };
+  directLineSecret?: string;
   embedder:
     | { kind: 'use' }
     | { kind: 'none' }
@@ -90,6 +99,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     embedder = { kind: e.EMBEDDER };
   }
   return {
+    botAuth: {
+      MicrosoftAppId: e.MicrosoftAppId,
+      MicrosoftAppPassword: e.MicrosoftAppPassword,
+      MicrosoftAppType: e.MicrosoftAppType,
+      MicrosoftAppTenantId: e.MicrosoftAppTenantId,
+    },
+    directLineSecret: e.DIRECTLINE_SECRET,
     databaseUrl: e.DATABASE_URL,
     apiKeys: e.API_KEYS ? parseApiKeys(e.API_KEYS) : undefined,
     port: e.PORT,

@@ -16,6 +16,13 @@ import { registerPages } from './pages.js';
 import { registerKnowledgeRoutes } from './knowledge-routes.js';
 import { registerTicketRoutes } from './ticket-routes.js';
 import { openApiDocument } from './openapi.js';
+import { CloudAdapter, ConfigurationBotFrameworkAuthentication, ShowTypingMiddleware, type TurnContext } from 'botbuilder';
+import { createBot } from '../bot/create-bot.js';
+import type { TriageBot } from '../bot/triage-bot.js';
+import { DirectLineAdapter } from '../directline/adapter.js';
+import { registerDirectLine } from '../directline/routes.js';
+import { DirectLineStore } from '../directline/store.js';
+import { message } from '../../dialogs/say.js';
 
 const suggestBody = z
   .object({
@@ -78,6 +85,34 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   registerKnowledgeRoutes(server, { kb, auth, log });
   registerPages(server);
 
+  // The bot: Bot Framework channels through CloudAdapter, browsers through the local Direct Line.
+  let bot: TriageBot | undefined;
+  let directLine: { store: DirectLineStore; adapter: DirectLineAdapter } | undefined;
+  const cloudAdapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication(config.botAuth ?? {}));
+  const logic = (context: TurnContext) => bot!.run(context);
+  server.post('/api/messages', async (req, res) => {
+    if (!bot) {
+      res.send(503, { code: 'starting', error: 'the bot is still starting' });
+      return;
+    }
+    await cloudAdapter.process(req, res, logic);
+  });
+  registerDirectLine(server, {
+    store: () => directLine?.store,
+    adapter: () => directLine?.adapter,
+    logic,
+    secret: config.directLineSecret,
+    log,
+  });
+  server.post('/chat/token', async (_req, res) => {
+    if (!directLine) {
+      res.send(503, { code: 'starting', error: 'the bot is still starting' });
+      return;
+    }
+    const { conversationId, token } = await directLine.store.create();
+    res.send(200, { conversationId, token });
+  });
+
   await new Promise<void>((resolve) => server.listen(config.port, '0.0.0.0', resolve));
   log.info({ port: (server.address() as { port: number }).port }, 'listening; loading the fault manual, index and store');
 
@@ -86,7 +121,22 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, pgSchema: opts.pgSchema });
     gaps = new GapStore(db);
     tickets = new TicketService(kb, new TicketStore(db), gaps);
-    engine = await openEngine(config, log, kb);
+    const loaded = await openEngine(config, log, kb);
+    const parts = createBot({ db, engine: loaded, kb, tickets, gaps });
+    const dlStore = new DirectLineStore(db);
+    const dlAdapter = new DirectLineAdapter(dlStore);
+    for (const adapter of [cloudAdapter, dlAdapter]) {
+      adapter.use(new ShowTypingMiddleware(400, 2000));
+      adapter.onTurnError = async (context, error) => {
+        log.error({ err: error.message, stack: error.stack, channel: context.activity.channelId }, 'bot turn failed');
+        // A broken conversation state must not trap the user: start them afresh.
+        await parts.conversationState.delete(context).catch(() => undefined);
+        await context.sendActivity(message('抱歉，出了点问题，我们重新开始吧。 Sorry, something went wrong on my side; let us start again.'));
+      };
+    }
+    directLine = { store: dlStore, adapter: dlAdapter };
+    bot = parts.bot;
+    engine = loaded;
     log.info({ ms: Math.round(performance.now() - started), faults: kb.faults.length, store: db.kind }, 'ready');
   })();
 

@@ -87,6 +87,23 @@ const MIGRATIONS: { id: string; sql: string[] }[] = [
        )`,
     ],
   },
+  {
+    id: '004-directline',
+    sql: [
+      `CREATE TABLE directline_conversations (
+         id TEXT PRIMARY KEY,
+         token_hash TEXT NOT NULL,
+         created_at TEXT NOT NULL,
+         next_seq INTEGER NOT NULL
+       )`,
+      `CREATE TABLE directline_activities (
+         conversation_id TEXT NOT NULL,
+         seq INTEGER NOT NULL,
+         activity TEXT NOT NULL,
+         PRIMARY KEY (conversation_id, seq)
+       )`,
+    ],
+  },
 ];
 
 export async function migrate(db: Database): Promise<string[]> {

@@ -1,0 +1,192 @@
+import type { Activity, TurnContext } from 'botbuilder';
+import type { Logger } from 'pino';
+import type { Request, Response, Server } from 'restify';
+import { z } from 'zod';
+import { UnauthorizedError, sendError } from '../server/http-errors.js';
+import { StoreUnavailableError } from '../storage/database.js';
+import { InvalidRequestError } from '../tickets/errors.js';
+import type { DirectLineAdapter } from './adapter.js';
+import { newActivityId, type DirectLineStore } from './store.js';
+
+const TOKEN_LIFETIME_S = 3600;
+
+/** What a Direct Line client may post: a user's message or event, nothing a channel sets. */
+const incomingActivity = z
+  .object({
+    type: z.enum(['message', 'event', 'typing', 'conversationUpdate']),
+    text: z.string().max(10_000, 'text is limited to 10 000 characters').optional(),
+    name: z.string().max(200).optional(),
+    value: z.unknown().optional(),
+    locale: z.string().max(20).optional(),
+    textFormat: z.string().max(20).optional(),
+    from: z.object({ id: z.string().min(1).max(200), name: z.string().max(200).optional(), role: z.string().max(20).optional() }),
+    channelData: z.record(z.unknown()).optional(),
+    attachments: z.array(z.unknown()).max(0, 'attachments are not supported').optional(),
+    entities: z.array(z.unknown()).max(20).optional(),
+    timestamp: z.string().optional(),
+    localTimestamp: z.string().optional(),
+    localTimezone: z.string().optional(),
+  })
+  .passthrough();
+
+export interface DirectLineDeps {
+  store: () => DirectLineStore | undefined;
+  adapter: () => DirectLineAdapter | undefined;
+  logic: (context: TurnContext) => Promise<void>;
+  /** When set, only holders of this secret may open conversations (as with Azure's Direct Line). */
+  secret?: string;
+  log: Logger;
+}
+
+/**
+ * A local Direct Line 3.0 service (the subset Web Chat and other clients use: tokens,
+ * start/reconnect a conversation, post an activity, get activities after a
+ * watermark), so the bot talks to browsers with no cloud service.
+ */
+export function registerDirectLine(server: Server, deps: DirectLineDeps): void {
+  const { log } = deps;
+  const turns = new Map<string, Promise<void>>();
+
+  const ready = () => {
+    const store = deps.store();
+    const adapter = deps.adapter();
+    if (!store || !adapter) throw new StoreUnavailableError('the bot is still starting');
+    return { store, adapter };
+  };
+
+  const bearer = (req: Request) => /^Bearer\s+(\S+)$/i.exec(req.header('authorization') ?? '')?.[1];
+
+  /** Checks the token for a conversation; the secret (if configured) opens any conversation. */
+  const authorise = async (req: Request, store: DirectLineStore, conversationId: string) => {
+    const token = bearer(req);
+    if (!token) throw new UnauthorizedError('send the Direct Line token as "Authorization: Bearer <token>"');
+    if (deps.secret && token === deps.secret) return token;
+    const id = await store.conversationOf(token);
+    if (id !== conversationId) throw new UnauthorizedError('this token does not open that conversation');
+    return token;
+  };
+
+  const handle = (fn: (req: Request, res: Response) => Promise<void>) => async (req: Request, res: Response) => {
+    try {
+      await fn(req, res);
+    } catch (err) {
+      sendError(res, err, log, req);
+    }
+  };
+
+  const startConversation = async (store: DirectLineStore, adapter: DirectLineAdapter, conversationId: string, serviceUrl: string) => {
+    if ((await store.since(conversationId, 0)).activities.length > 0) return;
+    await runTurn(adapter, conversationId, {
+      type: 'conversationUpdate',
+      membersAdded: [{ id: 'user', name: 'user' }],
+      from: { id: 'user', name: 'user', role: 'user' },
+    }, serviceUrl);
+  };
+
+  /** One turn at a time per conversation on this instance: a conversation's state is updated in order. */
+  const runTurn = (adapter: DirectLineAdapter, conversationId: string, activity: Partial<Activity>, serviceUrl: string) => {
+    const previous = turns.get(conversationId) ?? Promise.resolve();
+    const turn = previous.then(() =>
+      adapter.processActivity(
+        {
+          ...activity,
+          id: activity.id ?? newActivityId(),
+          channelId: 'directline',
+          serviceUrl,
+          conversation: { id: conversationId, isGroup: false, conversationType: 'personal', name: '' },
+          recipient: { id: 'bot', name: 'Fault triage assistant', role: 'bot' },
+          timestamp: new Date(),
+        },
+        deps.logic,
+      ),
+    );
+    const settled = turn.catch(() => undefined);
+    turns.set(conversationId, settled);
+    void settled.then(() => turns.get(conversationId) === settled && turns.delete(conversationId));
+    return turn;
+  };
+
+  const serviceUrlOf = (req: Request) => `http://${req.headers.host ?? 'localhost'}`;
+
+  server.post(
+    '/v3/directline/tokens/generate',
+    handle(async (req, res) => {
+      const { store } = ready();
+      if (deps.secret && bearer(req) !== deps.secret) throw new UnauthorizedError('generating a token needs the Direct Line secret');
+      const { conversationId, token } = await store.create();
+      res.send(200, { conversationId, token, expires_in: TOKEN_LIFETIME_S });
+    }),
+  );
+
+  server.post(
+    '/v3/directline/tokens/refresh',
+    handle(async (req, res) => {
+      const { store } = ready();
+      const token = bearer(req);
+      const conversationId = token ? await store.conversationOf(token) : undefined;
+      if (!token || !conversationId) throw new UnauthorizedError('unknown token');
+      res.send(200, { conversationId, token, expires_in: TOKEN_LIFETIME_S });
+    }),
+  );
+
+  server.post(
+    '/v3/directline/conversations',
+    handle(async (req, res) => {
+      const { store, adapter } = ready();
+      const token = bearer(req);
+      let conversationId = token ? await store.conversationOf(token) : undefined;
+      let issued = token;
+      if (!conversationId) {
+        // A secret (or, with no secret configured, nothing) opens a new conversation.
+        if (deps.secret ? token !== deps.secret : token !== undefined) throw new UnauthorizedError('unknown Direct Line token or secret');
+        ({ conversationId, token: issued } = await store.create());
+      }
+      await startConversation(store, adapter, conversationId, serviceUrlOf(req));
+      res.send(201, { conversationId, token: issued, expires_in: TOKEN_LIFETIME_S });
+    }),
+  );
+
+  server.get(
+    '/v3/directline/conversations/:id',
+    handle(async (req, res) => {
+      const { store } = ready();
+      const id = String(req.params.id);
+      const token = await authorise(req, store, id);
+      res.send(200, { conversationId: id, token, expires_in: TOKEN_LIFETIME_S });
+    }),
+  );
+
+  server.post(
+    '/v3/directline/conversations/:id/activities',
+    handle(async (req, res) => {
+      const { store, adapter } = ready();
+      const id = String(req.params.id);
+      await authorise(req, store, id);
+      const activity = incomingActivity.parse(req.body ?? {}) as Partial<Activity>;
+      const from = { ...activity.from!, role: 'user' };
+      // Direct Line echoes the user's own activities, so clients can show them as sent.
+      const echoed = await store.append(id, {
+        ...activity,
+        from,
+        channelId: 'directline',
+        conversation: { id, isGroup: false, conversationType: 'personal', name: '' },
+        recipient: { id: 'bot', name: 'Fault triage assistant', role: 'bot' },
+      });
+      await runTurn(adapter, id, { ...activity, id: echoed.id, from }, serviceUrlOf(req));
+      res.send(200, { id: echoed.id });
+    }),
+  );
+
+  server.get(
+    '/v3/directline/conversations/:id/activities',
+    handle(async (req, res) => {
+      const { store } = ready();
+      const id = String(req.params.id);
+      await authorise(req, store, id);
+      const watermark = Number((req.query as { watermark?: string } | undefined)?.watermark ?? 0);
+      if (!Number.isInteger(watermark) || watermark < 0) throw new InvalidRequestError('watermark', 'watermark must be a non-negative integer');
+      const page = await store.since(id, watermark);
+      res.send(200, { activities: page.activities, watermark: String(page.watermark) });
+    }),
+  );
+}

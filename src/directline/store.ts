@@ -1,0 +1,57 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Activity } from 'botbuilder';
+import type { Database } from '../storage/database.js';
+
+const hash = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/**
+ * Direct Line conversations and their activity log in the shared database, so any
+ * instance can accept a post or answer a poll. The watermark is the activity's
+ * sequence number in its conversation.
+ */
+export class DirectLineStore {
+  constructor(private readonly db: Database) {}
+
+  /** A new conversation and the token that opens it (only its hash is stored). */
+  async create(): Promise<{ conversationId: string; token: string }> {
+    const conversationId = randomUUID();
+    const token = `${conversationId}.${randomBytes(24).toString('base64url')}`;
+    await this.db.run(`INSERT INTO directline_conversations (id, token_hash, created_at, next_seq) VALUES ($1, $2, $3, 0)`, [
+      conversationId,
+      hash(token),
+      new Date().toISOString(),
+    ]);
+    return { conversationId, token };
+  }
+
+  /** The conversation a token opens, or undefined for an unknown token. */
+  async conversationOf(token: string): Promise<string | undefined> {
+    const [row] = await this.db.query<{ id: string }>(`SELECT id FROM directline_conversations WHERE token_hash = $1`, [hash(token)]);
+    return row?.id;
+  }
+
+  async append(conversationId: string, activity: Partial<Activity>): Promise<Partial<Activity>> {
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx.query<{ next_seq: number }>(
+        `UPDATE directline_conversations SET next_seq = next_seq + 1 WHERE id = $1 RETURNING next_seq`,
+        [conversationId],
+      );
+      if (!row) throw new Error(`no Direct Line conversation ${conversationId}`);
+      const seq = Number(row.next_seq);
+      const stored = { ...activity, id: activity.id ?? `${conversationId}|${String(seq).padStart(7, '0')}`, timestamp: activity.timestamp ?? new Date() };
+      await tx.run(`INSERT INTO directline_activities (conversation_id, seq, activity) VALUES ($1, $2, $3)`, [conversationId, seq, JSON.stringify(stored)]);
+      return stored;
+    });
+  }
+
+  async since(conversationId: string, watermark: number): Promise<{ activities: Partial<Activity>[]; watermark: number }> {
+    const rows = await this.db.query<{ seq: number; activity: string }>(
+      `SELECT seq, activity FROM directline_activities WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT 200`,
+      [conversationId, watermark],
+    );
+    const last = rows.at(-1);
+    return { activities: rows.map((r) => JSON.parse(r.activity) as Partial<Activity>), watermark: last ? Number(last.seq) : watermark };
+  }
+}
+
+export const newActivityId = () => randomUUID();
