@@ -37,6 +37,8 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3978),
   DATA_DIR: z.string().min(1).default('./var'),
   KNOWLEDGE_DIR: z.string().min(1).default('./knowledge'),
+  /** Where the dense index is cached; default DATA_DIR/index. Instances may share one. */
+  INDEX_DIR: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** "use" (default, English Universal Sentence Encoder shipped via npm) or "transformers". */
   EMBEDDER: z.enum(['use', 'transformers', 'none']).default('use'),
@@ -60,6 +62,7 @@ const envSchema = z.object({
 export interface AppConfig {
   port: number;
   dataDir: string;
+  indexDir?: string;
   knowledgeDir: string;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   databaseUrl?: string;
@@ -110,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     apiKeys: e.API_KEYS ? parseApiKeys(e.API_KEYS) : undefined,
     port: e.PORT,
     dataDir: resolve(e.DATA_DIR),
+    indexDir: e.INDEX_DIR ? resolve(e.INDEX_DIR) : undefined,
     knowledgeDir: resolve(e.KNOWLEDGE_DIR),
     logLevel: e.LOG_LEVEL,
     embedder,

@@ -33,7 +33,7 @@ export async function createEmbedder(config: AppConfig['embedder']): Promise<Emb
  * returns a ready engine. The calibration matching the embedder is used if one exists.
  */
 export async function openEngine(
-  config: Pick<AppConfig, 'dataDir' | 'knowledgeDir' | 'embedder'>,
+  config: Pick<AppConfig, 'dataDir' | 'knowledgeDir' | 'embedder' | 'indexDir'>,
   log?: Logger,
   kb: KnowledgeBase = loadKnowledge(config.knowledgeDir),
 ): Promise<SuggestionEngine> {
@@ -43,7 +43,7 @@ export async function openEngine(
   if (embedder) {
     const bar = progressBar(`Embedding with ${embedder.id}`);
     try {
-      dense = await openDenseChannel({ corpus, embedder, cacheDir: join(config.dataDir, 'index'), log, progress: bar });
+      dense = await openDenseChannel({ corpus, embedder, cacheDir: config.indexDir ?? join(config.dataDir, 'index'), log, progress: bar });
     } finally {
       bar.stop();
     }

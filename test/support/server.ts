@@ -6,7 +6,7 @@ import type { ApiKey, AppConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/config/logger.js';
 import { startServer, type App } from '../../src/server/server.js';
 import { createSchema, dropSchema, TEST_DATABASE_URL } from './databases.js';
-import { KNOWLEDGE_DIR } from './paths.js';
+import { KNOWLEDGE_DIR, REPO_ROOT } from './paths.js';
 
 export const KEYS = {
   admin: 'admin-secret-0000000001',
@@ -31,17 +31,22 @@ export interface TestServer {
 }
 
 /** A real server on a free port with its own store (fresh SQLite, or a fresh PostgreSQL schema). */
-export async function startTestServer(opts: { store?: 'sqlite' | 'postgres'; embedder?: AppConfig['embedder'] } = {}): Promise<TestServer> {
+export async function startTestServer(
+  opts: { store?: 'sqlite' | 'postgres'; embedder?: AppConfig['embedder']; botAuth?: AppConfig['botAuth'] } = {},
+): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'server-'));
   const schema = opts.store === 'postgres' ? await createSchema() : undefined;
   const app = await startServer(
     {
       port: 0,
       dataDir,
+      // The real model's index is shared by all tests, so it is embedded once per machine.
+      indexDir: join(REPO_ROOT, 'var', 'test', 'index'),
       knowledgeDir: KNOWLEDGE_DIR,
       logLevel: 'silent',
       embedder: opts.embedder ?? { kind: 'none' },
       apiKeys: API_KEYS,
+      botAuth: opts.botAuth,
       databaseUrl: schema ? TEST_DATABASE_URL : undefined,
     },
     createLogger('silent'),

@@ -1,0 +1,91 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startTestServer, type TestServer } from './support/server.js';
+
+/**
+ * Talks to /api/messages the way the Bot Framework Emulator does: activities are
+ * POSTed with a serviceUrl, and the bot's replies arrive as POSTs to that serviceUrl
+ * (here a local HTTP server standing in for the channel).
+ */
+describe('POST /api/messages (Bot Framework protocol)', () => {
+  let s: TestServer;
+  let channel: Server;
+  let serviceUrl: string;
+  const received: { path: string; body: { type: string; text?: string; suggestedActions?: { actions: { value: string }[] }; speak?: string } }[] = [];
+
+  beforeAll(async () => {
+    s = await startTestServer({ embedder: { kind: 'use' } });
+    channel = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        received.push({ path: req.url ?? '', body: JSON.parse(body || '{}') });
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ id: `reply-${received.length}` }));
+      });
+    });
+    await new Promise<void>((r) => channel.listen(0, '127.0.0.1', r));
+    serviceUrl = `http://127.0.0.1:${(channel.address() as AddressInfo).port}`;
+  }, 120_000);
+  afterAll(async () => {
+    channel.close();
+    await s.stop();
+  });
+
+  const post = (activity: Record<string, unknown>) =>
+    fetch(`${s.base}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        channelId: 'emulator',
+        serviceUrl,
+        conversation: { id: 'emulator-conv-1' },
+        from: { id: 'user-1', name: 'Operator', role: 'user' },
+        recipient: { id: 'bot-1', name: 'Bot', role: 'bot' },
+        timestamp: new Date().toISOString(),
+        ...activity,
+      }),
+    });
+
+  const messages = () => received.filter((r) => r.body.type === 'message');
+
+  it('greets on conversationUpdate and answers messages through the serviceUrl', async () => {
+    const join = await post({ type: 'conversationUpdate', id: 'a1', membersAdded: [{ id: 'user-1' }] });
+    expect(join.status).toBe(200);
+    expect(messages().at(-1)?.body.text).toMatch(/service assistant/);
+    expect(messages().at(-1)?.path).toMatch(/^\/v3\/conversations\/emulator-conv-1\/activities/);
+
+    const res = await post({ type: 'message', id: 'a2', text: 'the hydraulic oil on my pump truck gets too hot' });
+    expect(res.status).toBe(200);
+    const reply = messages().at(-1)!.body;
+    expect(reply.text).toMatch(/model or serial/);
+    expect(reply.speak).toBe(reply.text);
+    expect(reply.suggestedActions?.actions.map((a) => a.value)).toEqual(['Skip']);
+    await post({ type: 'message', id: 'a3', text: 'Skip' });
+    expect(messages().map((m) => m.body.text).join('\n')).toMatch(/This sounds like: Hydraulic oil temperature too high/);
+  });
+
+  it('refuses a malformed activity with 400 and keeps working', async () => {
+    const bad = await fetch(`${s.base}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type": ' });
+    expect(bad.status).toBe(400);
+    const ok = await post({ type: 'message', id: 'a4', text: 'start over' });
+    expect(ok.status).toBe(200);
+  });
+});
+
+describe('POST /api/messages with a Microsoft App ID configured', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer({ botAuth: { MicrosoftAppId: '00000000-0000-0000-0000-000000000001', MicrosoftAppPassword: 'not-a-real-password', MicrosoftAppType: 'MultiTenant' } });
+  }, 60_000);
+  afterAll(() => s.stop());
+
+  it('rejects activities without a valid Bot Framework token', async () => {
+    const res = await fetch(`${s.base}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'message', text: 'hi', channelId: 'emulator', serviceUrl: 'http://127.0.0.1:9', conversation: { id: 'c' }, from: { id: 'u' }, recipient: { id: 'b' } }),
+    });
+    expect(res.status).toBe(401);
+  });
+});
