@@ -95,7 +95,7 @@ export class EscalationDialog extends ComponentDialog {
       fault?.title[s.lang],
       v.address,
       `${v.name} ${v.phone}`,
-      `${t(s.lang, 'askDown').replace(/[?？]$/, '')}: ${v.machineDown ? t(s.lang, 'yes') : t(s.lang, 'no')}`,
+      t(s.lang, 'summaryDown', { answer: v.machineDown ? t(s.lang, 'yes') : t(s.lang, 'no') }),
     ]
       .filter(Boolean)
       .join('; ');

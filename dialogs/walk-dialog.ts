@@ -39,7 +39,9 @@ export class WalkDialog extends ComponentDialog {
     }
     const current = steps[index]!;
     const text = t(s.lang, 'step', { n: index + 1, total: steps.length, text: current[s.lang] });
-    const answers = [t(s.lang, 'fixed'), t(s.lang, 'notFixed'), t(s.lang, 'cannotDo'), t(s.lang, 'person')];
+    // A check finds rather than fixes: its "next" answer says so.
+    const next = current.kind === 'check' ? t(s.lang, 'checkedNext') : t(s.lang, 'notFixed');
+    const answers = [t(s.lang, 'fixed'), next, t(s.lang, 'cannotDo'), t(s.lang, 'person')];
     return step.prompt(CHOICE, choiceOptions(text, answers, t(s.lang, 'didNotUnderstandChoice')));
   }
 

@@ -33,9 +33,10 @@ describe.each(BACKENDS)('the triage conversation (%s state)', (_name, open) => {
     expect(all).toMatch(/This sounds like: Boom does not move/);
     expect(all).toMatch(/Safety first/);
     expect(lastText(matched)).toMatch(/^Step 1 of \d+:/);
-    expect(actions(matched)).toEqual(['Fixed', 'Not fixed, next', "I can't do this", 'Talk to a person']);
+    // The first step is a check: its "next" answer says it was checked.
+    expect(actions(matched)).toEqual(['Fixed', 'Checked, next', "I can't do this", 'Talk to a person']);
     expect(matched.every((a) => a.type !== 'message' || a.speak)).toBe(true);
-    expect(lastText(await c.send('Not fixed, next'))).toMatch(/^Step 2 of/);
+    expect(lastText(await c.send('Checked, next'))).toMatch(/^Step 2 of/);
     expect(lastText(await c.send('Fixed'))).toMatch(/Glad that fixed it/);
     expect(await c.parts.outcomes.list('conv-1')).toEqual([expect.objectContaining({ outcome: 'resolved', fault_id: 'PT-H01' })]);
   });
@@ -48,19 +49,21 @@ describe.each(BACKENDS)('the triage conversation (%s state)', (_name, open) => {
     expect(fault.self_service).toBe('checks-only');
     expect(allowed.length).toBeGreaterThan(0);
     expect(texts(replies).join('\n')).toMatch(/a technician job/);
-    let reply = lastText(replies);
+    let last = replies;
+    let reply = lastText(last);
     for (let i = 0; /^Step/.test(reply) && i < 30; i++) {
       expect(allowed).toContain(reply.replace(/^Step \d+ of \d+: /, ''));
-      reply = lastText(await c.send('Not fixed, next'));
+      last = await c.send(actions(last)[1]!);
+      reply = lastText(last);
     }
     expect(reply).toMatch(/site address/); // checks exhausted → escalation
   });
 
   it('escalates to a dispatch ticket, re-asking for a bad phone number, with the SLA promise', async () => {
     await c.send('the concrete pump truck outriggers will not come down');
-    await c.send('Skip');
-    let reply = '';
-    for (let i = 0; i < 30 && !/site address/.test(reply); i++) reply = lastText(await c.send('Not fixed, next'));
+    let last = await c.send('Skip');
+    for (let i = 0; i < 30 && !/site address/.test(lastText(last)); i++) last = await c.send(actions(last)[1]!);
+    const reply = lastText(last);
     expect(reply).toMatch(/site address/);
     expect(lastText(await c.send('Block 7, Riverside Logistics Park, Wuhan'))).toMatch(/Your name/);
     expect(lastText(await c.send('Chen Jun'))).toMatch(/phone number/);
