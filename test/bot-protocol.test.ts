@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startTestServer, type TestServer } from './support/server.js';
+import { KEYS, startTestServer, type TestServer } from './support/server.js';
 
 /**
  * Talks to /api/messages the way the Bot Framework Emulator does: activities are
@@ -63,6 +63,17 @@ describe('POST /api/messages (Bot Framework protocol)', () => {
     expect(reply.suggestedActions?.actions.map((a) => a.value)).toEqual(['Skip']);
     await post({ type: 'message', id: 'a3', text: 'Skip' });
     expect(messages().map((m) => m.body.text).join('\n')).toMatch(/This sounds like: Hydraulic oil temperature too high/);
+  });
+
+  it('hands off on "agent": a handoff.initiate event to the channel and a record in the call-center queue', async () => {
+    await post({ type: 'message', id: 'a5', text: 'I want to talk to an agent' });
+    const event = received.filter((r) => r.body.type === 'event').at(-1)?.body as { name?: string } | undefined;
+    expect(event?.name).toBe('handoff.initiate');
+    const queue = (await (await fetch(`${s.base}/api/handoffs`, { headers: { authorization: `Bearer ${KEYS.agent}` } })).json()) as {
+      handoffs: { conversationId: string; transcript: { text: string }[] }[];
+    };
+    const mine = queue.handoffs.find((h) => h.conversationId === 'emulator-conv-1');
+    expect(mine?.transcript.map((l) => l.text).join('\n')).toMatch(/hydraulic oil on my pump truck/);
   });
 
   it('refuses a malformed activity with 400 and keeps working', async () => {

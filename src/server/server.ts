@@ -18,6 +18,9 @@ import { registerTicketRoutes } from './ticket-routes.js';
 import { openApiDocument } from './openapi.js';
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication, ShowTypingMiddleware, type TurnContext } from 'botbuilder';
 import { createBot } from '../bot/create-bot.js';
+import type { HandoffStore } from '../bot/records.js';
+import { StoreUnavailableError } from '../storage/database.js';
+import { sendError } from './http-errors.js';
 import type { TriageBot } from '../bot/triage-bot.js';
 import { DirectLineAdapter } from '../directline/adapter.js';
 import { registerDirectLine } from '../directline/routes.js';
@@ -37,7 +40,7 @@ export interface App {
   /** Resolves once the index and the store are open (healthz turns 200). */
   ready: Promise<void>;
   close(): Promise<void>;
-  services(): { engine?: SuggestionEngine; tickets?: TicketService; gaps?: GapStore; db?: Database };
+  services(): { engine?: SuggestionEngine; tickets?: TicketService; gaps?: GapStore; db?: Database; handoffs?: HandoffStore };
 }
 
 /**
@@ -87,6 +90,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
 
   // The bot: Bot Framework channels through CloudAdapter, browsers through the local Direct Line.
   let bot: TriageBot | undefined;
+  let handoffs: HandoffStore | undefined;
   let directLine: { store: DirectLineStore; adapter: DirectLineAdapter } | undefined;
   const cloudAdapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication(config.botAuth ?? {}));
   const logic = (context: TurnContext) => bot!.run(context);
@@ -104,6 +108,17 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     secret: config.directLineSecret,
     log,
   });
+  // The call center's queue of conversations handed over to a person.
+  server.get('/api/handoffs', async (req, res) => {
+    try {
+      auth.actor(req, ['agent', 'dispatcher', 'admin']);
+      if (!handoffs) throw new StoreUnavailableError('the bot is still starting');
+      res.send(200, { handoffs: await handoffs.list('open') });
+    } catch (err) {
+      sendError(res, err, log, req);
+    }
+  });
+
   server.post('/chat/token', async (_req, res) => {
     if (!directLine) {
       res.send(503, { code: 'starting', error: 'the bot is still starting' });
@@ -136,6 +151,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     }
     directLine = { store: dlStore, adapter: dlAdapter };
     bot = parts.bot;
+    handoffs = parts.handoffs;
     engine = loaded;
     log.info({ ms: Math.round(performance.now() - started), faults: kb.faults.length, store: db.kind }, 'ready');
   })();
@@ -143,7 +159,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   return {
     server,
     ready,
-    services: () => ({ engine, tickets, gaps, db }),
+    services: () => ({ engine, tickets, gaps, db, handoffs }),
     async close() {
       server.close();
       await ready.catch(() => undefined);
