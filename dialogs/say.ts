@@ -1,5 +1,7 @@
 import { ActivityTypes, MessageFactory, type Activity, type TurnContext } from 'botbuilder';
 import { ChoiceFactory, ListStyle, type Choice, type PromptOptions } from 'botbuilder-dialogs';
+import type { Fault } from '../src/knowledge/schema.js';
+import { t, type Lang } from './messages.js';
 
 /** A message with the same words for voice channels. */
 export function message(text: string): Partial<Activity> {
@@ -21,4 +23,9 @@ export function ensureSpeak(activities: Partial<Activity>[]): void {
   for (const a of activities) {
     if (a.type === ActivityTypes.Message && a.text && !a.speak) a.speak = a.text;
   }
+}
+
+/** The entry's safety notes as a Markdown list (Web Chat, Teams and most channels render it; plain text stays readable). */
+export function safetyList(fault: Fault, lang: Lang): string {
+  return `${t(lang, 'safetyFirst')}\n\n${fault.safety.map((w) => `- ${w[lang]}`).join('\n')}`;
 }

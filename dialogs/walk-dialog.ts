@@ -2,7 +2,7 @@ import { ComponentDialog, ChoicePrompt, WaterfallDialog, type DialogTurnResult, 
 import type { TriageDeps } from './deps.js';
 import { t } from './messages.js';
 import { operatorSteps } from './operator-steps.js';
-import { choiceOptions, say } from './say.js';
+import { choiceOptions, safetyList, say } from './say.js';
 import { session } from './session.js';
 
 export const WALK = 'walk';
@@ -31,7 +31,7 @@ export class WalkDialog extends ComponentDialog {
     const index = (step.options as { index: number }).index;
     if (index === 0 && steps.length > 0) {
       const intro = fault.self_service === 'checks-only' ? t(s.lang, 'checksOnlyIntro') : t(s.lang, 'stepsIntro');
-      await say(step.context, intro, `${t(s.lang, 'safetyFirst')}\n${fault.safety.map((w) => `• ${w[s.lang]}`).join('\n')}`);
+      await say(step.context, intro, safetyList(fault, s.lang));
     }
     if (index >= steps.length) {
       await say(step.context, t(s.lang, 'stepsExhausted'));

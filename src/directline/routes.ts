@@ -6,9 +6,9 @@ import { UnauthorizedError, sendError } from '../server/http-errors.js';
 import { StoreUnavailableError } from '../storage/database.js';
 import { InvalidRequestError } from '../tickets/errors.js';
 import type { DirectLineAdapter } from './adapter.js';
-import { newActivityId, type DirectLineStore } from './store.js';
+import { newActivityId, TOKEN_VALID_MS, type DirectLineStore } from './store.js';
 
-const TOKEN_LIFETIME_S = 3600;
+const TOKEN_LIFETIME_S = TOKEN_VALID_MS / 1000;
 
 /** What a Direct Line client may post: a user's message or event, nothing a channel sets. */
 const incomingActivity = z
@@ -74,20 +74,28 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): void {
     }
   };
 
-  const startConversation = async (store: DirectLineStore, adapter: DirectLineAdapter, conversationId: string, serviceUrl: string) => {
-    if ((await store.since(conversationId, 0)).activities.length > 0) return;
-    await runTurn(adapter, conversationId, {
-      type: 'conversationUpdate',
-      membersAdded: [{ id: 'user', name: 'user' }],
-      from: { id: 'user', name: 'user', role: 'user' },
-    }, serviceUrl);
-  };
+  /** Greets a new conversation once: the check runs in the conversation's turn queue, so two starts cannot both greet. */
+  const startConversation = (store: DirectLineStore, adapter: DirectLineAdapter, conversationId: string, serviceUrl: string) =>
+    runTurn(
+      adapter,
+      conversationId,
+      { type: 'conversationUpdate', membersAdded: [{ id: 'user', name: 'user' }], from: { id: 'user', name: 'user', role: 'user' } },
+      serviceUrl,
+      async () => (await store.since(conversationId, 0)).activities.length === 0,
+    );
 
   /** One turn at a time per conversation on this instance: a conversation's state is updated in order. */
-  const runTurn = (adapter: DirectLineAdapter, conversationId: string, activity: Partial<Activity>, serviceUrl: string) => {
+  const runTurn = (
+    adapter: DirectLineAdapter,
+    conversationId: string,
+    activity: Partial<Activity>,
+    serviceUrl: string,
+    when: () => Promise<boolean> = async () => true,
+  ) => {
     const previous = turns.get(conversationId) ?? Promise.resolve();
-    const turn = previous.then(() =>
-      adapter.processActivity(
+    const turn = previous.then(async () => {
+      if (!(await when())) return;
+      await adapter.processActivity(
         {
           ...activity,
           id: activity.id ?? newActivityId(),
@@ -98,8 +106,8 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): void {
           timestamp: new Date(),
         },
         deps.logic,
-      ),
-    );
+      );
+    });
     const settled = turn.catch(() => undefined);
     turns.set(conversationId, settled);
     void settled.then(() => turns.get(conversationId) === settled && turns.delete(conversationId));

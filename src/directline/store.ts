@@ -2,6 +2,9 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Activity } from 'botbuilder';
 import type { Database } from '../storage/database.js';
 
+/** A conversation's token opens it for a working day; a new chat gets a new token. */
+export const TOKEN_VALID_MS = 24 * 3600_000;
+
 const hash = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /**
@@ -24,10 +27,13 @@ export class DirectLineStore {
     return { conversationId, token };
   }
 
-  /** The conversation a token opens, or undefined for an unknown token. */
-  async conversationOf(token: string): Promise<string | undefined> {
-    const [row] = await this.db.query<{ id: string }>(`SELECT id FROM directline_conversations WHERE token_hash = $1`, [hash(token)]);
-    return row?.id;
+  /** The conversation a token opens, or undefined for an unknown or expired token. */
+  async conversationOf(token: string, now = new Date()): Promise<string | undefined> {
+    const [row] = await this.db.query<{ id: string; created_at: string }>(`SELECT id, created_at FROM directline_conversations WHERE token_hash = $1`, [
+      hash(token),
+    ]);
+    if (!row || now.getTime() - Date.parse(row.created_at) > TOKEN_VALID_MS) return undefined;
+    return row.id;
   }
 
   async append(conversationId: string, activity: Partial<Activity>): Promise<Partial<Activity>> {
