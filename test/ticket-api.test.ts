@@ -108,6 +108,19 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
     expect((await api(s.base, undefined, 'GET', '/api/faults')).status).toBe(401);
   });
 
+  it('records "resolved on the phone" outcomes from staff', async () => {
+    const res = await api(s.base, KEYS.agent, 'POST', '/api/outcomes', {
+      text: 'caller says the boom is slow',
+      productLine: 'PT',
+      faultId: 'PT-H01',
+      stepsTried: [{ faultId: 'PT-H01', causeId: 'c1', step: 'Raise engine speed', result: 'fixed' }],
+    });
+    expect(res.status).toBe(201);
+    const rows = await s.app.services().db!.query<{ outcome: string }>(`SELECT outcome FROM triage_outcomes WHERE fault_id = 'PT-H01'`);
+    expect(rows.map((r) => r.outcome)).toContain('resolved-by-phone');
+    expect((await api(s.base, KEYS.tech7, 'POST', '/api/outcomes', { text: 'x' })).status).toBe(403);
+  });
+
   it('serves an OpenAPI document generated from the schemas', async () => {
     const doc = (await (await fetch(`${s.base}/api/openapi.json`)).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/tickets', '/api/tickets/{id}/close-out']));

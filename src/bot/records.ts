@@ -50,7 +50,7 @@ export class HandoffStore {
   }
 }
 
-export type Outcome = 'resolved' | 'escalated' | 'handed-off' | 'abandoned';
+export type Outcome = 'resolved' | 'resolved-by-phone' | 'escalated' | 'handed-off' | 'abandoned';
 
 /** How each triage ended: self-service success rates per fault are read from here. */
 export class OutcomeStore {

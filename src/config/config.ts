@@ -55,6 +55,8 @@ const envSchema = z.object({
   MicrosoftAppPassword: z.string().optional(),
   MicrosoftAppType: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).optional(),
   MicrosoftAppTenantId: z.string().optional(),
+  /** Multiplies every rate limit (e.g. 100 for a load test from one address). */
+  RATE_LIMIT_SCALE: z.coerce.number().positive().default(1),
   /** When set, only holders of this secret may open local Direct Line conversations (the /chat page gets tokens from the server). */
   DIRECTLINE_SECRET: z.string().min(16, 'DIRECTLINE_SECRET must be at least 16 characters').optional(),
 });
@@ -69,6 +71,7 @@ export interface AppConfig {
   apiKeys?: ApiKey[];
   botAuth?: { MicrosoftAppId?: string; MicrosoftAppPassword?: string; MicrosoftAppType?: string; MicrosoftAppTenantId?: string };
   directLineSecret?: string;
+  rateLimitScale?: number;
   embedder:
     | { kind: 'use' }
     | { kind: 'none' }
@@ -109,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       MicrosoftAppTenantId: e.MicrosoftAppTenantId,
     },
     directLineSecret: e.DIRECTLINE_SECRET,
+    rateLimitScale: e.RATE_LIMIT_SCALE,
     databaseUrl: e.DATABASE_URL,
     apiKeys: e.API_KEYS ? parseApiKeys(e.API_KEYS) : undefined,
     port: e.PORT,

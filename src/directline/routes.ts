@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Request, Response, Server } from 'restify';
 import { z } from 'zod';
 import { UnauthorizedError, sendError } from '../server/http-errors.js';
+import type { RateLimits } from '../server/rate-limit.js';
 import { StoreUnavailableError } from '../storage/database.js';
 import { InvalidRequestError } from '../tickets/errors.js';
 import type { DirectLineAdapter } from './adapter.js';
@@ -35,6 +36,7 @@ export interface DirectLineDeps {
   logic: (context: TurnContext) => Promise<void>;
   /** When set, only holders of this secret may open conversations (as with Azure's Direct Line). */
   secret?: string;
+  limits: RateLimits;
   log: Logger;
 }
 
@@ -68,6 +70,7 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): void {
 
   const handle = (fn: (req: Request, res: Response) => Promise<void>) => async (req: Request, res: Response) => {
     try {
+      await deps.limits.check('directLine', req);
       await fn(req, res);
     } catch (err) {
       sendError(res, err, log, req);

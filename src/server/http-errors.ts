@@ -4,6 +4,7 @@ import { ZodError } from 'zod';
 import { StoreUnavailableError } from '../storage/database.js';
 import { ForbiddenError, IdempotencyConflictError, InvalidRequestError, NotFoundError, VersionConflictError } from '../tickets/errors.js';
 import { TransitionError } from '../tickets/lifecycle.js';
+import { TooManyRequestsError } from './rate-limit.js';
 
 export class UnauthorizedError extends Error {
   override name = 'UnauthorizedError';
@@ -28,6 +29,7 @@ export function sendError(res: Response, err: unknown, log: Logger, req: Request
     [TransitionError, 409, 'illegal_transition'],
     [VersionConflictError, 409, 'version_conflict'],
     [IdempotencyConflictError, 422, 'idempotency_key_reused'],
+    [TooManyRequestsError, 429, 'rate_limited'],
     [StoreUnavailableError, 503, 'store_unavailable'],
   ];
   for (const [type, status, code] of mapped) {
@@ -35,6 +37,7 @@ export function sendError(res: Response, err: unknown, log: Logger, req: Request
       const body: Record<string, unknown> = { code, error: err.message };
       if (err instanceof InvalidRequestError) body.issues = [{ field: err.field, message: err.message }];
       if (status === 503) res.header('Retry-After', '5');
+      if (err instanceof TooManyRequestsError) res.header('Retry-After', String(err.retryAfterSeconds));
       if (status === 401) res.header('WWW-Authenticate', 'Bearer');
       res.send(status, body);
       if (status === 503) log.warn({ err: err.message, url: req.getPath() }, 'store unavailable');

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Server } from 'restify';
+import { plannedGrade, workloadCoefficient } from '../knowledge/grades.js';
 import type { KnowledgeBase } from '../knowledge/load.js';
 import { NotFoundError } from '../tickets/errors.js';
 import type { ApiKeyAuth } from './auth.js';
@@ -31,7 +32,8 @@ export function registerKnowledgeRoutes(server: Server, deps: { kb: KnowledgeBas
       const fault = kb.faultsById.get(String(req.params.id));
       if (!fault) throw new NotFoundError(`no fault ${String(req.params.id)} in the manual`);
       const parts = [...new Set(fault.causes.flatMap((c) => c.parts))].map((code) => kb.parts.get(code)!);
-      res.send(200, { ...fault, parts });
+      const grade = plannedGrade(fault);
+      res.send(200, { ...fault, parts, plannedGrade: grade, workloadCoefficient: workloadCoefficient(kb, grade) });
     } catch (err) {
       sendError(res, err, log, req);
     }

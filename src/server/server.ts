@@ -18,7 +18,8 @@ import { registerTicketRoutes } from './ticket-routes.js';
 import { openApiDocument } from './openapi.js';
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication, ShowTypingMiddleware, type TurnContext } from 'botbuilder';
 import { createBot } from '../bot/create-bot.js';
-import type { HandoffStore } from '../bot/records.js';
+import type { HandoffStore, OutcomeStore } from '../bot/records.js';
+import { RateLimits } from './rate-limit.js';
 import { StoreUnavailableError } from '../storage/database.js';
 import { sendError } from './http-errors.js';
 import type { TriageBot } from '../bot/triage-bot.js';
@@ -27,7 +28,7 @@ import { registerDirectLine } from '../directline/routes.js';
 import { DirectLineStore } from '../directline/store.js';
 import { message } from '../../dialogs/say.js';
 
-const suggestBody = z
+export const suggestBody = z
   .object({
     text: z.string().min(1, 'text must not be empty').max(10_000, 'text is limited to 10 000 characters'),
     productLine: productLineCode.optional(),
@@ -64,33 +65,32 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     res.send(ok ? 200 : 503, { status: ok ? 'ok' : 'loading' });
   });
 
+  const limits = new RateLimits(config.rateLimitScale ?? 1);
+
+  // The engine for staff (the call-center panel); operators reach it through the bot.
   server.post('/api/suggest', async (req, res) => {
-    if (!engine) {
-      res.send(503, { error: 'the retrieval index is still loading' });
-      return;
+    try {
+      const actor = auth.actor(req);
+      await limits.check('suggest', req, actor.label);
+      if (!engine) throw new StoreUnavailableError('the retrieval index is still loading');
+      const { text, ...o } = suggestBody.parse(req.body ?? {});
+      res.send(200, await engine.suggest(text, o));
+    } catch (err) {
+      sendError(res, err, log, req);
     }
-    const parsed = suggestBody.safeParse(req.body);
-    if (!parsed.success) {
-      res.send(400, {
-        error: 'invalid request body',
-        issues: parsed.error.issues.map((i) => ({ field: i.path.join('.') || 'body', message: i.message })),
-      });
-      return;
-    }
-    const { text, ...o } = parsed.data;
-    res.send(200, await engine.suggest(text, o));
   });
 
   server.get('/api/openapi.json', async (_req, res) => {
     res.send(200, openApiDocument());
   });
-  registerTicketRoutes(server, { tickets: () => tickets, gaps: () => gaps, auth, log });
+  registerTicketRoutes(server, { tickets: () => tickets, gaps: () => gaps, outcomes: () => outcomes, auth, limits, log });
   registerKnowledgeRoutes(server, { kb, auth, log });
   registerPages(server);
 
   // The bot: Bot Framework channels through CloudAdapter, browsers through the local Direct Line.
   let bot: TriageBot | undefined;
   let handoffs: HandoffStore | undefined;
+  let outcomes: OutcomeStore | undefined;
   let directLine: { store: DirectLineStore; adapter: DirectLineAdapter } | undefined;
   const cloudAdapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication(config.botAuth ?? {}));
   const logic = (context: TurnContext) => bot!.run(context);
@@ -106,6 +106,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     adapter: () => directLine?.adapter,
     logic,
     secret: config.directLineSecret,
+    limits,
     log,
   });
   // The call center's queue of conversations handed over to a person.
@@ -119,13 +120,15 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     }
   });
 
-  server.post('/chat/token', async (_req, res) => {
-    if (!directLine) {
-      res.send(503, { code: 'starting', error: 'the bot is still starting' });
-      return;
+  server.post('/chat/token', async (req, res) => {
+    try {
+      await limits.check('chatToken', req);
+      if (!directLine) throw new StoreUnavailableError('the bot is still starting');
+      const { conversationId, token } = await directLine.store.create();
+      res.send(200, { conversationId, token });
+    } catch (err) {
+      sendError(res, err, log, req);
     }
-    const { conversationId, token } = await directLine.store.create();
-    res.send(200, { conversationId, token });
   });
 
   await new Promise<void>((resolve) => server.listen(config.port, '0.0.0.0', resolve));
@@ -152,6 +155,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     directLine = { store: dlStore, adapter: dlAdapter };
     bot = parts.bot;
     handoffs = parts.handoffs;
+    outcomes = parts.outcomes;
     engine = loaded;
     log.info({ ms: Math.round(performance.now() - started), faults: kb.faults.length, store: db.kind }, 'ready');
   })();

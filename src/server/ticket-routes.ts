@@ -4,11 +4,14 @@ import { z } from 'zod';
 import { productLineCode } from '../knowledge/schema.js';
 import type { Actor } from '../tickets/actor.js';
 import { OPEN_STATUSES } from '../tickets/lifecycle.js';
-import { assignSchema, closeOutSchema, createTicketSchema, statusChangeSchema, ticketStatus, type Ticket } from '../tickets/model.js';
+import { assignSchema, closeOutSchema, createTicketSchema, statusChangeSchema, stepTriedSchema, ticketStatus, type Ticket } from '../tickets/model.js';
 import { slaCompliance } from '../tickets/reports.js';
 import type { TicketService } from '../tickets/service.js';
 import { clockStates } from '../tickets/sla.js';
+import { randomUUID } from 'node:crypto';
+import type { OutcomeStore } from '../bot/records.js';
 import type { GapStore } from '../feedback/gap-store.js';
+import type { RateLimits } from './rate-limit.js';
 import { detectLanguage } from '../retrieval/text.js';
 import { StoreUnavailableError } from '../storage/database.js';
 import type { ApiKeyAuth } from './auth.js';
@@ -34,6 +37,16 @@ const periodQuery = z
   .object({
     from: z.string().datetime({ offset: true, message: 'from must be an ISO date-time' }).optional(),
     to: z.string().datetime({ offset: true, message: 'to must be an ISO date-time' }).optional(),
+  })
+  .strict();
+
+const phoneOutcome = z
+  .object({
+    text: z.string().trim().min(1).max(10_000),
+    productLine: productLineCode.optional(),
+    faultId: z.string().regex(/^(PT|CP|RR|PV|TC|MM|HD)-[EMHO]\d{2}$/).optional(),
+    stepsTried: z.array(stepTriedSchema).max(100).default([]),
+    reference: z.string().max(200).optional(),
   })
   .strict();
 
@@ -63,13 +76,21 @@ const gapReport = z
 
 export function registerTicketRoutes(
   server: Server,
-  deps: { tickets: () => TicketService | undefined; gaps: () => GapStore | undefined; auth: ApiKeyAuth; log: Logger },
+  deps: {
+    tickets: () => TicketService | undefined;
+    gaps: () => GapStore | undefined;
+    outcomes: () => OutcomeStore | undefined;
+    auth: ApiKeyAuth;
+    limits: RateLimits;
+    log: Logger;
+  },
 ) {
   const { auth, log } = deps;
   const route = (allowed: readonly Actor['role'][] | undefined, handler: (req: Request, res: Response, service: TicketService, actor: Actor) => Promise<void>) =>
     (async (req: Request, res: Response) => {
       try {
         const actor = auth.actor(req, allowed);
+        await deps.limits.check('api', req, actor.label);
         const service = deps.tickets();
         if (!service) {
           res.send(503, { error: 'the server is still starting' });
@@ -170,6 +191,25 @@ export function registerTicketRoutes(
         ticketId: null,
       });
       res.send(201, { id: item.id, status: item.status });
+    }),
+  );
+
+  // "Resolved on the phone": the call-center panel's counterpart of the bot's resolved outcome.
+  server.post(
+    '/api/outcomes',
+    route(['agent', 'dispatcher', 'admin'], async (req, res, _service, actor) => {
+      const body = phoneOutcome.parse(req.body ?? {});
+      const outcomes = deps.outcomes();
+      if (!outcomes) throw new StoreUnavailableError('the store is not open yet');
+      const id = `panel:${body.reference ?? randomUUID()}`;
+      await outcomes.record({
+        conversationId: id,
+        productLine: body.productLine,
+        faultId: body.faultId,
+        outcome: 'resolved-by-phone',
+        steps: [...body.stepsTried, { by: actor.label, callerWords: body.text }],
+      });
+      res.send(201, { id, outcome: 'resolved-by-phone' });
     }),
   );
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { GapStore } from '../feedback/gap-store.js';
 import type { KnowledgeBase } from '../knowledge/load.js';
+import { plannedGrade, workloadCoefficient } from '../knowledge/grades.js';
 import type { Fault } from '../knowledge/schema.js';
 import { detectLanguage } from '../retrieval/text.js';
 import type { Actor } from './actor.js';
@@ -9,8 +10,6 @@ import { assertTransition } from './lifecycle.js';
 import type { CloseOutInput, CreateTicketInput, Ticket, TicketStatus } from './model.js';
 import { meetClocks, slaDeadlines } from './sla.js';
 import type { TicketFilter, TicketStore } from './store.js';
-
-const GRADE_ORDER = ['C1', 'C2', 'C3', 'B1', 'B2', 'B3', 'A1', 'A2', 'A3'];
 
 /** Status changes a technician may make on a ticket assigned to them. */
 const TECHNICIAN_STATUSES: readonly TicketStatus[] = ['en_route', 'on_site'];
@@ -182,13 +181,8 @@ export class TicketService {
   }
 
   private coefficient(grade: string): number {
-    return this.kb.grades.find((g) => g.grade === grade)?.workload_coefficient ?? 1;
+    return workloadCoefficient(this.kb, grade);
   }
-}
-
-/** The planning grade: the heaviest repair the fault may need (dispatch plans for the worst). */
-function plannedGrade(fault: Fault): string {
-  return fault.causes.map((c) => c.grade).sort((a, b) => GRADE_ORDER.indexOf(b) - GRADE_ORDER.indexOf(a))[0]!;
 }
 
 /** Parts of the causes a technician would fix, in checking order: what to put in the van. */

@@ -32,7 +32,7 @@ export interface TestServer {
 
 /** A real server on a free port with its own store (fresh SQLite, or a fresh PostgreSQL schema). */
 export async function startTestServer(
-  opts: { store?: 'sqlite' | 'postgres'; embedder?: AppConfig['embedder']; botAuth?: AppConfig['botAuth'] } = {},
+  opts: { store?: 'sqlite' | 'postgres'; embedder?: AppConfig['embedder']; botAuth?: AppConfig['botAuth']; rateLimitScale?: number } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'server-'));
   const schema = opts.store === 'postgres' ? await createSchema() : undefined;
@@ -47,6 +47,7 @@ export async function startTestServer(
       embedder: opts.embedder ?? { kind: 'none' },
       apiKeys: API_KEYS,
       botAuth: opts.botAuth,
+      rateLimitScale: opts.rateLimitScale,
       databaseUrl: schema ? TEST_DATABASE_URL : undefined,
     },
     createLogger('silent'),
