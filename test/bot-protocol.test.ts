@@ -76,6 +76,16 @@ describe('POST /api/messages (Bot Framework protocol)', () => {
     expect(mine?.transcript.map((l) => l.text).join('\n')).toMatch(/hydraulic oil on my pump truck/);
   });
 
+  it('exposes Prometheus metrics: turns, latency, matches vs abstentions, outcomes, tickets', async () => {
+    const text = await (await fetch(`${s.base}/metrics`)).text();
+    expect(text).toMatch(/triage_bot_turns_total\{channel="emulator"\} [1-9]/);
+    expect(text).toMatch(/triage_bot_turn_seconds_bucket/);
+    expect(text).toMatch(/triage_suggestions_total\{result="match"\} [1-9]/);
+    expect(text).toMatch(/triage_outcomes_total\{outcome="handed-off"\} 1/);
+    expect(text).toMatch(/triage_http_request_seconds_count\{route="\/api\/messages",method="POST",status="200"\}/);
+    expect(text).toMatch(/triage_sla_breached_open_tickets 0/);
+  });
+
   it('refuses a malformed activity with 400 and keeps working', async () => {
     const bad = await fetch(`${s.base}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type": ' });
     expect(bad.status).toBe(400);

@@ -5,14 +5,21 @@ import type { SuggestionEngine } from '../retrieval/engine.js';
 import type { Database } from '../storage/database.js';
 import type { TicketService } from '../tickets/service.js';
 import { DatabaseStorage } from './db-storage.js';
-import { HandoffStore, OutcomeStore } from './records.js';
+import { HandoffStore, OutcomeStore, type Outcome } from './records.js';
 import { TriageBot } from './triage-bot.js';
 
 /** The bot wired to the assistant's engine and stores; conversation state lives in the database. */
-export function createBot(deps: { db: Database; engine: SuggestionEngine; kb: KnowledgeBase; tickets: TicketService; gaps: GapStore }) {
+export function createBot(deps: {
+  db: Database;
+  engine: SuggestionEngine;
+  kb: KnowledgeBase;
+  tickets: TicketService;
+  gaps: GapStore;
+  onOutcome?: (outcome: Outcome) => void;
+}) {
   const conversationState = new ConversationState(new DatabaseStorage(deps.db));
   const handoffs = new HandoffStore(deps.db);
-  const outcomes = new OutcomeStore(deps.db);
+  const outcomes = new OutcomeStore(deps.db, deps.onOutcome);
   const bot = new TriageBot(conversationState, { engine: deps.engine, kb: deps.kb, tickets: deps.tickets, gaps: deps.gaps, handoffs, outcomes });
   return { bot, conversationState, handoffs, outcomes };
 }

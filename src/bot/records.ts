@@ -54,7 +54,10 @@ export type Outcome = 'resolved' | 'resolved-by-phone' | 'escalated' | 'handed-o
 
 /** How each triage ended: self-service success rates per fault are read from here. */
 export class OutcomeStore {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly onRecord: (outcome: Outcome) => void = () => undefined,
+  ) {}
 
   async record(o: { conversationId: string; productLine?: string; faultId?: string; outcome: Outcome; steps: unknown[]; ticketId?: string }) {
     await this.db.run(
@@ -62,6 +65,7 @@ export class OutcomeStore {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
       [randomUUID(), new Date().toISOString(), o.conversationId, o.productLine ?? null, o.faultId ?? null, o.outcome, JSON.stringify(o.steps), o.ticketId ?? null],
     );
+    this.onRecord(o.outcome);
   }
 
   async list(conversationId: string): Promise<{ outcome: Outcome; fault_id: string | null; ticket_id: string | null }[]> {

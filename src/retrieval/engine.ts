@@ -106,8 +106,16 @@ export class SuggestionEngine {
     return { line: named.line, otherMachine: named.otherMachine, faultWords: tokenize(named.remainder) };
   }
 
+  private readonly observers: ((r: SuggestResponse) => void)[] = [];
+
+  /** Called with every answer (metrics count matches and abstentions). */
+  observe(fn: (r: SuggestResponse) => void): void {
+    this.observers.push(fn);
+  }
+
   async suggest(text: string, opts: SuggestOptions = {}): Promise<SuggestResponse> {
     const { response } = await this.explain(text, opts);
+    for (const fn of this.observers) fn(response);
     return response;
   }
 

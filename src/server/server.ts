@@ -20,6 +20,7 @@ import { CloudAdapter, ConfigurationBotFrameworkAuthentication, ShowTypingMiddle
 import { createBot } from '../bot/create-bot.js';
 import type { HandoffStore, OutcomeStore } from '../bot/records.js';
 import { RateLimits } from './rate-limit.js';
+import { Metrics } from './metrics.js';
 import { StoreUnavailableError } from '../storage/database.js';
 import { sendError } from './http-errors.js';
 import type { TriageBot } from '../bot/triage-bot.js';
@@ -66,6 +67,24 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   });
 
   const limits = new RateLimits(config.rateLimitScale ?? 1);
+  const metrics = new Metrics();
+  server.on('after', (req: restify.Request, res: restify.Response, route?: { path?: string }) => {
+    metrics.httpSeconds.observe(
+      { route: String(route?.path ?? 'unmatched'), method: req.method ?? '', status: String(res.statusCode) },
+      (Date.now() - req.time()) / 1000,
+    );
+  });
+  // Prometheus scrapes from the machine itself freely; from elsewhere it needs an admin key.
+  server.get('/metrics', async (req, res) => {
+    try {
+      const local = ['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(req.socket.remoteAddress ?? '');
+      if (!local) auth.actor(req, ['admin']);
+      res.writeHead(200, { 'Content-Type': metrics.registry.contentType });
+      res.end(await metrics.registry.metrics());
+    } catch (err) {
+      sendError(res, err, log, req);
+    }
+  });
 
   // The engine for staff (the call-center panel); operators reach it through the bot.
   server.post('/api/suggest', async (req, res) => {
@@ -140,10 +159,22 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     gaps = new GapStore(db);
     tickets = new TicketService(kb, new TicketStore(db), gaps);
     const loaded = await openEngine(config, log, kb);
-    const parts = createBot({ db, engine: loaded, kb, tickets, gaps });
+    metrics.attach(db);
+    loaded.observe((r) => metrics.suggestions.inc({ result: r.abstain ? 'abstain' : 'match' }));
+    const parts = createBot({ db, engine: loaded, kb, tickets, gaps, onOutcome: (o) => metrics.outcomes.inc({ outcome: o }) });
     const dlStore = new DirectLineStore(db);
     const dlAdapter = new DirectLineAdapter(dlStore);
     for (const adapter of [cloudAdapter, dlAdapter]) {
+      adapter.use(async (context, next) => {
+        const channel = context.activity.channelId ?? 'unknown';
+        const end = metrics.turnSeconds.startTimer({ channel });
+        try {
+          await next();
+        } finally {
+          end();
+          metrics.turns.inc({ channel });
+        }
+      });
       adapter.use(new ShowTypingMiddleware(400, 2000));
       adapter.onTurnError = async (context, error) => {
         log.error({ err: error.message, stack: error.stack, channel: context.activity.channelId }, 'bot turn failed');

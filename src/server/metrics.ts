@@ -1,0 +1,67 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Database } from '../storage/database.js';
+
+/**
+ * Prometheus metrics (prom-client): bot turns and their latency, HTTP latency per
+ * route, matches vs abstentions, outcomes (escalations, handoffs, resolutions), and
+ * from the store at scrape time, tickets by status and open SLA breaches.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly turns: Counter<'channel'>;
+  readonly turnSeconds: Histogram<'channel'>;
+  readonly httpSeconds: Histogram<'route' | 'method' | 'status'>;
+  readonly suggestions: Counter<'result'>;
+  readonly outcomes: Counter<'outcome'>;
+  private db: Database | undefined;
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'triage_' });
+    const buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+    this.turns = new Counter({ name: 'triage_bot_turns_total', help: 'Bot turns processed', labelNames: ['channel'], registers: [this.registry] });
+    this.turnSeconds = new Histogram({ name: 'triage_bot_turn_seconds', help: 'Bot turn latency', labelNames: ['channel'], buckets, registers: [this.registry] });
+    this.httpSeconds = new Histogram({
+      name: 'triage_http_request_seconds',
+      help: 'HTTP request latency by route',
+      labelNames: ['route', 'method', 'status'],
+      buckets,
+      registers: [this.registry],
+    });
+    this.suggestions = new Counter({ name: 'triage_suggestions_total', help: 'Retrieval answers: match or abstain', labelNames: ['result'], registers: [this.registry] });
+    this.outcomes = new Counter({
+      name: 'triage_outcomes_total',
+      help: 'How triage ended: resolved, resolved-by-phone, escalated, handed-off',
+      labelNames: ['outcome'],
+      registers: [this.registry],
+    });
+    const metrics = this;
+    new Gauge({
+      name: 'triage_tickets',
+      help: 'Tickets by status',
+      labelNames: ['status'],
+      registers: [this.registry],
+      async collect() {
+        if (!metrics.db) return;
+        this.reset();
+        const rows = await metrics.db.query<{ status: string; n: number | string }>(`SELECT status, COUNT(*) AS n FROM tickets GROUP BY status`).catch(() => []);
+        for (const r of rows) this.set({ status: r.status }, Number(r.n));
+      },
+    });
+    new Gauge({
+      name: 'triage_sla_breached_open_tickets',
+      help: 'Open tickets with a deadline passed and not met',
+      registers: [this.registry],
+      async collect() {
+        if (!metrics.db) return;
+        const [row] = await metrics.db
+          .query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM tickets WHERE next_due_at IS NOT NULL AND next_due_at < $1`, [new Date().toISOString()])
+          .catch(() => []);
+        this.set(Number(row?.n ?? 0));
+      },
+    });
+  }
+
+  attach(db: Database): void {
+    this.db = db;
+  }
+}
