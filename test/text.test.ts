@@ -21,3 +21,9 @@ describe('text processing', () => {
     expect(tokenize('the boom is not moving')).toEqual(['boom', stemEn('moving')]);
   });
 });
+
+describe('text processing of hostile words', () => {
+  it('treats words that name Object.prototype members as plain words', () => {
+    expect(tokenize('constructor __proto__ toString hasOwnProperty')).toEqual(['constructor', 'proto', 'tostr', 'hasownproperty']);
+  });
+});

@@ -41,20 +41,20 @@ const ZH_STOP = new Set(
   ),
 );
 
-/** Irregular forms operators use that a suffix stemmer would miss. */
-const EN_NORMALISE: Record<string, string> = {
-  ran: 'run',
-  running: 'run',
-  stuck: 'stick',
-  broke: 'break',
-  broken: 'break',
-  lifting: 'lift',
-  moving: 'move',
-};
+/** Irregular forms operators use that a suffix stemmer would miss (a Map: words like "constructor" must not hit Object.prototype). */
+const EN_NORMALISE = new Map<string, string>([
+  ['ran', 'run'],
+  ['running', 'run'],
+  ['stuck', 'stick'],
+  ['broke', 'break'],
+  ['broken', 'break'],
+  ['lifting', 'lift'],
+  ['moving', 'move'],
+]);
 
 /** A light suffix stemmer: enough to join move/moves/moved/moving, not a linguist's stemmer. */
 export function stemEn(word: string): string {
-  let w = EN_NORMALISE[word] ?? word;
+  let w = EN_NORMALISE.get(word) ?? word;
   if (w.length <= 3) return w;
   if (w.endsWith('ies') && w.length > 4) w = w.slice(0, -3) + 'y';
   else if (w.endsWith('ing') && w.length > 5) w = w.slice(0, -3);

@@ -29,6 +29,18 @@ import { registerDirectLine } from '../directline/routes.js';
 import { DirectLineStore } from '../directline/store.js';
 import { message } from '../../dialogs/say.js';
 
+/** The least an incoming Bot Framework activity must carry for the adapter to answer it. */
+const activityShape = z
+  .object({
+    type: z.string().min(1).max(100),
+    serviceUrl: z.string().url().max(2000),
+    conversation: z.object({ id: z.string().min(1).max(1000) }).passthrough(),
+    from: z.object({ id: z.string().min(1).max(1000) }).passthrough().optional(),
+    recipient: z.object({ id: z.string().min(1).max(1000) }).passthrough().optional(),
+    text: z.string().max(10_000).optional(),
+  })
+  .passthrough();
+
 export const suggestBody = z
   .object({
     text: z.string().min(1, 'text must not be empty').max(10_000, 'text is limited to 10 000 characters'),
@@ -114,11 +126,14 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   const cloudAdapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication(config.botAuth ?? {}));
   const logic = (context: TurnContext) => bot!.run(context);
   server.post('/api/messages', async (req, res) => {
-    if (!bot) {
-      res.send(503, { code: 'starting', error: 'the bot is still starting' });
-      return;
+    try {
+      if (!bot) throw new StoreUnavailableError('the bot is still starting');
+      // The adapter answers a malformed activity with a 500; shape errors are the sender's: 400.
+      activityShape.parse(req.body);
+      await cloudAdapter.process(req, res, logic);
+    } catch (err) {
+      sendError(res, err, log, req);
     }
-    await cloudAdapter.process(req, res, logic);
   });
   registerDirectLine(server, {
     store: () => directLine?.store,
