@@ -28,11 +28,13 @@ export async function calibrate(engine: SuggestionEngine, queries: EvalQuery[], 
     if (!evidence) continue; // nothing matched at all: abstains whatever the model says
     (evidence.hybrid ? hybrid : lexical).push({ f: evidence.features, y });
   }
+  const lexicalOnly = fitModel(lexical);
   return {
     embedder,
     fittedOn: `${source} (${hybrid.length} hybrid, ${lexical.length} lexical-only samples)`,
-    hybrid: fitModel(hybrid),
-    lexicalOnly: fitModel(lexical),
+    // Without a dense model (EMBEDDER=none) every query is lexical-only.
+    hybrid: hybrid.length > 0 ? fitModel(hybrid) : lexicalOnly,
+    lexicalOnly,
   };
 }
 

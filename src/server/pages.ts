@@ -45,6 +45,9 @@ export function registerPages(server: Server): void {
   serve('/dispatch', 'dispatch/index.html');
   serve('/dispatch/app.js', 'dispatch/app.js');
   serve('/dispatch/style.css', 'dispatch/style.css');
+  serve('/panel', 'panel/index.html');
+  serve('/panel/app.js', 'panel/app.js');
+  serve('/panel/style.css', 'panel/style.css');
   serve('/chat', 'chat/index.html', CHAT);
   serve('/chat/app.js', 'chat/app.js', CHAT);
   serve('/chat/style.css', 'chat/style.css', CHAT);

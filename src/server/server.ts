@@ -81,10 +81,11 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   const limits = new RateLimits(config.rateLimitScale ?? 1);
   const metrics = new Metrics();
   server.on('after', (req: restify.Request, res: restify.Response, route?: { path?: string }) => {
-    metrics.httpSeconds.observe(
-      { route: String(route?.path ?? 'unmatched'), method: req.method ?? '', status: String(res.statusCode) },
-      (Date.now() - req.time()) / 1000,
-    );
+    const ms = Date.now() - req.time();
+    const labels = { route: String(route?.path ?? 'unmatched'), method: req.method ?? '', status: String(res.statusCode) };
+    metrics.httpSeconds.observe(labels, ms / 1000);
+    // Route patterns, not URLs: ids and query strings stay out of the log.
+    log.debug({ ...labels, ms }, 'request');
   });
   // Prometheus scrapes from the machine itself freely; from elsewhere it needs an admin key.
   server.get('/metrics', async (req, res) => {
@@ -186,8 +187,13 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
         try {
           await next();
         } finally {
-          end();
+          const seconds = end();
           metrics.turns.inc({ channel });
+          // What happened, never what was said: the text may hold names and phone numbers.
+          log.debug(
+            { channel, conversation: context.activity.conversation?.id, type: context.activity.type, chars: context.activity.text?.length ?? 0, ms: Math.round(seconds * 1000) },
+            'bot turn',
+          );
         }
       });
       adapter.use(new ShowTypingMiddleware(400, 2000));

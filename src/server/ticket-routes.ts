@@ -108,6 +108,7 @@ export function registerTicketRoutes(
       const input = createTicketSchema.parse(req.body ?? {});
       const key = idempotencyKey.parse(req.header('idempotency-key') || undefined);
       const { ticket, created } = await service.create(input, actor, key);
+      log.info({ ticket: ticket.number, productLine: ticket.equipment.productLine, fault: ticket.faults[0]?.id, actor: actor.label, replay: !created }, 'ticket created');
       res.header('Location', `/api/tickets/${ticket.id}`);
       res.send(created ? 201 : 200, ticketView(ticket));
     }),
@@ -154,7 +155,9 @@ export function registerTicketRoutes(
     '/api/tickets/:id/status',
     route(undefined, async (req, res, service, actor) => {
       const body = statusChangeSchema.parse(req.body ?? {});
-      res.send(200, ticketView(await service.changeStatus(String(req.params.id), body.status, actor, body.note, body.expectedVersion)));
+      const t = await service.changeStatus(String(req.params.id), body.status, actor, body.note, body.expectedVersion);
+      log.info({ ticket: t.number, status: t.status, actor: actor.label }, 'ticket status changed');
+      res.send(200, ticketView(t));
     }),
   );
 

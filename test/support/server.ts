@@ -32,7 +32,14 @@ export interface TestServer {
 
 /** A real server on a free port with its own store (fresh SQLite, or a fresh PostgreSQL schema). */
 export async function startTestServer(
-  opts: { store?: 'sqlite' | 'postgres'; embedder?: AppConfig['embedder']; botAuth?: AppConfig['botAuth']; rateLimitScale?: number } = {},
+  opts: {
+    store?: 'sqlite' | 'postgres';
+    embedder?: AppConfig['embedder'];
+    botAuth?: AppConfig['botAuth'];
+    rateLimitScale?: number;
+    /** Receives the server's log lines (at debug level) instead of discarding them. */
+    log?: (line: string) => void;
+  } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'server-'));
   const schema = opts.store === 'postgres' ? await createSchema() : undefined;
@@ -50,7 +57,7 @@ export async function startTestServer(
       rateLimitScale: opts.rateLimitScale,
       databaseUrl: schema ? TEST_DATABASE_URL : undefined,
     },
-    createLogger('silent'),
+    opts.log ? createLogger('debug', { write: (line: string) => opts.log!(line) }) : createLogger('silent'),
     { pgSchema: schema },
   );
   await app.ready;
