@@ -39,6 +39,8 @@ export async function startTestServer(
     rateLimitScale?: number;
     /** Receives the server's log lines (at debug level) instead of discarding them. */
     log?: (line: string) => void;
+    /** For store 'postgres': connect here instead of TEST_DATABASE_URL (e.g. through a proxy). */
+    databaseUrl?: string;
   } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'server-'));
@@ -55,7 +57,7 @@ export async function startTestServer(
       apiKeys: API_KEYS,
       botAuth: opts.botAuth,
       rateLimitScale: opts.rateLimitScale,
-      databaseUrl: schema ? TEST_DATABASE_URL : undefined,
+      databaseUrl: schema ? (opts.databaseUrl ?? TEST_DATABASE_URL) : undefined,
     },
     opts.log ? createLogger('debug', { write: (line: string) => opts.log!(line) }) : createLogger('silent'),
     { pgSchema: schema },
