@@ -1,0 +1,94 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSchema, dropSchema, TEST_DATABASE_URL } from './support/databases.js';
+import { REPO_ROOT } from './support/paths.js';
+import { killHard, spawnServer, type ServerProcess } from './support/process.js';
+import { ticketRequest } from './support/tickets.js';
+
+const KEY = 'scale-out-agent-secret-01';
+
+describe('two server processes sharing one PostgreSQL', () => {
+  let schema: string;
+  let dirs: string[] = [];
+  let a: ServerProcess;
+  let b: ServerProcess;
+
+  beforeAll(async () => {
+    schema = await createSchema();
+    const env = (dir: string) => ({
+      DATA_DIR: dir,
+      INDEX_DIR: join(REPO_ROOT, 'var', 'test', 'index'),
+      EMBEDDER: 'use',
+      API_KEYS: `${KEY}:agent`,
+      DATABASE_URL: `${TEST_DATABASE_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`,
+    });
+    dirs = [mkdtempSync(join(tmpdir(), 'inst-a-')), mkdtempSync(join(tmpdir(), 'inst-b-'))];
+    const started = performance.now();
+    [a, b] = await Promise.all([spawnServer(env(dirs[0]!)), spawnServer(env(dirs[1]!))]);
+    console.log(`two instances from spawn to /healthz 200: ${Math.round(performance.now() - started)} ms`);
+  }, 120_000);
+  afterAll(async () => {
+    await Promise.all([a, b].filter(Boolean).map(killHard));
+    await dropSchema(schema);
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('continues one conversation whose turns alternate between the instances, to a ticket', async () => {
+    const { token, conversationId } = (await (await fetch(`${a.base}/chat/token`, { method: 'POST' })).json()) as { token: string; conversationId: string };
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    await fetch(`${b.base}/v3/directline/conversations`, { method: 'POST', headers });
+    let watermark = 0;
+    let turn = 0;
+    const say = async (text: string) => {
+      const via = turn++ % 2 === 0 ? a : b;
+      const posted = await fetch(`${via.base}/v3/directline/conversations/${conversationId}/activities`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ type: 'message', text, from: { id: 'operator' } }),
+      });
+      expect(posted.status).toBe(200);
+      const readFrom = turn % 2 === 0 ? a : b; // read from the other one
+      const page = (await (await fetch(`${readFrom.base}/v3/directline/conversations/${conversationId}/activities?watermark=${watermark}`, { headers })).json()) as {
+        activities: { type: string; text?: string; from: { role?: string }; suggestedActions?: { actions: { title: string }[] } }[];
+        watermark: string;
+      };
+      watermark = Number(page.watermark);
+      return page.activities
+        .filter((x) => x.type === 'message' && x.from.role === 'bot')
+        .map((x) => [x.text, ...(x.suggestedActions?.actions.map((s) => `[${s.title}]`) ?? [])].join(' '))
+        .join('\n');
+    };
+    expect(await say('the outriggers on my pump truck will not come down')).toMatch(/model or serial/);
+    let reply = await say('Skip');
+    expect(reply).toMatch(/Step 1 of/);
+    for (let i = 0; i < 10 && !/site address/.test(reply); i++) reply = await say('Checked, next');
+    expect(reply).toMatch(/site address/);
+    expect(await say('Gate 3, East Harbour Works, Tianjin')).toMatch(/Your name/);
+    expect(await say('Liu Yang')).toMatch(/phone/);
+    expect(await say('135 1111 2222')).toMatch(/machine down/);
+    expect(await say('No')).toMatch(/Please check/);
+    expect(await say('Send it')).toMatch(/Your ticket number is FT-\d{4}-\d{6}/);
+  }, 60_000);
+
+  it('creates unique, complete tickets through both, with retries crossing instances', async () => {
+    const create = (via: ServerProcess, key: string) =>
+      fetch(`${via.base}/api/tickets`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json', 'idempotency-key': key },
+        body: JSON.stringify(ticketRequest({ operatorWords: `boom slow (${key})` })),
+      });
+    const keys = Array.from({ length: 30 }, (_, i) => `scale-key-${i}`);
+    // Every key is sent to both instances at once: only one ticket each may come of it.
+    const responses = await Promise.all(keys.flatMap((k) => [create(a, k), create(b, k)]));
+    expect(responses.every((r) => r.status === 201 || r.status === 200)).toBe(true);
+    const bodies = (await Promise.all(responses.map((r) => r.json()))) as { id: string; number: string; operatorWords: string }[];
+    for (let i = 0; i < keys.length; i++) expect(bodies[2 * i]!.id).toBe(bodies[2 * i + 1]!.id);
+    const list = (await (await fetch(`${b.base}/api/tickets?limit=500`, { headers: { authorization: `Bearer ${KEY}` } })).json()) as {
+      tickets: { number: string; operatorWords: string }[];
+    };
+    const fromBurst = list.tickets.filter((t) => t.operatorWords.includes('scale-key-'));
+    expect(fromBurst).toHaveLength(30);
+    expect(new Set(list.tickets.map((t) => t.number)).size).toBe(list.tickets.length);
+  }, 60_000);
+});
