@@ -43,7 +43,7 @@ export class DatabaseStorage implements Storage {
           if (changed !== 1) throw new Error(`Storage: eTag conflict for ${key}; the conversation moved on in another turn`);
         }
       }
-    });
+    }, { durable: false });
   }
 
   async delete(keys: string[]): Promise<void> {

@@ -62,7 +62,15 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'serve': {
       const { startServer } = await import('../server/server.js');
-      await startServer(config, log);
+      const app = await startServer(config, log);
+      // Stop accepting, let the store close, then exit (so exit hooks such as --cpu-prof run).
+      const stop = (signal: string) => {
+        log.info({ signal }, 'shutting down');
+        void app.close().finally(() => process.exit(0));
+        setTimeout(() => process.exit(0), 5000).unref();
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
       return -1; // keep running
     }
     case 'validate': {

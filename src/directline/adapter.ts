@@ -6,12 +6,19 @@ import {
   type ConversationReference,
   type ResourceResponse,
 } from 'botbuilder';
+import { randomUUID } from 'node:crypto';
 import type { DirectLineStore } from './store.js';
+
+const OUTBOX = Symbol('directline-outbox');
+
+type TurnWithOutbox = TurnContext & { [OUTBOX]?: Partial<Activity>[] };
 
 /**
  * A Bot Framework adapter for the local Direct Line endpoint: incoming activities run
- * the bot in-process, and whatever the bot sends is appended to the conversation's
- * activity log, where Direct Line clients (Web Chat) poll for it.
+ * the bot in-process, and whatever the bot sends during the turn is appended to the
+ * conversation's activity log in one transaction when the turn ends (a client polls
+ * the log; it sees the turn's replies together either way, and one commit per turn
+ * instead of one per message is what keeps a durable store fast).
  */
 export class DirectLineAdapter extends BotAdapter {
   constructor(private readonly store: DirectLineStore) {
@@ -19,26 +26,31 @@ export class DirectLineAdapter extends BotAdapter {
   }
 
   async processActivity(activity: Partial<Activity>, logic: (context: TurnContext) => Promise<void>): Promise<void> {
-    const context = new TurnContext(this, activity);
-    await this.runMiddleware(context, logic);
+    const context = new TurnContext(this, activity) as TurnWithOutbox;
+    context[OUTBOX] = [];
+    try {
+      await this.runMiddleware(context, logic);
+    } finally {
+      const outbox = context[OUTBOX];
+      context[OUTBOX] = undefined;
+      if (outbox.length > 0) await this.store.appendAll(activity.conversation!.id, outbox);
+    }
   }
 
   async sendActivities(context: TurnContext, activities: Partial<Activity>[]): Promise<ResourceResponse[]> {
     const responses: ResourceResponse[] = [];
+    const ref = TurnContext.getConversationReference(context.activity);
     for (const activity of activities) {
-      if (activity.type === 'delay') {
-        await new Promise((r) => setTimeout(r, Math.min(Number(activity.value ?? 0), 5000)));
+      // A polling client would only see a typing indicator after the reply it announces.
+      if (activity.type === 'delay' || activity.type === ActivityTypes.Typing || activity.type === ActivityTypes.InvokeResponse) {
         responses.push({ id: '' });
         continue;
       }
-      if (activity.type === ActivityTypes.InvokeResponse) {
-        responses.push({ id: '' });
-        continue;
-      }
-      const ref = TurnContext.getConversationReference(context.activity);
-      const outgoing = TurnContext.applyConversationReference({ ...activity }, ref);
-      const stored = await this.store.append(ref.conversation!.id, outgoing);
-      responses.push({ id: stored.id! });
+      const outgoing = TurnContext.applyConversationReference({ ...activity, id: randomUUID(), timestamp: new Date() }, ref);
+      const outbox = (context as TurnWithOutbox)[OUTBOX];
+      if (outbox) outbox.push(outgoing);
+      else await this.store.appendAll(ref.conversation!.id, [outgoing]); // proactive message outside a turn
+      responses.push({ id: outgoing.id! });
     }
     return responses;
   }

@@ -37,17 +37,27 @@ export class DirectLineStore {
   }
 
   async append(conversationId: string, activity: Partial<Activity>): Promise<Partial<Activity>> {
+    return (await this.appendAll(conversationId, [activity]))[0]!;
+  }
+
+  /** Appends activities in order, in one transaction; ids default to conversation|sequence. */
+  async appendAll(conversationId: string, activities: Partial<Activity>[]): Promise<Partial<Activity>[]> {
     return this.db.transaction(async (tx) => {
       const [row] = await tx.query<{ next_seq: number }>(
-        `UPDATE directline_conversations SET next_seq = next_seq + 1 WHERE id = $1 RETURNING next_seq`,
-        [conversationId],
+        `UPDATE directline_conversations SET next_seq = next_seq + $2 WHERE id = $1 RETURNING next_seq`,
+        [conversationId, activities.length],
       );
       if (!row) throw new Error(`no Direct Line conversation ${conversationId}`);
-      const seq = Number(row.next_seq);
-      const stored = { ...activity, id: activity.id ?? `${conversationId}|${String(seq).padStart(7, '0')}`, timestamp: activity.timestamp ?? new Date() };
-      await tx.run(`INSERT INTO directline_activities (conversation_id, seq, activity) VALUES ($1, $2, $3)`, [conversationId, seq, JSON.stringify(stored)]);
+      const first = Number(row.next_seq) - activities.length + 1;
+      const stored: Partial<Activity>[] = [];
+      for (const [i, activity] of activities.entries()) {
+        const seq = first + i;
+        const a = { ...activity, id: activity.id ?? `${conversationId}|${String(seq).padStart(7, '0')}`, timestamp: activity.timestamp ?? new Date() };
+        await tx.run(`INSERT INTO directline_activities (conversation_id, seq, activity) VALUES ($1, $2, $3)`, [conversationId, seq, JSON.stringify(a)]);
+        stored.push(a);
+      }
       return stored;
-    });
+    }, { durable: false });
   }
 
   async since(conversationId: string, watermark: number): Promise<{ activities: Partial<Activity>[]; watermark: number }> {

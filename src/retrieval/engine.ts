@@ -165,8 +165,14 @@ export class SuggestionEngine {
       // vector towards every phrasing that happens to mention pumping or trucks.
       const vector = await this.embedQuery(faultText.replace(/\s+/g, ' ').trim());
       const index = this.channels.vectorSearch ?? this.dense!.index;
-      const allowLabel = allow ? (label: number) => allow(this.corpus[label]!) : undefined;
-      for (const hit of index.search(vector, DENSE_CANDIDATES, allowLabel)) {
+      // Filter after the search rather than inside it: a JS callback per visited node
+      // costs more than fetching extra neighbours (the lines are of similar size).
+      let hits = index.search(vector, allow ? DENSE_CANDIDATES * 4 : DENSE_CANDIDATES);
+      if (allow) {
+        hits = hits.filter((h) => allow(this.corpus[h.label]!));
+        if (hits.length < 5) hits = index.search(vector, DENSE_CANDIDATES, (label) => allow(this.corpus[label]!));
+      }
+      for (const hit of hits.slice(0, DENSE_CANDIDATES)) {
         const p = this.corpus[hit.label]!;
         const c = get(p.faultId);
         if (hit.similarity > c.similarity) {

@@ -196,7 +196,8 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
           );
         }
       });
-      adapter.use(new ShowTypingMiddleware(400, 2000));
+      // Typing indicators for channels that push (Teams, Emulator); a polling Direct Line client would see them too late.
+      if (adapter === cloudAdapter) adapter.use(new ShowTypingMiddleware(400, 2000));
       adapter.onTurnError = async (context, error) => {
         log.error({ err: error.message, stack: error.stack, channel: context.activity.channelId }, 'bot turn failed');
         // A broken conversation state must not trap the user: start them afresh.

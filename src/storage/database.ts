@@ -9,10 +9,19 @@ export interface Sql {
   run(sql: string, params?: readonly unknown[]): Promise<number>;
 }
 
+export interface TransactionOptions {
+  /**
+   * false for chatty, recoverable data (conversation state, chat logs): the commit
+   * survives a process crash but is not flushed to disk on its own, so the last
+   * moments may be lost on power failure. Tickets keep the default: every commit on disk.
+   */
+  durable?: boolean;
+}
+
 export interface Database extends Sql {
   readonly kind: 'sqlite' | 'postgres';
   /** Runs fn in one transaction: committed if it resolves, rolled back if it throws. */
-  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Sql) => Promise<T>, options?: TransactionOptions): Promise<T>;
   close(): Promise<void>;
 }
 

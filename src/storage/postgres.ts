@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { StoreUnavailableError, type Database, type Sql } from './database.js';
+import { StoreUnavailableError, type Database, type Sql, type TransactionOptions } from './database.js';
 
 /** Connection-level failures (server down, restarting, unreachable) as opposed to SQL errors. */
 function isConnectionError(err: unknown): boolean {
@@ -54,11 +54,12 @@ export class PostgresDatabase implements Database {
     return PostgresDatabase.sql(this.pool).run(sql, params);
   }
 
-  async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: Sql) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     const client = await this.pool.connect().catch(wrap);
     let broken = false;
     try {
       await client.query('BEGIN');
+      if (options.durable === false) await client.query('SET LOCAL synchronous_commit TO OFF');
       const result = await fn(PostgresDatabase.sql(client));
       await client.query('COMMIT');
       return result;

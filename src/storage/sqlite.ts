@@ -1,7 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Database, Sql } from './database.js';
+import type { Database, Sql, TransactionOptions } from './database.js';
 
 /** $1, $2 … → ?, with the parameters reordered to match (a placeholder may repeat). */
 function toSqlite(sql: string, params: readonly unknown[]): [string, unknown[]] {
@@ -66,8 +66,11 @@ export class SqliteDatabase implements Database {
     return this.exclusive(() => this.direct.run(sql, params));
   }
 
-  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+  transaction<T>(fn: (tx: Sql) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     return this.exclusive(async () => {
+      // In WAL mode, NORMAL skips the fsync at commit; the next FULL commit flushes it too.
+      const relaxed = options.durable === false;
+      if (relaxed) this.db.pragma('synchronous = NORMAL');
       this.db.exec('BEGIN IMMEDIATE');
       try {
         const result = await fn(this.direct);
@@ -76,6 +79,8 @@ export class SqliteDatabase implements Database {
       } catch (err) {
         if (this.db.inTransaction) this.db.exec('ROLLBACK');
         throw err;
+      } finally {
+        if (relaxed) this.db.pragma('synchronous = FULL');
       }
     });
   }

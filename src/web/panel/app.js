@@ -827,7 +827,7 @@ function operatorSteps(fault) {
 /** Everything else, per cause: never read out as instructions. */
 function technicianSteps(fault) {
   const operator = new Set(operatorSteps(fault).map((s) => s.key));
-  return (fault.causes ?? []).map((cause) => {
+  return (fault.causes ?? []).map((cause, causeIndex) => {
     const steps = [];
     for (const kind of ['check', 'fix']) {
       (cause[kind === 'check' ? 'checks' : 'fixes'] ?? []).forEach((step, i) => {
@@ -835,7 +835,7 @@ function technicianSteps(fault) {
         if (!operator.has(key)) steps.push({ kind, step, key });
       });
     }
-    return { cause, steps };
+    return { cause, causeIndex, steps };
   });
 }
 
@@ -919,8 +919,9 @@ function renderDetails() {
   $('tech-section').hidden = false;
   const causes = technicianSteps(fault).filter((c) => c.steps.length > 0);
   $('tech-causes').replaceChildren(
-    ...causes.map(({ cause, steps: ts }) =>
-      el('li', { className: 'tech-cause' }, [
+    ...causes.map(({ cause, causeIndex, steps: ts }) =>
+      // Numbered as in the manual (and in "Possible cause n" above), gaps and all.
+      el('li', { className: 'tech-cause', attrs: { value: causeIndex + 1 } }, [
         el('p', { className: 'tech-cause-title' }, [
           el('span', { text: bi(cause.title, lang), attrs: { lang: langAttr } }),
           el('span', { className: 'tech-cause-meta', text: ` ${t('causeMeta', { cls: t(`class_${cause.class}`), grade: cause.grade })}` }),
@@ -997,9 +998,10 @@ function stepsTried() {
 
 function renderActions() {
   const resolved = /** @type {HTMLButtonElement} */ ($('resolved'));
-  resolved.disabled = !state.selected || state.busy || state.outcomeFor === state.selected.id;
+  // A call ends once: on the phone, or in a ticket (then "resolved" would contradict it).
+  resolved.disabled = !state.selected || state.busy || state.outcomeFor === state.selected.id || Boolean(state.ticket);
   /** @type {HTMLButtonElement} */ ($('create-ticket')).disabled = state.busy;
-  resolved.classList.toggle('suggested', Boolean(state.selected) && stepsTried().some((s) => s.faultId === state.selected.id && s.result === 'fixed'));
+  resolved.classList.toggle('suggested', !resolved.disabled && stepsTried().some((s) => s.faultId === state.selected.id && s.result === 'fixed'));
 }
 
 function setActionMsg(text, kind = 'ok') {
@@ -1091,6 +1093,7 @@ function openForm() {
   }
   renderForm();
   $('ticket-section').hidden = false;
+  $('action-bar').hidden = true;
   $('details').hidden = true;
   $('details-empty').hidden = true;
   $('details-scroll').scrollTop = 0;
@@ -1101,6 +1104,7 @@ function closeForm({ focus = true } = {}) {
   if (!state.formOpen) return;
   state.formOpen = false;
   $('ticket-section').hidden = true;
+  $('action-bar').hidden = false;
   clearFieldErrors();
   renderDetails();
   if (!state.selected) $('details-empty').hidden = false;
@@ -1121,7 +1125,7 @@ function renderForm() {
   const tried = stepsTried();
   const dd = el('dd');
   if (tried.length) {
-    dd.append(el('ol', { className: 'tried' }, tried.map((s) => el('li', {}, [el('span', { text: s.step, attrs: { lang: 'en' } }), el('span', { className: `res res-${s.result}`, text: t(`res_${s.result}`) })]))));
+    dd.append(el('ol', { className: 'tried' }, tried.map((s) => el('li', {}, [el('span', { text: s.step, attrs: { lang: 'en' } }), ' ', el('span', { className: `res res-${s.result}`, text: t(`res_${s.result}`) })]))));
   } else {
     dd.textContent = t('sumNoSteps');
   }
@@ -1145,7 +1149,7 @@ function clearFieldErrors() {
 }
 
 function issueText(field, message) {
-  if (field === 'contact.phone' && /phone/i.test(message)) return t('errPhone');
+  if (field === 'contact.phone' && /phone/i.test(message)) return /** @type {HTMLInputElement} */ ($('t-phone')).value.trim() ? t('errPhone') : t('errRequired');
   if (/^(must not be empty|required)$/i.test(message)) return t('errRequired');
   return message;
 }
@@ -1207,8 +1211,10 @@ async function onSubmitTicket(ev) {
     state.submitting = false;
     state.formOpen = false;
     $('ticket-section').hidden = true;
+    $('action-bar').hidden = false;
     renderTicketDone();
     renderDetails();
+    renderActions();
     const done = $('ticket-done');
     done.hidden = false;
     $('details-scroll').scrollTop = 0;
@@ -1264,6 +1270,7 @@ function newCall() {
   state.lastAnnounced = '';
   state.focusListOnResults = false;
   state.formOpen = false;
+  $('action-bar').hidden = false;
   for (const id of ['t-customer', 't-site', 't-contact', 't-phone', 't-model', 't-serial', 't-words']) /** @type {HTMLInputElement} */ ($(id)).value = '';
   /** @type {HTMLInputElement} */ ($('t-down')).checked = false;
   $('ticket-section').hidden = true;
