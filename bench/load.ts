@@ -7,7 +7,8 @@
  *   npm run bench:load -- [--n 10,50,200] [--seconds 15] [--profile]
  *
  * --profile runs the server under --cpu-prof and prints where its CPU time went;
- * --pace P caps each conversation at P turns a second (default 2; 0 = back to back).
+ * --pace P caps each conversation at P turns a second (default 2; 0 = back to back);
+ * --db postgres://… runs the server on PostgreSQL instead of SQLite.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -24,6 +25,8 @@ const { values } = parseArgs({
     profile: { type: 'boolean', default: false },
     /** Turns a second each conversation sends at most (people pause between messages); 0 = flat out. */
     pace: { type: 'string', default: '2' },
+    /** A PostgreSQL URL to run the server against instead of its embedded SQLite. */
+    db: { type: 'string' },
   },
 });
 const pace = Number(values.pace);
@@ -34,7 +37,16 @@ const dataDir = mkdtempSync(join(tmpdir(), 'load-'));
 const profDir = join(dataDir, 'prof');
 
 const child = spawn(process.execPath, [...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), 'dist/src/cli/main.js', 'serve'], {
-  env: { ...process.env, PORT: '0', DATA_DIR: dataDir, INDEX_DIR: 'var/index', API_KEYS: `${KEY}:agent`, RATE_LIMIT_SCALE: '10000', LOG_LEVEL: 'info' },
+  env: {
+    ...process.env,
+    PORT: '0',
+    DATA_DIR: dataDir,
+    INDEX_DIR: 'var/index',
+    API_KEYS: `${KEY}:agent`,
+    RATE_LIMIT_SCALE: '10000',
+    LOG_LEVEL: 'info',
+    ...(values.db ? { DATABASE_URL: values.db } : {}),
+  },
   stdio: ['ignore', 'pipe', 'pipe'],
 });
 let out = '';

@@ -50,9 +50,16 @@ export class ProductLineDetector {
 }
 
 /** Substring search; Latin aliases must stand as whole words (plural allowed), so "hdd" does not match "hddx". */
+const wordPatterns = new Map<string, RegExp>();
+
 function indexOfWord(haystack: string, needle: string): number {
   if (/[\u3400-\u9fff]/u.test(needle)) return haystack.indexOf(needle);
-  const re = new RegExp(`(^|[^a-z])${needle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(s|es)?(?![a-z])`);
+  // Compiled once per alias: this runs for every alias on every message.
+  let re = wordPatterns.get(needle);
+  if (!re) {
+    re = new RegExp(`(^|[^a-z])${needle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(s|es)?(?![a-z])`);
+    wordPatterns.set(needle, re);
+  }
   const m = re.exec(haystack);
   return m ? m.index + m[1]!.length : -1;
 }
