@@ -53,6 +53,29 @@ async function burst(base: string, keys: string[], stopAfter: number, onThreshol
   return acks;
 }
 
+/** A Direct Line conversation whose turns can be sent to any server sharing the store. */
+async function openChat(base: string) {
+  const { token, conversationId } = (await (await fetch(`${base}/chat/token`, { method: 'POST' })).json()) as { token: string; conversationId: string };
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  await fetch(`${base}/v3/directline/conversations`, { method: 'POST', headers });
+  let watermark = 0;
+  return {
+    async say(at: string, text: string): Promise<string> {
+      await fetch(`${at}/v3/directline/conversations/${conversationId}/activities`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ type: 'message', text, from: { id: 'operator' } }),
+      });
+      const page = (await (await fetch(`${at}/v3/directline/conversations/${conversationId}/activities?watermark=${watermark}`, { headers })).json()) as {
+        activities: { type: string; text?: string; from: { role?: string } }[];
+        watermark: string;
+      };
+      watermark = Number(page.watermark);
+      return page.activities.filter((a) => a.type === 'message' && a.from.role === 'bot').map((a) => a.text).join('\n');
+    },
+  };
+}
+
 describe.each([['SQLite'], ['PostgreSQL']])('a server killed with SIGKILL while creating tickets (%s)', (store) => {
   let dataDir: string;
   let schema: string | undefined;
@@ -73,11 +96,19 @@ describe.each([['SQLite'], ['PostgreSQL']])('a server killed with SIGKILL while 
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('loses no acknowledged ticket, leaves none half-written and duplicates none on retry', async () => {
+  it('loses no acknowledged ticket, leaves none half-written, duplicates none on retry, and resumes conversations', async () => {
     const keys = Array.from({ length: TOTAL }, (_, i) => `crash-key-${String(i).padStart(4, '0')}`);
     server = await spawnServer(env);
     const first = server;
-    const acks = await burst(first.base, keys, KILL_AFTER, () => killHard(first));
+    // A conversation in the middle of its checks when the server dies.
+    const chat = await openChat(first.base);
+    await chat.say(first.base, 'the outriggers on my pump truck will not come down');
+    expect(await chat.say(first.base, 'Skip')).toMatch(/Step 1 of/);
+    const acks = await burst(first.base, keys, KILL_AFTER, async () => {
+      // Conversation turns in flight too, when the kill lands.
+      void chat.say(first.base, 'hello?').catch(() => undefined);
+      await killHard(first);
+    });
     expect(acks.length).toBeGreaterThanOrEqual(KILL_AFTER);
     expect(acks.length).toBeLessThan(TOTAL); // the kill really interrupted the burst
 
@@ -88,6 +119,9 @@ describe.each([['SQLite'], ['PostgreSQL']])('a server killed with SIGKILL while 
     }
 
     server = await spawnServer(env);
+    // The conversation resumes where it was: its state was in the store. (Whether or not the
+    // in-flight "hello?" landed, the bot is still waiting on step 1.)
+    expect(await chat.say(server.base, 'Checked, next')).toMatch(/Step 2 of/);
     for (const ack of acks) {
       const res = await fetch(`${server.base}/api/tickets/${ack.id}`, { headers: { authorization: `Bearer ${KEY}` } });
       expect([ack.number, res.status]).toEqual([ack.number, 200]);
