@@ -344,6 +344,8 @@ const state = {
   /** The number of the request in flight, or 0. */
   inFlight: 0,
   rateLimitedUntil: 0,
+  /** What went wrong with the latest search, shown under the text area until the next answer. */
+  searchProblem: '',
   /** {text, productLine, response} of the latest answer shown. */
   shown: null,
   /** Arrow-down was pressed before the answer came: move into the list once it does. */
@@ -547,6 +549,7 @@ async function runSearch() {
   if (!state.key) return;
   if (!text.trim()) {
     state.inFlight = 0;
+    state.searchProblem = '';
     state.shown = null;
     state.focusListOnResults = false;
     renderSuggestions();
@@ -565,12 +568,14 @@ async function runSearch() {
     const response = await api('/api/suggest', { method: 'POST', body });
     if (seq !== state.suggestSeq) return; // an answer to an older request: ignore it
     state.inFlight = 0;
+    state.searchProblem = '';
     state.shown = { text, productLine, response: normaliseResponse(response) };
     renderSuggestions();
     afterResults();
   } catch (err) {
     if (seq !== state.suggestSeq) return;
     state.inFlight = 0;
+    state.searchProblem = '';
     if (err instanceof ApiError && err.kind === 'rate_limited') {
       const seconds = err.retryAfter && err.retryAfter > 0 ? err.retryAfter : 2;
       state.rateLimitedUntil = Date.now() + seconds * 1000;
@@ -579,10 +584,16 @@ async function runSearch() {
     }
     if (err instanceof ApiError && err.kind === 'invalid_request') {
       // e.g. more text than the engine takes: say so under the text area
-      renderSearchState(err.issues.map((i) => i.message).join('; ') || err.message);
+      state.searchProblem = err.issues.map((i) => i.message).join('; ') || err.message;
+      renderSearchState();
       return;
     }
-    handleError(err, (message) => renderSearchState(message));
+    handleError(err, (message) => {
+      state.searchProblem = message;
+      // The index is still loading (503) or the network dropped: try the same words again.
+      if (err instanceof ApiError && (err.kind === 'store_unavailable' || err.kind === 'network')) scheduleRetry((err.retryAfter || 5) * 1000);
+      else renderSearchState();
+    });
   }
 }
 
@@ -607,7 +618,8 @@ function normaliseResponse(r) {
   };
 }
 
-function renderSearchState(problem) {
+function renderSearchState() {
+  const problem = state.searchProblem;
   const node = $('search-state');
   node.className = 'search-state';
   if (state.retryTimer && state.rateLimitedUntil > Date.now()) {
@@ -1259,6 +1271,7 @@ function newCall() {
   state.suggestSeq++;
   state.faultSeq++;
   state.inFlight = 0;
+  state.searchProblem = '';
   state.shown = null;
   state.selected = null;
   state.viewed = [];
