@@ -212,7 +212,10 @@ export class SuggestionEngine {
       return useDense && maxLex > 0 ? (lex + sim) / 2 : useDense ? sim : lex;
     };
     const topRelative = relative(top) || 1;
+    let ceiling = 1;
     const results = ranked.slice(0, limit).map((c) => {
+      // Never above the candidate ranked before it: a list whose scores contradict its order confuses staff.
+      ceiling = Math.min(ceiling, relative(c) / topRelative);
       const fault = this.kb.faultsById.get(c.faultId)!;
       const best = c.bestLexPhrasing ?? c.bestDensePhrasing!;
       const phrasing = useDense && c.bestDensePhrasing !== undefined && c.similarity > 0.5 ? c.bestDensePhrasing : best;
@@ -222,7 +225,7 @@ export class SuggestionEngine {
         productLine: fault.product_line,
         category: fault.category,
         selfService: fault.self_service,
-        score: round(conf * Math.min(1, relative(c) / topRelative)),
+        score: round(conf * ceiling),
         matchedPhrasing: this.corpus[phrasing]!.text,
       };
     });
