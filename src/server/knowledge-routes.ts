@@ -9,6 +9,7 @@ import { sendError } from './http-errors.js';
 /** The manual as staff pages read it: a summary list and whole entries with their parts named. */
 export function registerKnowledgeRoutes(server: Server, deps: { kb: KnowledgeBase; auth: ApiKeyAuth; log: Logger }) {
   const { kb, auth, log } = deps;
+  const productLines = kb.policy.product_lines.map((l) => ({ code: l.code, name: l.name, serviceTier: l.service_tier }));
   const summaries = kb.faults.map((f) => ({
     id: f.id,
     productLine: f.product_line,
@@ -20,7 +21,7 @@ export function registerKnowledgeRoutes(server: Server, deps: { kb: KnowledgeBas
   server.get('/api/faults', async (req, res) => {
     try {
       auth.actor(req);
-      res.send(200, { faults: summaries });
+      res.send(200, { productLines, faults: summaries });
     } catch (err) {
       sendError(res, err, log, req);
     }

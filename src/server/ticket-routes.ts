@@ -200,7 +200,7 @@ export function registerTicketRoutes(
   // "Resolved on the phone": the call-center panel's counterpart of the bot's resolved outcome.
   server.post(
     '/api/outcomes',
-    route(['agent', 'dispatcher', 'admin'], async (req, res, _service, actor) => {
+    route(['agent', 'dispatcher', 'admin'], async (req, res) => {
       const body = phoneOutcome.parse(req.body ?? {});
       const outcomes = deps.outcomes();
       if (!outcomes) throw new StoreUnavailableError('the store is not open yet');
@@ -210,7 +210,7 @@ export function registerTicketRoutes(
         productLine: body.productLine,
         faultId: body.faultId,
         outcome: 'resolved-by-phone',
-        steps: [...body.stepsTried, { by: actor.label, callerWords: body.text }],
+        steps: body.stepsTried,
       });
       res.send(201, { id, outcome: 'resolved-by-phone' });
     }),
