@@ -86,9 +86,12 @@ async function conversations(n: number, durationMs: number) {
     const headers = { authorization: `Bearer ${tok.token}`, 'content-type': 'application/json' };
     await fetch(`${base}/v3/directline/conversations`, { method: 'POST', headers });
     const lines = SCRIPT[u % SCRIPT.length]!;
+    // People do not type in lockstep: each conversation starts at a random moment of the
+    // first interval and its pauses vary by ±25 %, so arrivals are spread, not synchronised.
+    if (pace > 0) await new Promise((r) => setTimeout(r, Math.random() * (1000 / pace)));
     for (let i = 0; Date.now() < deadline; i++) {
       const t0 = performance.now();
-      const nextAt = t0 + (pace > 0 ? 1000 / pace : 0);
+      const nextAt = t0 + (pace > 0 ? (1000 / pace) * (0.75 + Math.random() * 0.5) : 0);
       try {
         const res = await fetch(`${base}/v3/directline/conversations/${tok.conversationId}/activities`, {
           method: 'POST',
