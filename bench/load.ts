@@ -7,7 +7,7 @@
  *   npm run bench:load -- [--n 10,50,200] [--seconds 15] [--profile]
  *
  * --profile runs the server under --cpu-prof and prints where its CPU time went;
- * --pace P caps each conversation at P turns a second (default 2; 0 = back to back);
+ * --pace P caps each conversation at P turns a second (default 3; 0 = back to back);
  * --db postgres://… runs the server on PostgreSQL instead of SQLite.
  */
 import { spawn } from 'node:child_process';
@@ -24,7 +24,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '15' },
     profile: { type: 'boolean', default: false },
     /** Turns a second each conversation sends at most (people pause between messages); 0 = flat out. */
-    pace: { type: 'string', default: '2' },
+    pace: { type: 'string', default: '3' },
     /** A PostgreSQL URL to run the server against instead of its embedded SQLite. */
     db: { type: 'string' },
   },
