@@ -6,7 +6,7 @@ import type { Actor } from '../tickets/actor.js';
 import { OPEN_STATUSES } from '../tickets/lifecycle.js';
 import { assignSchema, closeOutSchema, createTicketSchema, statusChangeSchema, stepTriedSchema, ticketStatus, type Ticket } from '../tickets/model.js';
 import { slaCompliance } from '../tickets/reports.js';
-import type { TicketService } from '../tickets/service.js';
+import { allowedActions, type TicketService } from '../tickets/service.js';
 import { clockStates } from '../tickets/sla.js';
 import { randomUUID } from 'node:crypto';
 import type { OutcomeStore } from '../bot/records.js';
@@ -52,9 +52,9 @@ const phoneOutcome = z
 
 const idempotencyKey = z.string().min(8, 'Idempotency-Key must be 8–200 characters').max(200).optional();
 
-/** A ticket as the API shows it: the stored document plus the live state of its SLA clocks. */
-export function ticketView(t: Ticket, now = new Date()) {
-  return { ...t, slaStatus: clockStates(t, now) };
+/** A ticket as the API shows it: the stored document, the live state of its SLA clocks, and what the caller may do next. */
+export function ticketView(t: Ticket, actor: Actor, now = new Date()) {
+  return { ...t, slaStatus: clockStates(t, now), allowed: allowedActions(t, actor) };
 }
 
 /** The period of a report: default the last 30 days. */
@@ -110,7 +110,7 @@ export function registerTicketRoutes(
       const { ticket, created } = await service.create(input, actor, key);
       log.info({ ticket: ticket.number, productLine: ticket.equipment.productLine, fault: ticket.faults[0]?.id, actor: actor.label, replay: !created }, 'ticket created');
       res.header('Location', `/api/tickets/${ticket.id}`);
-      res.send(created ? 201 : 200, ticketView(ticket));
+      res.send(created ? 201 : 200, ticketView(ticket, actor));
     }),
   );
 
@@ -132,7 +132,7 @@ export function registerTicketRoutes(
         actor,
       );
       const now = new Date();
-      res.send(200, { serverTime: now.toISOString(), tickets: tickets.map((t) => ticketView(t, now)) });
+      res.send(200, { serverTime: now.toISOString(), tickets: tickets.map((t) => ticketView(t, actor, now)) });
     }),
   );
 
@@ -147,7 +147,7 @@ export function registerTicketRoutes(
   server.get(
     '/api/tickets/:id',
     route(undefined, async (req, res, service, actor) => {
-      res.send(200, ticketView(await service.get(String(req.params.id), actor)));
+      res.send(200, ticketView(await service.get(String(req.params.id), actor), actor));
     }),
   );
 
@@ -157,7 +157,7 @@ export function registerTicketRoutes(
       const body = statusChangeSchema.parse(req.body ?? {});
       const t = await service.changeStatus(String(req.params.id), body.status, actor, body.note, body.expectedVersion);
       log.info({ ticket: t.number, status: t.status, actor: actor.label }, 'ticket status changed');
-      res.send(200, ticketView(t));
+      res.send(200, ticketView(t, actor));
     }),
   );
 
@@ -165,7 +165,7 @@ export function registerTicketRoutes(
     '/api/tickets/:id/assign',
     route(['dispatcher', 'admin'], async (req, res, service, actor) => {
       const body = assignSchema.parse(req.body ?? {});
-      res.send(200, ticketView(await service.assign(String(req.params.id), body.technicianId, actor, body.note, body.expectedVersion)));
+      res.send(200, ticketView(await service.assign(String(req.params.id), body.technicianId, actor, body.note, body.expectedVersion), actor));
     }),
   );
 
@@ -173,7 +173,7 @@ export function registerTicketRoutes(
     '/api/tickets/:id/close-out',
     route(['technician', 'admin'], async (req, res, service, actor) => {
       const body = closeOutSchema.parse(req.body ?? {});
-      res.send(200, ticketView(await service.closeOut(String(req.params.id), body, actor)));
+      res.send(200, ticketView(await service.closeOut(String(req.params.id), body, actor), actor));
     }),
   );
 

@@ -6,13 +6,39 @@ import type { Fault } from '../knowledge/schema.js';
 import { detectLanguage } from '../retrieval/text.js';
 import type { Actor } from './actor.js';
 import { ForbiddenError, InvalidRequestError, NotFoundError } from './errors.js';
-import { assertTransition } from './lifecycle.js';
+import { assertTransition, TRANSITIONS } from './lifecycle.js';
 import type { CloseOutInput, CreateTicketInput, Ticket, TicketStatus } from './model.js';
 import { meetClocks, slaDeadlines } from './sla.js';
 import type { TicketFilter, TicketStore } from './store.js';
 
 /** Status changes a technician may make on a ticket assigned to them. */
 const TECHNICIAN_STATUSES: readonly TicketStatus[] = ['en_route', 'on_site'];
+
+/** Why a role may not set a status on a ticket in its current state, or undefined if it may. */
+function statusRefusal(role: Actor['role'], from: TicketStatus, to: TicketStatus): string | undefined {
+  if (role === 'technician' && !TECHNICIAN_STATUSES.includes(to)) {
+    return `technicians may only set ${TECHNICIAN_STATUSES.join(' / ')}; ask dispatch to set ${to}`;
+  }
+  if (role === 'agent' && !(to === 'cancelled' && from === 'new')) return 'agents may only cancel a new ticket';
+  return undefined;
+}
+
+const ASSIGNERS: readonly Actor['role'][] = ['dispatcher', 'admin'];
+
+/**
+ * What this actor may do to this ticket now: the same rules the service enforces, so
+ * pages offer exactly the actions that will be accepted.
+ */
+export function allowedActions(ticket: Ticket, actor: Actor): { assign: boolean; statuses: TicketStatus[]; closeOut: boolean } {
+  const own = actor.role !== 'technician' || ticket.technicianId === actor.technicianId;
+  const next = TRANSITIONS[ticket.status];
+  return {
+    assign: ASSIGNERS.includes(actor.role) && next.includes('assigned'),
+    // "assigned" goes through assign, "resolved" through a close-out.
+    statuses: own ? next.filter((to) => to !== 'assigned' && to !== 'resolved' && !statusRefusal(actor.role, ticket.status, to)) : [],
+    closeOut: own && (actor.role === 'technician' || actor.role === 'admin') && next.includes('resolved'),
+  };
+}
 
 /**
  * Ticket rules in one place: what the manual implies for a new ticket (grade, parts,
@@ -84,12 +110,8 @@ export class TicketService {
     const ticket = await this.get(idOrNumber, actor);
     if (to === 'assigned') throw new InvalidRequestError('status', 'use assign to (re)assign a technician');
     if (to === 'resolved') throw new InvalidRequestError('status', 'a ticket is resolved by its close-out');
-    if (actor.role === 'technician' && !TECHNICIAN_STATUSES.includes(to)) {
-      throw new ForbiddenError(`technicians may only set ${TECHNICIAN_STATUSES.join(' / ')}; ask dispatch to set ${to}`);
-    }
-    if (actor.role === 'agent' && !(to === 'cancelled' && ticket.status === 'new')) {
-      throw new ForbiddenError('agents may only cancel a new ticket');
-    }
+    const refusal = statusRefusal(actor.role, ticket.status, to);
+    if (refusal) throw new ForbiddenError(refusal);
     return this.store.update(
       ticket.id,
       (t) => {
@@ -108,7 +130,7 @@ export class TicketService {
   }
 
   async assign(idOrNumber: string, technicianId: string, actor: Actor, note?: string, expectedVersion?: number) {
-    if (actor.role !== 'dispatcher' && actor.role !== 'admin') throw new ForbiddenError('only dispatch assigns technicians');
+    if (!ASSIGNERS.includes(actor.role)) throw new ForbiddenError('only dispatch assigns technicians');
     const ticket = await this.get(idOrNumber, actor);
     return this.store.update(
       ticket.id,

@@ -8,24 +8,10 @@ const LIST_LIMIT = 500; // the API's maximum; with sort=due the server keeps the
 const KEY_STORAGE = 'dispatch.apiKey';
 const LANG_STORAGE = 'dispatch.lang';
 
-/** Same table as src/tickets/lifecycle.ts. */
-const TRANSITIONS = {
-  new: ['assigned', 'cancelled'],
-  assigned: ['assigned', 'en_route', 'cancelled'],
-  en_route: ['on_site', 'assigned', 'cancelled'],
-  on_site: ['resolved', 'assigned'],
-  resolved: ['closed', 'on_site'],
-  closed: [],
-  cancelled: [],
-};
-/** "assigned" goes through the assign action, "resolved" only through a technician's close-out. */
-const NOT_A_STATUS_BUTTON = new Set(['assigned', 'resolved']);
 const FINAL = new Set(['closed', 'cancelled']);
 
-/** Who may do what, as src/tickets/service.ts and src/server/ticket-routes.ts enforce it. */
+/** Roles that see the assign form at all; whether a ticket can be assigned now comes from the server (`allowed`). */
 const ASSIGN_ROLES = new Set(['dispatcher', 'admin']);
-/** Status changes a technician may make on a ticket assigned to them. */
-const TECHNICIAN_STATUSES = new Set(['en_route', 'on_site']);
 
 /** The error codes the API sends (src/server/http-errors.ts); anything else is judged by its HTTP status. */
 const ERROR_CODES = new Set([
@@ -947,28 +933,14 @@ function actionLabel(from, to) {
 const isTechnician = () => state.me !== null && state.me.role === 'technician';
 const canAssignRole = () => state.me !== null && ASSIGN_ROLES.has(state.me.role);
 
-/** The status buttons this user may press on this ticket: legal next statuses the role is allowed to set. */
+/** The status buttons this user may press on this ticket, as the server says (`allowed`, same rules it enforces). */
 function statusTargets(ticket) {
-  const me = state.me;
-  if (!me) return [];
-  const legal = (TRANSITIONS[ticket.status] ?? []).filter((s) => !NOT_A_STATUS_BUTTON.has(s));
-  switch (me.role) {
-    case 'dispatcher':
-    case 'admin':
-      return legal;
-    case 'technician':
-      return me.technicianId && ticket.technicianId === me.technicianId ? legal.filter((s) => TECHNICIAN_STATUSES.has(s)) : [];
-    case 'agent':
-      return ticket.status === 'new' ? legal.filter((s) => s === 'cancelled') : [];
-    default:
-      return [];
-  }
+  return ticket.allowed?.statuses ?? [];
 }
 
 function renderActions(ticket) {
-  const allowed = TRANSITIONS[ticket.status] ?? [];
   const mayAssign = canAssignRole();
-  const canAssign = mayAssign && allowed.includes('assigned');
+  const canAssign = mayAssign && ticket.allowed?.assign === true;
   $('assign-form').hidden = !mayAssign;
   const assignInput = /** @type {HTMLInputElement} */ ($('assign-tech'));
   const assignButton = /** @type {HTMLButtonElement} */ ($('assign-button'));
