@@ -42,6 +42,7 @@ export function registerPages(server: Server): void {
       res.end(body);
     });
   };
+  serve('/shared/base.css', 'shared/base.css');
   serve('/dispatch', 'dispatch/index.html');
   serve('/dispatch/app.js', 'dispatch/app.js');
   serve('/dispatch/style.css', 'dispatch/style.css');
