@@ -124,20 +124,23 @@ export class MainDialog extends ComponentDialog {
       }
       s.productLine = PRODUCT_LINE_CODES[choice.index];
     }
+    if (s.modelAsked) return step.next();
+    s.modelAsked = true;
     // A text prompt with a Skip button: anything typed is the model or serial.
     return step.prompt(TEXT, { prompt: MessageFactory.suggestedActions([t(s.lang, 'skip')], t(s.lang, 'askModel'), t(s.lang, 'askModel')) });
   }
 
   private async describe(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const s = await session(this.deps.session, step.context);
-    const answer = step.context.activity.text?.trim() ?? '';
+    const answer = step.result === undefined ? '' : (step.context.activity.text?.trim() ?? '');
     if (answer && answer !== t(s.lang, 'skip') && !/^skip$|^跳过$/i.test(answer)) s.model = answer.slice(0, 100);
     if (s.description) return step.next(s.description);
     return step.prompt(TEXT, { prompt: message(t(s.lang, 'askDescription')) });
   }
 
   private async match(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    return step.beginDialog(MATCH, { text: String(step.result ?? ''), clarified: false });
+    const rematch = (step.options as { rematch?: boolean } | undefined)?.rematch === true;
+    return step.beginDialog(MATCH, { text: String(step.result ?? ''), clarified: false, askFirst: rematch });
   }
 
   private async afterMatch(step: WaterfallStepContext): Promise<DialogTurnResult> {
@@ -169,6 +172,12 @@ export class MainDialog extends ComponentDialog {
     if (result.kind === 'handoff') {
       await this.handOff(step.context, 'user asked for a person during the checks');
       return step.endDialog();
+    }
+    if (result.kind === 'not-it') {
+      // Wrong match: leave it out and match again on the operator's fuller description.
+      s.excluded = [...(s.excluded ?? []), s.faultId!];
+      s.faultId = undefined;
+      return step.replaceDialog(FLOW, { text: s.description ?? '', rematch: true });
     }
     return step.beginDialog(ESCALATE, { reason: result.reason });
   }

@@ -22,6 +22,8 @@ interface MatchOptions {
   text: string;
   /** A clarifying question was already asked for this description. */
   clarified: boolean;
+  /** The previous match was wrong: ask for more before matching again. */
+  askFirst?: boolean;
 }
 
 type Mode = 'clarify' | 'pick' | 'unsure' | 'describe-again';
@@ -50,14 +52,24 @@ export class MatchDialog extends ComponentDialog {
   private async analyse(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const v = step.values as MatchValues;
     const s = await session(this.deps.session, step.context);
-    const { text, clarified } = step.options as MatchOptions;
+    const { text, clarified, askFirst } = step.options as MatchOptions;
+    if (askFirst) {
+      v.mode = 'clarify' as Mode;
+      v.text = text;
+      return step.prompt(TEXT, { prompt: message(t(s.lang, 'notItAsk')) });
+    }
     if (text.length > MAX_WORDS) await say(step.context, t(s.lang, 'longMessage'));
     if (!/[\p{L}\p{N}]/u.test(text)) {
       v.mode = 'describe-again' as Mode;
       return step.prompt(TEXT, { prompt: message(t(s.lang, 'emptyMessage')) });
     }
-    s.description = s.description && !s.description.includes(text) ? `${s.description}\n${text}` : text;
-    const res = await this.deps.engine.suggest(text, { productLine: s.productLine, limit: 5 });
+    // Keep everything the operator said about the fault, once.
+    if (!s.description || text.includes(s.description)) s.description = text;
+    else if (!s.description.includes(text)) s.description = `${s.description}\n${text}`;
+    const found = await this.deps.engine.suggest(text, { productLine: s.productLine, limit: 8 });
+    const excluded = new Set(s.excluded ?? []);
+    const results = found.results.filter((r) => !excluded.has(r.id));
+    const res = { ...found, results, abstain: found.abstain || results.length === 0 || results[0]!.id !== found.results[0]!.id && results[0]!.score < 0.5 };
     if (res.abstain || res.results.length === 0) {
       if (!clarified) {
         v.mode = 'clarify' as Mode;

@@ -13,6 +13,10 @@ export interface TriageSession {
   description?: string;
   faultId?: string;
   confidence?: number;
+  /** Faults the operator said were not their problem: never offered again in this triage. */
+  excluded?: string[];
+  /** The model/serial question is asked once per conversation. */
+  modelAsked?: boolean;
   stepsTried: StepTried[];
   transcript: TranscriptLine[];
   /** Counts escalations, so each gets its own idempotency key. */

@@ -9,7 +9,7 @@ export const WALK = 'walk';
 const FLOW = 'walk-flow';
 const CHOICE = 'walk-choice';
 
-export type WalkResult = { kind: 'fixed' } | { kind: 'handoff' } | { kind: 'escalate'; reason: string };
+export type WalkResult = { kind: 'fixed' } | { kind: 'handoff' } | { kind: 'not-it' } | { kind: 'escalate'; reason: string };
 
 /**
  * One safe step at a time: fixed / not fixed, next / I can't do this / talk to a
@@ -42,6 +42,8 @@ export class WalkDialog extends ComponentDialog {
     // A check finds rather than fixes: its "next" answer says so.
     const next = current.kind === 'check' ? t(s.lang, 'checkedNext') : t(s.lang, 'notFixed');
     const answers = [t(s.lang, 'fixed'), next, t(s.lang, 'cannotDo'), t(s.lang, 'person')];
+    // At the first step the operator can still say the match is wrong.
+    if (index === 0) answers.push(t(s.lang, 'notIt'));
     return step.prompt(CHOICE, choiceOptions(text, answers, t(s.lang, 'didNotUnderstandChoice')));
   }
 
@@ -51,6 +53,7 @@ export class WalkDialog extends ComponentDialog {
     const index = (step.options as { index: number }).index;
     const current = operatorSteps(fault)[index]!;
     const choice = (step.result as FoundChoice).index;
+    if (choice === 4) return step.endDialog({ kind: 'not-it' } satisfies WalkResult);
     const result = (['fixed', 'not-fixed', 'could-not-do', 'skipped'] as const)[choice]!;
     s.stepsTried.push({ faultId: fault.id, causeId: current.causeId, step: current.en, result });
     if (choice === 0) return step.endDialog({ kind: 'fixed' } satisfies WalkResult);

@@ -184,19 +184,21 @@ describe('the /chat page (Web Chat over the local Direct Line) in Chromium', () 
         const total = Number(step1.match[1]);
         expect(total).toBeGreaterThan(0);
         // The second answer reads "Not fixed, next" for a fix and "Checked, next" for a check.
-        await expectActions(page, ['Fixed', expect.stringMatching(NEXT), "I can't do this", 'Talk to a person']);
+        // The first step also lets the operator say the match is wrong.
+        await expectActions(page, ['Fixed', expect.stringMatching(NEXT), "I can't do this", 'Talk to a person', "That's not my problem"]);
         await shot(page, 'chat-steps');
-        // The four answers still fit (wrapping) on a phone.
+        // The five answers still fit (wrapping) on a phone.
         await page.setViewportSize({ width: 400, height: 800 });
         await expectFitsViewport(page, 400);
-        await expectActionsVisible(page, 4);
+        await expectActionsVisible(page, 5);
         await shot(page, 'chat-steps-phone');
         await page.setViewportSize({ width: 1366, height: 768 });
 
         // Every check fails: the steps run out and the bot asks where the machine is.
         for (let n = 1; n <= total; n++) {
           mark = (await botTexts(page)).length;
-          const titles = await expectActions(page, ['Fixed', expect.stringMatching(NEXT), "I can't do this", 'Talk to a person']);
+          const expected = ['Fixed', expect.stringMatching(NEXT), "I can't do this", 'Talk to a person'];
+          const titles = await expectActions(page, n === 1 ? [...expected, "That's not my problem"] : expected);
           await click(page, titles[1]!);
           if (n < total) await waitForBot(page, new RegExp(`^Step ${n + 1} of ${total}: `), mark);
           else {

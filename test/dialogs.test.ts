@@ -34,7 +34,7 @@ describe.each(BACKENDS)('the triage conversation (%s state)', (_name, open) => {
     expect(all).toMatch(/Safety first/);
     expect(lastText(matched)).toMatch(/^Step 1 of \d+:/);
     // The first step is a check: its "next" answer says it was checked.
-    expect(actions(matched)).toEqual(['Fixed', 'Checked, next', "I can't do this", 'Talk to a person']);
+    expect(actions(matched)).toEqual(['Fixed', 'Checked, next', "I can't do this", 'Talk to a person', "That's not my problem"]);
     expect(matched.every((a) => a.type !== 'message' || a.speak)).toBe(true);
     expect(lastText(await c.send('Checked, next'))).toMatch(/^Step 2 of/);
     expect(lastText(await c.send('Fixed'))).toMatch(/Glad that fixed it/);
@@ -93,6 +93,17 @@ describe.each(BACKENDS)('the triage conversation (%s state)', (_name, open) => {
     expect(all).toMatch(/请立即停机并确保安全/);
     expect(all).not.toMatch(/第 1 步/);
     expect(lastText(replies)).toMatch(/工地地址/);
+  });
+
+  it('lets the operator reject a wrong match at the first step and matches again without it', async () => {
+    await c.send("my pump truck's boom won't move when I push the lever");
+    const first = await c.send('Skip');
+    expect(texts(first).join(' ')).toMatch(/This sounds like: Boom does not move/);
+    expect(lastText(await c.send("That's not my problem"))).toMatch(/my mistake/);
+    const again = await c.send('the remote control shows no signal and the boom ignores it');
+    const said = texts(again).join('\n');
+    expect(said).not.toMatch(/This sounds like: Boom does not move/);
+    expect(said).toMatch(/This sounds like: Remote control not working|could be one of these/);
   });
 
   it('offers a short choice when candidates are close, and goes on with the one picked', async () => {
