@@ -6,7 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createLogger } from '../src/config/logger.js';
 import type { App } from '../src/server/server.js';
 import { startServer } from '../src/server/server.js';
-import { launchBrowser, screenshot } from './support/browser.js';
+import { launchBrowser, screenshot, until } from './support/browser.js';
 import { KNOWLEDGE_DIR } from './support/paths.js';
 
 /**
@@ -51,18 +51,6 @@ const ticketBody = (line: string, fault: string, extra: Record<string, unknown> 
   machineDown: false,
   ...extra,
 });
-
-/** Polls on the Node side (real timers), so it works while the page's clock is paused. */
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: T = await read();
-  while (!ok(last)) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 100));
-    last = await read();
-  }
-  return last;
-}
 
 describe('dispatch board in Chromium', () => {
   let app: App;

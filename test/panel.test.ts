@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser, screenshot } from './support/browser.js';
+import { launchBrowser, screenshot, until } from './support/browser.js';
+import { operatorSteps } from '../dialogs/operator-steps.js';
+import type { Fault } from '../src/knowledge/schema.js';
 import { api, KEYS, startTestServer, type TestServer } from './support/server.js';
 
 /**
@@ -67,25 +69,9 @@ interface AxeViolation {
   nodes: string[];
 }
 
-/** The steps the panel must read to the caller, by the rule of the bot and the validator. */
+/** The steps the panel must read to the caller: exactly those the bot would walk the operator through. */
 function expectedOperatorSteps(f: FaultEntry): { causeId: string; en: string; zh: string }[] {
-  if (f.self_service === 'no') return [];
-  return f.causes.flatMap((c) => [
-    ...c.checks.filter((s) => s.by === 'operator').map((s) => ({ causeId: c.id, en: s.en, zh: s.zh })),
-    ...(f.self_service === 'yes' ? c.fixes.filter((s) => s.by === 'operator').map((s) => ({ causeId: c.id, en: s.en, zh: s.zh })) : []),
-  ]);
-}
-
-/** Polls on the Node side. */
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: T = await read();
-  while (!ok(last)) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 100));
-    last = await read();
-  }
-  return last;
+  return operatorSteps(f as unknown as Fault).map(({ causeId, en, zh }) => ({ causeId, en, zh }));
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
