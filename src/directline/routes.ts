@@ -2,7 +2,7 @@ import type { Activity, TurnContext } from 'botbuilder';
 import type { Logger } from 'pino';
 import type { Request, Response, Server } from 'restify';
 import { z } from 'zod';
-import { UnauthorizedError, sendError } from '../server/http-errors.js';
+import { UnauthorizedError, guarded } from '../server/http-errors.js';
 import type { RateLimits } from '../server/rate-limit.js';
 import { StoreUnavailableError } from '../storage/database.js';
 import { InvalidRequestError } from '../tickets/errors.js';
@@ -68,14 +68,11 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): void {
     return token;
   };
 
-  const handle = (fn: (req: Request, res: Response) => Promise<void>) => async (req: Request, res: Response) => {
-    try {
+  const handle = (fn: (req: Request, res: Response) => Promise<void>) =>
+    guarded(log, async (req, res) => {
       await deps.limits.check('directLine', req);
       await fn(req, res);
-    } catch (err) {
-      sendError(res, err, log, req);
-    }
-  };
+    });
 
   /** Greets a new conversation once: the check runs in the conversation's turn queue, so two starts cannot both greet. */
   const startConversation = (store: DirectLineStore, adapter: DirectLineAdapter, conversationId: string, serviceUrl: string) =>

@@ -10,6 +10,17 @@ export class UnauthorizedError extends Error {
   override name = 'UnauthorizedError';
 }
 
+/** A route handler whose every error (validation, auth, store, bug) becomes one answer from sendError. */
+export function guarded(log: Logger, fn: (req: Request, res: Response) => Promise<void>) {
+  return async (req: Request, res: Response): Promise<void> => {
+    try {
+      await fn(req, res);
+    } catch (err) {
+      sendError(res, err, log, req);
+    }
+  };
+}
+
 /** Maps every error a handler can raise to a status and a body a person can act on. */
 export function sendError(res: Response, err: unknown, log: Logger, req: Request): void {
   if (err instanceof ZodError) {

@@ -4,7 +4,7 @@ import { plannedGrade, workloadCoefficient } from '../knowledge/grades.js';
 import type { KnowledgeBase } from '../knowledge/load.js';
 import { NotFoundError } from '../tickets/errors.js';
 import type { ApiKeyAuth } from './auth.js';
-import { sendError } from './http-errors.js';
+import { guarded } from './http-errors.js';
 
 /** The manual as staff pages read it: a summary list and whole entries with their parts named. */
 export function registerKnowledgeRoutes(server: Server, deps: { kb: KnowledgeBase; auth: ApiKeyAuth; log: Logger }) {
@@ -18,25 +18,17 @@ export function registerKnowledgeRoutes(server: Server, deps: { kb: KnowledgeBas
     selfService: f.self_service,
   }));
 
-  server.get('/api/faults', async (req, res) => {
-    try {
-      auth.actor(req);
-      res.send(200, { productLines, faults: summaries });
-    } catch (err) {
-      sendError(res, err, log, req);
-    }
-  });
+  server.get('/api/faults', guarded(log, async (req, res) => {
+    auth.actor(req);
+    res.send(200, { productLines, faults: summaries });
+  }));
 
-  server.get('/api/faults/:id', async (req, res) => {
-    try {
-      auth.actor(req);
-      const fault = kb.faultsById.get(String(req.params.id));
-      if (!fault) throw new NotFoundError(`no fault ${String(req.params.id)} in the manual`);
-      const parts = [...new Set(fault.causes.flatMap((c) => c.parts))].map((code) => kb.parts.get(code)!);
-      const grade = plannedGrade(fault);
-      res.send(200, { ...fault, parts, plannedGrade: grade, workloadCoefficient: workloadCoefficient(kb, grade) });
-    } catch (err) {
-      sendError(res, err, log, req);
-    }
-  });
+  server.get('/api/faults/:id', guarded(log, async (req, res) => {
+    auth.actor(req);
+    const fault = kb.faultsById.get(String(req.params.id));
+    if (!fault) throw new NotFoundError(`no fault ${String(req.params.id)} in the manual`);
+    const parts = [...new Set(fault.causes.flatMap((c) => c.parts))].map((code) => kb.parts.get(code)!);
+    const grade = plannedGrade(fault);
+    res.send(200, { ...fault, parts, plannedGrade: grade, workloadCoefficient: workloadCoefficient(kb, grade) });
+  }));
 }

@@ -22,7 +22,7 @@ import type { HandoffStore, OutcomeStore } from '../bot/records.js';
 import { RateLimits } from './rate-limit.js';
 import { Metrics } from './metrics.js';
 import { StoreUnavailableError } from '../storage/database.js';
-import { sendError } from './http-errors.js';
+import { guarded } from './http-errors.js';
 import type { TriageBot } from '../bot/triage-bot.js';
 import { DirectLineAdapter } from '../directline/adapter.js';
 import { registerDirectLine } from '../directline/routes.js';
@@ -88,29 +88,21 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     log.debug({ ...labels, ms }, 'request');
   });
   // Prometheus scrapes from the machine itself freely; from elsewhere it needs an admin key.
-  server.get('/metrics', async (req, res) => {
-    try {
-      const local = ['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(req.socket.remoteAddress ?? '');
-      if (!local) auth.actor(req, ['admin']);
-      res.writeHead(200, { 'Content-Type': metrics.registry.contentType });
-      res.end(await metrics.registry.metrics());
-    } catch (err) {
-      sendError(res, err, log, req);
-    }
-  });
+  server.get('/metrics', guarded(log, async (req, res) => {
+    const local = ['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(req.socket.remoteAddress ?? '');
+    if (!local) auth.actor(req, ['admin']);
+    res.writeHead(200, { 'Content-Type': metrics.registry.contentType });
+    res.end(await metrics.registry.metrics());
+  }));
 
   // The engine for staff (the call-center panel); operators reach it through the bot.
-  server.post('/api/suggest', async (req, res) => {
-    try {
-      const actor = auth.actor(req);
-      await limits.check('suggest', req, actor.label);
-      if (!engine) throw new StoreUnavailableError('the retrieval index is still loading');
-      const { text, ...o } = suggestBody.parse(req.body ?? {});
-      res.send(200, await engine.suggest(text, o));
-    } catch (err) {
-      sendError(res, err, log, req);
-    }
-  });
+  server.post('/api/suggest', guarded(log, async (req, res) => {
+    const actor = auth.actor(req);
+    await limits.check('suggest', req, actor.label);
+    if (!engine) throw new StoreUnavailableError('the retrieval index is still loading');
+    const { text, ...o } = suggestBody.parse(req.body ?? {});
+    res.send(200, await engine.suggest(text, o));
+  }));
 
   server.get('/api/openapi.json', async (_req, res) => {
     res.send(200, openApiDocument());
@@ -126,16 +118,12 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   let directLine: { store: DirectLineStore; adapter: DirectLineAdapter } | undefined;
   const cloudAdapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication(config.botAuth ?? {}));
   const logic = (context: TurnContext) => bot!.run(context);
-  server.post('/api/messages', async (req, res) => {
-    try {
-      if (!bot) throw new StoreUnavailableError('the bot is still starting');
-      // The adapter answers a malformed activity with a 500; shape errors are the sender's: 400.
-      activityShape.parse(req.body);
-      await cloudAdapter.process(req, res, logic);
-    } catch (err) {
-      sendError(res, err, log, req);
-    }
-  });
+  server.post('/api/messages', guarded(log, async (req, res) => {
+    if (!bot) throw new StoreUnavailableError('the bot is still starting');
+    // The adapter answers a malformed activity with a 500; shape errors are the sender's: 400.
+    activityShape.parse(req.body);
+    await cloudAdapter.process(req, res, logic);
+  }));
   registerDirectLine(server, {
     store: () => directLine?.store,
     adapter: () => directLine?.adapter,
@@ -145,26 +133,18 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     log,
   });
   // The call center's queue of conversations handed over to a person.
-  server.get('/api/handoffs', async (req, res) => {
-    try {
-      auth.actor(req, ['agent', 'dispatcher', 'admin']);
-      if (!handoffs) throw new StoreUnavailableError('the bot is still starting');
-      res.send(200, { handoffs: await handoffs.list('open') });
-    } catch (err) {
-      sendError(res, err, log, req);
-    }
-  });
+  server.get('/api/handoffs', guarded(log, async (req, res) => {
+    auth.actor(req, ['agent', 'dispatcher', 'admin']);
+    if (!handoffs) throw new StoreUnavailableError('the bot is still starting');
+    res.send(200, { handoffs: await handoffs.list('open') });
+  }));
 
-  server.post('/chat/token', async (req, res) => {
-    try {
-      await limits.check('chatToken', req);
-      if (!directLine) throw new StoreUnavailableError('the bot is still starting');
-      const { conversationId, token } = await directLine.store.create();
-      res.send(200, { conversationId, token });
-    } catch (err) {
-      sendError(res, err, log, req);
-    }
-  });
+  server.post('/chat/token', guarded(log, async (req, res) => {
+    await limits.check('chatToken', req);
+    if (!directLine) throw new StoreUnavailableError('the bot is still starting');
+    const { conversationId, token } = await directLine.store.create();
+    res.send(200, { conversationId, token });
+  }));
 
   await new Promise<void>((resolve) => server.listen(config.port, '0.0.0.0', resolve));
   log.info({ port: (server.address() as { port: number }).port }, 'listening; loading the fault manual, index and store');

@@ -15,7 +15,7 @@ import type { RateLimits } from './rate-limit.js';
 import { detectLanguage } from '../retrieval/text.js';
 import { StoreUnavailableError } from '../storage/database.js';
 import type { ApiKeyAuth } from './auth.js';
-import { sendError } from './http-errors.js';
+import { guarded } from './http-errors.js';
 
 const listQuery = z
   .object({
@@ -87,19 +87,12 @@ export function registerTicketRoutes(
 ) {
   const { auth, log } = deps;
   const route = (allowed: readonly Actor['role'][] | undefined, handler: (req: Request, res: Response, service: TicketService, actor: Actor) => Promise<void>) =>
-    (async (req: Request, res: Response) => {
-      try {
-        const actor = auth.actor(req, allowed);
-        await deps.limits.check('api', req, actor.label);
-        const service = deps.tickets();
-        if (!service) {
-          res.send(503, { error: 'the server is still starting' });
-          return;
-        }
-        await handler(req, res, service, actor);
-      } catch (err) {
-        sendError(res, err, log, req);
-      }
+    guarded(log, async (req, res) => {
+      const actor = auth.actor(req, allowed);
+      await deps.limits.check('api', req, actor.label);
+      const service = deps.tickets();
+      if (!service) throw new StoreUnavailableError('the server is still starting');
+      await handler(req, res, service, actor);
     });
 
   server.post(
