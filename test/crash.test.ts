@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { createSchema, dropSchema, TEST_DATABASE_URL } from './support/databases.js';
 import { killHard, spawnServer, type ServerProcess } from './support/process.js';
+import { openChat } from './support/directline.js';
 import { ticketRequest } from './support/tickets.js';
 
 const KEY = 'crash-test-agent-secret-01';
@@ -53,29 +54,6 @@ async function burst(base: string, keys: string[], stopAfter: number, onThreshol
   return acks;
 }
 
-/** A Direct Line conversation whose turns can be sent to any server sharing the store. */
-async function openChat(base: string) {
-  const { token, conversationId } = (await (await fetch(`${base}/chat/token`, { method: 'POST' })).json()) as { token: string; conversationId: string };
-  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-  await fetch(`${base}/v3/directline/conversations`, { method: 'POST', headers });
-  let watermark = 0;
-  return {
-    async say(at: string, text: string): Promise<string> {
-      await fetch(`${at}/v3/directline/conversations/${conversationId}/activities`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ type: 'message', text, from: { id: 'operator' } }),
-      });
-      const page = (await (await fetch(`${at}/v3/directline/conversations/${conversationId}/activities?watermark=${watermark}`, { headers })).json()) as {
-        activities: { type: string; text?: string; from: { role?: string } }[];
-        watermark: string;
-      };
-      watermark = Number(page.watermark);
-      return page.activities.filter((a) => a.type === 'message' && a.from.role === 'bot').map((a) => a.text).join('\n');
-    },
-  };
-}
-
 describe.each([['SQLite'], ['PostgreSQL']])('a server killed with SIGKILL while creating tickets (%s)', (store) => {
   let dataDir: string;
   let schema: string | undefined;
@@ -102,11 +80,11 @@ describe.each([['SQLite'], ['PostgreSQL']])('a server killed with SIGKILL while 
     const first = server;
     // A conversation in the middle of its checks when the server dies.
     const chat = await openChat(first.base);
-    await chat.say(first.base, 'the outriggers on my pump truck will not come down');
-    expect(await chat.say(first.base, 'Skip')).toMatch(/Step 1 of/);
+    await chat.say('the outriggers on my pump truck will not come down');
+    expect(await chat.say('Skip')).toMatch(/Step 1 of/);
     const acks = await burst(first.base, keys, KILL_AFTER, async () => {
       // Conversation turns in flight too, when the kill lands.
-      void chat.say(first.base, 'hello?').catch(() => undefined);
+      void chat.say('hello?').catch(() => undefined);
       await killHard(first);
     });
     expect(acks.length).toBeGreaterThanOrEqual(KILL_AFTER);
@@ -121,7 +99,7 @@ describe.each([['SQLite'], ['PostgreSQL']])('a server killed with SIGKILL while 
     server = await spawnServer(env);
     // The conversation resumes where it was: its state was in the store. (Whether or not the
     // in-flight "hello?" landed, the bot is still waiting on step 1.)
-    expect(await chat.say(server.base, 'Checked, next')).toMatch(/Step 2 of/);
+    expect(await chat.say('Checked, next', { postTo: server.base })).toMatch(/Step 2 of/);
     for (const ack of acks) {
       const res = await fetch(`${server.base}/api/tickets/${ack.id}`, { headers: { authorization: `Bearer ${KEY}` } });
       expect([ack.number, res.status]).toEqual([ack.number, 200]);

@@ -1,30 +1,6 @@
 import { api, KEYS, startTestServer, type TestServer } from './support/server.js';
+import { openChat } from './support/directline.js';
 import { ticketRequest } from './support/tickets.js';
-
-/** Talks to the bot through the local Direct Line endpoint, one message at a time. */
-async function directLine(base: string) {
-  const { token, conversationId } = (await (await fetch(`${base}/chat/token`, { method: 'POST' })).json()) as { token: string; conversationId: string };
-  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-  await fetch(`${base}/v3/directline/conversations`, { method: 'POST', headers });
-  let watermark = 0;
-  return async (text: string): Promise<string> => {
-    await fetch(`${base}/v3/directline/conversations/${conversationId}/activities`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ type: 'message', text, from: { id: 'operator' } }),
-    });
-    const page = (await (await fetch(`${base}/v3/directline/conversations/${conversationId}/activities?watermark=${watermark}`, { headers })).json()) as {
-      activities: { type: string; text?: string; from: { role?: string }; suggestedActions?: { actions: { title: string }[] } }[];
-      watermark: string;
-    };
-    watermark = Number(page.watermark);
-    // The reply's text and its buttons, as the user sees them.
-    return page.activities
-      .filter((a) => a.type === 'message' && a.from.role === 'bot')
-      .map((a) => [a.text, ...(a.suggestedActions?.actions.map((x) => `[${x.title}]`) ?? [])].join(' '))
-      .join('\n');
-  };
-}
 
 describe('logs', () => {
   const lines: string[] = [];
@@ -35,7 +11,7 @@ describe('logs', () => {
   afterAll(() => s.stop());
 
   it('carry no phone numbers, names or addresses, even at debug level', async () => {
-    const say = await directLine(s.base);
+    const { say } = await openChat(s.base);
     await say('the outriggers on my pump truck will not come down');
     let reply = await say('Skip');
     for (let i = 0; i < 20 && !/site address/.test(reply); i++) reply = await say(/\[Checked, next\]/.test(reply) ? 'Checked, next' : 'Not fixed, next');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createSchema, dropSchema, TEST_DATABASE_URL } from './support/databases.js';
 import { REPO_ROOT } from './support/paths.js';
 import { killHard, spawnServer, type ServerProcess } from './support/process.js';
+import { openChat } from './support/directline.js';
 import { ticketRequest } from './support/tickets.js';
 
 const KEY = 'scale-out-agent-secret-01';
@@ -35,29 +36,12 @@ describe('two server processes sharing one PostgreSQL', () => {
   });
 
   it('continues one conversation whose turns alternate between the instances, to a ticket', async () => {
-    const { token, conversationId } = (await (await fetch(`${a.base}/chat/token`, { method: 'POST' })).json()) as { token: string; conversationId: string };
-    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-    await fetch(`${b.base}/v3/directline/conversations`, { method: 'POST', headers });
-    let watermark = 0;
+    const chat = await openChat(a.base);
     let turn = 0;
-    const say = async (text: string) => {
-      const via = turn++ % 2 === 0 ? a : b;
-      const posted = await fetch(`${via.base}/v3/directline/conversations/${conversationId}/activities`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ type: 'message', text, from: { id: 'operator' } }),
-      });
-      expect(posted.status).toBe(200);
-      const readFrom = turn % 2 === 0 ? a : b; // read from the other one
-      const page = (await (await fetch(`${readFrom.base}/v3/directline/conversations/${conversationId}/activities?watermark=${watermark}`, { headers })).json()) as {
-        activities: { type: string; text?: string; from: { role?: string }; suggestedActions?: { actions: { title: string }[] } }[];
-        watermark: string;
-      };
-      watermark = Number(page.watermark);
-      return page.activities
-        .filter((x) => x.type === 'message' && x.from.role === 'bot')
-        .map((x) => [x.text, ...(x.suggestedActions?.actions.map((s) => `[${s.title}]`) ?? [])].join(' '))
-        .join('\n');
+    // Each turn is posted to one instance and its replies read from the other.
+    const say = (text: string) => {
+      const [postTo, readFrom] = turn++ % 2 === 0 ? [a.base, b.base] : [b.base, a.base];
+      return chat.say(text, { postTo, readFrom });
     };
     expect(await say('the outriggers on my pump truck will not come down')).toMatch(/model or serial/);
     let reply = await say('Skip');
