@@ -19,7 +19,7 @@ export class TriageBot extends ActivityHandler {
 
   constructor(
     private readonly conversationState: ConversationState,
-    private readonly deps: Omit<TriageDeps, 'session'>,
+    deps: Omit<TriageDeps, 'session'>,
   ) {
     super();
     const accessor = conversationState.createProperty<DialogState>('dialogState');

@@ -81,7 +81,7 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): void {
       conversationId,
       { type: 'conversationUpdate', membersAdded: [{ id: 'user', name: 'user' }], from: { id: 'user', name: 'user', role: 'user' } },
       serviceUrl,
-      async () => (await store.since(conversationId, 0)).activities.length === 0,
+      () => store.isNew(conversationId),
     );
 
   /** One turn at a time per conversation on this instance: a conversation's state is updated in order. */

@@ -60,6 +60,12 @@ export class DirectLineStore {
     }, { durable: false });
   }
 
+  /** True until the conversation's first activity is stored. */
+  async isNew(conversationId: string): Promise<boolean> {
+    const [row] = await this.db.query<{ next_seq: number }>(`SELECT next_seq FROM directline_conversations WHERE id = $1`, [conversationId]);
+    return row !== undefined && Number(row.next_seq) === 0;
+  }
+
   async since(conversationId: string, watermark: number): Promise<{ activities: Partial<Activity>[]; watermark: number }> {
     const rows = await this.db.query<{ seq: number; activity: string }>(
       `SELECT seq, activity FROM directline_activities WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT 200`,
