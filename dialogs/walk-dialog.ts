@@ -1,7 +1,7 @@
 import { ComponentDialog, ChoicePrompt, WaterfallDialog, type DialogTurnResult, type FoundChoice, type WaterfallStepContext } from 'botbuilder-dialogs';
 import type { TriageDeps } from './deps.js';
 import { t } from './messages.js';
-import { operatorSteps } from './operator-steps.js';
+import { operatorSteps } from '../src/knowledge/operator-steps.js';
 import { choiceOptions, safetyList, say } from './say.js';
 import { session } from './session.js';
 

@@ -1,5 +1,5 @@
 import type { SuggestionEngine } from '../src/retrieval/engine.js';
-import { operatorSteps } from '../dialogs/operator-steps.js';
+import { operatorSteps } from '../src/knowledge/operator-steps.js';
 import { actions, Conversation, engine, kb, lastText, texts } from './support/bot.js';
 import { BACKENDS, type TestDatabase } from './support/databases.js';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchBrowser, screenshot, until } from './support/browser.js';
-import { operatorSteps } from '../dialogs/operator-steps.js';
+import { operatorSteps } from '../src/knowledge/operator-steps.js';
 import type { Fault } from '../src/knowledge/schema.js';
 import { api, KEYS, startTestServer, type TestServer } from './support/server.js';
 

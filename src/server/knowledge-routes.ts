@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Server } from 'restify';
 import { plannedGrade, workloadCoefficient } from '../knowledge/grades.js';
 import type { KnowledgeBase } from '../knowledge/load.js';
+import { isOperatorStep } from '../knowledge/operator-steps.js';
 import { NotFoundError } from '../tickets/errors.js';
 import type { ApiKeyAuth } from './auth.js';
 import { guarded } from './http-errors.js';
@@ -29,6 +30,12 @@ export function registerKnowledgeRoutes(server: Server, deps: { kb: KnowledgeBas
     if (!fault) throw new NotFoundError(`no fault ${String(req.params.id)} in the manual`);
     const parts = [...new Set(fault.causes.flatMap((c) => c.parts))].map((code) => kb.parts.get(code)!);
     const grade = plannedGrade(fault);
-    res.send(200, { ...fault, parts, plannedGrade: grade, workloadCoefficient: workloadCoefficient(kb, grade) });
+    // Each step says whether it may be read to the caller, so pages never re-derive the safety rule.
+    const causes = fault.causes.map((c) => ({
+      ...c,
+      checks: c.checks.map((s) => ({ ...s, readToCaller: isOperatorStep(fault, s, 'check') })),
+      fixes: c.fixes.map((s) => ({ ...s, readToCaller: isOperatorStep(fault, s, 'fix') })),
+    }));
+    res.send(200, { ...fault, causes, parts, plannedGrade: grade, workloadCoefficient: workloadCoefficient(kb, grade) });
   }));
 }

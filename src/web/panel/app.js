@@ -819,17 +819,14 @@ function showDetailsLoading(s) {
   $('grade-facts').replaceChildren();
 }
 
-/** The steps read to the caller: per cause in order, its operator checks, then (self_service yes) its operator fixes. */
+/** The steps read to the caller, in the manual's order: the server marks them (`readToCaller`) by the same rule the bot uses. */
 function operatorSteps(fault) {
   const steps = [];
-  if (!fault || fault.self_service === 'no') return steps;
+  if (!fault) return steps;
   (fault.causes ?? []).forEach((cause, causeIndex) => {
-    (cause.checks ?? []).forEach((step, i) => {
-      if (step.by === 'operator') steps.push({ fault, cause, causeIndex, kind: 'check', step, key: `${fault.id}|${cause.id}|check|${i}` });
-    });
-    if (fault.self_service === 'yes') {
-      (cause.fixes ?? []).forEach((step, i) => {
-        if (step.by === 'operator') steps.push({ fault, cause, causeIndex, kind: 'fix', step, key: `${fault.id}|${cause.id}|fix|${i}` });
+    for (const kind of ['check', 'fix']) {
+      (cause[kind === 'check' ? 'checks' : 'fixes'] ?? []).forEach((step, i) => {
+        if (step.readToCaller === true) steps.push({ fault, cause, causeIndex, kind, step, key: `${fault.id}|${cause.id}|${kind}|${i}` });
       });
     }
   });
