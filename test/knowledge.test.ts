@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { inspectKnowledge, loadKnowledge, KnowledgeError } from '../src/knowledge/load.js';
 import { stopWorkForFault, stopWorkSteps } from '../src/knowledge/safety.js';
+import { lintStepText } from '../src/knowledge/step-lint.js';
 import { KNOWLEDGE_DIR, REPO_ROOT } from './support/paths.js';
 
 interface Topic {
@@ -80,6 +81,52 @@ describe('stop-work instructions and emergency numbers (knowledge/safety.yaml)',
   });
 });
 
+describe('the step-text lint (knowledge/step-lint.yaml)', () => {
+  const kb = loadKnowledge(KNOWLEDGE_DIR);
+  const lint = (en: string, zh = '检查显示屏。') => lintStepText({ en, zh }, kb.stepLint).map((f) => `${f.lang}:${f.id}`);
+  const lintZh = (zh: string) => lintStepText({ en: 'Check the display.', zh }, kb.stepLint).map((f) => `${f.lang}:${f.id}`);
+
+  it('finds the hazard in every inflection and in Chinese', () => {
+    for (const en of [
+      'Loosen the clamp on the delivery line.',
+      'Loosening the clamp slowly, clear the plug.',
+      'Slowly loosened clamps let the pressure out.',
+      'Climb onto the boom and check the pipe.',
+      'Reach into the hopper and pull the stone out.',
+      'Bypass the outrigger interlock to fold the boom.',
+      'Stand under the boom while a second person lowers it.',
+      'Reset the moment limiter and carry on lifting.',
+      'Take the pipe apart at the elbow.',
+    ])
+      expect([en, lint(en).some((x) => x.startsWith('en:'))]).toEqual([en, true]);
+    for (const zh of ['松开输送管上的管卡，清除堵塞物。', '拆卡箍后把堵塞物掏出来。', '爬上臂架检查管子。', '把手伸进料斗把石头拿出来。', '短接限位开关后继续起吊。', '站到臂架下方指挥。'])
+      expect([zh, lintZh(zh).some((x) => x.startsWith('zh:'))]).toEqual([zh, true]);
+  });
+
+  it('reads a warning as a warning, but is not fooled by "do not forget" or a new clause', () => {
+    expect(lint('Keep everyone away from the end hose; do not open any clamp, pipe or hose.')).toEqual([]);
+    expect(lint('Never stand under the boom or in line with a joint.')).toEqual([]);
+    expect(lintZh('所有人远离末端软管，不要打开任何管卡。')).toEqual([]);
+    expect(lint("Don't forget to loosen the clamp first.")).toContain('en:opens-a-line');
+    expect(lint("Don't panic, loosen the clamp.")).toContain('en:opens-a-line');
+    expect(lint('Do not wait and loosen the clamp.')).toContain('en:opens-a-line');
+    expect(lintZh('不要忘记松开管卡。')).toContain('zh:opens-a-line');
+    expect(lintZh('不要慌，松开管卡就行。')).toContain('zh:opens-a-line');
+  });
+
+  it('wants hands-on work at a moving part to say the machine is isolated, in the step itself', () => {
+    expect(lint('Clear the lumps off the agitator blades with a bar.')).toContain('en:isolation');
+    expect(lint('Engine off, key out: clear the lumps off the agitator blades with a bar.')).toEqual([]);
+    expect(lint('Watch whether the agitator turns when you switch it on.')).toEqual([]);
+    expect(lintZh('清理搅拌叶片上的结块。')).toContain('zh:isolation');
+    expect(lintZh('熄火并拔下钥匙后，清理搅拌叶片上的结块。')).toEqual([]);
+    // A pinch zone is fine once isolated; a raised boom is not made safe by switching off.
+    expect(lint('Look between the drum and the frame for stones.')).toContain('en:enters-a-pinch-zone');
+    expect(lint('Engine off, key out: look between the drum and the frame for stones.')).toEqual([]);
+    expect(lint('Engine off, key out: stand under the boom and look at the pin.')).toContain('en:enters-a-hazard-zone');
+  });
+});
+
 describe('kb validation of bad data', () => {
   let dir: string;
   beforeEach(() => {
@@ -141,6 +188,45 @@ describe('kb validation of bad data', () => {
     expect(text).toMatch(/faults\/PT\.yaml › PT-H01 › safety\[0\]\.zh: unknown emergency number \{gas\}/);
     expect(text).toMatch(/PT-H01 › stop_work: stop_work "own"/);
     expect(text).not.toMatch(/\{ambulance\}/);
+  });
+
+  it('fails an operator step that loosens a clamp on the delivery line (English or Chinese), naming file, entry and field', () => {
+    editFaults((f) => {
+      const pt = f.find((x) => x.id === 'PT-M05')!;
+      pt.causes[0].fixes[0].en = 'Loosen the clamp on the delivery line and clear the plug.';
+      const h = f.find((x) => x.id === 'PT-H04')!;
+      h.causes[0].fixes[0].zh = '松开输送管上的管卡，清除堵塞物。';
+    });
+    const problems = inspectKnowledge(dir).problems;
+    expect(problems).toContainEqual(
+      expect.objectContaining({ file: 'faults/PT.yaml', entry: 'PT-M05', field: 'causes[0].fixes[0].en', message: expect.stringMatching(/hazard opens-a-line: "loosen"/) }),
+    );
+    expect(problems).toContainEqual(
+      expect.objectContaining({ file: 'faults/PT.yaml', entry: 'PT-H04', field: 'causes[0].fixes[0].zh', message: expect.stringMatching(/hazard opens-a-line: "松开"/) }),
+    );
+    expect(() => loadKnowledge(dir)).toThrow(KnowledgeError);
+  });
+
+  it('accepts a flagged step marked reviewed with a reason, but never excuses missing isolation', () => {
+    editFaults((f) => {
+      const step = f.find((x) => x.id === 'PT-M05')!.causes[0].fixes[0];
+      step.en = 'Loosen the clamp on the delivery line and clear the plug.';
+      step.zh = '松开输送管上的管卡，清除堵塞物。';
+      step.reviewed = 'Written company procedure for an empty line at ground level, two trained people.';
+      const agitator = f.find((x) => x.id === 'PT-H04')!.causes[0].fixes[0];
+      agitator.en = 'Clear the lumps off the agitator blades with a bar.';
+      agitator.reviewed = 'Only a bar, no hands.';
+    });
+    const problems = inspectKnowledge(dir).problems;
+    expect(problems.filter((p) => p.entry === 'PT-M05')).toEqual([]);
+    expect(problems).toContainEqual(expect.objectContaining({ entry: 'PT-H04', field: 'causes[0].fixes[0].en', message: expect.stringMatching(/needs isolation/) }));
+  });
+
+  it('does not lint technician steps or steps the bot never shows', () => {
+    editFaults((f) => {
+      f.find((x) => x.id === 'PT-H01')!.causes[0].fixes.push({ by: 'technician', en: 'Loosen the clamp.', zh: '松开管卡。' });
+    });
+    expect(inspectKnowledge(dir).problems).toEqual([]);
   });
 
   it('reports YAML syntax errors with the file and throws a readable KnowledgeError', () => {

@@ -8,6 +8,8 @@ import {
   partsFileSchema,
   safetyFileSchema,
   servicePolicySchema,
+  stepLintSchema,
+  type StepLintVocabulary,
   type Fault,
   type GradeTable,
   type ServicePolicy,
@@ -35,6 +37,8 @@ export interface KnowledgeBase {
   parts: Map<string, Part>;
   /** Emergency numbers and per-line stop-work instructions (knowledge/safety.yaml). */
   safety: SafetyData;
+  /** The hazard vocabulary operator steps are linted against (knowledge/step-lint.yaml). */
+  stepLint: StepLintVocabulary;
   faults: Fault[];
   faultsById: Map<string, Fault>;
   /** Where each fault came from, so later tools (feedback) can write back to it. */
@@ -113,6 +117,7 @@ export function inspectKnowledge(dir: string): { kb?: KnowledgeBase; problems: K
   const gradeTable = readYaml(dir, join(dir, 'grades.yaml'), gradeTableSchema, problems);
   const safetyFile = readYaml(dir, join(dir, 'safety.yaml'), safetyFileSchema, problems);
   const safety = safetyFile && safetyData(safetyFile);
+  const stepLint = readYaml(dir, join(dir, 'step-lint.yaml'), stepLintSchema, problems);
   if (safetyFile) {
     for (const name of placeholdersIn(safetyFile)) {
       problems.push({ file: 'safety.yaml', message: `unknown emergency number {${name}} (known: ${Object.keys(safetyFile.emergency_numbers.numbers).join(', ')})` });
@@ -168,11 +173,12 @@ export function inspectKnowledge(dir: string): { kb?: KnowledgeBase; problems: K
     }
   }
 
-  if (!policy || !gradeTable || !safety) return { problems };
+  if (!policy || !gradeTable || !safety || !stepLint) return { problems };
   const kb: KnowledgeBase = {
     policy,
     grades: gradeTable.grades,
     safety,
+    stepLint,
     parts,
     faults,
     faultsById: new Map(faults.map((f) => [f.id, f])),

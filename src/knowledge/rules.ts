@@ -1,5 +1,7 @@
 import { CATEGORY_LETTER, type Fault } from './schema.js';
 import type { KnowledgeBase, KnowledgeProblem } from './load.js';
+import { isOperatorStep } from './operator-steps.js';
+import { lintStepText } from './step-lint.js';
 
 /**
  * Rules that span files or encode safety policy. A schema checks the shape of one
@@ -41,6 +43,7 @@ export function checkKnowledge(kb: KnowledgeBase): KnowledgeProblem[] {
       problems.push({ file: kb.sourceFile.get(fault.id) ?? '?', entry: fault.id, field, message });
     checkIdentity(fault, lines, at);
     checkSafetyPolicy(fault, at);
+    lintOperatorSteps(kb, fault, at);
     const causeIds = new Set<string>();
     fault.causes.forEach((cause, i) => {
       if (causeIds.has(cause.id)) at(`causes[${i}].id`, `duplicate cause id ${cause.id}`);
@@ -85,4 +88,30 @@ function checkSafetyPolicy(fault: Fault, at: Report): void {
   } else if (!steps.some(({ s, fix }) => fix && s.by === 'operator')) {
     at('self_service', 'self_service is "yes" but no fix step is by operator');
   }
+}
+
+/**
+ * What an operator step says, not only whom it is for: every step the bot may show an
+ * operator is read against the hazard vocabulary (knowledge/step-lint.yaml). A hazard
+ * phrase is an error unless the step is marked `reviewed` with the reason it is safe;
+ * hands-on work at a moving part must name the isolation in the step's own text, always.
+ */
+function lintOperatorSteps(kb: KnowledgeBase, fault: Fault, at: Report): void {
+  fault.causes.forEach((cause, i) => {
+    for (const kind of ['check', 'fix'] as const) {
+      const steps = kind === 'check' ? cause.checks : cause.fixes;
+      steps.forEach((step, j) => {
+        if (!isOperatorStep(fault, step, kind)) return;
+        const field = `causes[${i}].${kind === 'check' ? 'checks' : 'fixes'}[${j}]`;
+        for (const f of lintStepText(step, kb.stepLint)) {
+          if (f.rule === 'hazard' && step.reviewed) continue;
+          const remedy =
+            f.rule === 'hazard'
+              ? 'make it by: technician, rewrite it, or add reviewed: "<why it is safe>"'
+              : 'start the step with the isolation (e.g. "Engine off, key out: …" / "熄火并拔下钥匙后……")';
+          at(`${field}.${f.lang}`, `operator step ${f.rule === 'hazard' ? `hazard ${f.id}` : 'needs isolation'}: ${f.message}; ${remedy}`);
+        }
+      });
+    }
+  });
 }

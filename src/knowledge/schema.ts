@@ -132,6 +132,11 @@ export const stepSchema = z
     by: actor,
     en: text,
     zh: text,
+    /**
+     * Why an operator step that the step-text lint flags is safe as written, in a
+     * reviewer's words (e.g. "the drain tap of the water separator holds no pressure").
+     */
+    reviewed: z.string().trim().min(10, 'say why the step is safe, in a sentence').optional(),
   })
   .strict();
 export type Step = z.infer<typeof stepSchema>;
@@ -219,3 +224,39 @@ export const safetyFileSchema = z
   })
   .strict();
 export type SafetyFile = z.infer<typeof safetyFileSchema>;
+
+const words = z.array(text);
+const bilingualWords = z.object({ en: words, zh: words }).strict();
+
+/** knowledge/step-lint.yaml: the hazard vocabulary operator steps are checked against. */
+export const stepLintSchema = z
+  .object({
+    hazards: z
+      .array(
+        z
+          .object({
+            id: z.string().regex(/^[a-z][a-z-]*$/),
+            why: bilingual,
+            /** A pinch zone is safe to enter once the step itself says the machine is isolated. */
+            isolation_makes_safe: z.boolean().default(false),
+            en: words.min(1),
+            zh: words.min(1),
+          })
+          .strict(),
+      )
+      .min(1),
+    not_hazards: bilingualWords,
+    negation: z
+      .object({ en: words, zh: words, undone_by: bilingualWords, scope_ends: bilingualWords })
+      .strict(),
+    isolation: z
+      .object({
+        moving_parts: bilingualWords,
+        not_moving_parts: bilingualWords,
+        hands_on: bilingualWords,
+        isolated: bilingualWords,
+      })
+      .strict(),
+  })
+  .strict();
+export type StepLintVocabulary = z.infer<typeof stepLintSchema>;
