@@ -2,28 +2,21 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Request, Response, Server } from 'restify';
-import { z, ZodError } from 'zod';
+import { ZodError } from 'zod';
+import type { ErrorBody } from '../api/responses.js';
 import { StoreUnavailableError, UnstorableTextError } from '../storage/database.js';
 import { ForbiddenError, IdempotencyConflictError, InvalidRequestError, NotFoundError, VersionConflictError } from '../tickets/errors.js';
 import { TransitionError } from '../tickets/lifecycle.js';
 import { TooManyRequestsError } from './rate-limit.js';
 
 /**
- * The one shape of every error the server answers, whoever raised it: a route, the body
- * reader, restify's router (404, 405), Node's HTTP parser, or a bug. `code` is stable and
+ * Every error the server answers, whoever raised it (a route, the body reader, restify's
+ * router with its 404 and 405, Node's HTTP parser, a bug), has the one shape `errorBody`
+ * (src/api/responses.ts, where the OpenAPI document takes it from): `code` is stable and
  * machine-readable, `error` is for a person, `issues` name the fields at fault, and a 5xx
  * carries `errorId`, the key to the details in the log (the body never holds internals).
+ * This module is the only place that builds one.
  */
-export const errorBody = z
-  .object({
-    code: z.string().describe('stable machine-readable reason, e.g. invalid_request, not_found, store_unavailable'),
-    error: z.string().describe('what went wrong, for a person'),
-    issues: z.array(z.object({ field: z.string(), message: z.string() }).strict()).optional(),
-    errorId: z.string().uuid().optional().describe('on 5xx: quote it when reporting; the log has the details under this id'),
-  })
-  .strict();
-export type ErrorBody = z.infer<typeof errorBody>;
-
 export class UnauthorizedError extends Error {
   override name = 'UnauthorizedError';
 }
