@@ -3,9 +3,13 @@ import type { Bilingual, Category, ProductLineCode } from '../knowledge/schema.j
 import { confidence, DEFAULT_CALIBRATION, type Calibration, type FeatureVector } from './calibration.js';
 import { buildCorpus, type Phrasing } from './corpus.js';
 import type { DenseChannel } from './dense-channel.js';
+import { IntentDetector } from './intents.js';
+import type { IntentRoute, LanguageData } from './language-data.js';
 import { LexicalIndex } from './lexical.js';
+import { manualTermGuard } from './manual-terms.js';
 import { ProductLineDetector } from './product-lines.js';
 import { detectLanguage, tokenize, type Lang } from './text.js';
+import { MessageAnalyser } from './understanding.js';
 import type { VectorSearch } from './vector-index.js';
 
 export interface SuggestOptions {
@@ -27,12 +31,19 @@ export interface Suggestion {
 
 export interface SuggestResponse {
   abstain: boolean;
-  /** Why the engine abstained: nothing matched, too unsure, or a machine we do not service. */
-  reason?: 'no-match' | 'low-confidence' | 'other-machine';
+  /**
+   * Why the engine abstained: nothing matched, too unsure, a machine we do not service,
+   * or a request that is not a fault at all (then `intent` says which and where it goes).
+   */
+  reason?: 'no-match' | 'low-confidence' | 'other-machine' | 'intent';
+  /** A non-fault request (knowledge/intents.yaml): part order, quote, invoice, greeting … */
+  intent?: { id: string; route: IntentRoute };
   confidence: number;
   language: Lang;
   /** The product line named in the text, when no filter was given. */
   detectedProductLine?: ProductLineCode;
+  /** No machine named and the fault fits two or more product lines: ask which machine. */
+  plausibleLines?: ProductLineCode[];
   results: Suggestion[];
 }
 
@@ -47,6 +58,8 @@ export interface EngineChannels {
 /** Fusion constants, set once from the calibration set's behaviour, not per query. */
 const RRF_K = 10;
 const DENSE_CANDIDATES = 60;
+/** A product line stays plausible while its best entry reaches this share of the best BM25 score. */
+const PLAUSIBLE_LINE_SHARE = 0.8;
 /** Longer texts are cut: a 1 MB paste must not cost more than a paragraph does. */
 export const MAX_QUERY_CHARS = 2000;
 
@@ -72,10 +85,13 @@ export class SuggestionEngine {
   readonly corpus: Phrasing[];
   private readonly lexical: LexicalIndex;
   private readonly lines: ProductLineDetector;
+  private readonly analyser: MessageAnalyser;
+  private readonly intents: IntentDetector;
   private readonly queryCache = new Map<string, Float32Array>();
 
   constructor(
     readonly kb: KnowledgeBase,
+    readonly language: LanguageData,
     private readonly dense: DenseChannel | undefined,
     private readonly calibration: Calibration = DEFAULT_CALIBRATION,
     private readonly channels: EngineChannels = { lexical: true, dense: true },
@@ -84,6 +100,8 @@ export class SuggestionEngine {
     this.corpus = corpus ?? buildCorpus(kb);
     this.lexical = new LexicalIndex(this.corpus);
     this.lines = new ProductLineDetector(kb.policy);
+    this.analyser = new MessageAnalyser(language.cues);
+    this.intents = new IntentDetector(language.intents, this.analyser, manualTermGuard(this.corpus));
   }
 
   /** Identity of the dense model ("none" when lexical only); calibrations are keyed by it. */
@@ -97,7 +115,7 @@ export class SuggestionEngine {
 
   /** A view of this engine with other channels (shares indexes; for baselines). */
   withChannels(channels: EngineChannels): SuggestionEngine {
-    return new SuggestionEngine(this.kb, this.dense, this.calibration, channels, this.corpus);
+    return new SuggestionEngine(this.kb, this.language, this.dense, this.calibration, channels, this.corpus);
   }
 
   /** The machine a text names (ours, or one we do not service) and the words about the fault. */
@@ -124,6 +142,13 @@ export class SuggestionEngine {
     const text = rawText.slice(0, MAX_QUERY_CHARS).trim();
     const limit = Math.max(1, Math.min(opts.limit ?? 5, 20));
     const language = detectLanguage(text);
+    const analysis = this.analyser.analyse(text);
+    const intent = this.intents.detect(analysis.normalised);
+    if (intent) {
+      return {
+        response: { abstain: true, reason: 'intent', intent: { id: intent.id, route: intent.route }, confidence: 0, language, results: [] },
+      };
+    }
     const named = this.lines.detect(text);
     const detected = opts.productLine ? undefined : named.line;
     if (named.otherMachine && !named.line && !opts.productLine) {
@@ -229,6 +254,7 @@ export class SuggestionEngine {
         matchedPhrasing: this.corpus[phrasing]!.text,
       };
     });
+    const plausibleLines = allowLine ? [] : this.plausibleLines(ranked);
     return {
       response: {
         abstain: conf < model.threshold,
@@ -236,10 +262,26 @@ export class SuggestionEngine {
         confidence: round(conf),
         language,
         detectedProductLine: detected,
+        ...(plausibleLines.length >= 2 ? { plausibleLines } : {}),
         results,
       },
       evidence: { features, hybrid: useDense },
     };
+  }
+
+  /**
+   * Product lines whose best entry comes close to the best entry overall, when the
+   * message names no machine: the fault words alone do not say which machine it is.
+   */
+  private plausibleLines(ranked: Candidate[]): ProductLineCode[] {
+    const best = new Map<ProductLineCode, number>();
+    for (const c of ranked.slice(0, 10)) {
+      const line = this.kb.faultsById.get(c.faultId)!.product_line;
+      best.set(line, Math.max(best.get(line) ?? 0, c.lexScore));
+    }
+    const top = Math.max(0, ...best.values());
+    if (top === 0) return [];
+    return [...best].filter(([, s]) => s >= top * PLAUSIBLE_LINE_SHARE).sort((a, b) => b[1] - a[1]).map(([l]) => l);
   }
 
   /**
