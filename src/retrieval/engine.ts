@@ -155,15 +155,12 @@ export class SuggestionEngine {
     const limit = Math.max(1, Math.min(opts.limit ?? 5, 20));
     const language = detectLanguage(text);
     const analysis = this.analyser.analyse(text);
+    // A request (quote, invoice, greeting …) is still ranked against the manual, lexically,
+    // so staff see what the words would have matched; it is never answered as a fault.
     const intent = this.intents.detect(analysis.normalised);
-    if (intent) {
-      return {
-        response: { abstain: true, reason: 'intent', intent: { id: intent.id, route: intent.route }, confidence: 0, language, results: [] },
-      };
-    }
     const named = this.lines.detect(text);
     const detected = opts.productLine ? undefined : named.line;
-    if (named.otherMachine && !named.line && !opts.productLine) {
+    if (!intent && named.otherMachine && !named.line && !opts.productLine) {
       return { response: { abstain: true, reason: 'other-machine', confidence: 0, language, results: [] } };
     }
     // A machine named in the text narrows the search just as a chosen filter does.
@@ -196,6 +193,7 @@ export class SuggestionEngine {
     }
 
     const useDense =
+      !intent &&
       this.channels.dense &&
       this.dense !== undefined &&
       this.dense.knows(language) &&
@@ -230,7 +228,8 @@ export class SuggestionEngine {
     const ranked = [...candidates.values()].filter((c) => c.fused > 0).sort((a, b) => b.fused - a.fused);
     const top = ranked[0];
     if (!top) {
-      return { response: { abstain: true, reason: 'no-match', confidence: 0, language, detectedProductLine: detected, results: [] } };
+      const why = intent ? { reason: 'intent' as const, intent: { id: intent.id, route: intent.route } } : { reason: 'no-match' as const };
+      return { response: { abstain: true, ...why, confidence: 0, language, detectedProductLine: detected, results: [] } };
     }
 
     const features: FeatureVector = {
@@ -240,7 +239,8 @@ export class SuggestionEngine {
       margin: ranked[1] ? (top.fused - ranked[1].fused) / top.fused : 1,
     };
     const model = useDense ? this.calibration.hybrid : this.calibration.lexicalOnly;
-    const conf = confidence(model, features);
+    // Sure it is a request, the engine has no confidence in any fault.
+    const conf = intent ? 0 : confidence(model, features);
 
     // Scores compare candidates on their evidence (RRF ranks alone say little about how
     // far apart two candidates are): the share of the best BM25 score and of the best
@@ -270,11 +270,15 @@ export class SuggestionEngine {
         matchedPhrasing: this.corpus[phrasing]!.text,
       };
     });
-    const plausibleLines = allowLine ? [] : this.plausibleLines(ranked);
+    const plausibleLines = allowLine || intent ? [] : this.plausibleLines(ranked);
     return {
       response: {
-        abstain: conf < model.threshold,
-        ...(conf < model.threshold ? { reason: 'low-confidence' as const } : {}),
+        abstain: intent !== undefined || conf < model.threshold,
+        ...(intent
+          ? { reason: 'intent' as const, intent: { id: intent.id, route: intent.route } }
+          : conf < model.threshold
+            ? { reason: 'low-confidence' as const }
+            : {}),
         confidence: round(conf),
         language,
         detectedProductLine: detected,

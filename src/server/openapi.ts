@@ -58,7 +58,7 @@ export function openApiDocument() {
       '/api/faults': { get: { summary: 'Fault manual summaries (any role)', responses: { '200': { description: '{faults: [...]}' }, ...errors } } },
       '/api/faults/{id}': { get: { summary: 'One fault entry with its causes, steps and parts', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': { description: 'the entry' }, '404': { description: 'not in the manual' }, ...errors } } },
       '/api/suggest': {
-        post: { summary: 'Ranked fault suggestions for a description {text, productLine?, limit?} (any staff key; rate-limited)', responses: { '200': { description: '{abstain, reason?, confidence, language, results}' }, '429': { description: 'Rate limited; see Retry-After' }, ...errors } },
+        post: { summary: 'Ranked fault suggestions for a description {text, productLine?, limit?} (any staff key; rate-limited)', responses: { '200': { description: '{abstain, reason? (no-match, low-confidence, other-machine, intent), intent? {id, route}, confidence, language, detectedProductLine?, plausibleLines?, results}' }, '429': { description: 'Rate limited; see Retry-After' }, ...errors } },
       },
       '/api/outcomes': {
         post: { summary: 'Record a fault resolved on the phone {text, productLine?, faultId?, stepsTried} (agent, dispatcher, admin)', responses: { '201': { description: '{id, outcome}' }, ...errors } },
