@@ -4,7 +4,6 @@ import { z } from 'zod';
 import type { AppConfig } from '../config/config.js';
 import { GapStore } from '../feedback/gap-store.js';
 import { loadKnowledge } from '../knowledge/load.js';
-import { productLineCode } from '../knowledge/schema.js';
 import { openEngine } from '../retrieval/open-engine.js';
 import type { SuggestionEngine } from '../retrieval/engine.js';
 import type { Database } from '../storage/database.js';
@@ -28,6 +27,7 @@ import { DirectLineAdapter } from '../directline/adapter.js';
 import { registerDirectLine } from '../directline/routes.js';
 import { DirectLineStore } from '../directline/store.js';
 import { message } from '../../dialogs/say.js';
+import { suggestBody } from '../api/requests.js';
 
 /** The least an incoming Bot Framework activity must carry for the adapter to answer it. */
 const activityShape = z
@@ -40,14 +40,6 @@ const activityShape = z
     text: z.string().max(10_000).optional(),
   })
   .passthrough();
-
-export const suggestBody = z
-  .object({
-    text: z.string().min(1, 'text must not be empty').max(10_000, 'text is limited to 10 000 characters'),
-    productLine: productLineCode.optional(),
-    limit: z.number().int().min(1).max(20).optional(),
-  })
-  .strict();
 
 export interface App {
   server: restify.Server;
