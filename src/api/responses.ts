@@ -1,0 +1,224 @@
+import { z } from 'zod';
+import { bilingual, category, causeSchema, faultSchema, partsFileSchema, productLineCode, SELF_SERVICE, stepSchema } from '../knowledge/schema.js';
+import { createTicketSchema, SLA_CLOCKS, stepTriedSchema, ticketStatus } from '../tickets/model.js';
+
+/**
+ * What the server answers, route by route: the one description of the HTTP API's
+ * responses. The OpenAPI document (src/server/openapi.ts) is generated from these
+ * schemas, the contract test checks real answers against them, and the pages and
+ * tests import the inferred types. Request schemas stay where they validate (the
+ * ticket model, the route modules).
+ *
+ * This module is imported by the browser build for its types only; it may import
+ * nothing but zod and other schema modules (no node:*, no server code).
+ */
+
+const isoDateTime = z.string().describe('ISO 8601 date-time');
+
+// ---------------------------------------------------------------------------------------
+// Errors
+
+/** Every error the server answers has this shape; `code` tells apart errors that share a status. */
+export const errorBody = z.object({
+  code: z.string().describe('machine-readable: invalid_request, unauthorized, forbidden, not_found, illegal_transition, version_conflict, …'),
+  error: z.string().describe('what went wrong, for a person'),
+  issues: z.array(z.object({ field: z.string(), message: z.string() })).optional().describe('one entry per invalid field (400)'),
+  errorId: z.string().optional().describe('quote it to support: it finds the log line (500)'),
+});
+export type ErrorBody = z.infer<typeof errorBody>;
+
+// ---------------------------------------------------------------------------------------
+// Health
+
+export const healthBody = z.object({ status: z.enum(['ok', 'loading']) });
+
+// ---------------------------------------------------------------------------------------
+// Suggestions
+
+export const REASONS = ['no-match', 'low-confidence', 'other-machine', 'intent'] as const;
+
+export const suggestionSchema = z.object({
+  id: z.string(),
+  title: bilingual,
+  productLine: productLineCode,
+  category,
+  selfService: z.enum(SELF_SERVICE),
+  score: z.number().min(0).max(1).describe('0–1, never above the candidate ranked before it'),
+  matchedPhrasing: z.string().describe('the manual phrasing that matched best'),
+});
+export type Suggestion = z.infer<typeof suggestionSchema>;
+
+export const suggestResponse = z.object({
+  abstain: z.boolean(),
+  reason: z.enum(REASONS).optional().describe('why the engine abstained'),
+  confidence: z.number(),
+  language: z.enum(['en', 'zh', 'unknown']).describe('the language the caller writes in'),
+  detectedProductLine: productLineCode.optional().describe('the machine named in the text, when no filter was given'),
+  /** A request that is not a fault description (parts order, invoice …): who handles it. */
+  intent: z.object({ id: z.string(), route: z.string() }).optional().describe('a non-fault request and the desk that handles it'),
+  plausibleLines: z.array(productLineCode).optional().describe('no machine named and two or more product lines plausible'),
+  results: z.array(suggestionSchema),
+});
+export type SuggestResponse = z.infer<typeof suggestResponse>;
+
+// ---------------------------------------------------------------------------------------
+// The manual
+
+export const productLineSummary = z.object({ code: productLineCode, name: bilingual, serviceTier: z.string() });
+export type ProductLineSummary = z.infer<typeof productLineSummary>;
+
+export const faultSummary = z.object({
+  id: z.string(),
+  productLine: productLineCode,
+  category,
+  title: bilingual,
+  selfService: z.enum(SELF_SERVICE),
+});
+export type FaultSummary = z.infer<typeof faultSummary>;
+
+export const faultsResponse = z.object({ productLines: z.array(productLineSummary), faults: z.array(faultSummary) });
+export type FaultsResponse = z.infer<typeof faultsResponse>;
+
+/** A step as the API shows it: whether it may be read to the caller is decided once, on the server. */
+export const stepView = stepSchema.extend({ readToCaller: z.boolean() });
+export type StepView = z.infer<typeof stepView>;
+
+export const partView = partsFileSchema.shape.parts.element;
+
+export const faultEntry = faultSchema.extend({
+  causes: z.array(causeSchema.extend({ checks: z.array(stepView), fixes: z.array(stepView) })),
+  parts: z.array(partView),
+  plannedGrade: z.string(),
+  workloadCoefficient: z.number(),
+  /** The product line's stop-work instructions, for a fault the operator must not touch. */
+  stopWork: z.object({ en: z.array(z.string()), zh: z.array(z.string()) }).optional(),
+});
+export type FaultEntry = z.infer<typeof faultEntry>;
+export type CauseView = FaultEntry['causes'][number];
+
+// ---------------------------------------------------------------------------------------
+// Tickets
+
+export const clockState = z.enum(['met', 'met-late', 'on-track', 'at-risk', 'breached', 'not-applicable']);
+
+export const slaClock = z.object({ name: z.enum(SLA_CLOCKS), dueAt: isoDateTime, metAt: isoDateTime.optional() });
+export const clockView = slaClock.extend({
+  state: clockState,
+  remainingMs: z.number().optional().describe('milliseconds left (negative when overdue); absent once met'),
+});
+export type ClockViewBody = z.infer<typeof clockView>;
+
+export const historyEntry = z.object({
+  at: isoDateTime,
+  actor: z.string(),
+  action: z.enum(['created', 'status', 'assigned', 'closed-out']),
+  from: ticketStatus.optional(),
+  to: ticketStatus.optional(),
+  technicianId: z.string().optional(),
+  note: z.string().optional(),
+});
+
+export const closeOutView = z.object({
+  actualFaultId: z.string().nullable(),
+  causeId: z.string().optional(),
+  rootCauseClass: z.string(),
+  partsUsed: z.array(z.object({ code: z.string(), quantity: z.number().int() })),
+  workDone: z.string(),
+  minutesOnSite: z.number().int(),
+  grade: z.string(),
+  workloadCoefficient: z.number(),
+  technicianId: z.string(),
+  at: isoDateTime,
+});
+
+/** What the calling key may do next with this ticket (the same rules the service enforces). */
+export const allowedView = z.object({ assign: z.boolean(), statuses: z.array(ticketStatus), closeOut: z.boolean() });
+
+export const ticketView = createTicketSchema.extend({
+  contact: z.object({ name: z.string(), phone: z.string().describe('E.164') }),
+  stepsTried: z.array(stepTriedSchema),
+  source: z.enum(['bot', 'panel', 'api']),
+  id: z.string(),
+  number: z.string().describe('FT-2026-000001'),
+  status: ticketStatus,
+  version: z.number().int(),
+  createdAt: isoDateTime,
+  updatedAt: isoDateTime,
+  grade: z.string().nullable(),
+  workloadCoefficient: z.number().nullable(),
+  likelyParts: z.array(z.string()),
+  serviceTier: z.string(),
+  sla: z.object({ clocks: z.array(slaClock), atRiskFraction: z.number() }),
+  technicianId: z.string().optional(),
+  closeOut: closeOutView.optional(),
+  history: z.array(historyEntry),
+  slaStatus: z.array(clockView).describe('each clock now: met, met-late, on-track, at-risk, breached'),
+  allowed: allowedView,
+});
+export type TicketView = z.infer<typeof ticketView>;
+
+export const ticketList = z.object({ serverTime: isoDateTime.describe("the server's clock, for countdowns"), tickets: z.array(ticketView) });
+export type TicketList = z.infer<typeof ticketList>;
+
+export const meResponse = z.object({ role: z.enum(['agent', 'dispatcher', 'technician', 'admin']), technicianId: z.string().nullable() });
+export type MeResponse = z.infer<typeof meResponse>;
+
+export const gapCreated = z.object({ id: z.string(), status: z.string() });
+export const outcomeCreated = z.object({ id: z.string(), outcome: z.literal('resolved-by-phone') });
+
+// ---------------------------------------------------------------------------------------
+// Reports
+
+const period = { from: isoDateTime, to: isoDateTime };
+const clockCompliance = z.object({
+  onTime: z.number().int(),
+  late: z.number().int(),
+  breached: z.number().int(),
+  pending: z.number().int(),
+  compliance: z.number().nullable(),
+});
+export const workloadReport = z.object({
+  ...period,
+  technicians: z.array(z.object({ technicianId: z.string(), tickets: z.number().int(), workload: z.number() })),
+});
+export const slaReport = z.object({
+  ...period,
+  productLines: z.array(
+    z.object({
+      productLine: z.string(),
+      tickets: z.number().int(),
+      clocks: z.object(Object.fromEntries(SLA_CLOCKS.map((c) => [c, clockCompliance])) as Record<(typeof SLA_CLOCKS)[number], typeof clockCompliance>),
+    }),
+  ),
+});
+export const faultReport = z.object({ ...period, faults: z.array(z.object({ faultId: z.string(), matched: z.number().int(), actual: z.number().int() })) });
+
+// ---------------------------------------------------------------------------------------
+// The call center's queue and the chat
+
+export const handoffList = z.object({
+  handoffs: z.array(
+    z.object({
+      id: z.string(),
+      createdAt: isoDateTime,
+      status: z.string(),
+      conversationId: z.string(),
+      channel: z.string(),
+      language: z.string(),
+      productLine: z.string().optional(),
+      faultId: z.string().optional(),
+      reason: z.string(),
+      transcript: z.array(z.object({ from: z.enum(['user', 'bot']), text: z.string(), at: isoDateTime })),
+    }),
+  ),
+});
+export type HandoffList = z.infer<typeof handoffList>;
+
+export const chatToken = z.object({ conversationId: z.string(), token: z.string() });
+
+// ---------------------------------------------------------------------------------------
+// Direct Line 3.0 (the subset served locally; Microsoft's protocol, not ours)
+
+export const directLineConversation = z.object({ conversationId: z.string(), token: z.string(), expires_in: z.number(), streamUrl: z.string().optional() });
+export const directLineActivitySet = z.object({ activities: z.array(z.object({ type: z.string(), id: z.string().optional() }).passthrough()), watermark: z.string() });
+export const directLineResourceResponse = z.object({ id: z.string() });
