@@ -7,6 +7,7 @@ import { calibrate } from '../evaluation/calibrate.js';
 import { evaluate } from '../evaluation/evaluate.js';
 import { readQuerySet } from '../evaluation/query-set.js';
 import { formatProblem, inspectKnowledge } from '../knowledge/load.js';
+import { inspectMaintenance } from '../maintenance/knowledge.js';
 import { productLineCode } from '../knowledge/schema.js';
 import { calibrationPath, openEngine } from '../retrieval/open-engine.js';
 import { z } from 'zod';
@@ -74,7 +75,10 @@ async function main(argv: string[]): Promise<number> {
       return -1; // keep running
     }
     case 'validate': {
-      const { kb, problems } = inspectKnowledge(config.knowledgeDir);
+      const inspected = inspectKnowledge(config.knowledgeDir);
+      const { kb } = inspected;
+      const maintenance = kb ? inspectMaintenance(config.knowledgeDir, kb) : undefined;
+      const problems = [...inspected.problems, ...(maintenance?.problems ?? [])];
       if (problems.length > 0) {
         console.error(`${config.knowledgeDir}: ${problems.length} problem(s)`);
         for (const p of problems) console.error(formatProblem(p));
@@ -83,7 +87,8 @@ async function main(argv: string[]): Promise<number> {
       const defaults = kb!.faults.filter((f) => f.review.status !== 'reviewed').length;
       console.log(
         `OK: ${kb!.faults.length} faults on ${kb!.policy.product_lines.length} product lines, ${kb!.parts.size} parts, ` +
-          `${kb!.grades.length} grades (${defaults} entries still marked default/draft, awaiting review)`,
+          `${kb!.grades.length} grades (${defaults} entries still marked default/draft, awaiting review); ` +
+          `maintenance: ${maintenance!.maintenance!.plans.size} plans, ${[...maintenance!.maintenance!.checklists.values()].reduce((n, c) => n + c.items.length, 0)} checklist items on ${maintenance!.maintenance!.checklists.size} lines`,
       );
       return 0;
     }
