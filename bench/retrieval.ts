@@ -29,6 +29,7 @@ const exact = dense ? new ExactVectorIndex(dense.embedder.dimension, dense.vecto
 function variants(): [string, ReturnType<typeof engine.withChannels>][] {
   const list: [string, ReturnType<typeof engine.withChannels>][] = [
     ['hybrid (BM25 + dense HNSW, RRF)', engine.withChannels({ lexical: true, dense: true })],
+    ['hybrid, encoder on every query', engine.withChannels({ lexical: true, dense: true, alwaysDense: true })],
     ['BM25 alone (MiniSearch)', engine.withChannels({ lexical: true, dense: false })],
   ];
   if (exact) {

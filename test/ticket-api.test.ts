@@ -101,9 +101,17 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
     expect(Date.parse(due.serverTime)).not.toBeNaN();
     const faults = (await (await api(s.base, KEYS.agent, 'GET', '/api/faults')).json()) as { faults: { id: string }[] };
     expect(faults.faults.length).toBeGreaterThanOrEqual(56);
-    const entry = (await (await api(s.base, KEYS.agent, 'GET', '/api/faults/TC-M03')).json()) as { id: string; self_service: string; parts: { code: string }[] };
+    const entry = (await (await api(s.base, KEYS.agent, 'GET', '/api/faults/TC-M03')).json()) as {
+      id: string;
+      self_service: string;
+      parts: { code: string }[];
+      stopWork: { en: string[]; zh: string[] };
+    };
     expect([entry.id, entry.self_service]).toEqual(['TC-M03', 'no']);
     expect(entry.parts.length).toBeGreaterThan(0);
+    // The tower crane's stop-work list: free-slew before isolation, in both languages.
+    expect(entry.stopWork.en.join(' ')).toMatch(/free-slew[\s\S]*isolate/);
+    expect(entry.stopWork.zh.length).toBe(entry.stopWork.en.length);
     expect((await api(s.base, KEYS.agent, 'GET', '/api/faults/TC-M99')).status).toBe(404);
     expect((await api(s.base, undefined, 'GET', '/api/faults')).status).toBe(401);
   });

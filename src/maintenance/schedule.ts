@@ -156,12 +156,18 @@ export function proposeSchedule(evidence: LineEvidence, lineName: Bilingual, set
   } else {
     const bins = evidence.hazard.filter((b) => b.hazard !== null && b.atRisk >= 5);
     const mean = bins.reduce((a, b) => a + b.hazard!, 0) / Math.max(1, bins.length);
-    const peaks = bins.filter((b, i) => {
-      if (b.month === 1 || b.hazard! < 1.5 * mean || b.firstFaults < 2) return false;
-      const prev = bins[i - 1]?.hazard ?? 0;
-      const next = bins[i + 1]?.hazard ?? 0;
-      return b.hazard! >= prev && b.hazard! >= next;
-    });
+    // A peak: a local maximum at least 1.5× the average, carried by at least 3 machines
+    // (fewer is noise); the two strongest are kept, as they are what the visits can prevent.
+    const peaks = bins
+      .filter((b, i) => {
+        if (b.month === 1 || b.hazard! < 1.5 * mean || b.firstFaults < 3) return false;
+        const prev = bins[i - 1]?.hazard ?? 0;
+        const next = bins[i + 1]?.hazard ?? 0;
+        return b.hazard! >= prev && b.hazard! >= next;
+      })
+      .sort((a, b) => b.hazard! - a.hazard!)
+      .slice(0, 2)
+      .sort((a, b) => a.month - b.month);
     if (peaks.length) basis = 'data';
     for (const p of peaks) {
       const day = Math.max(first.day + settings.min_gap_days, (p.month - 1) * BIN_DAYS - settings.lead_days);

@@ -150,7 +150,7 @@ export class MaintenanceService {
         dueOn,
         kinds: v.kinds,
         reasons: v.reasons,
-        status: order ? orderStatus(order) : dueOn > today ? (addDays(dueOn, -remind_days_before) <= today ? 'due' : 'planned') : daysBetween(dueOn, today) > window ? 'missed' : 'overdue',
+        status: order ? orderStatus(order) : dueOn >= today ? (addDays(dueOn, -remind_days_before) <= today ? 'due' : 'planned') : daysBetween(dueOn, today) > window ? 'missed' : 'overdue',
         remindFrom: addDays(dueOn, -remind_days_before),
         workOrder: order && {
           id: order.id,
@@ -321,6 +321,31 @@ export class MaintenanceService {
       },
       expectedVersion,
     );
+  }
+
+  /**
+   * Inspection compliance per line: of the visits due in the period whose window has
+   * closed, the share done within it (result recorded by due date + window_days).
+   */
+  async compliance(range: { from: string; to: string }): Promise<{ productLine: ProductLineCode; due: number; onTime: number; late: number; missed: number; pending: number; compliance: number | null }[]> {
+    const today = dayOf(this.clock());
+    const window = this.knowledge.settings.work_order.window_days;
+    const rows = new Map(this.kb.policy.product_lines.map((l) => [l.code, { productLine: l.code, due: 0, onTime: 0, late: 0, missed: 0, pending: 0, compliance: null as number | null }]));
+    for (const v of await this.inspections(range)) {
+      if (v.status === 'cancelled') continue;
+      const r = rows.get(v.productLine)!;
+      r.due++;
+      const deadline = addDays(v.dueOn, window);
+      const doneOn = v.workOrder?.doneAt?.slice(0, 10);
+      if (doneOn) doneOn <= deadline ? r.onTime++ : r.late++;
+      else if (deadline < today) r.missed++;
+      else r.pending++;
+    }
+    for (const r of rows.values()) {
+      const decided = r.onTime + r.late + r.missed;
+      r.compliance = decided ? Math.round((r.onTime / decided) * 1000) / 1000 : null;
+    }
+    return [...rows.values()];
   }
 
   /** Visits whose reminder day has come and that are not done: the dispatcher's call list. */

@@ -1,10 +1,12 @@
-import { z } from 'zod';
 import type { Machine } from '../equipment/model.js';
 import { addDays } from '../equipment/model.js';
 import type { Bilingual } from '../knowledge/schema.js';
 import type { SlaClock, Ticket } from '../tickets/model.js';
 import type { ChecklistItem, Plan, WorkOrderSettings } from './schema.js';
 import type { PlannedVisit, VisitKind } from './schedule.js';
+import type { InspectionResultInput } from './work-order-schema.js';
+
+export { inspectionResultSchema, type InspectionResultInput } from './work-order-schema.js';
 
 /** What a maintenance ticket carries about its visit (ticket kind "maintenance"). */
 export interface InspectionOrder {
@@ -19,45 +21,6 @@ export interface InspectionOrder {
   reservedParts: string[];
   result?: InspectionResult;
 }
-
-export const ITEM_RESULTS = ['pass', 'fail', 'not-applicable'] as const;
-
-const note = z.string().trim().min(1, 'must not be empty').max(2000, 'at most 2000 characters');
-
-/** The inspection form: every checklist item, and what the customer needs (the report's 用户沟通). */
-export const inspectionResultSchema = z
-  .object({
-    items: z
-      .array(
-        z
-          .object({
-            id: z.string().max(10),
-            result: z.enum(ITEM_RESULTS),
-            /** What was found; required for a fail, it becomes the fault ticket's description. */
-            note: note.optional(),
-            /** For a fail: the machine cannot work until it is fixed. */
-            machineDown: z.boolean().optional(),
-          })
-          .strict(),
-      )
-      .min(1)
-      .max(60),
-    customer: z
-      .object({
-        engineHours: z.number().int().min(0).max(500_000).optional(),
-        hoursPerDay: z.number().min(0).max(24).optional(),
-        /** The customer's busy months (1–12): their own peak season times the next visits. */
-        peakMonths: z.array(z.number().int().min(1).max(12)).max(12).default([]),
-        operatorTraining: z.enum(['not-needed', 'wanted', 'given']),
-        satisfaction: z.number().int().min(1).max(5),
-        needs: note.optional(),
-      })
-      .strict(),
-    minutesOnSite: z.number().int().min(0).max(60 * 24 * 3),
-    expectedVersion: z.number().int().min(1).optional(),
-  })
-  .strict();
-export type InspectionResultInput = z.infer<typeof inspectionResultSchema>;
 
 export interface InspectionResult extends Omit<InspectionResultInput, 'expectedVersion' | 'items'> {
   items: (InspectionResultInput['items'][number] & { faultTicket?: { id: string; number: string } })[];

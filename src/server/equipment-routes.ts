@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Request, Response, RouteOptions, Server } from 'restify';
+import type { Request, Response, Server } from 'restify';
 import { z } from 'zod';
 import { CsvBodyError, readCsv } from '../equipment/csv.js';
 import { validateFleetFile } from '../equipment/import.js';
@@ -14,7 +14,7 @@ import type { Actor } from '../tickets/actor.js';
 import { NotFoundError } from '../tickets/errors.js';
 import type { TicketService } from '../tickets/service.js';
 import type { ApiKeyAuth } from './auth.js';
-import { guarded } from './http-errors.js';
+import { guarded, HttpProblem } from './http-errors.js';
 import type { RateLimits } from './rate-limit.js';
 import { ticketView } from './ticket-routes.js';
 
@@ -42,7 +42,7 @@ const rangeQuery = z
   })
   .strict();
 
-const workOrderBody = z.object({ serial: serialSchema, dueOn: calendarDay }).strict();
+export const workOrderBody = z.object({ serial: serialSchema, dueOn: calendarDay }).strict();
 
 export interface FleetDeps {
   kb: KnowledgeBase;
@@ -73,7 +73,7 @@ export function registerEquipmentRoutes(server: Server, deps: FleetDeps): void {
 
   // The only route that reads CSV: the global JSON body reader leaves this body alone.
   server.post(
-    { path: '/api/equipment/import', body: 'stream' } as RouteOptions,
+    { path: '/api/equipment/import', body: 'stream' },
     route(IMPORTERS, async (req, res, s, actor) => {
       try {
         const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
@@ -104,9 +104,8 @@ export function registerEquipmentRoutes(server: Server, deps: FleetDeps): void {
         res.send(200, { ...result, problems: [] });
       } catch (err) {
         if (!(err instanceof CsvBodyError)) throw err;
-        req.resume(); // drop whatever else the client sends
-        res.header('Connection', 'close');
-        res.send(err.status, { code: err.code, error: err.message });
+        req.resume(); // whatever else the client sends is dropped, not kept
+        throw new HttpProblem(err.status, err.code, err.message, { Connection: 'close' });
       }
     }),
   );

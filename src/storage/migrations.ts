@@ -138,6 +138,16 @@ const MIGRATIONS: { id: string; sql: string[] }[] = [
       `CREATE INDEX tickets_kind_created ON tickets (kind, created_at)`,
     ],
   },
+  {
+    id: '027-report-trends',
+    sql: [
+      // Suggestions answered and abstained per day and channel: the abstention rate over time.
+      `CREATE TABLE suggestion_counts (day TEXT NOT NULL, channel TEXT NOT NULL, total INTEGER NOT NULL, abstained INTEGER NOT NULL, PRIMARY KEY (day, channel))`,
+      // When a knowledge-gap item was accepted or rejected: gaps closed over time.
+      `ALTER TABLE knowledge_gaps ADD COLUMN resolved_at TEXT`,
+      `CREATE INDEX triage_outcomes_created ON triage_outcomes (created_at)`,
+    ],
+  },
 ];
 
 export async function migrate(db: Database): Promise<string[]> {

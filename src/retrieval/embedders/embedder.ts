@@ -12,7 +12,27 @@ export interface Embedder {
    * does not know, so that an English-only model cannot drown the lexical channel.
    */
   readonly languages: readonly string[] | 'any';
-  embed(texts: readonly string[]): Promise<Float32Array[]>;
+  /**
+   * May reject with EngineBusyError when its queue is full (back-pressure), and with
+   * the signal's reason when the signal aborts before the texts were encoded.
+   */
+  embed(texts: readonly string[], opts?: EmbedOptions): Promise<Float32Array[]>;
+}
+
+export interface EmbedOptions {
+  /** The asker has gone: work not yet started is dropped. */
+  signal?: AbortSignal;
+}
+
+/**
+ * The sentence encoder's queue is full: try again shortly. Staff calls answer 503 with
+ * Retry-After; the bot says "one moment, please try again" and keeps the conversation.
+ */
+export class EngineBusyError extends Error {
+  override name = 'EngineBusyError';
+  constructor(readonly retryAfterSeconds = 1) {
+    super('the suggestion engine is busy; try again in a moment');
+  }
 }
 
 export function l2normalise(v: Float32Array): Float32Array {
