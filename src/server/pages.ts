@@ -29,7 +29,7 @@ interface StaffPage {
 /** Adding a page: its folder in src/web (app.tsx, text.ts, style.css) and one line here. */
 const STAFF_PAGES: StaffPage[] = [
   { path: '/panel', title: 'Call-center panel' },
-  // TEMP { path: '/dispatch', title: 'Dispatch board' },
+  { path: '/dispatch', title: 'Dispatch board' },
 ];
 
 const require = createRequire(import.meta.url);

@@ -151,3 +151,41 @@ export function useFocusAfterRender(): (id: string) => void {
     bump(0);
   }, []);
 }
+
+const tickers = new Set<() => void>();
+let tickTimer: ReturnType<typeof setInterval> | undefined;
+
+/**
+ * Re-renders the calling component every second (one interval for the whole page,
+ * running only while something shows a live time): countdowns without re-rendering
+ * the page around them.
+ */
+export function useSecondTick(): void {
+  const [, bump] = useReducer((n: number) => n + 1, 0);
+  useLayoutEffect(() => {
+    const listener = () => bump(0);
+    tickers.add(listener);
+    tickTimer ??= setInterval(() => tickers.forEach((l) => l()), 1000);
+    return () => {
+      tickers.delete(listener);
+      if (tickers.size === 0) {
+        clearInterval(tickTimer);
+        tickTimer = undefined;
+      }
+    };
+  }, []);
+}
+
+/**
+ * State that async work (timers, answers arriving later) reads through `ref.current`,
+ * so a callback never acts on the value of the render that created it.
+ */
+export function useRefState<T>(initial: T): [T, (v: T) => void, { readonly current: T }] {
+  const [value, setValue] = useState(initial);
+  const ref = useRef(initial);
+  const set = useCallback((v: T) => {
+    ref.current = v;
+    setValue(v);
+  }, []);
+  return [value, set, ref];
+}
