@@ -333,7 +333,7 @@ function App() {
       <StatusRegion message={status} />
       <main id="main" tabIndex={-1}>
         <SignIn t={t} hidden={signedIn} help={t('apiKeyHelp')} inputRef={keyInput} submit={signIn} onEmpty={() => showAlert(t('errKeyRequired'), { source: 'signin' })} />
-        <div id="board" class="board" hidden={!signedIn}>
+        <div id="board" class="workspace board" hidden={!signedIn}>
           <TicketList
             t={t}
             lines={lines}

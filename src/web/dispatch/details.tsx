@@ -31,7 +31,7 @@ export function TicketDetails(props: {
 }) {
   const { t, ticket } = props;
   return (
-    <section id="details" class="details-pane" aria-labelledby="details-title" aria-busy={props.busy ? 'true' : 'false'}>
+    <section id="details" class="pane details-pane" aria-labelledby="details-title" aria-busy={props.busy ? 'true' : 'false'}>
       <h2 id="details-title" tabIndex={-1}>
         {t('details')}
       </h2>

@@ -1,6 +1,7 @@
 import type { FaultSummary, ProductLineSummary, TicketView } from '../../api/responses.js';
 import { TRANSITIONS } from '../../tickets/lifecycle.js';
 import { lineLabel } from '../shared/manual.js';
+import { LineOptions } from '../shared/ui.js';
 import { nextClock, type Filters } from './logic.js';
 import { Clock, FaultLabel, StatusBadge, Time } from './parts.js';
 import type { BoardT } from './app.js';
@@ -25,7 +26,7 @@ export function TicketList(props: {
   const { t, filters } = props;
   const n = props.tickets.length;
   return (
-    <section class="list-pane" aria-labelledby="list-title">
+    <section class="pane list-pane" aria-labelledby="list-title">
       <div class="list-head">
         <h2 id="list-title">{t('openTickets')}</h2>
         <p id="list-count" class="count">
@@ -57,12 +58,7 @@ export function TicketList(props: {
         <div class="field">
           <label for="f-line">{t('fLine')}</label>
           <select id="f-line" name="productLine" value={filters.productLine} onChange={(ev) => props.onFilters({ productLine: ev.currentTarget.value }, true)}>
-            <option value="">{t('optAllLines')}</option>
-            {props.lines.map((l) => (
-              <option key={l.code} value={l.code}>
-                {lineLabel(t, props.lines, l.code)}
-              </option>
-            ))}
+            <LineOptions t={t} lines={props.lines} first={t('optAllLines')} />
           </select>
         </div>
         <div class="field" id="f-tech-field" hidden={!props.technicianFilter}>

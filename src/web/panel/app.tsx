@@ -402,7 +402,7 @@ function App() {
         <Alert t={t} alert={alert} onDismiss={() => setAlert(null)} />
         <StatusRegion message={status} />
         <SignIn t={t} hidden={signedIn} help={t('apiKeyHelp')} inputRef={keyInput} submit={signIn} onEmpty={() => showAlert(t('errKeyRequired'), 'signin')} />
-        <div id="panel" class="panel" hidden={!signedIn}>
+        <div id="panel" class="workspace panel" hidden={!signedIn}>
           <InputPane
             t={t}
             lines={lines}
@@ -425,7 +425,7 @@ function App() {
             onSelect={(s) => void select(s)}
             onReportGap={() => void onReportGap()}
           />
-          <section class="details-pane" aria-labelledby="details-pane-title">
+          <section class="pane details-pane" aria-labelledby="details-pane-title">
             <h2 id="details-pane-title" class="visually-hidden">
               {t('detailsPaneTitle')}
             </h2>

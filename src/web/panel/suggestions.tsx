@@ -1,6 +1,7 @@
 import type { ProductLineSummary, Suggestion } from '../../api/responses.js';
 import { percent } from '../shared/format.js';
 import { bi, lineLabel } from '../shared/manual.js';
+import { LineOptions } from '../shared/ui.js';
 import { reasonKey, strength } from './logic.js';
 import type { SuggestSearch } from './search.js';
 import type { PanelT } from './app.js';
@@ -35,7 +36,7 @@ export function InputPane(props: {
   const intent = r?.intent;
   const abstain = Boolean(r?.abstain) && !intent;
   return (
-    <section class="input-pane" aria-labelledby="input-title">
+    <section class="pane input-pane" aria-labelledby="input-title">
       <h2 id="input-title" class="visually-hidden">
         {t('inputTitle')}
       </h2>
@@ -62,12 +63,7 @@ export function InputPane(props: {
         <div class="field">
           <label for="line-filter">{t('lineFilter')}</label>
           <select id="line-filter" value={props.line} onChange={(ev) => props.onLine(ev.currentTarget.value)}>
-            <option value="">{t('anyLine')}</option>
-            {props.lines.map((l) => (
-              <option key={l.code} value={l.code}>
-                {lineLabel(t, props.lines, l.code)}
-              </option>
-            ))}
+            <LineOptions t={t} lines={props.lines} first={t('anyLine')} />
           </select>
         </div>
         <button type="button" id="new-call" class="secondary" onClick={props.onNewCall}>

@@ -1,6 +1,7 @@
 import type { ProductLineSummary } from '../../api/responses.js';
 import { percent } from '../shared/format.js';
 import { lineLabel } from '../shared/manual.js';
+import { LineOptions } from '../shared/ui.js';
 import { strength, type FormField, type FormValues, type StepTried } from './logic.js';
 import type { PanelT } from './app.js';
 
@@ -110,12 +111,7 @@ export function TicketForm(props: {
         <div class="form-field" id="f-line-field" hidden={Boolean(selected)}>
           <label for="t-line">{t('fLine')}</label>
           <select {...fieldProps('t-line')} aria-describedby="err-t-line" value={values['t-line']} onChange={(ev) => props.onChange('t-line', ev.currentTarget.value)}>
-            <option value="">{t('chooseLine')}</option>
-            {props.lines.map((l) => (
-              <option key={l.code} value={l.code}>
-                {lineLabel(t, props.lines, l.code)}
-              </option>
-            ))}
+            <LineOptions t={t} lines={props.lines} first={t('chooseLine')} />
           </select>
           {error('t-line')}
         </div>

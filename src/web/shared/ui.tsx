@@ -1,6 +1,7 @@
 import type { ComponentChildren, RefObject } from 'preact';
 import { useCallback, useLayoutEffect, useReducer, useRef, useState } from 'preact/hooks';
-import type { MeResponse } from '../../api/responses.js';
+import type { MeResponse, ProductLineSummary } from '../../api/responses.js';
+import { lineLabel } from './manual.js';
 import type { Issue } from './api.js';
 import type { Translator } from './i18n.js';
 import { roleName, type CommonMessages } from './session.js';
@@ -188,4 +189,18 @@ export function useRefState<T>(initial: T): [T, (v: T) => void, { readonly curre
     setValue(v);
   }, []);
   return [value, set, ref];
+}
+
+/** The product lines of the manual (GET /api/faults) as <option>s, after a first "any"/"choose" option. */
+export function LineOptions(props: { t: T; lines: readonly ProductLineSummary[]; first: string }) {
+  return (
+    <>
+      <option value="">{props.first}</option>
+      {props.lines.map((l) => (
+        <option key={l.code} value={l.code}>
+          {lineLabel(props.t, props.lines, l.code)}
+        </option>
+      ))}
+    </>
+  );
 }
