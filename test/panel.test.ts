@@ -52,6 +52,7 @@ interface FaultEntry {
   parts: { code: string; name: Bi; wear_part: boolean }[];
   plannedGrade: string;
   workloadCoefficient: number;
+  stopWork?: { en: string[]; zh: string[] };
 }
 interface Suggestion {
   id: string;
@@ -560,6 +561,23 @@ describe('call-center panel in Chromium', () => {
       expect(await page.locator('#suggestions button.sg').count()).toBe(0);
       // Other words: the report is offered again.
       expect(await page.getByRole('button', { name: 'No match — report to the knowledge team' }).isDisabled()).toBe(false);
+
+      // A request that is not a fault (the engine's intent): said as such, with the desk it goes to.
+      await page.route('**/api/suggest', (route) =>
+        route.fulfill({
+          json: { abstain: true, reason: 'intent', intent: { id: 'parts-order', route: 'parts-desk' }, confidence: 0.9, language: 'en', results: [] },
+        }),
+      );
+      try {
+        await typeCallerWords('I need to order a new hydraulic filter');
+        await until(() => visible('#not-fault'), (v) => v, 'the not-a-fault answer');
+        expect(await text('#not-fault .abstain-title')).toBe('Not a fault: parts order');
+        expect(await text('#not-fault-route')).toBe('Hand it to: the parts desk');
+        expect(await visible('#abstain')).toBe(false);
+        expect(await page.locator('#suggestions button.sg').count()).toBe(0);
+      } finally {
+        await page.unroute('**/api/suggest');
+      }
     },
     TIMEOUT,
   );
@@ -585,6 +603,9 @@ describe('call-center panel in Chromium', () => {
       expect(await visible('#no-operator-steps')).toBe(true);
       const tc = await entry('TC-M03');
       expect(await page.locator('#safety-list li').allTextContents()).toEqual(tc.safety.map((s) => s.zh));
+      // The product line's stop-work instructions, from the manual (GET /api/faults/:id stopWork), in the caller's language.
+      expect(tc.stopWork?.zh.length).toBeGreaterThan(0);
+      expect(await page.locator('#stop-work li').allTextContents()).toEqual(tc.stopWork!.zh);
       // The banner and the safety notes come first.
       const banner = (await page.locator('#stop-banner').boundingBox())!;
       const safety = (await page.locator('#safety').boundingBox())!;

@@ -5,7 +5,7 @@ import { COMMON } from '../shared/text.js';
 const BOARD_ONLY = catalogue(
   {
     pageTitle: 'Dispatch board',
-    count_one: '1 ticket',
+    count_one: '{n} ticket',
     count_other: '{n} tickets',
     errNetworkBoard: 'Cannot reach the server. The board retries every 15 seconds.',
     err503Board: 'The server is not ready ({error}). Trying again shortly.',

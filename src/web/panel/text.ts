@@ -93,7 +93,7 @@ const PANEL_ONLY = catalogue(
     'reason_other-machine': 'not a machine we service',
     reason_other: 'the engine is not sure',
     searching: 'Searching…',
-    nResults_one: '1 suggestion',
+    nResults_one: '{n} suggestion',
     nResults_other: '{n} suggestions',
     noResults: 'No suggestions',
     callerLang: 'caller writes {lang}',

@@ -129,7 +129,9 @@ export class Api {
     if (body !== undefined) h['Content-Type'] = 'application/json';
     let res: Response;
     try {
-      res = await fetch(`${this.base}${path}`, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store', credentials: 'omit', signal });
+      // `cache` is a browser option (Node's fetch ignores it): no stale answers from the HTTP cache.
+      const init = { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store', credentials: 'omit', signal };
+      res = await fetch(`${this.base}${path}`, init as RequestInit);
     } catch (err) {
       if (signal?.aborted) throw new ApiError(0, 'aborted', null, [], null, null, 'aborted');
       throw new ApiError(0, err instanceof Error ? err.message : 'network error', null, [], null, null, 'network');

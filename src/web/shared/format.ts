@@ -77,7 +77,7 @@ const lists = new Map<Lang, Intl.ListFormat>();
 /**
  * A countdown's length, to the precision a dispatcher needs: days, hours and minutes
  * beyond a day; hours, minutes and seconds beyond an hour; else minutes and seconds.
- * English pads the inner units like a clock (1h 05m 09s); Chinese unit words are not
+ * English pads minutes and seconds like a clock (1h 05m 09s); Chinese unit words are not
  * padded (1小时5分钟9秒).
  */
 export function duration(ms: number, lang: Lang): string {
@@ -88,7 +88,7 @@ export function duration(ms: number, lang: Lang): string {
   const s = total % 60;
   const shown: [Unit, number][] = d > 0 ? [['day', d], ['hour', h], ['minute', m]] : h > 0 ? [['hour', h], ['minute', m], ['second', s]] : [['minute', m], ['second', s]];
   const pad = lang === 'en';
-  const words = shown.map(([u, n], i) => unit(lang, u, pad && i > 0).format(n));
+  const words = shown.map(([u, n], i) => unit(lang, u, pad && i > 0 && (u === 'minute' || u === 'second')).format(n));
   let list = lists.get(lang);
   if (!list) lists.set(lang, (list = new Intl.ListFormat(locale(lang), { type: 'unit', style: 'narrow' })));
   return list.format(words);
