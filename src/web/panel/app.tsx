@@ -10,7 +10,7 @@ import { Alert, SignIn, StatusRegion, TopBar, useFocusAfterRender, type AlertSta
 import { FaultDetails } from './details.js';
 import { emptyForm, FIELD_INPUT, promisedHours, stepsTried, ticketBody, type FormField, type FormValues, type TickResult } from './logic.js';
 import { SuggestSearch } from './search.js';
-import { InputPane, intentName } from './suggestions.js';
+import { InputPane, routeName } from './suggestions.js';
 import { PANEL } from './text.js';
 import { TicketForm, type FormErrors } from './ticket-form.js';
 
@@ -136,7 +136,7 @@ function App() {
       if (document.activeElement?.id === 'caller-text') focusOption(0);
     }
     const message = response.intent
-      ? t('msgNotFault', { what: intentName(t, response.intent) })
+      ? t('reason_intent', { route: routeName(t, response.intent.route) })
       : response.abstain
         ? t('msgNoMatch')
         : response.results[0]

@@ -34,7 +34,7 @@ export function InputPane(props: {
   const r = search.shown?.response;
   const results = r?.results ?? [];
   const intent = r?.intent;
-  const abstain = Boolean(r?.abstain) && !intent;
+  const abstain = Boolean(r?.abstain);
   return (
     <section class="pane input-pane" aria-labelledby="input-title">
       <h2 id="input-title" class="visually-hidden">
@@ -72,29 +72,17 @@ export function InputPane(props: {
       </div>
       <SearchState t={t} search={search} lines={props.lines} errorText={props.errorText} />
 
-      <div id="not-fault" class="abstain not-fault" hidden={!intent}>
-        {intent && (
-          <>
-            <p class="abstain-title">{t('notFault', { what: intentName(t, intent) })}</p>
-            <p id="not-fault-route" class="abstain-reason">
-              {t('notFaultRoute', { route: routeName(t, intent.route) })}
-            </p>
-            <p class="abstain-advice">{t('notFaultAdvice')}</p>
-          </>
-        )}
-      </div>
-
       <div id="abstain" class="abstain" hidden={!abstain}>
         <p class="abstain-title">{t('noMatch')}</p>
         <p id="abstain-reason" class="abstain-reason">
-          {abstain ? t(reasonKey(r?.reason)) : ''}
+          {!abstain ? '' : intent ? t('reason_intent', { route: routeName(t, intent.route) }) : t(reasonKey(r?.reason))}
         </p>
         {abstain && r?.plausibleLines && r.plausibleLines.length > 1 && (
           <p id="plausible-lines" class="abstain-reason">
             {t('plausible', { lines: r.plausibleLines.map((c) => lineLabel(t, props.lines, c)).join(', ') })}
           </p>
         )}
-        <p class="abstain-advice">{t('abstainAdvice')}</p>
+        <p class="abstain-advice">{intent ? t('notFaultAdvice') : t('abstainAdvice')}</p>
         <div class="abstain-actions">
           <button type="button" id="report-gap" class="secondary" disabled={props.gapReported || props.busy} onClick={props.onReportGap}>
             {t('reportGap')}
@@ -108,12 +96,12 @@ export function InputPane(props: {
       <div class="suggestions-head">
         <h2 id="suggestions-title">{t('suggestionsTitle')}</h2>
         <p id="suggestions-note" class="suggestions-note">
-          {(abstain || intent) && results.length ? t('weakNote') : ''}
+          {abstain && results.length ? t('weakNote') : ''}
         </p>
       </div>
-      <ol id="suggestions" class={`suggestions${abstain || intent ? ' weak' : ''}`} aria-labelledby="suggestions-title" onKeyDown={props.onListKeyDown}>
+      <ol id="suggestions" class={`suggestions${abstain ? ' weak' : ''}`} aria-labelledby="suggestions-title" onKeyDown={props.onListKeyDown}>
         {results.map((s, i) => (
-          <SuggestionItem key={s.id} t={t} s={s} index={i} weak={abstain || Boolean(intent)} selected={props.selectedId === s.id} lines={props.lines} onSelect={props.onSelect} />
+          <SuggestionItem key={s.id} t={t} s={s} index={i} weak={abstain} selected={props.selectedId === s.id} lines={props.lines} onSelect={props.onSelect} />
         ))}
       </ol>
       <p id="suggestions-empty" class="empty" hidden={results.length > 0}>
@@ -186,12 +174,8 @@ function SearchState(props: { t: PanelT; search: SuggestSearch; lines: readonly 
   );
 }
 
-/** The request's kind: its title when the server sends one, else its id in words. */
-export function intentName(t: PanelT, intent: { id: string; title?: { en: string; zh: string } }): string {
-  return intent.title ? bi(intent.title, t.lang) : intent.id.replace(/-/g, ' ');
-}
-
-function routeName(t: PanelT, route: string): string {
-  const key = `route_${route.replace(/-/g, '_')}`;
+/** The desk a non-fault request goes to, in words (the route's own name if the page does not know it). */
+export function routeName(t: PanelT, route: string): string {
+  const key = `route_${route}`;
   return t.has(key) ? t.dynamic(key) : route;
 }
