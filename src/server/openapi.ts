@@ -1,9 +1,8 @@
 import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV3, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z, type ZodTypeAny } from 'zod';
-import { suggestBody } from '../api/requests.js';
+import { gapReport, idempotencyKey, listQuery, periodQuery, phoneOutcome, suggestBody } from '../api/requests.js';
 import * as api from '../api/responses.js';
 import { assignSchema, closeOutSchema, createTicketSchema, statusChangeSchema } from '../tickets/model.js';
-import { gapReport, idempotencyKey, listQuery, periodQuery, phoneOutcome } from './ticket-routes.js';
 import { workOrderBody } from './equipment-routes.js';
 import { inspectionResultSchema } from '../maintenance/work-order-schema.js';
 
