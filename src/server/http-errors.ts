@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Request, Response } from 'restify';
 import { ZodError } from 'zod';
+import { EngineBusyError } from '../retrieval/embedders/embedder.js';
 import { StoreUnavailableError } from '../storage/database.js';
 import { ForbiddenError, IdempotencyConflictError, InvalidRequestError, NotFoundError, VersionConflictError } from '../tickets/errors.js';
 import { TransitionError } from '../tickets/lifecycle.js';
@@ -42,16 +43,17 @@ export function sendError(res: Response, err: unknown, log: Logger, req: Request
     [IdempotencyConflictError, 422, 'idempotency_key_reused'],
     [TooManyRequestsError, 429, 'rate_limited'],
     [StoreUnavailableError, 503, 'store_unavailable'],
+    [EngineBusyError, 503, 'busy'],
   ];
   for (const [type, status, code] of mapped) {
     if (err instanceof type) {
       const body: Record<string, unknown> = { code, error: err.message };
       if (err instanceof InvalidRequestError) body.issues = [{ field: err.field, message: err.message }];
-      if (status === 503) res.header('Retry-After', '5');
-      if (err instanceof TooManyRequestsError) res.header('Retry-After', String(err.retryAfterSeconds));
+      if (err instanceof TooManyRequestsError || err instanceof EngineBusyError) res.header('Retry-After', String(err.retryAfterSeconds));
+      else if (status === 503) res.header('Retry-After', '5');
       if (status === 401) res.header('WWW-Authenticate', 'Bearer');
       res.send(status, body);
-      if (status === 503) log.warn({ err: err.message, url: req.getPath() }, 'store unavailable');
+      if (err instanceof StoreUnavailableError) log.warn({ err: err.message, url: req.getPath() }, 'store unavailable');
       return;
     }
   }

@@ -28,6 +28,18 @@ import { DirectLineAdapter } from '../directline/adapter.js';
 import { registerDirectLine } from '../directline/routes.js';
 import { DirectLineStore } from '../directline/store.js';
 import { message } from '../../dialogs/say.js';
+import { EngineBusyError } from '../retrieval/embedders/embedder.js';
+import { EncoderPool } from '../retrieval/embedders/encoder-pool.js';
+import { detectLanguage } from '../retrieval/text.js';
+
+/** botbuilder-dialogs wraps what a dialog throws (DialogContextError.error); the cause may be deeper. */
+function isEngineBusy(err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 5; depth++) {
+    if (e instanceof EngineBusyError) return true;
+    e = (e as { error?: unknown; cause?: unknown }).error ?? (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
 
 /** The least an incoming Bot Framework activity must carry for the adapter to answer it. */
 const activityShape = z
@@ -101,7 +113,20 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     await limits.check('suggest', req, actor.label);
     if (!engine) throw new StoreUnavailableError('the retrieval index is still loading');
     const { text, ...o } = suggestBody.parse(req.body ?? {});
-    res.send(200, await engine.suggest(text, o));
+    // A client that has gone (a superseded panel request, a closed tab) gets no work:
+    // its queued encoder call is dropped and nothing is answered.
+    const gone = new AbortController();
+    const onClose = () => res.writableFinished || gone.abort();
+    res.once('close', onClose);
+    try {
+      if (req.socket.destroyed) gone.abort();
+      res.send(200, await engine.suggest(text, { ...o, signal: gone.signal }));
+    } catch (err) {
+      if (gone.signal.aborted) return log.debug({ url: req.getPath() }, 'client gone; suggestion dropped');
+      throw err;
+    } finally {
+      res.off('close', onClose);
+    }
   }));
 
   server.get('/api/openapi.json', async (_req, res) => {
@@ -156,6 +181,10 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     tickets = new TicketService(kb, new TicketStore(db), gaps);
     const loaded = await openEngine(config, log, kb);
     metrics.attach(db);
+    if (loaded.encoder instanceof EncoderPool) {
+      const pool = loaded.encoder;
+      metrics.attachEncoder(() => pool.stats());
+    }
     loaded.observe((r) => metrics.suggestions.inc({ result: r.abstain ? 'abstain' : 'match' }));
     const parts = createBot({ db, engine: loaded, kb, tickets, gaps, onOutcome: (o) => metrics.outcomes.inc({ outcome: o }) });
     const dlStore = new DirectLineStore(db);
@@ -179,6 +208,12 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
       // Typing indicators for channels that push (Teams, Emulator); a polling Direct Line client would see them too late.
       if (adapter === cloudAdapter) adapter.use(new ShowTypingMiddleware(400, 2000));
       adapter.onTurnError = async (context, error) => {
+        if (isEngineBusy(error)) {
+          // Nothing is broken: the turn was not saved, so the conversation stays where it was and the user's retry replays it.
+          const zh = detectLanguage(context.activity.text ?? '') === 'zh';
+          await context.sendActivity(message(zh ? '请稍等，系统正忙，请再发一次。' : 'One moment, please: I am busy. Please send that again.'));
+          return;
+        }
         log.error({ err: error.message, stack: error.stack, channel: context.activity.channelId }, 'bot turn failed');
         // A broken conversation state must not trap the user: start them afresh.
         await parts.conversationState.delete(context).catch(() => undefined);
@@ -200,6 +235,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     async close() {
       server.close();
       await ready.catch(() => undefined);
+      await engine?.close();
       await db?.close();
     },
   };
