@@ -17,7 +17,7 @@ import type { TriageDeps } from './deps.js';
 import { EscalationDialog, ESCALATE } from './escalation-dialog.js';
 import { MatchDialog, MATCH, type MatchResult } from './match-dialog.js';
 import { t } from './messages.js';
-import { choiceOptions, message, safetyList, say } from './say.js';
+import { choiceOptions, message, safetyList, say, stopWorkMessage } from './say.js';
 import { newSession, session } from './session.js';
 import { WalkDialog, WALK, type WalkResult } from './walk-dialog.js';
 
@@ -154,7 +154,7 @@ export class MainDialog extends ComponentDialog {
     s.faultId = fault.id;
     s.confidence = result.confidence;
     if (fault.self_service === 'no') {
-      await say(step.context, t(s.lang, 'notSelfService'), safetyList(fault, s.lang));
+      await say(step.context, stopWorkMessage(this.deps.kb, fault, s.lang), safetyList(fault, s.lang));
       return step.next({ kind: 'escalate', reason: 'not operator-serviceable' } satisfies WalkResult);
     }
     return step.beginDialog(WALK, { index: 0 });

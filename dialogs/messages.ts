@@ -24,8 +24,8 @@ const en = {
   pickOne: 'It could be one of these. Which fits best?',
   noneOfThese: 'None of these',
   safetyFirst: 'Safety first:',
-  notSelfService:
-    'Please stop the machine now and make it safe: lower any raised boom or load if you can do so safely, switch off the engine, apply the parking brake and keep people away. This fault must be handled by a technician, so I will arrange one.',
+  notSelfService: 'Please stop the machine now and make it safe:',
+  technicianComing: 'This fault must be handled by a technician, so I will arrange one.',
   checksOnlyIntro: 'There are a few checks you can safely do to help the technician. The repair itself is a technician job.',
   stepsIntro: 'Let us go through some safe checks, one at a time.',
   step: 'Step {n} of {total}: {text}',
@@ -61,6 +61,9 @@ const en = {
     'I am handing you over to a service agent. They will answer here or call you shortly. Your conversation so far is passed on, so you will not need to repeat yourself.',
   cancelled: 'OK, let us start over. Describe the problem whenever you are ready.',
   didNotUnderstandChoice: 'Please choose one of the options.',
+  turnFailed: 'Sorry, something went wrong on my side. Please send your last message again; we will continue where we were.',
+  turnBusy: 'I am still working on your previous message. Please wait a moment, then send this one again.',
+  engineBusy: 'One moment, please: many people are asking right now. Please send that again in a few seconds.',
 };
 
 const zh: Record<keyof typeof en, string> = {
@@ -82,7 +85,8 @@ const zh: Record<keyof typeof en, string> = {
   pickOne: '可能是下面几种之一，哪个最符合？',
   noneOfThese: '都不是',
   safetyFirst: '安全第一：',
-  notSelfService: '请立即停机并确保安全：在安全的前提下放下臂架或吊物，关闭发动机，拉上驻车制动，让人员远离设备。这个故障必须由技术员处理，我马上为您安排。',
+  notSelfService: '请立即停机并确保安全：',
+  technicianComing: '这个故障必须由技术员处理，我马上为您安排。',
   checksOnlyIntro: '您可以先做几项安全的检查，方便技术员判断。维修本身需要技术员来做。',
   stepsIntro: '我们一步一步做几项安全的检查。',
   step: '第 {n} 步，共 {total} 步：{text}',
@@ -116,6 +120,9 @@ const zh: Record<keyof typeof en, string> = {
   handoff: '正在为您转接人工客服，客服会在这里回复您或很快给您打电话。之前的对话内容会一并转过去，您不用重复描述。',
   cancelled: '好的，我们重新开始。准备好了请描述问题。',
   didNotUnderstandChoice: '请从选项中选择一个。',
+  turnFailed: '抱歉，我这边出了点问题。请把您刚才的消息再发一次，我们从刚才的地方继续。',
+  turnBusy: '我还在处理您上一条消息，请稍等片刻，再把这条消息发一次。',
+  engineBusy: '请稍等，现在咨询的人比较多。请过几秒钟再把这条消息发一次。',
 };
 
 export type MessageKey = keyof typeof en;

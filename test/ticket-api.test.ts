@@ -101,21 +101,29 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
     expect(Date.parse(due.serverTime)).not.toBeNaN();
     const faults = (await (await api(s.base, KEYS.agent, 'GET', '/api/faults')).json()) as { faults: { id: string }[] };
     expect(faults.faults.length).toBeGreaterThanOrEqual(56);
-    const entry = (await (await api(s.base, KEYS.agent, 'GET', '/api/faults/TC-M03')).json()) as { id: string; self_service: string; parts: { code: string }[] };
+    const entry = (await (await api(s.base, KEYS.agent, 'GET', '/api/faults/TC-M03')).json()) as {
+      id: string;
+      self_service: string;
+      parts: { code: string }[];
+      stopWork: { en: string[]; zh: string[] };
+    };
     expect([entry.id, entry.self_service]).toEqual(['TC-M03', 'no']);
     expect(entry.parts.length).toBeGreaterThan(0);
+    // The tower crane's stop-work list: free-slew before isolation, in both languages.
+    expect(entry.stopWork.en.join(' ')).toMatch(/free-slew[\s\S]*isolate/);
+    expect(entry.stopWork.zh.length).toBe(entry.stopWork.en.length);
     expect((await api(s.base, KEYS.agent, 'GET', '/api/faults/TC-M99')).status).toBe(404);
     expect((await api(s.base, undefined, 'GET', '/api/faults')).status).toBe(401);
   });
 
   it('tells each caller which actions it may take on a ticket (the rules the service enforces)', async () => {
     const created = (await (await create()).json()) as { id: string; allowed: unknown };
-    expect(created.allowed).toEqual({ assign: false, statuses: ['cancelled'], closeOut: false }); // the agent who opened it
+    expect(created.allowed).toEqual({ assign: false, statuses: ['cancelled'], closeOut: false, inspectionResult: false }); // the agent who opened it
     const asDispatcher = (await (await api(s.base, KEYS.dispatcher, 'GET', `/api/tickets/${created.id}`)).json()) as { allowed: unknown };
-    expect(asDispatcher.allowed).toEqual({ assign: true, statuses: ['cancelled'], closeOut: false });
+    expect(asDispatcher.allowed).toEqual({ assign: true, statuses: ['cancelled'], closeOut: false, inspectionResult: false });
     await api(s.base, KEYS.dispatcher, 'POST', `/api/tickets/${created.id}/assign`, { technicianId: 'T-07' });
     const asTech = (await (await api(s.base, KEYS.tech7, 'GET', `/api/tickets/${created.id}`)).json()) as { allowed: unknown };
-    expect(asTech.allowed).toEqual({ assign: false, statuses: ['en_route'], closeOut: false });
+    expect(asTech.allowed).toEqual({ assign: false, statuses: ['en_route'], closeOut: false, inspectionResult: false });
   });
 
   it('records "resolved on the phone" outcomes from staff', async () => {

@@ -6,12 +6,14 @@ import {
   faultSchema,
   gradeTableSchema,
   partsFileSchema,
+  safetyFileSchema,
   servicePolicySchema,
   type Fault,
   type GradeTable,
   type ServicePolicy,
 } from './schema.js';
 import { checkKnowledge } from './rules.js';
+import { fillNumbers, safetyData, type SafetyData } from './safety.js';
 
 /** One thing wrong with the manual, located precisely enough for an author to fix it. */
 export interface KnowledgeProblem {
@@ -31,6 +33,8 @@ export interface KnowledgeBase {
   policy: ServicePolicy;
   grades: GradeTable['grades'];
   parts: Map<string, Part>;
+  /** Emergency numbers and per-line stop-work instructions (knowledge/safety.yaml). */
+  safety: SafetyData;
   faults: Fault[];
   faultsById: Map<string, Fault>;
   /** Where each fault came from, so later tools (feedback) can write back to it. */
@@ -57,7 +61,7 @@ function issuePath(issue: ZodIssue): string {
 }
 
 /** Parses and validates one YAML file; problems are appended, the parsed value returned if valid. */
-function readYaml<T>(
+export function readYaml<T>(
   dir: string,
   file: string,
   schema: ZodType<T, ZodTypeDef, unknown>,
@@ -94,7 +98,7 @@ function faultIdAt(path: (string | number)[], raw: unknown): string | undefined 
   return typeof entry?.id === 'string' ? entry.id : `faults[${index}]`;
 }
 
-function yamlFiles(dir: string): string[] {
+export function yamlFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
@@ -107,6 +111,13 @@ export function inspectKnowledge(dir: string): { kb?: KnowledgeBase; problems: K
   const problems: KnowledgeProblem[] = [];
   const policy = readYaml(dir, join(dir, 'service-policy.yaml'), servicePolicySchema, problems);
   const gradeTable = readYaml(dir, join(dir, 'grades.yaml'), gradeTableSchema, problems);
+  const safetyFile = readYaml(dir, join(dir, 'safety.yaml'), safetyFileSchema, problems);
+  const safety = safetyFile && safetyData(safetyFile);
+  if (safetyFile) {
+    for (const name of placeholdersIn(safetyFile)) {
+      problems.push({ file: 'safety.yaml', message: `unknown emergency number {${name}} (known: ${Object.keys(safetyFile.emergency_numbers.numbers).join(', ')})` });
+    }
+  }
 
   const parts = new Map<string, Part>();
   for (const file of yamlFiles(join(dir, 'parts'))) {
@@ -142,6 +153,8 @@ export function inspectKnowledge(dir: string): { kb?: KnowledgeBase; problems: K
         }
     });
     for (const fault of valid) {
+      if (safety) fillFaultNumbers(fault, safety.emergencyNumbers, (field, message) =>
+        problems.push({ file: relative(dir, file), entry: fault.id, field, message }));
       if (sourceFile.has(fault.id)) {
         problems.push({
           file: relative(dir, file),
@@ -155,10 +168,11 @@ export function inspectKnowledge(dir: string): { kb?: KnowledgeBase; problems: K
     }
   }
 
-  if (!policy || !gradeTable) return { problems };
+  if (!policy || !gradeTable || !safety) return { problems };
   const kb: KnowledgeBase = {
     policy,
     grades: gradeTable.grades,
+    safety,
     parts,
     faults,
     faultsById: new Map(faults.map((f) => [f.id, f])),
@@ -166,6 +180,28 @@ export function inspectKnowledge(dir: string): { kb?: KnowledgeBase; problems: K
   };
   problems.push(...checkKnowledge(kb));
   return { kb, problems };
+}
+
+/** Placeholder names used in safety.yaml that it does not define. */
+function placeholdersIn(file: z.infer<typeof safetyFileSchema>): string[] {
+  const texts = [...Object.values(file.stop_work.lines).flat(), ...file.stop_work.unknown, ...file.stop_work.after].flatMap((b) => (b ? [b.en, b.zh] : []));
+  return [...new Set(texts.flatMap((t) => fillNumbers(t, file.emergency_numbers.numbers).unknown))];
+}
+
+/** Writes this deployment's emergency numbers into a fault's safety notes and steps ({fire} → 119). */
+function fillFaultNumbers(fault: Fault, numbers: Record<string, string>, report: (field: string, message: string) => void): void {
+  const fill = (b: { en: string; zh: string }, field: string) => {
+    for (const lang of ['en', 'zh'] as const) {
+      const { text, unknown } = fillNumbers(b[lang], numbers);
+      b[lang] = text;
+      for (const name of unknown) report(`${field}.${lang}`, `unknown emergency number {${name}} (known: ${Object.keys(numbers).join(', ')})`);
+    }
+  };
+  fault.safety.forEach((b, i) => fill(b, `safety[${i}]`));
+  fault.causes.forEach((c, i) => {
+    c.checks.forEach((b, j) => fill(b, `causes[${i}].checks[${j}]`));
+    c.fixes.forEach((b, j) => fill(b, `causes[${i}].fixes[${j}]`));
+  });
 }
 
 /** Loads the manual or throws a KnowledgeError listing every problem. */

@@ -30,6 +30,12 @@ export function checkKnowledge(kb: KnowledgeBase): KnowledgeProblem[] {
     }
   }
 
+  for (const code of lines) {
+    if (!Object.hasOwn(kb.safety.stopWork.lines, code)) {
+      problems.push({ file: 'safety.yaml', entry: code, field: `stop_work.lines.${code}`, message: 'product line has no stop-work instructions' });
+    }
+  }
+
   for (const fault of kb.faults) {
     const at = (field: string, message: string) =>
       problems.push({ file: kb.sourceFile.get(fault.id) ?? '?', entry: fault.id, field, message });
@@ -65,6 +71,9 @@ function checkSafetyPolicy(fault: Fault, at: Report): void {
     ...c.checks.map((s, j) => ({ s, field: `causes[${i}].checks[${j}]`, fix: false })),
     ...c.fixes.map((s, j) => ({ s, field: `causes[${i}].fixes[${j}]`, fix: true })),
   ]);
+  if (fault.stop_work === 'own' && fault.self_service !== 'no') {
+    at('stop_work', 'stop_work "own" (the safety notes replace the line\'s stop-work list) is only for self_service "no"');
+  }
   if (fault.self_service === 'no') {
     for (const { s, field } of steps) {
       if (s.by === 'operator') at(`${field}.by`, 'self_service is "no": no step may be by operator');

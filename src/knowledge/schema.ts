@@ -153,6 +153,14 @@ export const causeSchema = z
   .strict();
 export type Cause = z.infer<typeof causeSchema>;
 
+const reviewSchema = z
+  .object({
+    status: z.enum(['default', 'reviewed', 'draft']),
+    note: z.string().optional(),
+    reviewed_by: z.string().optional(),
+  })
+  .strict();
+
 export const SELF_SERVICE = ['yes', 'checks-only', 'no'] as const;
 
 const phrasings = (min: number) => z.array(text).min(min, `at least ${min} phrasings`);
@@ -166,6 +174,14 @@ export const faultSchema = z
     /** What operators actually say, several ways, in both languages. */
     symptoms: z.object({ en: phrasings(4), zh: phrasings(4) }).strict(),
     self_service: z.enum(SELF_SERVICE),
+    /**
+     * "line" (default): a not-self-service fault gets its product line's stop-work list
+     * from safety.yaml. "own": an emergency where the routine isolation would be wrong
+     * (power-line contact, fire, a machine that will not stop, a utility strike, a
+     * truck tipping): the entry's own safety notes are the whole first-minute
+     * instructions and the line's list is not shown.
+     */
+    stop_work: z.enum(['line', 'own']).default('line'),
     safety: z.array(bilingual).min(1, 'every fault needs at least one safety note'),
     /** In the order a technician would check them: operator errors and cheap checks first. */
     causes: z.array(causeSchema).min(1),
@@ -173,13 +189,33 @@ export const faultSchema = z
      * "default" marks content written as a generic starting point; a service
      * organisation reviews it against its own machines and changes it to "reviewed".
      */
-    review: z
+    review: reviewSchema,
+  })
+  .strict();
+export type Fault = z.infer<typeof faultSchema>;
+
+/** Placeholder names an emergency number is written as in texts: {fire}, {ambulance}. */
+const numberName = z.string().regex(/^[a-z][a-zA-Z]*$/, 'a number name is a word such as fire or ambulance');
+
+/** knowledge/safety.yaml: emergency numbers and per-line stop-work instructions. */
+export const safetyFileSchema = z
+  .object({
+    emergency_numbers: z
       .object({
-        status: z.enum(['default', 'reviewed', 'draft']),
-        note: z.string().optional(),
-        reviewed_by: z.string().optional(),
+        review: reviewSchema,
+        numbers: z
+          .record(numberName, z.string().regex(/^\+?[0-9][0-9 -]{1,19}$/, 'a phone number of digits (spaces, dashes, a leading + allowed)'))
+          .refine((n) => 'fire' in n && 'ambulance' in n, { message: 'fire and ambulance numbers are required' }),
+      })
+      .strict(),
+    stop_work: z
+      .object({
+        review: reviewSchema,
+        lines: z.record(productLineCode, z.array(bilingual).min(2, 'a stop-work list has at least two steps')),
+        unknown: z.array(bilingual).min(2, 'a stop-work list has at least two steps'),
+        after: z.array(bilingual).default([]),
       })
       .strict(),
   })
   .strict();
-export type Fault = z.infer<typeof faultSchema>;
+export type SafetyFile = z.infer<typeof safetyFileSchema>;

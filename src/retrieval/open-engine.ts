@@ -9,6 +9,7 @@ import type { Embedder } from './embedders/embedder.js';
 import { EncoderPool } from './embedders/encoder-pool.js';
 import type { TransformersEmbedderOptions } from './embedders/transformers-embedder.js';
 import { SuggestionEngine } from './engine.js';
+import { loadLanguageData } from './language-data.js';
 import { progressBar } from './progress.js';
 
 export function calibrationPath(knowledgeDir: string): string {
@@ -52,6 +53,7 @@ export async function openEngine(
   kb: KnowledgeBase = loadKnowledge(config.knowledgeDir),
 ): Promise<SuggestionEngine> {
   const corpus = buildCorpus(kb);
+  const language = loadLanguageData(config.knowledgeDir);
   const embedder = await createEmbedder(config.embedder, config.encoder, log);
   let dense: DenseChannel | undefined;
   if (embedder) {
@@ -65,5 +67,5 @@ export async function openEngine(
   const key = embedder?.id ?? 'none';
   const calibration = readCalibration(calibrationPath(config.knowledgeDir), key);
   if (!calibration) log?.warn({ embedder: key }, 'no calibration for this embedder; using hand-set defaults (run kb calibrate)');
-  return new SuggestionEngine(kb, dense, calibration ?? DEFAULT_CALIBRATION, { lexical: true, dense: true }, corpus);
+  return new SuggestionEngine(kb, language, dense, calibration ?? DEFAULT_CALIBRATION, { lexical: true, dense: true }, corpus);
 }

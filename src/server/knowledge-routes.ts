@@ -3,6 +3,7 @@ import type { Server } from 'restify';
 import { plannedGrade, workloadCoefficient } from '../knowledge/grades.js';
 import type { KnowledgeBase } from '../knowledge/load.js';
 import { isOperatorStep } from '../knowledge/operator-steps.js';
+import { stopWorkForFault } from '../knowledge/safety.js';
 import { NotFoundError } from '../tickets/errors.js';
 import type { ApiKeyAuth } from './auth.js';
 import { guarded } from './http-errors.js';
@@ -36,6 +37,8 @@ export function registerKnowledgeRoutes(server: Server, deps: { kb: KnowledgeBas
       checks: c.checks.map((s) => ({ ...s, readToCaller: isOperatorStep(fault, s, 'check') })),
       fixes: c.fixes.map((s) => ({ ...s, readToCaller: isOperatorStep(fault, s, 'fix') })),
     }));
-    res.send(200, { ...fault, causes, parts, plannedGrade: grade, workloadCoefficient: workloadCoefficient(kb, grade) });
+    // What to tell the operator to do at once, per the entry's product line (empty when the entry's safety notes replace it).
+    const stopWork = { en: stopWorkForFault(kb, fault, 'en'), zh: stopWorkForFault(kb, fault, 'zh') };
+    res.send(200, { ...fault, causes, parts, stopWork, plannedGrade: grade, workloadCoefficient: workloadCoefficient(kb, grade) });
   }));
 }

@@ -1,75 +1,240 @@
-import { zodToJsonSchema } from 'zod-to-json-schema';
-import type { ZodTypeAny } from 'zod';
+import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV3, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { z, type ZodTypeAny } from 'zod';
+import { suggestBody } from '../api/requests.js';
+import * as api from '../api/responses.js';
 import { assignSchema, closeOutSchema, createTicketSchema, statusChangeSchema } from '../tickets/model.js';
+import { gapReport, idempotencyKey, listQuery, periodQuery, phoneOutcome } from './ticket-routes.js';
+import { workOrderBody } from './equipment-routes.js';
+import { inspectionResultSchema } from '../maintenance/work-order-schema.js';
 
-const schema = (s: ZodTypeAny) => zodToJsonSchema(s, { target: 'openApi3', $refStrategy: 'none' });
+// Adds .openapi() to zod's types (for component names and parameter metadata); only this module uses it.
+extendZodWithOpenApi(z);
 
-const errors = {
-  '400': { description: 'Invalid body or query: `issues` names each field and what is wrong; every error body has `code` and `error`' },
-  '401': { description: 'No or unknown API key' },
-  '403': { description: 'The key’s role may not do this (technicians: only their own tickets)' },
-  '503': { description: 'The store is unavailable; retry after the Retry-After seconds' },
+type Responses = RouteConfig['responses'];
+
+// Named components (referenced by $ref) for the shapes that recur.
+const errorBody = api.errorBody.openapi('Error');
+const ticket = api.ticketView.openapi('Ticket');
+const suggestion = api.suggestResponse.openapi('SuggestResponse');
+const fault = api.faultEntry.openapi('FaultEntry');
+type Status = 200 | 201 | 202 | 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503;
+
+const json = (schema: ZodTypeAny, description: string) => ({ description, content: { 'application/json': { schema } } });
+
+const ERROR_TEXT: Record<Exclude<Status, 200 | 201 | 202>, string> = {
+  400: 'Invalid body, query or JSON: `issues` names each field and what is wrong',
+  401: 'No or unknown API key (or Direct Line token)',
+  403: 'The key’s role may not do this (technicians: only their own tickets)',
+  404: 'No such resource',
+  409: 'Illegal transition or version conflict (`code` says which)',
+  413: 'Body over the size limit',
+  415: 'Unsupported content type or encoding (compressed or multipart bodies are refused)',
+  422: 'Idempotency-Key reused for a different request',
+  429: 'Rate limited; retry after the Retry-After seconds',
+  500: 'A bug: logged with `errorId`',
+  503: 'The store or index is unavailable or still loading; retry after the Retry-After seconds',
 };
 
-const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'ticket id or number (FT-2026-000001)' };
-const json = (s: ZodTypeAny) => ({ required: true, content: { 'application/json': { schema: schema(s) } } });
-const ticket = { description: 'The ticket, with `slaStatus` (each clock: met, met-late, on-track, at-risk, breached)' };
+/** Every route can answer these: bad input, too large, wrong type, a bug, not ready yet. */
+const ALWAYS = [400, 413, 415, 500, 503] as const;
 
-/** OpenAPI 3 description of the ticket API, generated from the same zod schemas that validate it. */
+/** The error answers of a route, all in the one envelope. */
+function errors(...statuses: (keyof typeof ERROR_TEXT)[]): Responses {
+  const out: Responses = {};
+  for (const s of [...ALWAYS, ...statuses]) out[s] = json(errorBody, ERROR_TEXT[s]);
+  return out;
+}
+
+const STAFF = [401, 403, 429] as const;
+const idParam = z.object({ id: z.string().max(100).openapi({ description: 'ticket id or number (FT-2026-000001)' }) });
+const bearer = [{ bearer: [] }];
+
+/**
+ * The OpenAPI 3 description of every route, generated from the same zod schemas that
+ * validate requests (the ticket model, the route modules) and describe responses
+ * (src/api/responses.ts). Served at /api/openapi.json.
+ */
 export function openApiDocument() {
-  return {
-    openapi: '3.0.3',
-    info: { title: 'Fault triage assistant: dispatch tickets', version: '1' },
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-    security: [{ bearer: [] }],
-    paths: {
-      '/api/tickets': {
-        post: {
-          summary: 'Open a ticket (agent, dispatcher, admin). Same Idempotency-Key → same ticket.',
-          parameters: [{ name: 'Idempotency-Key', in: 'header', schema: { type: 'string', minLength: 8, maxLength: 200 } }],
-          requestBody: json(createTicketSchema),
-          responses: { '201': ticket, '200': { description: 'Replay: the ticket created earlier with this key' }, '422': { description: 'Key reused for a different request' }, ...errors },
-        },
-        get: {
-          summary: 'List tickets (technicians see only their own)',
-          parameters: [
-            { name: 'status', in: 'query', schema: { type: 'string' }, description: 'comma list of statuses, or "open"' },
-            { name: 'productLine', in: 'query', schema: { type: 'string' } },
-            { name: 'technician', in: 'query', schema: { type: 'string' } },
-            { name: 'overdue', in: 'query', schema: { type: 'string', enum: ['true', 'false'] } },
-            { name: 'sort', in: 'query', schema: { type: 'string', enum: ['created', 'due'] }, description: 'due = most urgent unmet deadline first' },
-            { name: 'limit', in: 'query', schema: { type: 'integer', maximum: 500 } },
-            { name: 'offset', in: 'query', schema: { type: 'integer' } },
-          ],
-          responses: { '200': { description: '{tickets: [...]}' }, ...errors },
-        },
-      },
-      '/api/tickets/{id}': { get: { summary: 'One ticket', parameters: [idParam], responses: { '200': ticket, '404': { description: 'No such ticket' }, ...errors } } },
-      '/api/tickets/{id}/status': {
-        post: { summary: 'Change status (lifecycle enforced)', parameters: [idParam], requestBody: json(statusChangeSchema), responses: { '200': ticket, '409': { description: 'Illegal transition or version conflict' }, ...errors } },
-      },
-      '/api/tickets/{id}/assign': {
-        post: { summary: 'Assign a technician (dispatcher, admin)', parameters: [idParam], requestBody: json(assignSchema), responses: { '200': ticket, '409': { description: 'Illegal transition' }, ...errors } },
-      },
-      '/api/tickets/{id}/close-out': {
-        post: { summary: 'Technician close-out: resolves the ticket', parameters: [idParam], requestBody: json(closeOutSchema), responses: { '200': ticket, '409': { description: 'Not on site' }, ...errors } },
-      },
-      '/api/me': { get: { summary: 'The role (and technician id) of the calling key', responses: { '200': { description: '{role, technicianId}' }, ...errors } } },
-      '/api/faults': { get: { summary: 'Fault manual summaries (any role)', responses: { '200': { description: '{faults: [...]}' }, ...errors } } },
-      '/api/faults/{id}': { get: { summary: 'One fault entry with its causes, steps and parts', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': { description: 'the entry' }, '404': { description: 'not in the manual' }, ...errors } } },
-      '/api/suggest': {
-        post: { summary: 'Ranked fault suggestions for a description {text, productLine?, limit?} (any staff key; rate-limited)', responses: { '200': { description: '{abstain, reason?, confidence, language, results}' }, '429': { description: 'Rate limited; see Retry-After' }, ...errors } },
-      },
-      '/api/outcomes': {
-        post: { summary: 'Record a fault resolved on the phone {text, productLine?, faultId?, stepsTried} (agent, dispatcher, admin)', responses: { '201': { description: '{id, outcome}' }, ...errors } },
-      },
-      '/api/handoffs': { get: { summary: 'Open handoff requests from the bot, with transcripts (agent, dispatcher, admin)', responses: { '200': { description: '{handoffs}' }, ...errors } } },
-      '/api/knowledge-gaps': {
-        post: { summary: 'Report words the engine found no confident match for (agent, dispatcher, admin)', responses: { '201': { description: '{id, status}' }, ...errors } },
-      },
-      '/api/reports/workload': { get: { summary: 'Workload coefficients per technician (from/to ISO, default 30 days)', responses: { '200': { description: 'per technician' }, ...errors } } },
-      '/api/reports/sla': { get: { summary: 'SLA compliance per product line and clock', responses: { '200': { description: 'per line' }, ...errors } } },
-      '/api/reports/faults': { get: { summary: 'Tickets per fault id: matched at creation and actual at close-out', responses: { '200': { description: 'per fault' }, ...errors } } },
-    },
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'an API key (API_KEYS) or, on /v3/directline, a Direct Line token or secret' });
+
+  const route = (config: Omit<RouteConfig, 'security'> & { open?: boolean }) => {
+    const { open, ...rest } = config;
+    registry.registerPath({ ...rest, security: open ? [] : bearer });
   };
+  const body = (schema: ZodTypeAny) => ({ body: { required: true, content: { 'application/json': { schema } } } });
+
+  // Health and operations
+  route({ method: 'get', path: '/healthz', summary: 'The process lives and has loaded (503 while loading)', open: true, responses: { 200: json(api.healthBody, 'ready'), 503: json(api.healthBody, 'still loading') } });
+  route({
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus metrics (free from the machine itself, an admin key from elsewhere)',
+    responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: z.string() } } }, ...errors(401, 403) },
+  });
+  route({ method: 'get', path: '/api/openapi.json', summary: 'This document', open: true, responses: { 200: json(z.object({ openapi: z.string() }).passthrough(), 'OpenAPI 3 document') } });
+
+  // Suggestions and the manual
+  route({
+    method: 'post',
+    path: '/api/suggest',
+    summary: 'Ranked fault suggestions for what a caller says (any staff key; rate-limited)',
+    request: body(suggestBody),
+    responses: { 200: json(suggestion, 'suggestions, or an abstention with its reason'), ...errors(...STAFF) },
+  });
+  route({ method: 'get', path: '/api/faults', summary: 'Product lines and fault summaries of the manual (any staff key)', responses: { 200: json(api.faultsResponse, 'the manual’s index'), ...errors(401, 429) } });
+  route({
+    method: 'get',
+    path: '/api/faults/{id}',
+    summary: 'One fault entry: causes, steps (each marked readToCaller), parts, grade, stop-work instructions',
+    request: { params: z.object({ id: z.string().max(100).openapi({ description: 'fault id, e.g. PT-H01' }) }) },
+    responses: { 200: json(fault, 'the entry'), ...errors(401, 404, 429) },
+  });
+
+  // Tickets
+  route({
+    method: 'post',
+    path: '/api/tickets',
+    summary: 'Open a dispatch ticket (agent, dispatcher, admin). The same Idempotency-Key returns the same ticket.',
+    request: { headers: z.object({ 'idempotency-key': idempotencyKey }), ...body(createTicketSchema) },
+    responses: { 201: json(ticket, 'created'), 200: json(ticket, 'replay: the ticket created earlier with this key'), ...errors(...STAFF, 422) },
+  });
+  route({
+    method: 'get',
+    path: '/api/tickets',
+    summary: 'List tickets (technicians see only their own)',
+    request: { query: listQuery },
+    responses: { 200: json(api.ticketList, 'tickets, with the server’s clock'), ...errors(...STAFF) },
+  });
+  route({ method: 'get', path: '/api/tickets/{id}', summary: 'One ticket', request: { params: idParam }, responses: { 200: json(ticket, 'the ticket'), ...errors(...STAFF, 404) } });
+  for (const [action, schema, summary] of [
+    ['status', statusChangeSchema, 'Change the status (lifecycle and roles enforced; expectedVersion for optimistic concurrency)'],
+    ['assign', assignSchema, 'Assign a technician (dispatcher, admin)'],
+    ['close-out', closeOutSchema, 'Technician close-out: the real fault, cause, parts and work; resolves the ticket'],
+  ] as const) {
+    route({
+      method: 'post',
+      path: `/api/tickets/{id}/${action}`,
+      summary,
+      request: { params: idParam, ...body(schema) },
+      responses: { 200: json(ticket, 'the changed ticket'), ...errors(...STAFF, 404, 409) },
+    });
+  }
+  route({ method: 'get', path: '/api/me', summary: 'The role (and technician id) of the calling key', responses: { 200: json(api.meResponse, 'who the key belongs to'), ...errors(401, 429) } });
+  route({
+    method: 'post',
+    path: '/api/knowledge-gaps',
+    summary: 'Report words the engine found no confident match for (agent, dispatcher, admin)',
+    request: body(gapReport),
+    responses: { 201: json(api.gapCreated, 'recorded'), ...errors(...STAFF) },
+  });
+  route({
+    method: 'post',
+    path: '/api/outcomes',
+    summary: 'Record a fault resolved on the phone (agent, dispatcher, admin)',
+    request: body(phoneOutcome),
+    responses: { 201: json(api.outcomeCreated, 'recorded'), ...errors(...STAFF) },
+  });
+  for (const [name, schema, summary] of [
+    ['workload', api.workloadReport, 'Workload coefficients per technician'],
+    ['sla', api.slaReport, 'SLA compliance per product line and clock'],
+    ['faults', api.faultReport, 'Tickets per fault id: matched at creation and actual at close-out'],
+  ] as const) {
+    route({
+      method: 'get',
+      path: `/api/reports/${name}`,
+      summary: `${summary} (dispatcher, admin; from/to ISO, default the last 30 days)`,
+      request: { query: periodQuery },
+      responses: { 200: json(schema, 'the report'), ...errors(...STAFF) },
+    });
+  }
+
+  // The installed base and the maintenance service
+  route({
+    method: 'post',
+    path: '/api/equipment/import',
+    summary: 'Import or update machines from a CSV fleet file (dispatcher, admin): columns serial,model,product_line,customer,site,accepted_on,warranty_months[,contact_phone,plan,technician]; all rows or none',
+    request: { body: { required: true, content: { 'text/csv': { schema: z.string().openapi({ description: 'UTF-8 CSV, at most 2 MB' }) } } } },
+    responses: { 200: json(api.importResult, 'imported'), ...errors(...STAFF), 400: json(api.importRefused, 'nothing imported: every problem with its line and field') },
+  });
+  route({
+    method: 'get',
+    path: '/api/equipment',
+    summary: 'Machines by serial prefix or customer name (any staff key)',
+    request: { query: z.object({ q: z.string().optional(), productLine: z.string().optional(), limit: z.string().optional() }) },
+    responses: { 200: json(api.machineList, 'machines'), ...errors(...STAFF) },
+  });
+  route({
+    method: 'get',
+    path: '/api/equipment/{serial}',
+    summary: 'One machine by serial: customer, site, warranty, plan, its tickets and inspections (any staff key)',
+    request: { params: z.object({ serial: z.string().openapi({ description: 'serial number (any case)' }) }) },
+    responses: { 200: json(api.machineDetail, 'the machine and its history'), ...errors(...STAFF, 404) },
+  });
+  const dayRange = z.object({ from: z.string().optional().openapi({ description: 'YYYY-MM-DD, default today' }), to: z.string().optional().openapi({ description: 'YYYY-MM-DD, default from + 30 days' }), productLine: z.string().optional(), status: z.enum(api.INSPECTION_STATUSES).optional() });
+  route({ method: 'get', path: '/api/inspections', summary: 'Inspections due in a period, with their reasons and work orders (any staff key)', request: { query: dayRange }, responses: { 200: json(api.inspectionList, 'the due list'), ...errors(...STAFF) } });
+  route({ method: 'get', path: '/api/inspections/schedule', summary: 'Each line’s proposed schedule per plan, from the ticket history, with evidence and reasons', responses: { 200: json(api.scheduleResponse, 'proposals'), ...errors(...STAFF) } });
+  route({ method: 'get', path: '/api/inspections/reminders', summary: 'Inspections to remind the contact of now (dispatcher, admin)', responses: { 200: json(api.reminderList, 'the call list'), ...errors(...STAFF) } });
+  route({
+    method: 'post',
+    path: '/api/inspections/work-orders',
+    summary: 'Open the maintenance work order for a machine’s visit {serial, dueOn} (dispatcher, admin); the same visit returns the same ticket',
+    request: body(workOrderBody),
+    responses: { 201: json(ticket, 'created'), 200: json(ticket, 'the work order opened earlier for this visit'), ...errors(...STAFF, 404) },
+  });
+  route({
+    method: 'post',
+    path: '/api/inspections/{id}/result',
+    summary: 'The filled-in checklist and customer form (technician on the job, admin); failed items open linked fault tickets; resolves the work order',
+    request: { params: idParam, ...body(inspectionResultSchema) },
+    responses: { 200: json(ticket, 'the resolved work order'), ...errors(...STAFF, 404, 409) },
+  });
+
+  // The call center's queue and the bot
+  route({
+    method: 'get',
+    path: '/api/handoffs',
+    summary: 'Open handoff requests from the bot, with transcripts (agent, dispatcher, admin)',
+    responses: { 200: json(api.handoffList, 'the queue'), ...errors(401, 403) },
+  });
+  route({
+    method: 'post',
+    path: '/api/messages',
+    summary: 'Bot Framework protocol: activities from Azure Bot Service channels or the Emulator (a Bot Framework JWT when MicrosoftAppId is set)',
+    open: true,
+    request: body(z.object({ type: z.string(), serviceUrl: z.string(), conversation: z.object({ id: z.string() }).passthrough() }).passthrough().openapi({ description: 'a Bot Framework activity' })),
+    responses: { 200: { description: 'processed (an invoke answers its body)' }, 201: { description: 'processed' }, ...errors(401) },
+  });
+  route({ method: 'post', path: '/chat/token', summary: 'A Direct Line token for the /chat page (rate-limited per address)', open: true, responses: { 200: json(api.chatToken, 'a new conversation'), ...errors(429) } });
+
+  // Direct Line 3.0, served locally for Web Chat
+  const conversationParam = z.object({ id: z.string().openapi({ description: 'conversation id' }) });
+  const dl = (path: string) => `/v3/directline${path}`;
+  route({ method: 'post', path: dl('/tokens/generate'), summary: 'A token for a new conversation (with the Direct Line secret when one is configured)', responses: { 200: json(api.directLineConversation, 'token'), ...errors(401, 429) } });
+  route({ method: 'post', path: dl('/tokens/refresh'), summary: 'Refresh a token', responses: { 200: json(api.directLineConversation, 'token'), ...errors(401, 429) } });
+  route({ method: 'post', path: dl('/conversations'), summary: 'Start a conversation (or resume the token’s)', responses: { 201: json(api.directLineConversation, 'the conversation'), ...errors(401, 429) } });
+  route({ method: 'get', path: dl('/conversations/{id}'), summary: 'Reconnect to a conversation', request: { params: conversationParam }, responses: { 200: json(api.directLineConversation, 'the conversation'), ...errors(401, 429) } });
+  route({
+    method: 'post',
+    path: dl('/conversations/{id}/activities'),
+    summary: 'Send an activity from the user (message, event, typing); the bot’s replies follow in GET …/activities',
+    request: { params: conversationParam, ...body(z.object({ type: z.string(), text: z.string().optional(), from: z.object({ id: z.string() }).passthrough() }).passthrough().openapi({ description: 'a Direct Line activity' })) },
+    responses: { 200: json(api.directLineResourceResponse, 'the activity’s id'), ...errors(401, 429) },
+  });
+  route({
+    method: 'get',
+    path: dl('/conversations/{id}/activities'),
+    summary: 'Activities after a watermark',
+    request: { params: conversationParam, query: z.object({ watermark: z.string().optional().openapi({ description: 'from the previous answer' }) }) },
+    responses: { 200: json(api.directLineActivitySet, 'activities and the new watermark'), ...errors(401, 429) },
+  });
+
+  return new OpenApiGeneratorV3(registry.definitions).generateDocument({
+    openapi: '3.0.3',
+    info: {
+      title: 'Fault triage assistant',
+      version: '1',
+      description: 'Suggestions, the fault manual, dispatch tickets, reports, the call-center queue, the bot and a local Direct Line. Every error answers `{code, error, issues?, errorId?}`.',
+    },
+  });
 }

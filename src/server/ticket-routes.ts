@@ -16,8 +16,9 @@ import { detectLanguage } from '../retrieval/text.js';
 import { StoreUnavailableError } from '../storage/database.js';
 import type { ApiKeyAuth } from './auth.js';
 import { guarded } from './http-errors.js';
+import type { TicketView } from '../api/responses.js';
 
-const listQuery = z
+export const listQuery = z
   .object({
     status: z
       .string()
@@ -33,14 +34,14 @@ const listQuery = z
     offset: z.coerce.number().int().min(0).optional(),
   });
 
-const periodQuery = z
+export const periodQuery = z
   .object({
     from: z.string().datetime({ offset: true, message: 'from must be an ISO date-time' }).optional(),
     to: z.string().datetime({ offset: true, message: 'to must be an ISO date-time' }).optional(),
   })
   .strict();
 
-const phoneOutcome = z
+export const phoneOutcome = z
   .object({
     text: z.string().trim().min(1).max(10_000),
     productLine: productLineCode.optional(),
@@ -50,10 +51,10 @@ const phoneOutcome = z
   })
   .strict();
 
-const idempotencyKey = z.string().min(8, 'Idempotency-Key must be 8–200 characters').max(200).optional();
+export const idempotencyKey = z.string().min(8, 'Idempotency-Key must be 8–200 characters').max(200).optional();
 
 /** A ticket as the API shows it: the stored document, the live state of its SLA clocks, and what the caller may do next. */
-export function ticketView(t: Ticket, actor: Actor, now = new Date()) {
+export function ticketView(t: Ticket, actor: Actor, now = new Date()): TicketView {
   return { ...t, slaStatus: clockStates(t, now), allowed: allowedActions(t, actor) };
 }
 
@@ -65,7 +66,7 @@ function period(q: unknown): { from: string; to: string } {
   return { from: start.toISOString(), to: end.toISOString() };
 }
 
-const gapReport = z
+export const gapReport = z
   .object({
     text: z.string().trim().min(1, 'text must not be empty').max(10_000),
     productLine: productLineCode.optional(),

@@ -100,7 +100,18 @@ export class EncoderPool implements Embedder {
   static async start(spec: EncoderSpec, opts: EncoderPoolOptions = {}): Promise<EncoderPool> {
     const threads = Math.max(1, opts.threads ?? availableParallelism());
     const started = Array.from({ length: threads }, () => spawn(spec));
-    const ready = await Promise.allSettled(started.map((s) => s.ready));
+    let ready = await Promise.allSettled(started.map((s) => s.ready));
+    // One more try for a thread that failed to start (a model that cannot load fails twice).
+    if (ready.some((r) => r.status === 'rejected')) {
+      ready = await Promise.allSettled(
+        ready.map((r, i) => {
+          if (r.status === 'fulfilled') return r.value;
+          void started[i]!.worker.terminate();
+          started[i] = spawn(spec);
+          return started[i]!.ready;
+        }),
+      );
+    }
     const failed = ready.find((r) => r.status === 'rejected');
     if (failed) {
       await Promise.all(started.map((s) => s.worker.terminate()));
