@@ -7,7 +7,7 @@ import { StoreUnavailableError } from '../storage/database.js';
 import type { ApiKeyAuth } from './auth.js';
 import { guarded } from './http-errors.js';
 import type { RateLimits } from './rate-limit.js';
-import { periodQuery } from './ticket-routes.js';
+import { periodQuery } from '../api/requests.js';
 
 /** Trends for the reports page default to the last twelve months (the SLA and workload reports keep 30 days). */
 export function yearPeriod(q: unknown): { from: string; to: string } {
