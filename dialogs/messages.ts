@@ -61,6 +61,8 @@ const en = {
     'I am handing you over to a service agent. They will answer here or call you shortly. Your conversation so far is passed on, so you will not need to repeat yourself.',
   cancelled: 'OK, let us start over. Describe the problem whenever you are ready.',
   didNotUnderstandChoice: 'Please choose one of the options.',
+  turnFailed: 'Sorry, something went wrong on my side. Please send your last message again; we will continue where we were.',
+  turnBusy: 'I am still working on your previous message. Please wait a moment, then send this one again.',
 };
 
 const zh: Record<keyof typeof en, string> = {
@@ -117,6 +119,8 @@ const zh: Record<keyof typeof en, string> = {
   handoff: '正在为您转接人工客服，客服会在这里回复您或很快给您打电话。之前的对话内容会一并转过去，您不用重复描述。',
   cancelled: '好的，我们重新开始。准备好了请描述问题。',
   didNotUnderstandChoice: '请从选项中选择一个。',
+  turnFailed: '抱歉，我这边出了点问题。请把您刚才的消息再发一次，我们从刚才的地方继续。',
+  turnBusy: '我还在处理您上一条消息，请稍等片刻，再把这条消息发一次。',
 };
 
 export type MessageKey = keyof typeof en;

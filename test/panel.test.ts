@@ -23,6 +23,7 @@ const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const PT_WORDS = 'the boom on the pump truck barely moves when I push the lever';
 const PT_H01_EN = 'Boom does not move or moves very slowly when operated';
 const PAVER_PRICE = 'how much does a new paver cost';
+const VAGUE_PAVER = 'the paver is acting a bit strange';
 const TC_SLIPS = '塔吊吊钩自己往下溜';
 const PT_SLOW_ZH = '泵车臂架动得很慢，推手柄半天才动一点';
 
@@ -524,13 +525,19 @@ describe('call-center panel in Chromium', () => {
   );
 
   it(
-    'abstains on a question that is not a fault, shows the weak candidates greyed, and reports the gap',
+    'abstains on a request that is not a fault and on vague words, shows the weak candidates greyed, and reports the gap',
     async () => {
       await newCall();
+      // A request, not a fault: said in words (the engine's intent and its route).
       await typeCallerWords(PAVER_PRICE);
       await until(() => visible('#abstain'), (v) => v, 'the abstention');
       expect(await text('.abstain-title')).toBe('No confident match');
-      expect(await text('#abstain-reason')).toBe('the manual has candidates, but none fits well enough (low confidence)');
+      expect(await until(() => text('#abstain-reason'), (t) => t.startsWith('not a fault'), 'the intent reason')).toBe('not a fault: a request for the parts desk');
+
+      await typeCallerWords(VAGUE_PAVER);
+      expect(await until(() => text('#abstain-reason'), (t) => t.includes('low confidence'), 'the low-confidence reason')).toBe(
+        'the manual has candidates, but none fits well enough (low confidence)',
+      );
       const weak = page.locator('#suggestions button.sg');
       expect(await weak.count()).toBeGreaterThan(0);
       expect(await page.evaluate<boolean>("[...document.querySelectorAll('#suggestions button.sg')].every((b) => b.classList.contains('weak'))")).toBe(true);
@@ -543,9 +550,9 @@ describe('call-center panel in Chromium', () => {
       expect(await until(() => text('#gap-done'), (t) => t.length > 0, 'the confirmation')).toBe('Reported to the knowledge team. Thank you.');
       expect(await page.getByRole('button', { name: 'No match — report to the knowledge team' }).isDisabled()).toBe(true);
       const gaps = await srv.app.services().gaps!.list();
-      const gap = gaps.find((g) => g.text === PAVER_PRICE);
-      expect(gap).toMatchObject({ source: 'abstained', text: PAVER_PRICE, language: 'en', productLine: 'PV', status: 'open' });
-      expect(gaps.filter((g) => g.text === PAVER_PRICE)).toHaveLength(1);
+      const gap = gaps.find((g) => g.text === VAGUE_PAVER);
+      expect(gap).toMatchObject({ source: 'abstained', text: VAGUE_PAVER, language: 'en', productLine: 'PV', status: 'open' });
+      expect(gaps.filter((g) => g.text === VAGUE_PAVER)).toHaveLength(1);
 
       // A machine we do not service: said in words, no candidates.
       await typeCallerWords('my excavator will not start');

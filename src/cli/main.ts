@@ -4,10 +4,11 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config.js';
 import { createLogger } from '../config/logger.js';
 import { calibrate } from '../evaluation/calibrate.js';
-import { evaluate } from '../evaluation/evaluate.js';
+import { evaluate, outcomeDetails } from '../evaluation/evaluate.js';
 import { readQuerySet } from '../evaluation/query-set.js';
 import { formatProblem, inspectKnowledge } from '../knowledge/load.js';
 import { productLineCode } from '../knowledge/schema.js';
+import { inspectLanguageData } from '../retrieval/language-data.js';
 import { calibrationPath, openEngine } from '../retrieval/open-engine.js';
 import { z } from 'zod';
 import { addSymptomPhrasing } from '../feedback/accept.js';
@@ -23,7 +24,9 @@ Commands:
   build-index                   embed the manual and save the dense index under DATA_DIR
   suggest "<text>" [--line PT] [--limit N]
                                 print the engine's suggestions as JSON
-  eval --file Q.jsonl [--json]  retrieval metrics on a query file
+  eval --file Q.jsonl [--json] [--details]
+                                retrieval metrics on a query file (overall, per tag,
+                                intents, calibration); --details: one JSON line per query
   calibrate --file Q.jsonl      fit the abstention model for the active embedder and
                                 store it in knowledge/calibration.json
   gaps [list] [--status open|accepted|rejected|all]
@@ -42,6 +45,7 @@ async function main(argv: string[]): Promise<number> {
     options: {
       file: { type: 'string' },
       json: { type: 'boolean', default: false },
+      details: { type: 'boolean', default: false },
       line: { type: 'string' },
       limit: { type: 'string' },
       status: { type: 'string' },
@@ -75,6 +79,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'validate': {
       const { kb, problems } = inspectKnowledge(config.knowledgeDir);
+      // The retrieval engine's vocabularies (intents, message cues) live beside the manual.
+      problems.push(...inspectLanguageData(config.knowledgeDir).problems);
       if (problems.length > 0) {
         console.error(`${config.knowledgeDir}: ${problems.length} problem(s)`);
         for (const p of problems) console.error(formatProblem(p));
@@ -105,8 +111,9 @@ async function main(argv: string[]): Promise<number> {
       const queries = readQuerySet(requireFile(values.file));
       const engine = await openEngine(config, log);
       const { report, outcomes } = await evaluate(engine, queries, engine.embedderId);
+      if (values.details) for (const o of outcomes) console.log(JSON.stringify(outcomeDetails(o)));
       if (values.json) console.log(JSON.stringify(report));
-      else printEvalReport(report, outcomes);
+      else if (!values.details) printEvalReport(report, outcomes);
       return 0;
     }
     case 'calibrate': {

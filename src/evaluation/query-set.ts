@@ -7,6 +7,8 @@ export const evalQuerySchema = z.object({
   /** Correct fault ids (any one counts); empty means the engine must abstain. */
   expect: z.array(z.string()),
   productLine: productLineCode.optional(),
+  /** For out-of-scope requests: which non-fault request it is (knowledge/intents.yaml ids). */
+  intent: z.string().optional(),
   tags: z.array(z.string()).optional(),
 });
 export type EvalQuery = z.infer<typeof evalQuerySchema>;

@@ -3,9 +3,13 @@ import type { Bilingual, Category, ProductLineCode } from '../knowledge/schema.j
 import { confidence, DEFAULT_CALIBRATION, type Calibration, type FeatureVector } from './calibration.js';
 import { buildCorpus, type Phrasing } from './corpus.js';
 import type { DenseChannel } from './dense-channel.js';
+import { IntentDetector } from './intents.js';
+import type { IntentRoute, LanguageData } from './language-data.js';
 import { LexicalIndex } from './lexical.js';
+import { manualTermGuard } from './manual-terms.js';
 import { ProductLineDetector } from './product-lines.js';
 import { detectLanguage, tokenize, type Lang } from './text.js';
+import { MessageAnalyser } from './understanding.js';
 import type { VectorSearch } from './vector-index.js';
 
 export interface SuggestOptions {
@@ -29,12 +33,19 @@ export interface Suggestion {
 
 export interface SuggestResponse {
   abstain: boolean;
-  /** Why the engine abstained: nothing matched, too unsure, or a machine we do not service. */
-  reason?: 'no-match' | 'low-confidence' | 'other-machine';
+  /**
+   * Why the engine abstained: nothing matched, too unsure, a machine we do not service,
+   * or a request that is not a fault at all (then `intent` says which and where it goes).
+   */
+  reason?: 'no-match' | 'low-confidence' | 'other-machine' | 'intent';
+  /** A non-fault request (knowledge/intents.yaml): part order, quote, invoice, greeting … */
+  intent?: { id: string; route: IntentRoute };
   confidence: number;
   language: Lang;
   /** The product line named in the text, when no filter was given. */
   detectedProductLine?: ProductLineCode;
+  /** No machine named and the fault fits two or more product lines: ask which machine. */
+  plausibleLines?: ProductLineCode[];
   results: Suggestion[];
 }
 
@@ -51,6 +62,8 @@ export interface EngineChannels {
 /** Fusion constants, set once from the calibration set's behaviour, not per query. */
 const RRF_K = 10;
 const DENSE_CANDIDATES = 60;
+/** A product line stays plausible while its best entry reaches this share of the best BM25 score. */
+const PLAUSIBLE_LINE_SHARE = 0.8;
 /**
  * When the lexical evidence decides (see needsDenseChannel): the top fault explains at
  * least half the query's information, its BM25 strength is high and it leads the
@@ -84,10 +97,13 @@ export class SuggestionEngine {
   readonly corpus: Phrasing[];
   private readonly lexical: LexicalIndex;
   private readonly lines: ProductLineDetector;
+  private readonly analyser: MessageAnalyser;
+  private readonly intents: IntentDetector;
   private readonly queryCache = new Map<string, Float32Array>();
 
   constructor(
     readonly kb: KnowledgeBase,
+    readonly language: LanguageData,
     private readonly dense: DenseChannel | undefined,
     private readonly calibration: Calibration = DEFAULT_CALIBRATION,
     private readonly channels: EngineChannels = { lexical: true, dense: true },
@@ -96,6 +112,8 @@ export class SuggestionEngine {
     this.corpus = corpus ?? buildCorpus(kb);
     this.lexical = new LexicalIndex(this.corpus);
     this.lines = new ProductLineDetector(kb.policy);
+    this.analyser = new MessageAnalyser(language.cues);
+    this.intents = new IntentDetector(language.intents, this.analyser, manualTermGuard(this.corpus));
   }
 
   /** Identity of the dense model ("none" when lexical only); calibrations are keyed by it. */
@@ -109,7 +127,7 @@ export class SuggestionEngine {
 
   /** A view of this engine with other channels (shares indexes; for baselines). */
   withChannels(channels: EngineChannels): SuggestionEngine {
-    return new SuggestionEngine(this.kb, this.dense, this.calibration, channels, this.corpus);
+    return new SuggestionEngine(this.kb, this.language, this.dense, this.calibration, channels, this.corpus);
   }
 
   /** The machine a text names (ours, or one we do not service) and the words about the fault. */
@@ -136,9 +154,13 @@ export class SuggestionEngine {
     const text = rawText.slice(0, MAX_QUERY_CHARS).trim();
     const limit = Math.max(1, Math.min(opts.limit ?? 5, 20));
     const language = detectLanguage(text);
+    const analysis = this.analyser.analyse(text);
+    // A request (quote, invoice, greeting …) is still ranked against the manual, lexically,
+    // so staff see what the words would have matched; it is never answered as a fault.
+    const intent = this.intents.detect(analysis.normalised);
     const named = this.lines.detect(text);
     const detected = opts.productLine ? undefined : named.line;
-    if (named.otherMachine && !named.line && !opts.productLine) {
+    if (!intent && named.otherMachine && !named.line && !opts.productLine) {
       return { response: { abstain: true, reason: 'other-machine', confidence: 0, language, results: [] } };
     }
     // A machine named in the text narrows the search just as a chosen filter does.
@@ -171,6 +193,7 @@ export class SuggestionEngine {
     }
 
     const useDense =
+      !intent &&
       this.channels.dense &&
       this.dense !== undefined &&
       this.dense.knows(language) &&
@@ -205,7 +228,8 @@ export class SuggestionEngine {
     const ranked = [...candidates.values()].filter((c) => c.fused > 0).sort((a, b) => b.fused - a.fused);
     const top = ranked[0];
     if (!top) {
-      return { response: { abstain: true, reason: 'no-match', confidence: 0, language, detectedProductLine: detected, results: [] } };
+      const why = intent ? { reason: 'intent' as const, intent: { id: intent.id, route: intent.route } } : { reason: 'no-match' as const };
+      return { response: { abstain: true, ...why, confidence: 0, language, detectedProductLine: detected, results: [] } };
     }
 
     const features: FeatureVector = {
@@ -215,7 +239,8 @@ export class SuggestionEngine {
       margin: ranked[1] ? (top.fused - ranked[1].fused) / top.fused : 1,
     };
     const model = useDense ? this.calibration.hybrid : this.calibration.lexicalOnly;
-    const conf = confidence(model, features);
+    // Sure it is a request, the engine has no confidence in any fault.
+    const conf = intent ? 0 : confidence(model, features);
 
     // Scores compare candidates on their evidence (RRF ranks alone say little about how
     // far apart two candidates are): the share of the best BM25 score and of the best
@@ -245,17 +270,38 @@ export class SuggestionEngine {
         matchedPhrasing: this.corpus[phrasing]!.text,
       };
     });
+    const plausibleLines = allowLine || intent ? [] : this.plausibleLines(ranked);
     return {
       response: {
-        abstain: conf < model.threshold,
-        ...(conf < model.threshold ? { reason: 'low-confidence' as const } : {}),
+        abstain: intent !== undefined || conf < model.threshold,
+        ...(intent
+          ? { reason: 'intent' as const, intent: { id: intent.id, route: intent.route } }
+          : conf < model.threshold
+            ? { reason: 'low-confidence' as const }
+            : {}),
         confidence: round(conf),
         language,
         detectedProductLine: detected,
+        ...(plausibleLines.length >= 2 ? { plausibleLines } : {}),
         results,
       },
       evidence: { features, hybrid: useDense },
     };
+  }
+
+  /**
+   * Product lines whose best entry comes close to the best entry overall, when the
+   * message names no machine: the fault words alone do not say which machine it is.
+   */
+  private plausibleLines(ranked: Candidate[]): ProductLineCode[] {
+    const best = new Map<ProductLineCode, number>();
+    for (const c of ranked.slice(0, 10)) {
+      const line = this.kb.faultsById.get(c.faultId)!.product_line;
+      best.set(line, Math.max(best.get(line) ?? 0, c.lexScore));
+    }
+    const top = Math.max(0, ...best.values());
+    if (top === 0) return [];
+    return [...best].filter(([, s]) => s >= top * PLAUSIBLE_LINE_SHARE).sort((a, b) => b[1] - a[1]).map(([l]) => l);
   }
 
   /**

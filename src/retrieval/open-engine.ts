@@ -7,6 +7,7 @@ import { buildCorpus } from './corpus.js';
 import { openDenseChannel, type DenseChannel } from './dense-channel.js';
 import type { Embedder } from './embedders/embedder.js';
 import { SuggestionEngine } from './engine.js';
+import { loadLanguageData } from './language-data.js';
 import { progressBar } from './progress.js';
 
 export function calibrationPath(knowledgeDir: string): string {
@@ -38,6 +39,7 @@ export async function openEngine(
   kb: KnowledgeBase = loadKnowledge(config.knowledgeDir),
 ): Promise<SuggestionEngine> {
   const corpus = buildCorpus(kb);
+  const language = loadLanguageData(config.knowledgeDir);
   const embedder = await createEmbedder(config.embedder);
   let dense: DenseChannel | undefined;
   if (embedder) {
@@ -51,5 +53,5 @@ export async function openEngine(
   const key = embedder?.id ?? 'none';
   const calibration = readCalibration(calibrationPath(config.knowledgeDir), key);
   if (!calibration) log?.warn({ embedder: key }, 'no calibration for this embedder; using hand-set defaults (run kb calibrate)');
-  return new SuggestionEngine(kb, dense, calibration ?? DEFAULT_CALIBRATION, { lexical: true, dense: true }, corpus);
+  return new SuggestionEngine(kb, language, dense, calibration ?? DEFAULT_CALIBRATION, { lexical: true, dense: true }, corpus);
 }

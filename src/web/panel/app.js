@@ -121,6 +121,12 @@ const STRINGS = {
     reason_low: 'the manual has candidates, but none fits well enough (low confidence)',
     'reason_no-match': 'nothing in the manual matches these words',
     'reason_other-machine': 'not a machine we service',
+    reason_intent: 'not a fault: a request for {route}',
+    'route_parts-desk': 'the parts desk',
+    route_office: 'the office',
+    'route_own-ticket': 'the caller’s own ticket',
+    route_person: 'a person',
+    route_conversation: 'the conversation (greeting or thanks)',
     reason_other: 'the engine is not sure',
     searching: 'Searching…',
     nResults: '{n} suggestions',
@@ -268,6 +274,12 @@ const STRINGS = {
     reason_low: '手册中有候选，但都不够吻合（置信度低）',
     'reason_no-match': '手册中没有与这些话匹配的内容',
     'reason_other-machine': '不是我们服务的设备',
+    reason_intent: '不是故障：属于{route}的请求',
+    'route_parts-desk': '配件部',
+    route_office: '办公室',
+    'route_own-ticket': '来电者自己的工单',
+    route_person: '人工',
+    route_conversation: '对话（问候或感谢）',
     reason_other: '引擎不确定',
     searching: '正在搜索…',
     nResults: '{n} 条建议',
@@ -614,6 +626,7 @@ function normaliseResponse(r) {
     confidence: typeof r?.confidence === 'number' ? r.confidence : 0,
     language: r?.language,
     detectedProductLine: typeof r?.detectedProductLine === 'string' ? r.detectedProductLine : undefined,
+    intent: r?.intent && typeof r.intent.id === 'string' && typeof r.intent.route === 'string' ? { id: r.intent.id, route: r.intent.route } : undefined,
     results,
   };
 }
@@ -649,7 +662,8 @@ function renderSearchState() {
   node.textContent = parts.join(' · ');
 }
 
-function reasonText(reason) {
+function reasonText(reason, intent) {
+  if (reason === 'intent' && intent) return t('reason_intent', { route: t(`route_${intent.route}`) });
   if (reason === 'low-confidence') return t('reason_low');
   if (reason === 'no-match' || reason === 'other-machine') return t(`reason_${reason}`);
   return t('reason_other');
@@ -665,7 +679,7 @@ function renderSuggestions() {
 
   $('abstain').hidden = !abstain;
   if (abstain) {
-    $('abstain-reason').textContent = reasonText(r.reason);
+    $('abstain-reason').textContent = reasonText(r.reason, r.intent);
     const reported = state.gapReportedFor === gapKey();
     $('report-gap').disabled = reported || state.busy;
     $('gap-done').hidden = !reported;
