@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { bilingual, category, causeSchema, faultSchema, partsFileSchema, productLineCode, SELF_SERVICE, stepSchema } from '../knowledge/schema.js';
-import { createTicketSchema, SLA_CLOCKS, stepTriedSchema, ticketStatus } from '../tickets/model.js';
+import { createTicketSchema, SLA_BASES, SLA_CLOCKS, stepTriedSchema, ticketStatus } from '../tickets/model.js';
 
 /**
  * What the server answers, route by route: the one description of the HTTP API's
@@ -111,11 +111,12 @@ export type ClockViewBody = z.infer<typeof clockView>;
 export const historyEntry = z.object({
   at: isoDateTime,
   actor: z.string(),
-  action: z.enum(['created', 'status', 'assigned', 'closed-out']),
+  action: z.enum(['created', 'status', 'assigned', 'closed-out', 'machine-down']),
   from: ticketStatus.optional(),
   to: ticketStatus.optional(),
   technicianId: z.string().optional(),
   note: z.string().optional(),
+  machineDown: z.boolean().optional(),
 });
 
 export const closeOutView = z.object({
@@ -148,7 +149,11 @@ export const ticketView = createTicketSchema.extend({
   workloadCoefficient: z.number().nullable(),
   likelyParts: z.array(z.string()),
   serviceTier: z.string(),
-  sla: z.object({ clocks: z.array(slaClock), atRiskFraction: z.number() }),
+  sla: z.object({
+    clocks: z.array(slaClock),
+    atRiskFraction: z.number(),
+    basis: z.enum(SLA_BASES).optional().describe("which of the tier's clock sets applies: machine-down (shorter) or running"),
+  }),
   technicianId: z.string().optional(),
   closeOut: closeOutView.optional(),
   history: z.array(historyEntry),
@@ -222,3 +227,39 @@ export const chatToken = z.object({ conversationId: z.string(), token: z.string(
 export const directLineConversation = z.object({ conversationId: z.string(), token: z.string(), expires_in: z.number(), streamUrl: z.string().optional() });
 export const directLineActivitySet = z.object({ activities: z.array(z.object({ type: z.string(), id: z.string().optional() }).passthrough()), watermark: z.string() });
 export const directLineResourceResponse = z.object({ id: z.string() });
+
+// ---------------------------------------------------------------------------------------
+// The technician roster
+
+export const technicianView = z.object({
+  id: z.string(),
+  name: z.string(),
+  phone: z.string().describe('E.164'),
+  skills: z.array(productLineCode).describe('product lines the technician is trained for'),
+  region: z.string(),
+  base: z.object({ lat: z.number(), lon: z.number() }).optional(),
+  active: z.boolean(),
+  version: z.number().int(),
+  createdAt: isoDateTime,
+  updatedAt: isoDateTime,
+});
+export type TechnicianView = z.infer<typeof technicianView>;
+export const technicianList = z.object({ technicians: z.array(technicianView.extend({ openJobs: z.number().int().describe('tickets assigned, en route or on site') })) });
+export type TechnicianList = z.infer<typeof technicianList>;
+
+export const assignmentSuggestions = z.object({
+  ticketId: z.string(),
+  suggestions: z.array(
+    z.object({
+      technicianId: z.string(),
+      name: z.string(),
+      phone: z.string(),
+      skilled: z.boolean().describe("trained for the ticket's product line"),
+      distanceKm: z.number().nullable().describe('from their base to the site, when both have coordinates'),
+      inRegion: z.boolean().describe("the site address names the technician's region"),
+      openJobs: z.number().int(),
+      cost: z.number().describe('the ranking: travel km plus 30 km per open job; untrained technicians last'),
+    }),
+  ),
+});
+export type AssignmentSuggestions = z.infer<typeof assignmentSuggestions>;

@@ -2,7 +2,9 @@ import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV3, type RouteCo
 import { z, type ZodTypeAny } from 'zod';
 import { suggestBody } from '../api/requests.js';
 import * as api from '../api/responses.js';
-import { assignSchema, closeOutSchema, createTicketSchema, statusChangeSchema } from '../tickets/model.js';
+import { assignSchema, closeOutSchema, createTicketSchema, machineDownSchema, statusChangeSchema } from '../tickets/model.js';
+import { technicianInput, technicianPatch, technicianReplace } from '../roster/model.js';
+import { rosterQuery } from './roster-routes.js';
 import { gapReport, idempotencyKey, listQuery, periodQuery, phoneOutcome } from './ticket-routes.js';
 
 // Adds .openapi() to zod's types (for component names and parameter metadata); only this module uses it.
@@ -109,6 +111,7 @@ export function openApiDocument() {
     ['status', statusChangeSchema, 'Change the status (lifecycle and roles enforced; expectedVersion for optimistic concurrency)'],
     ['assign', assignSchema, 'Assign a technician (dispatcher, admin)'],
     ['close-out', closeOutSchema, 'Technician close-out: the real fault, cause, parts and work; resolves the ticket'],
+    ['machine-down', machineDownSchema, 'The machine stopped (or runs again): the open SLA clocks move to the tier’s clocks for that state (dispatcher, admin, the technician on the job)'],
   ] as const) {
     route({
       method: 'post',
@@ -118,6 +121,23 @@ export function openApiDocument() {
       responses: { 200: json(ticket, 'the changed ticket'), ...errors(...STAFF, 404, 409) },
     });
   }
+  route({
+    method: 'get',
+    path: '/api/tickets/{id}/technician-suggestions',
+    summary: 'Active technicians ranked for this ticket: trained for the line, distance or region, open workload (dispatcher, admin)',
+    request: { params: idParam },
+    responses: { 200: json(api.assignmentSuggestions, 'ranked, best first'), ...errors(...STAFF, 404) },
+  });
+
+  // The technician roster
+  const technician = api.technicianView.openapi('Technician');
+  const techParam = z.object({ id: z.string().max(32).openapi({ description: 'technician id, e.g. T-07' }) });
+  route({ method: 'get', path: '/api/technicians', summary: 'The roster with each technician’s open jobs (agent, dispatcher, admin)', request: { query: rosterQuery }, responses: { 200: json(api.technicianList, 'the roster'), ...errors(...STAFF) } });
+  route({ method: 'get', path: '/api/technicians/{id}', summary: 'One technician (staff; a technician only themself)', request: { params: techParam }, responses: { 200: json(technician, 'the entry'), ...errors(...STAFF, 404) } });
+  route({ method: 'post', path: '/api/technicians', summary: 'Add a technician (admin); 409 technician_exists when the id is taken', request: body(technicianInput), responses: { 201: json(technician, 'added'), ...errors(...STAFF, 409) } });
+  route({ method: 'put', path: '/api/technicians/{id}', summary: 'Replace a technician’s entry (admin); the id stays', request: { params: techParam, ...body(technicianReplace) }, responses: { 200: json(technician, 'replaced'), ...errors(...STAFF, 404, 409) } });
+  route({ method: 'patch', path: '/api/technicians/{id}', summary: 'Change some fields, e.g. {"active": false} (admin)', request: { params: techParam, ...body(technicianPatch) }, responses: { 200: json(technician, 'changed'), ...errors(...STAFF, 404, 409) } });
+
   route({ method: 'get', path: '/api/me', summary: 'The role (and technician id) of the calling key', responses: { 200: json(api.meResponse, 'who the key belongs to'), ...errors(401, 429) } });
   route({
     method: 'post',

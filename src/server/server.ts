@@ -14,6 +14,8 @@ import { ApiKeyAuth, defaultApiKeys } from './auth.js';
 import { registerPages } from './pages.js';
 import { registerKnowledgeRoutes } from './knowledge-routes.js';
 import { registerTicketRoutes } from './ticket-routes.js';
+import { registerRosterRoutes } from './roster-routes.js';
+import { RosterStore, checkTechnicianKeys } from '../roster/store.js';
 import { openApiDocument } from './openapi.js';
 import { ConfigurationBotFrameworkAuthentication, ShowTypingMiddleware, type Activity, type BotAdapter, type TurnContext } from 'botbuilder';
 import { AuthenticationError } from 'botframework-connector';
@@ -51,7 +53,7 @@ export interface App {
   /** Resolves once the index and the store are open (healthz turns 200). */
   ready: Promise<void>;
   close(): Promise<void>;
-  services(): { engine?: SuggestionEngine; tickets?: TicketService; gaps?: GapStore; db?: Database; handoffs?: HandoffStore };
+  services(): { engine?: SuggestionEngine; tickets?: TicketService; gaps?: GapStore; db?: Database; handoffs?: HandoffStore; roster?: RosterStore };
 }
 
 /**
@@ -68,9 +70,11 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   const kb = loadKnowledge(config.knowledgeDir);
   let engine: SuggestionEngine | undefined;
   let tickets: TicketService | undefined;
+  let roster: RosterStore | undefined;
   let gaps: GapStore | undefined;
   let db: Database | undefined;
-  const auth = new ApiKeyAuth(config.apiKeys ?? defaultApiKeys(config.dataDir, log));
+  const apiKeys = config.apiKeys ?? defaultApiKeys(config.dataDir, log);
+  const auth = new ApiKeyAuth(apiKeys);
 
   server.get('/healthz', async (_req, res) => {
     const ok = engine !== undefined && tickets !== undefined;
@@ -106,7 +110,8 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   server.get('/api/openapi.json', async (_req, res) => {
     res.send(200, openApiDocument());
   });
-  registerTicketRoutes(server, { tickets: () => tickets, gaps: () => gaps, outcomes: () => outcomes, auth, limits, log });
+  registerTicketRoutes(server, { tickets: () => tickets, gaps: () => gaps, outcomes: () => outcomes, roster: () => roster, auth, limits, log });
+  registerRosterRoutes(server, { roster: () => roster, tickets: () => tickets, auth, limits, log });
   registerKnowledgeRoutes(server, { kb, auth, log });
   registerPages(server);
 
@@ -174,7 +179,9 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   const ready = (async () => {
     db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, pgSchema: opts.pgSchema });
     gaps = new GapStore(db);
-    tickets = new TicketService(kb, new TicketStore(db), gaps);
+    roster = new RosterStore(db);
+    await checkTechnicianKeys(roster, apiKeys, { seedDefault: !config.apiKeys }, log);
+    tickets = new TicketService(kb, new TicketStore(db), gaps, roster);
     const loaded = await openEngine(config, log, kb);
     metrics.attach(db);
     loaded.observe((r) => metrics.suggestions.inc({ result: r.abstain ? 'abstain' : 'match' }));
@@ -212,7 +219,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   return {
     server,
     ready,
-    services: () => ({ engine, tickets, gaps, db, handoffs }),
+    services: () => ({ engine, tickets, gaps, db, handoffs, roster }),
     async close() {
       server.close();
       await ready.catch(() => undefined);

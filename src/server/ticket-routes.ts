@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { productLineCode } from '../knowledge/schema.js';
 import type { Actor } from '../tickets/actor.js';
 import { OPEN_STATUSES } from '../tickets/lifecycle.js';
-import { assignSchema, closeOutSchema, createTicketSchema, statusChangeSchema, stepTriedSchema, ticketStatus, type Ticket } from '../tickets/model.js';
+import { assignSchema, closeOutSchema, machineDownSchema, createTicketSchema, statusChangeSchema, stepTriedSchema, ticketStatus, type Ticket } from '../tickets/model.js';
 import { slaCompliance } from '../tickets/reports.js';
 import { allowedActions, type TicketService } from '../tickets/service.js';
 import { clockStates } from '../tickets/sla.js';
@@ -15,6 +15,8 @@ import type { RateLimits } from './rate-limit.js';
 import { detectLanguage } from '../retrieval/text.js';
 import { StoreUnavailableError } from '../storage/database.js';
 import type { ApiKeyAuth } from './auth.js';
+import type { RosterStore } from '../roster/store.js';
+import { assertOnRoster } from './roster-routes.js';
 import { guarded } from './http-errors.js';
 import type { TicketView } from '../api/responses.js';
 
@@ -28,8 +30,12 @@ export const listQuery = z
     productLine: productLineCode.optional(),
     technician: z.string().max(100).optional(),
     overdue: z.enum(['true', 'false']).optional(),
-    /** created (newest first, the default) or due (most urgent unmet deadline first). */
-    sort: z.enum(['created', 'due']).optional(),
+    /** Machines that are down (true) or running (false) only. */
+    down: z.enum(['true', 'false']).optional(),
+    /** Ticket number, phone, customer, contact, site address or serial (any part of it). */
+    q: z.string().trim().max(200, 'q is limited to 200 characters').optional(),
+    /** created (newest first, the default), due (most urgent unmet deadline first) or priority (machines that are down first, then due). */
+    sort: z.enum(['created', 'due', 'priority']).optional(),
     limit: z.coerce.number().int().min(1).max(500).optional(),
     offset: z.coerce.number().int().min(0).optional(),
   });
@@ -81,6 +87,7 @@ export function registerTicketRoutes(
     tickets: () => TicketService | undefined;
     gaps: () => GapStore | undefined;
     outcomes: () => OutcomeStore | undefined;
+    roster: () => RosterStore | undefined;
     auth: ApiKeyAuth;
     limits: RateLimits;
     log: Logger;
@@ -92,7 +99,9 @@ export function registerTicketRoutes(
       const actor = auth.actor(req, allowed);
       await deps.limits.check('api', req, actor.label);
       const service = deps.tickets();
-      if (!service) throw new StoreUnavailableError('the server is still starting');
+      const roster = deps.roster();
+      if (!service || !roster) throw new StoreUnavailableError('the server is still starting');
+      await assertOnRoster(actor, roster);
       await handler(req, res, service, actor);
     });
 
@@ -119,6 +128,8 @@ export function registerTicketRoutes(
           productLine: q.productLine,
           technicianId: q.technician,
           overdueAt: q.overdue === 'true' ? new Date().toISOString() : undefined,
+          machineDown: q.down === undefined ? undefined : q.down === 'true',
+          search: q.q || undefined,
           sort: q.sort,
           limit: q.limit,
           offset: q.offset,
@@ -160,6 +171,16 @@ export function registerTicketRoutes(
     route(['dispatcher', 'admin'], async (req, res, service, actor) => {
       const body = assignSchema.parse(req.body ?? {});
       res.send(200, ticketView(await service.assign(String(req.params.id), body.technicianId, actor, body.note, body.expectedVersion), actor));
+    }),
+  );
+
+  server.post(
+    '/api/tickets/:id/machine-down',
+    route(['dispatcher', 'admin', 'technician'], async (req, res, service, actor) => {
+      const body = machineDownSchema.parse(req.body ?? {});
+      const t = await service.setMachineDown(String(req.params.id), body.machineDown, actor, body.note, body.expectedVersion);
+      log.info({ ticket: t.number, machineDown: t.machineDown, actor: actor.label }, 'machine state changed');
+      res.send(200, ticketView(t, actor));
     }),
   );
 

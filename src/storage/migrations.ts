@@ -104,6 +104,23 @@ const MIGRATIONS: { id: string; sql: string[] }[] = [
        )`,
     ],
   },
+  // 020–024: the field workflow (roster, priority and search, media).
+  {
+    id: '020-technicians',
+    sql: [
+      `CREATE TABLE technicians (id TEXT PRIMARY KEY, active INTEGER NOT NULL, version INTEGER NOT NULL, updated_at TEXT NOT NULL, doc TEXT NOT NULL)`,
+    ],
+  },
+  {
+    id: '021-ticket-priority-search',
+    sql: [
+      `ALTER TABLE tickets ADD COLUMN machine_down INTEGER NOT NULL DEFAULT 0`,
+      `ALTER TABLE tickets ADD COLUMN search_text TEXT`,
+      // Older rows: the flag from the document (JSON.stringify writes no spaces), and the whole document to search in.
+      `UPDATE tickets SET machine_down = CASE WHEN doc LIKE '%"machineDown":true%' THEN 1 ELSE 0 END, search_text = lower(doc)`,
+      `CREATE INDEX tickets_priority ON tickets (machine_down, next_due_at)`,
+    ],
+  },
 ];
 
 export async function migrate(db: Database): Promise<string[]> {

@@ -5,10 +5,11 @@ import { plannedGrade, workloadCoefficient } from '../knowledge/grades.js';
 import type { Fault } from '../knowledge/schema.js';
 import { detectLanguage } from '../retrieval/text.js';
 import type { Actor } from './actor.js';
-import { ForbiddenError, InvalidRequestError, NotFoundError } from './errors.js';
+import type { RosterStore } from '../roster/store.js';
+import { ConflictError, ForbiddenError, InvalidRequestError, NotFoundError } from './errors.js';
 import { assertTransition, TRANSITIONS } from './lifecycle.js';
 import type { CloseOutInput, CreateTicketInput, Ticket, TicketStatus } from './model.js';
-import { meetClocks, slaDeadlines } from './sla.js';
+import { clocksFor, meetClocks, rebaseClocks, slaDeadlines } from './sla.js';
 import type { TicketFilter, TicketStore } from './store.js';
 
 /** Status changes a technician may make on a ticket assigned to them. */
@@ -50,6 +51,8 @@ export class TicketService {
     private readonly kb: KnowledgeBase,
     readonly store: TicketStore,
     private readonly gaps: GapStore,
+    /** Tickets are assigned only to active technicians of this roster. */
+    private readonly roster: Pick<RosterStore, 'get'>,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
@@ -65,6 +68,7 @@ export class TicketService {
     });
     const line = this.kb.policy.product_lines.find((l) => l.code === input.equipment.productLine)!;
     const tier = this.kb.policy.service_tiers.find((t) => t.id === line.service_tier)!;
+    const sla = clocksFor(tier, input.machineDown);
     const planned = faults[0] ? plannedGrade(faults[0]) : null;
     const requestHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
 
@@ -84,7 +88,7 @@ export class TicketService {
           workloadCoefficient: planned ? this.coefficient(planned) : null,
           likelyParts: likelyParts(faults),
           serviceTier: tier.id,
-          sla: { clocks: slaDeadlines(now, tier.sla), atRiskFraction: tier.sla.at_risk_fraction },
+          sla: { clocks: slaDeadlines(now, sla.clocks), atRiskFraction: sla.clocks.at_risk_fraction, basis: sla.basis },
           history: [{ at, actor: actor.label, action: 'created', to: 'new' }],
         };
       },
@@ -131,6 +135,9 @@ export class TicketService {
 
   async assign(idOrNumber: string, technicianId: string, actor: Actor, note?: string, expectedVersion?: number) {
     if (!ASSIGNERS.includes(actor.role)) throw new ForbiddenError('only dispatch assigns technicians');
+    const technician = await this.roster.get(technicianId);
+    if (!technician) throw new InvalidRequestError('technicianId', `no technician "${technicianId}" on the roster; add them under /api/technicians first`);
+    if (!technician.active) throw new ConflictError('technician_inactive', `technician ${technician.id} (${technician.name}) is not active; choose an active technician`);
     const ticket = await this.get(idOrNumber, actor);
     return this.store.update(
       ticket.id,
@@ -144,6 +151,33 @@ export class TicketService {
           updatedAt: at,
           sla: { ...t.sla, clocks: meetClocks(t.sla.clocks, 'assigned', at) },
           history: [...t.history, { at, actor: actor.label, action: 'assigned', from: t.status, to: 'assigned', technicianId, note }],
+        };
+      },
+      expectedVersion,
+    );
+  }
+
+  /**
+   * The machine stopped after the ticket was opened (or runs again): the open clocks move
+   * to the tier's set for its state. Dispatch decides; the technician on the job may too.
+   */
+  async setMachineDown(idOrNumber: string, machineDown: boolean, actor: Actor, note?: string, expectedVersion?: number) {
+    if (actor.role === 'agent') throw new ForbiddenError('dispatch or the technician on the job changes whether the machine is down');
+    const ticket = await this.get(idOrNumber, actor);
+    const line = this.kb.policy.product_lines.find((l) => l.code === ticket.equipment.productLine)!;
+    const tier = this.kb.policy.service_tiers.find((t) => t.id === line.service_tier)!;
+    const sla = clocksFor(tier, machineDown);
+    return this.store.update(
+      ticket.id,
+      (t) => {
+        if (t.status === 'closed' || t.status === 'cancelled') throw new ConflictError('ticket_final', `ticket ${t.number} is ${t.status}`);
+        const at = this.clock().toISOString();
+        return {
+          ...t,
+          machineDown,
+          updatedAt: at,
+          sla: { clocks: rebaseClocks(t.sla.clocks, t.createdAt, sla.clocks), atRiskFraction: sla.clocks.at_risk_fraction, basis: sla.basis },
+          history: [...t.history, { at, actor: actor.label, action: 'machine-down', machineDown, note }],
         };
       },
       expectedVersion,

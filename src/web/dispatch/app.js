@@ -441,7 +441,7 @@ function listPath() {
   if (f.technician && !isTechnician()) q.set('technician', f.technician);
   if (f.overdue) q.set('overdue', 'true');
   // Most urgent unmet deadline first, so that the limit drops the least urgent tickets.
-  q.set('sort', 'due');
+  q.set('sort', 'priority');
   q.set('limit', String(LIST_LIMIT));
   return `/api/tickets?${q.toString()}`;
 }
@@ -683,15 +683,17 @@ function filters() {
 }
 
 /**
- * The server already answers most urgent first (sort=due, same rule as nextClock); sorting
- * again keeps the order right after a local change and while the clock runs.
+ * The server already answers machines that are down first, then most urgent first
+ * (sort=priority, same rule as nextClock); sorting again keeps the order right after a
+ * local change and while the clock runs.
  */
 function sortByUrgency(tickets) {
   const due = (t) => {
     const c = nextClock(t);
     return c ? Date.parse(c.dueAt) : Number.POSITIVE_INFINITY;
   };
-  return [...tickets].sort((a, b) => due(a) - due(b) || String(a.number).localeCompare(String(b.number)));
+  const down = (t) => (t.machineDown && t.status !== 'closed' && t.status !== 'cancelled' ? 0 : 1);
+  return [...tickets].sort((a, b) => down(a) - down(b) || due(a) - due(b) || String(a.number).localeCompare(String(b.number)));
 }
 
 async function loadList({ source = 'refresh' } = {}) {
