@@ -3,6 +3,7 @@ import type { HandoffStore, OutcomeStore } from '../src/bot/records.js';
 import type { KnowledgeBase } from '../src/knowledge/load.js';
 import type { SuggestionEngine } from '../src/retrieval/engine.js';
 import type { TicketService } from '../src/tickets/service.js';
+import type { SiteInputs } from '../src/bot/site-inputs.js';
 import type { SessionAccessor } from './session.js';
 
 /** What the conversation needs from the rest of the assistant. */
@@ -14,4 +15,6 @@ export interface TriageDeps {
   handoffs: HandoffStore;
   outcomes: OutcomeStore;
   session: SessionAccessor;
+  /** Photos and the position sent from the site. */
+  site: SiteInputs;
 }

@@ -118,7 +118,7 @@ export class EscalationDialog extends ComponentDialog {
     try {
       const { ticket } = await this.deps.tickets.create(
         {
-          customer: { name: v.name!, site: { address: v.address! } },
+          customer: { name: v.name!, site: { address: v.address!, ...(await this.deps.site.coordinates(step.context)) } },
           contact: { name: v.name!, phone: v.phone! },
           equipment: { productLine: s.productLine!, model: s.model },
           faults: s.faultId ? [{ id: s.faultId, confidence: s.confidence }] : [],
@@ -131,6 +131,7 @@ export class EscalationDialog extends ComponentDialog {
         { role: 'bot', label: 'bot' },
         `bot:${conversationId}:${s.escalations}`.slice(0, 200),
       );
+      await this.deps.site.opened(step.context, ticket);
       await this.deps.outcomes.record({
         conversationId,
         productLine: s.productLine,

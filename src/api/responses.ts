@@ -111,7 +111,7 @@ export type ClockViewBody = z.infer<typeof clockView>;
 export const historyEntry = z.object({
   at: isoDateTime,
   actor: z.string(),
-  action: z.enum(['created', 'status', 'assigned', 'closed-out', 'machine-down']),
+  action: z.enum(['created', 'status', 'assigned', 'closed-out', 'machine-down', 'media']),
   from: ticketStatus.optional(),
   to: ticketStatus.optional(),
   technicianId: z.string().optional(),
@@ -131,6 +131,18 @@ export const closeOutView = z.object({
   technicianId: z.string(),
   at: isoDateTime,
 });
+
+export const ticketMedia = z.object({
+  id: z.string().describe('SHA-256 of the bytes'),
+  contentType: z.string(),
+  name: z.string(),
+  size: z.number().int(),
+  hasThumbnail: z.boolean(),
+  gps: z.object({ lat: z.number(), lon: z.number() }).optional().describe("from the photo's EXIF"),
+  by: z.enum(['operator', 'technician', 'staff']),
+  at: isoDateTime,
+});
+export type TicketMediaView = z.infer<typeof ticketMedia>;
 
 /** What the calling key may do next with this ticket (the same rules the service enforces). */
 export const allowedView = z.object({ assign: z.boolean(), statuses: z.array(ticketStatus), closeOut: z.boolean() });
@@ -156,6 +168,7 @@ export const ticketView = createTicketSchema.extend({
   }),
   technicianId: z.string().optional(),
   closeOut: closeOutView.optional(),
+  media: z.array(ticketMedia).optional().describe('photos and videos; fetch each at /api/tickets/{id}/media/{mediaId} (and /thumbnail)'),
   history: z.array(historyEntry),
   slaStatus: z.array(clockView).describe('each clock now: met, met-late, on-track, at-risk, breached'),
   allowed: allowedView,
@@ -263,3 +276,22 @@ export const assignmentSuggestions = z.object({
   ),
 });
 export type AssignmentSuggestions = z.infer<typeof assignmentSuggestions>;
+
+// ---------------------------------------------------------------------------------------
+// The conversation behind a ticket
+
+export const transcriptResponse = z.object({
+  ticketId: z.string(),
+  channel: z.string(),
+  conversationId: z.string(),
+  lines: z.array(
+    z.object({
+      from: z.enum(['user', 'bot']),
+      text: z.string(),
+      at: isoDateTime,
+      attachments: z.array(z.object({ mediaId: z.string().optional(), contentType: z.string(), name: z.string().optional() })),
+      event: z.string().optional().describe('an event such as a shared location'),
+    }),
+  ),
+});
+export type TranscriptResponse = z.infer<typeof transcriptResponse>;

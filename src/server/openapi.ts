@@ -5,6 +5,7 @@ import * as api from '../api/responses.js';
 import { assignSchema, closeOutSchema, createTicketSchema, machineDownSchema, statusChangeSchema } from '../tickets/model.js';
 import { technicianInput, technicianPatch, technicianReplace } from '../roster/model.js';
 import { rosterQuery } from './roster-routes.js';
+import { mediaUploadQuery } from './media-routes.js';
 import { gapReport, idempotencyKey, listQuery, periodQuery, phoneOutcome } from './ticket-routes.js';
 
 // Adds .openapi() to zod's types (for component names and parameter metadata); only this module uses it.
@@ -129,6 +130,33 @@ export function openApiDocument() {
     responses: { 200: json(api.assignmentSuggestions, 'ranked, best first'), ...errors(...STAFF, 404) },
   });
 
+  // Photos, videos and the conversation behind a ticket
+  const mediaParams = idParam.extend({ mediaId: z.string().openapi({ description: 'SHA-256 of the file (from ticket.media)' }) });
+  const binary = (description: string) => ({ description, content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } } });
+  for (const [suffix, what] of [['', 'the file as sent'], ['/thumbnail', 'a JPEG thumbnail (320 px)']] as const) {
+    route({
+      method: 'get',
+      path: `/api/tickets/{id}/media/{mediaId}${suffix}`,
+      summary: `A photo or video of the ticket: ${what} (every role that may see the ticket)`,
+      request: { params: mediaParams },
+      responses: { 200: binary(what), ...errors(...STAFF, 404) },
+    });
+  }
+  route({
+    method: 'post',
+    path: '/api/tickets/{id}/media',
+    summary: 'Add a photo or video from the site: the file itself as the body (typed from its bytes: JPEG, PNG, HEIC, MP4; 20 MB); technician (own), dispatcher, admin',
+    request: { params: idParam, query: mediaUploadQuery, body: { required: true, content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } } } },
+    responses: { 201: json(ticket, 'the ticket with the file in media'), ...errors(...STAFF, 404) },
+  });
+  route({
+    method: 'get',
+    path: '/api/tickets/{id}/transcript',
+    summary: 'The bot conversation the ticket came from (staff; a technician for their own tickets)',
+    request: { params: idParam },
+    responses: { 200: json(api.transcriptResponse, 'the conversation, oldest first'), ...errors(...STAFF, 404) },
+  });
+
   // The technician roster
   const technician = api.technicianView.openapi('Technician');
   const techParam = z.object({ id: z.string().max(32).openapi({ description: 'technician id, e.g. T-07' }) });
@@ -198,6 +226,27 @@ export function openApiDocument() {
     request: { params: conversationParam, ...body(z.object({ type: z.string(), text: z.string().optional(), from: z.object({ id: z.string() }).passthrough() }).passthrough().openapi({ description: 'a Direct Line activity' })) },
     responses: { 200: json(api.directLineResourceResponse, 'the activity’s id'), ...errors(401, 429) },
   });
+  route({
+    method: 'post',
+    path: dl('/conversations/{id}/upload'),
+    summary: 'Send files with a message, as Web Chat’s upload button does: multipart/form-data with an `activity` part and one `file` part per file (JPEG, PNG, HEIC, MP4 decided from the bytes; 4 files of 20 MB, 20 per conversation); read only after the token is checked',
+    request: {
+      params: conversationParam,
+      query: z.object({ userId: z.string().optional() }),
+      body: { required: true, content: { 'multipart/form-data': { schema: z.object({ activity: z.string().openapi({ format: 'binary' }), file: z.array(z.string().openapi({ format: 'binary' })) }) } } },
+    },
+    responses: { 200: json(api.directLineResourceResponse, 'the message’s id'), ...errors(401, 429) },
+  });
+  for (const suffix of ['', '/thumbnail']) {
+    route({
+      method: 'get',
+      path: dl(`/conversations/{id}/media/{mediaId}${suffix}`),
+      summary: `An attachment of the conversation${suffix ? ' (thumbnail)' : ''}, by the signed link in the activity (no token: an <img> cannot send one)`,
+      open: true,
+      request: { params: conversationParam.extend({ mediaId: z.string() }), query: z.object({ sig: z.string() }) },
+      responses: { 200: binary('the file'), ...errors(404, 429) },
+    });
+  }
   route({
     method: 'get',
     path: dl('/conversations/{id}/activities'),

@@ -15,7 +15,9 @@ import { registerPages } from './pages.js';
 import { registerKnowledgeRoutes } from './knowledge-routes.js';
 import { registerTicketRoutes } from './ticket-routes.js';
 import { registerRosterRoutes } from './roster-routes.js';
+import { registerMediaRoutes } from './media-routes.js';
 import { RosterStore, checkTechnicianKeys } from '../roster/store.js';
+import { MediaStore } from '../media/store.js';
 import { openApiDocument } from './openapi.js';
 import { ConfigurationBotFrameworkAuthentication, ShowTypingMiddleware, type Activity, type BotAdapter, type TurnContext } from 'botbuilder';
 import { AuthenticationError } from 'botframework-connector';
@@ -71,6 +73,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   let engine: SuggestionEngine | undefined;
   let tickets: TicketService | undefined;
   let roster: RosterStore | undefined;
+  let media: MediaStore | undefined;
   let gaps: GapStore | undefined;
   let db: Database | undefined;
   const apiKeys = config.apiKeys ?? defaultApiKeys(config.dataDir, log);
@@ -112,6 +115,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   });
   registerTicketRoutes(server, { tickets: () => tickets, gaps: () => gaps, outcomes: () => outcomes, roster: () => roster, auth, limits, log });
   registerRosterRoutes(server, { roster: () => roster, tickets: () => tickets, auth, limits, log });
+  registerMediaRoutes(server, { tickets: () => tickets, media: () => media, roster: () => roster, directLine: () => directLine?.store, auth, limits, log });
   registerKnowledgeRoutes(server, { kb, auth, log });
   registerPages(server);
 
@@ -155,6 +159,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     adapter: () => directLine?.adapter,
     logic,
     secret: config.directLineSecret,
+    media: () => media,
     limits,
     log,
   });
@@ -180,6 +185,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, pgSchema: opts.pgSchema });
     gaps = new GapStore(db);
     roster = new RosterStore(db);
+    media = new MediaStore(db);
     await checkTechnicianKeys(roster, apiKeys, { seedDefault: !config.apiKeys }, log);
     tickets = new TicketService(kb, new TicketStore(db), gaps, roster);
     const loaded = await openEngine(config, log, kb);

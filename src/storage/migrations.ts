@@ -121,6 +121,30 @@ const MIGRATIONS: { id: string; sql: string[] }[] = [
       `CREATE INDEX tickets_priority ON tickets (machine_down, next_due_at)`,
     ],
   },
+  {
+    id: '022-media',
+    sql: [
+      // Content-addressed: id is the SHA-256 of the bytes. BYTEA is PostgreSQL's binary type; SQLite stores the Buffer as a BLOB.
+      `CREATE TABLE media (
+         id TEXT PRIMARY KEY,
+         content_type TEXT NOT NULL,
+         size INTEGER NOT NULL,
+         bytes BYTEA NOT NULL,
+         thumbnail BYTEA,
+         gps_lat REAL,
+         gps_lon REAL,
+         created_at TEXT NOT NULL
+       )`,
+      // Where each item came from: a Direct Line conversation, or ticket:<id> for staff uploads.
+      `CREATE TABLE media_links (
+         conversation_id TEXT NOT NULL,
+         media_id TEXT NOT NULL,
+         name TEXT NOT NULL,
+         linked_at TEXT NOT NULL,
+         PRIMARY KEY (conversation_id, media_id)
+       )`,
+    ],
+  },
 ];
 
 export async function migrate(db: Database): Promise<string[]> {

@@ -109,7 +109,7 @@ export interface SlaClock {
 export interface HistoryEntry {
   at: string;
   actor: string;
-  action: 'created' | 'status' | 'assigned' | 'closed-out' | 'machine-down';
+  action: 'created' | 'status' | 'assigned' | 'closed-out' | 'machine-down' | 'media';
   from?: TicketStatus;
   to?: TicketStatus;
   technicianId?: string;
@@ -141,5 +141,19 @@ export interface Ticket extends Omit<CreateTicketInput, never> {
   sla: { clocks: SlaClock[]; atRiskFraction: number; basis?: SlaBasis };
   technicianId?: string;
   closeOut?: CloseOut;
+  /** Photos and videos: the operator's from the chat, the technician's from the site. */
+  media?: TicketMedia[];
   history: HistoryEntry[];
+}
+
+export interface TicketMedia {
+  /** SHA-256 of the bytes; fetched at /api/tickets/:id/media/:mediaId (and …/thumbnail). */
+  id: string;
+  contentType: string;
+  name: string;
+  size: number;
+  hasThumbnail: boolean;
+  gps?: { lat: number; lon: number };
+  by: 'operator' | 'technician' | 'staff';
+  at: string;
 }

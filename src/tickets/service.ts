@@ -8,7 +8,7 @@ import type { Actor } from './actor.js';
 import type { RosterStore } from '../roster/store.js';
 import { ConflictError, ForbiddenError, InvalidRequestError, NotFoundError } from './errors.js';
 import { assertTransition, TRANSITIONS } from './lifecycle.js';
-import type { CloseOutInput, CreateTicketInput, Ticket, TicketStatus } from './model.js';
+import type { CloseOutInput, CreateTicketInput, Ticket, TicketMedia, TicketStatus } from './model.js';
 import { clocksFor, meetClocks, rebaseClocks, slaDeadlines } from './sla.js';
 import type { TicketFilter, TicketStore } from './store.js';
 
@@ -182,6 +182,31 @@ export class TicketService {
       },
       expectedVersion,
     );
+  }
+
+  /** The site's position, when the operator shares it (or a photo carries it) after the ticket was opened. */
+  async setSiteCoordinates(idOrNumber: string, at: { lat: number; lon: number }, actor: Actor) {
+    if (actor.role !== 'bot' && !ASSIGNERS.includes(actor.role)) throw new ForbiddenError('only dispatch changes the site of a ticket');
+    const ticket = await this.get(idOrNumber, actor);
+    return this.store.update(ticket.id, (t) => ({ ...t, customer: { ...t.customer, site: { ...t.customer.site, lat: at.lat, lon: at.lon } }, updatedAt: this.clock().toISOString() }));
+  }
+
+  /** Adds photos or videos to the ticket (already stored; the same item is listed once). */
+  async attachMedia(idOrNumber: string, items: readonly Omit<TicketMedia, 'by'>[], by: TicketMedia['by'], actor: Actor) {
+    const ticket = await this.get(idOrNumber, actor);
+    if (actor.role === 'agent') throw new ForbiddenError('agents cannot add media to a ticket');
+    return this.store.update(ticket.id, (t) => {
+      const have = new Set((t.media ?? []).map((m) => m.id));
+      const fresh = items.filter((m) => !have.has(m.id));
+      if (fresh.length === 0) return t;
+      const at = this.clock().toISOString();
+      return {
+        ...t,
+        media: [...(t.media ?? []), ...fresh.map((m) => ({ ...m, by }))],
+        updatedAt: at,
+        history: [...t.history, { at, actor: actor.label, action: 'media', note: `${fresh.length} file(s)` }],
+      };
+    });
   }
 
   /** The technician's account of the job; resolves the ticket and feeds the manual. */
