@@ -18,6 +18,10 @@ import { registerRosterRoutes } from './roster-routes.js';
 import { registerMediaRoutes } from './media-routes.js';
 import { RosterStore, checkTechnicianKeys } from '../roster/store.js';
 import { MediaStore } from '../media/store.js';
+import { registerEquipmentRoutes } from './equipment-routes.js';
+import { EquipmentStore } from '../equipment/store.js';
+import { loadMaintenance } from '../maintenance/knowledge.js';
+import { MaintenanceService } from '../maintenance/service.js';
 import { openApiDocument } from './openapi.js';
 import { ConfigurationBotFrameworkAuthentication, ShowTypingMiddleware, type Activity, type BotAdapter, type TurnContext } from 'botbuilder';
 import { AuthenticationError } from 'botframework-connector';
@@ -55,7 +59,7 @@ export interface App {
   /** Resolves once the index and the store are open (healthz turns 200). */
   ready: Promise<void>;
   close(): Promise<void>;
-  services(): { engine?: SuggestionEngine; tickets?: TicketService; gaps?: GapStore; db?: Database; handoffs?: HandoffStore; roster?: RosterStore };
+  services(): { engine?: SuggestionEngine; tickets?: TicketService; gaps?: GapStore; db?: Database; handoffs?: HandoffStore; equipment?: EquipmentStore; maintenance?: MaintenanceService; roster?: RosterStore };
 }
 
 /**
@@ -70,6 +74,9 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   server.use(restify.plugins.queryParser({ mapParams: false }));
   server.use(readBody({ maxBytes: 64 * 1024 }));
   const kb = loadKnowledge(config.knowledgeDir);
+  const maintenanceKnowledge = loadMaintenance(config.knowledgeDir, kb);
+  let equipment: EquipmentStore | undefined;
+  let maintenance: MaintenanceService | undefined;
   let engine: SuggestionEngine | undefined;
   let tickets: TicketService | undefined;
   let roster: RosterStore | undefined;
@@ -117,6 +124,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   registerRosterRoutes(server, { roster: () => roster, tickets: () => tickets, auth, limits, log });
   registerMediaRoutes(server, { tickets: () => tickets, media: () => media, roster: () => roster, directLine: () => directLine?.store, auth, limits, log });
   registerKnowledgeRoutes(server, { kb, auth, log });
+  registerEquipmentRoutes(server, { kb, equipment: () => equipment, maintenance: () => maintenance, tickets: () => tickets, auth, limits, log });
   registerPages(server);
 
   // The bot: Bot Framework channels through CloudAdapter, browsers through the local Direct Line.
@@ -184,10 +192,14 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   const ready = (async () => {
     db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, pgSchema: opts.pgSchema });
     gaps = new GapStore(db);
+    const machines = new EquipmentStore(db);
     roster = new RosterStore(db);
     media = new MediaStore(db);
     await checkTechnicianKeys(roster, apiKeys, { seedDefault: !config.apiKeys }, log);
-    tickets = new TicketService(kb, new TicketStore(db), gaps, roster);
+    const ticketService = new TicketService(kb, new TicketStore(db), gaps, roster, undefined, (serial) => machines.get(serial));
+    maintenance = new MaintenanceService(kb, maintenanceKnowledge, machines, ticketService);
+    equipment = machines;
+    tickets = ticketService;
     const loaded = await openEngine(config, log, kb);
     metrics.attach(db);
     loaded.observe((r) => metrics.suggestions.inc({ result: r.abstain ? 'abstain' : 'match' }));
@@ -225,7 +237,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   return {
     server,
     ready,
-    services: () => ({ engine, tickets, gaps, db, handoffs, roster }),
+    services: () => ({ engine, tickets, gaps, db, handoffs, equipment, maintenance, roster }),
     async close() {
       server.close();
       await ready.catch(() => undefined);
