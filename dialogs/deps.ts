@@ -2,7 +2,7 @@ import type { GapStore } from '../src/feedback/gap-store.js';
 import type { HandoffStore, OutcomeStore } from '../src/bot/records.js';
 import type { KnowledgeBase } from '../src/knowledge/load.js';
 import type { SuggestionEngine } from '../src/retrieval/engine.js';
-import type { TicketService } from '../src/tickets/service.js';
+import type { MachineLookup, TicketService } from '../src/tickets/service.js';
 import type { SiteInputs } from '../src/bot/site-inputs.js';
 import type { SessionAccessor } from './session.js';
 
@@ -15,6 +15,8 @@ export interface TriageDeps {
   handoffs: HandoffStore;
   outcomes: OutcomeStore;
   session: SessionAccessor;
+  /** The installed base: a serial the operator gives fills line, model, customer and warranty. */
+  machines?: MachineLookup;
   /** Photos and the position sent from the site. */
   site: SiteInputs;
 }

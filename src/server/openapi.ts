@@ -237,6 +237,20 @@ export function openApiDocument() {
     responses: { 200: json(ticket, 'the resolved work order'), ...errors(...STAFF, 404, 409) },
   });
 
+  for (const [name, schema, summary] of [
+    ['self-service', api.selfServiceReport, 'Triage outcomes and abstentions per month: the self-service resolution and abstention rates'],
+    ['knowledge-gaps', api.gapTrendReport, 'Knowledge-gap items opened, accepted and rejected per month'],
+    ['inspections', api.inspectionComplianceReport, 'Inspection compliance per product line: visits done within their window'],
+  ] as const) {
+    route({
+      method: 'get',
+      path: `/api/reports/${name}`,
+      summary: `${summary} (dispatcher, admin; from/to ISO, default the last twelve months)`,
+      request: { query: periodQuery },
+      responses: { 200: json(schema, 'the report'), ...errors(...STAFF) },
+    });
+  }
+
   // The call center's queue and the bot
   route({
     method: 'get',

@@ -19,6 +19,8 @@ import { registerMediaRoutes } from './media-routes.js';
 import { RosterStore, checkTechnicianKeys } from '../roster/store.js';
 import { MediaStore } from '../media/store.js';
 import { registerEquipmentRoutes } from './equipment-routes.js';
+import { registerFleetReportRoutes } from './fleet-report-routes.js';
+import { SuggestionCounter } from '../reports/trends.js';
 import { EquipmentStore } from '../equipment/store.js';
 import { loadMaintenance } from '../maintenance/knowledge.js';
 import { MaintenanceService } from '../maintenance/service.js';
@@ -124,6 +126,8 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   registerRosterRoutes(server, { roster: () => roster, tickets: () => tickets, auth, limits, log });
   registerMediaRoutes(server, { tickets: () => tickets, media: () => media, roster: () => roster, directLine: () => directLine?.store, auth, limits, log });
   registerKnowledgeRoutes(server, { kb, auth, log });
+  let suggestionCounter: SuggestionCounter | undefined;
+  registerFleetReportRoutes(server, { db: () => db, maintenance: () => maintenance, auth, limits, log });
   registerEquipmentRoutes(server, { kb, equipment: () => equipment, maintenance: () => maintenance, tickets: () => tickets, auth, limits, log });
   registerPages(server);
 
@@ -202,8 +206,13 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     tickets = ticketService;
     const loaded = await openEngine(config, log, kb);
     metrics.attach(db);
-    loaded.observe((r) => metrics.suggestions.inc({ result: r.abstain ? 'abstain' : 'match' }));
-    const parts = createBot({ db, engine: loaded, kb, tickets, gaps, onOutcome: (o) => metrics.outcomes.inc({ outcome: o }) });
+    const counter = new SuggestionCounter(db);
+    suggestionCounter = counter;
+    loaded.observe((r) => {
+      metrics.suggestions.inc({ result: r.abstain ? 'abstain' : 'match' });
+      counter.count('all', r.abstain);
+    });
+    const parts = createBot({ db, engine: loaded, kb, tickets, gaps, machines: (serial) => machines.get(serial), onOutcome: (o) => metrics.outcomes.inc({ outcome: o }) });
     const dlStore = new DirectLineStore(db);
     const dlAdapter = new DirectLineAdapter(dlStore);
     for (const adapter of [cloudAdapter, dlAdapter] as BotAdapter[]) {
@@ -241,6 +250,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     async close() {
       server.close();
       await ready.catch(() => undefined);
+      await suggestionCounter?.flush().catch(() => undefined);
       await db?.close();
     },
   };

@@ -194,7 +194,7 @@ export function registerTicketRoutes(
     '/api/reports/sla',
     route(['dispatcher', 'admin'], async (req, res, service) => {
       const p = period(req.query);
-      res.send(200, { ...p, productLines: slaCompliance(await service.store.createdBetween(p.from, p.to)) });
+      res.send(200, { ...p, productLines: slaCompliance(await service.store.createdBetween(p.from, p.to, 'fault')) });
     }),
   );
 
