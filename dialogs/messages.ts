@@ -63,6 +63,7 @@ const en = {
   didNotUnderstandChoice: 'Please choose one of the options.',
   turnFailed: 'Sorry, something went wrong on my side. Please send your last message again; we will continue where we were.',
   turnBusy: 'I am still working on your previous message. Please wait a moment, then send this one again.',
+  engineBusy: 'One moment, please: many people are asking right now. Please send that again in a few seconds.',
 };
 
 const zh: Record<keyof typeof en, string> = {
@@ -121,6 +122,7 @@ const zh: Record<keyof typeof en, string> = {
   didNotUnderstandChoice: '请从选项中选择一个。',
   turnFailed: '抱歉，我这边出了点问题。请把您刚才的消息再发一次，我们从刚才的地方继续。',
   turnBusy: '我还在处理您上一条消息，请稍等片刻，再把这条消息发一次。',
+  engineBusy: '请稍等，现在咨询的人比较多。请过几秒钟再把这条消息发一次。',
 };
 
 export type MessageKey = keyof typeof en;

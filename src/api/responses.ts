@@ -245,6 +245,7 @@ export const workloadReport = z.object({
   ...period,
   technicians: z.array(z.object({ technicianId: z.string(), tickets: z.number().int(), workload: z.number() })),
 });
+export type WorkloadReport = z.infer<typeof workloadReport>;
 export const slaReport = z.object({
   ...period,
   productLines: z.array(
@@ -255,6 +256,7 @@ export const slaReport = z.object({
     }),
   ),
 });
+export type SlaReport = z.infer<typeof slaReport>;
 export const faultReport = z.object({ ...period, faults: z.array(z.object({ faultId: z.string(), matched: z.number().int(), actual: z.number().int() })) });
 
 // ---------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ interface StaffPage {
 const STAFF_PAGES: StaffPage[] = [
   { path: '/panel', title: 'Call-center panel' },
   { path: '/dispatch', title: 'Dispatch board' },
+  { path: '/reports', title: 'Service reports' },
 ];
 
 const require = createRequire(import.meta.url);
@@ -151,6 +152,9 @@ export function registerPages(server: Server): void {
     serve(page.path, () => shell(page), 'html');
     serve(`${page.path}/style.css`, file(join(WEB_SRC, page.path.slice(1), 'style.css')), 'css');
   }
+
+  // Chart.js's self-contained UMD bundle from its npm package (its ES build imports further chunks).
+  serve('/reports/chart.js', file(join(dirname(require.resolve('chart.js')), 'chart.umd.min.js')), 'js', STRICT, 'public, max-age=86400');
 
   serve('/chat', file(join(WEB_SRC, 'chat', 'index.html')), 'html', CHAT);
   serve('/chat/app.js', file(join(WEB_SRC, 'chat', 'app.js')), 'js', CHAT);

@@ -43,6 +43,7 @@ import { DirectLineAdapter } from '../directline/adapter.js';
 import { registerDirectLine } from '../directline/routes.js';
 import { DirectLineStore } from '../directline/store.js';
 import { suggestBody } from '../api/requests.js';
+import { EncoderPool } from '../retrieval/embedders/encoder-pool.js';
 
 /** The least an incoming Bot Framework activity must carry for the adapter to answer it. */
 const activityShape = z
@@ -116,7 +117,20 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     await limits.check('suggest', req, actor.label);
     if (!engine) throw new StoreUnavailableError('the retrieval index is still loading');
     const { text, ...o } = suggestBody.parse(req.body ?? {});
-    res.send(200, await engine.suggest(text, o));
+    // A client that has gone (a superseded panel request, a closed tab) gets no work:
+    // its queued encoder call is dropped and nothing is answered.
+    const gone = new AbortController();
+    const onClose = () => res.writableFinished || gone.abort();
+    res.once('close', onClose);
+    try {
+      if (req.socket.destroyed) gone.abort();
+      res.send(200, await engine.suggest(text, { ...o, signal: gone.signal }));
+    } catch (err) {
+      if (gone.signal.aborted) return log.debug({ url: req.getPath() }, 'client gone; suggestion dropped');
+      throw err;
+    } finally {
+      res.off('close', onClose);
+    }
   }));
 
   server.get('/api/openapi.json', async (_req, res) => {
@@ -206,6 +220,10 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     tickets = ticketService;
     const loaded = await openEngine(config, log, kb);
     metrics.attach(db);
+    if (loaded.encoder instanceof EncoderPool) {
+      const pool = loaded.encoder;
+      metrics.attachEncoder(() => pool.stats());
+    }
     const counter = new SuggestionCounter(db);
     suggestionCounter = counter;
     loaded.observe((r) => {
@@ -251,6 +269,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
       server.close();
       await ready.catch(() => undefined);
       await suggestionCounter?.flush().catch(() => undefined);
+      await engine?.close();
       await db?.close();
     },
   };

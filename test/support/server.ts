@@ -41,6 +41,8 @@ export async function startTestServer(
   opts: {
     store?: 'sqlite' | 'postgres';
     embedder?: AppConfig['embedder'];
+    /** Encoder pool settings (threads, queue size). */
+    encoder?: AppConfig['encoder'];
     botAuth?: AppConfig['botAuth'];
     rateLimitScale?: number;
     /** Receives the server's log lines (at debug level) instead of discarding them. */
@@ -60,6 +62,7 @@ export async function startTestServer(
       knowledgeDir: KNOWLEDGE_DIR,
       logLevel: 'silent',
       embedder: opts.embedder ?? { kind: 'none' },
+      encoder: opts.encoder,
       apiKeys: API_KEYS,
       botAuth: opts.botAuth,
       rateLimitScale: opts.rateLimitScale,
