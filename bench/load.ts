@@ -56,7 +56,7 @@ const base = await new Promise<string>((resolve, reject) => {
   const t = setInterval(async () => {
     const port = /"port":(\d+)/.exec(out)?.[1];
     if (child.exitCode !== null) reject(new Error(out));
-    if (port && (await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false))) {
+    if (port && (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false))) {
       clearInterval(t);
       resolve(`http://127.0.0.1:${port}`);
     }

@@ -13,6 +13,7 @@ import { calibrationPath, openEngine } from '../retrieval/open-engine.js';
 import { z } from 'zod';
 import { addSymptomPhrasing } from '../feedback/accept.js';
 import { GapStore } from '../feedback/gap-store.js';
+import { gapTextForTerminal } from '../feedback/gap-text.js';
 import { openDatabase } from '../storage/open-database.js';
 import { printEvalReport } from './eval-report.js';
 
@@ -67,6 +68,11 @@ async function main(argv: string[]): Promise<number> {
     case 'serve': {
       const { startServer } = await import('../server/server.js');
       const app = await startServer(config, log);
+      // A manual that does not load, a bad index … cannot heal by waiting: say so and stop.
+      app.ready.catch((err: unknown) => {
+        log.fatal({ err }, 'could not start');
+        process.exit(1);
+      });
       // Stop accepting, let the store close, then exit (so exit hooks such as --cpu-prof run).
       const stop = (signal: string) => {
         log.info({ signal }, 'shutting down');
@@ -151,7 +157,7 @@ async function gapsCommand(
       if (items.length === 0) console.log(`no ${status === 'all' ? '' : `${status} `}knowledge-gap items`);
       for (const g of items) {
         console.log(
-          `${g.id.slice(0, 8)}  ${g.createdAt.slice(0, 10)}  ${g.source.padEnd(24)} ${g.productLine ?? '--'}  matched ${g.matchedFaultId ?? '-'} actual ${g.actualFaultId ?? '-'}  [${g.status}]  «${g.text.slice(0, 120)}»`,
+          `${g.id.slice(0, 8)}  ${g.createdAt.slice(0, 10)}  ${g.source.padEnd(24)} ${g.productLine ?? '--'}  matched ${g.matchedFaultId ?? '-'} actual ${g.actualFaultId ?? '-'}  [${g.status}]  «${gapTextForTerminal(g.text.slice(0, 120))}»`,
         );
       }
       return 0;

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Request, Response, Server } from 'restify';
 import { z } from 'zod';
+import { storableText } from '../storage/storable-text.js';
 import { productLineCode } from '../knowledge/schema.js';
 import type { Actor } from '../tickets/actor.js';
 import { OPEN_STATUSES } from '../tickets/lifecycle.js';
@@ -11,7 +12,6 @@ import { clockStates } from '../tickets/sla.js';
 import { randomUUID } from 'node:crypto';
 import type { OutcomeStore } from '../bot/records.js';
 import type { GapStore } from '../feedback/gap-store.js';
-import type { RateLimits } from './rate-limit.js';
 import { detectLanguage } from '../retrieval/text.js';
 import { StoreUnavailableError } from '../storage/database.js';
 import type { ApiKeyAuth } from './auth.js';
@@ -26,7 +26,7 @@ export const listQuery = z
       .pipe(z.array(z.union([ticketStatus, z.literal('open')])))
       .optional(),
     productLine: productLineCode.optional(),
-    technician: z.string().max(100).optional(),
+    technician: storableText().max(100).optional(),
     overdue: z.enum(['true', 'false']).optional(),
     /** created (newest first, the default) or due (most urgent unmet deadline first). */
     sort: z.enum(['created', 'due']).optional(),
@@ -43,15 +43,19 @@ export const periodQuery = z
 
 export const phoneOutcome = z
   .object({
-    text: z.string().trim().min(1).max(10_000),
+    text: storableText().trim().min(1).max(10_000),
     productLine: productLineCode.optional(),
     faultId: z.string().regex(/^(PT|CP|RR|PV|TC|MM|HD)-[EMHO]\d{2}$/).optional(),
     stepsTried: z.array(stepTriedSchema).max(100).default([]),
-    reference: z.string().max(200).optional(),
+    reference: storableText().max(200).optional(),
   })
   .strict();
 
-export const idempotencyKey = z.string().min(8, 'Idempotency-Key must be 8–200 characters').max(200).optional();
+/** A ticket's id or number from the path: any text (an unknown one is a 404) but one the stores can compare. */
+const ticketIdParam = z.object({ id: storableText().max(200) });
+const ticketId = (req: Request) => ticketIdParam.parse(req.params ?? {}).id;
+
+export const idempotencyKey = storableText().min(8, 'Idempotency-Key must be 8–200 characters').max(200).optional();
 
 /** A ticket as the API shows it: the stored document, the live state of its SLA clocks, and what the caller may do next. */
 export function ticketView(t: Ticket, actor: Actor, now = new Date()): TicketView {
@@ -68,10 +72,10 @@ function period(q: unknown): { from: string; to: string } {
 
 export const gapReport = z
   .object({
-    text: z.string().trim().min(1, 'text must not be empty').max(10_000),
+    text: storableText().trim().min(1, 'text must not be empty').max(10_000),
     productLine: productLineCode.optional(),
     /** The fault the engine offered, if any, when staff judged it wrong. */
-    matchedFaultId: z.string().max(10).optional(),
+    matchedFaultId: storableText().max(10).optional(),
   })
   .strict();
 
@@ -82,7 +86,6 @@ export function registerTicketRoutes(
     gaps: () => GapStore | undefined;
     outcomes: () => OutcomeStore | undefined;
     auth: ApiKeyAuth;
-    limits: RateLimits;
     log: Logger;
   },
 ) {
@@ -90,7 +93,6 @@ export function registerTicketRoutes(
   const route = (allowed: readonly Actor['role'][] | undefined, handler: (req: Request, res: Response, service: TicketService, actor: Actor) => Promise<void>) =>
     guarded(log, async (req, res) => {
       const actor = auth.actor(req, allowed);
-      await deps.limits.check('api', req, actor.label);
       const service = deps.tickets();
       if (!service) throw new StoreUnavailableError('the server is still starting');
       await handler(req, res, service, actor);
@@ -141,7 +143,7 @@ export function registerTicketRoutes(
   server.get(
     '/api/tickets/:id',
     route(undefined, async (req, res, service, actor) => {
-      res.send(200, ticketView(await service.get(String(req.params.id), actor), actor));
+      res.send(200, ticketView(await service.get(ticketId(req), actor), actor));
     }),
   );
 
@@ -149,7 +151,7 @@ export function registerTicketRoutes(
     '/api/tickets/:id/status',
     route(undefined, async (req, res, service, actor) => {
       const body = statusChangeSchema.parse(req.body ?? {});
-      const t = await service.changeStatus(String(req.params.id), body.status, actor, body.note, body.expectedVersion);
+      const t = await service.changeStatus(ticketId(req), body.status, actor, body.note, body.expectedVersion);
       log.info({ ticket: t.number, status: t.status, actor: actor.label }, 'ticket status changed');
       res.send(200, ticketView(t, actor));
     }),
@@ -159,7 +161,7 @@ export function registerTicketRoutes(
     '/api/tickets/:id/assign',
     route(['dispatcher', 'admin'], async (req, res, service, actor) => {
       const body = assignSchema.parse(req.body ?? {});
-      res.send(200, ticketView(await service.assign(String(req.params.id), body.technicianId, actor, body.note, body.expectedVersion), actor));
+      res.send(200, ticketView(await service.assign(ticketId(req), body.technicianId, actor, body.note, body.expectedVersion), actor));
     }),
   );
 
@@ -167,7 +169,7 @@ export function registerTicketRoutes(
     '/api/tickets/:id/close-out',
     route(['technician', 'admin'], async (req, res, service, actor) => {
       const body = closeOutSchema.parse(req.body ?? {});
-      res.send(200, ticketView(await service.closeOut(String(req.params.id), body, actor), actor));
+      res.send(200, ticketView(await service.closeOut(ticketId(req), body, actor), actor));
     }),
   );
 

@@ -1,12 +1,13 @@
 import { isValidPhoneNumber, parsePhoneNumberWithError } from 'libphonenumber-js';
 import { z } from 'zod';
 import { causeClass, gradeCode, partCode, productLineCode } from '../knowledge/schema.js';
+import { storableText } from '../storage/storable-text.js';
 
 export const TICKET_STATUSES = ['new', 'assigned', 'en_route', 'on_site', 'resolved', 'closed', 'cancelled'] as const;
 export const ticketStatus = z.enum(TICKET_STATUSES);
 export type TicketStatus = z.infer<typeof ticketStatus>;
 
-const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `at most ${max} characters`);
+const text = (max: number) => storableText().trim().min(1, 'must not be empty').max(max, `at most ${max} characters`);
 const faultId = z.string().regex(/^(PT|CP|RR|PV|TC|MM|HD)-[EMHO]\d{2}$/, 'a fault id looks like PT-H01');
 
 /**
@@ -31,7 +32,7 @@ export const siteSchema = z
 export const stepTriedSchema = z
   .object({
     faultId: faultId.optional(),
-    causeId: z.string().max(10).optional(),
+    causeId: storableText().max(10).optional(),
     step: text(1000),
     result: z.enum(['fixed', 'not-fixed', 'could-not-do', 'skipped']),
   })
