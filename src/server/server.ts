@@ -15,6 +15,10 @@ import { ApiKeyAuth, defaultApiKeys } from './auth.js';
 import { registerPages } from './pages.js';
 import { registerKnowledgeRoutes } from './knowledge-routes.js';
 import { registerTicketRoutes } from './ticket-routes.js';
+import { registerEquipmentRoutes } from './equipment-routes.js';
+import { EquipmentStore } from '../equipment/store.js';
+import { loadMaintenance } from '../maintenance/knowledge.js';
+import { MaintenanceService } from '../maintenance/service.js';
 import { openApiDocument } from './openapi.js';
 import { ConfigurationBotFrameworkAuthentication, ShowTypingMiddleware, type Activity, type BotAdapter, type TurnContext } from 'botbuilder';
 import { AuthenticationError } from 'botframework-connector';
@@ -54,7 +58,7 @@ export interface App {
   /** Resolves once the index and the store are open (healthz turns 200). */
   ready: Promise<void>;
   close(): Promise<void>;
-  services(): { engine?: SuggestionEngine; tickets?: TicketService; gaps?: GapStore; db?: Database; handoffs?: HandoffStore };
+  services(): { engine?: SuggestionEngine; tickets?: TicketService; gaps?: GapStore; db?: Database; handoffs?: HandoffStore; equipment?: EquipmentStore; maintenance?: MaintenanceService };
 }
 
 /**
@@ -73,6 +77,9 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   server.use(restify.plugins.queryParser({ mapParams: false }));
   server.use(readBody({ maxBytes: 64 * 1024 }));
   const kb = loadKnowledge(config.knowledgeDir);
+  const maintenanceKnowledge = loadMaintenance(config.knowledgeDir, kb);
+  let equipment: EquipmentStore | undefined;
+  let maintenance: MaintenanceService | undefined;
   let engine: SuggestionEngine | undefined;
   let tickets: TicketService | undefined;
   let gaps: GapStore | undefined;
@@ -122,6 +129,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   });
   registerTicketRoutes(server, { tickets: () => tickets, gaps: () => gaps, outcomes: () => outcomes, auth, log });
   registerKnowledgeRoutes(server, { kb, auth, log });
+  registerEquipmentRoutes(server, { kb, equipment: () => equipment, maintenance: () => maintenance, tickets: () => tickets, auth, limits, log });
   registerPages(server);
 
   // The bot: Bot Framework channels through CloudAdapter, browsers through the local Direct Line.
@@ -201,7 +209,11 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   const ready = (async () => {
     db = await openStore();
     gaps = new GapStore(db);
-    tickets = new TicketService(kb, new TicketStore(db), gaps);
+    const machines = new EquipmentStore(db);
+    const ticketService = new TicketService(kb, new TicketStore(db), gaps, undefined, (serial) => machines.get(serial));
+    maintenance = new MaintenanceService(kb, maintenanceKnowledge, machines, ticketService);
+    equipment = machines;
+    tickets = ticketService;
     const loaded = await openEngine(config, log, kb);
     metrics.attach(db);
     limits.share(db);
@@ -240,7 +252,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   return {
     server,
     ready,
-    services: () => ({ engine, tickets, gaps, db, handoffs }),
+    services: () => ({ engine, tickets, gaps, db, handoffs, equipment, maintenance }),
     async close() {
       closing = true;
       server.close();
