@@ -236,3 +236,34 @@ describe('inspections worked from the data (SQLite)', () => {
     expect((await api(s.base, KEYS.dispatcher, 'GET', '/api/inspections?from=2026-13-01')).status).toBe(400);
   });
 });
+
+describe('the trend reports over seeded history', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer({ store: 'postgres' });
+    await seedDemo(s.app.services().db!, kb, maintenance, { machines: 40, seed: 3, now: new Date(), days: 120 });
+    s.app.services().maintenance!.invalidate();
+  }, 180_000);
+  afterAll(() => s.stop());
+
+  it('answers self-service, gap and inspection trends for dispatch and admin only', async () => {
+    const self = await answer<contract.SelfServiceReport>(contract.selfServiceReport, await api(s.base, KEYS.dispatcher, 'GET', '/api/reports/self-service'));
+    expect(self.months).toHaveLength(12);
+    const recent = self.months.filter((m) => m.suggestions > 0);
+    expect(recent.length).toBeGreaterThanOrEqual(4);
+    for (const m of recent) {
+      expect(m.abstentionRate).toBeGreaterThan(0);
+      expect(m.selfServiceRate).toBeGreaterThan(0);
+    }
+    const gaps = await answer<contract.GapTrendReport>(contract.gapTrendReport, await api(s.base, KEYS.admin, 'GET', '/api/reports/knowledge-gaps'));
+    expect(gaps.months.reduce((n, m) => n + m.opened, 0)).toBeGreaterThan(0);
+    const insp = await answer<contract.InspectionComplianceReport>(contract.inspectionComplianceReport, await api(s.base, KEYS.admin, 'GET', '/api/reports/inspections'));
+    expect(insp.productLines).toHaveLength(7);
+    expect(insp.productLines.reduce((n, l) => n + l.onTime + l.late, 0)).toBeGreaterThan(0);
+    expect((await api(s.base, KEYS.agent, 'GET', '/api/reports/self-service')).status).toBe(403);
+    // The SLA report counts fault tickets only; inspections have their own compliance.
+    const sla = (await (await api(s.base, KEYS.admin, 'GET', '/api/reports/sla?from=2020-01-01T00:00:00Z')).json()) as { productLines: { tickets: number }[] };
+    const [{ n }] = (await s.app.services().db!.query<{ n: string }>(`SELECT COUNT(*) AS n FROM tickets WHERE kind = 'fault'`)) as [{ n: string }];
+    expect(sla.productLines.reduce((a, l) => a + l.tickets, 0)).toBe(Number(n));
+  });
+});

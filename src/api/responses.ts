@@ -361,3 +361,44 @@ export const scheduleResponse = z.object({
   proposals: z.array(z.object({ productLine: productLineCode, plan: z.string(), schedule: lineScheduleView })),
 });
 export type ScheduleResponse = z.infer<typeof scheduleResponse>;
+
+export const selfServiceReport = z.object({
+  from: isoDateTime,
+  to: isoDateTime,
+  months: z.array(
+    z.object({
+      month: z.string().describe('YYYY-MM'),
+      resolved: z.number().int(),
+      resolvedByPhone: z.number().int(),
+      escalated: z.number().int(),
+      handedOff: z.number().int(),
+      selfServiceRate: z.number().nullable().describe('resolved by the operator or on the phone, of the triages that ended'),
+      suggestions: z.number().int(),
+      abstained: z.number().int(),
+      abstentionRate: z.number().nullable(),
+    }),
+  ),
+});
+export type SelfServiceReport = z.infer<typeof selfServiceReport>;
+export const gapTrendReport = z.object({
+  from: isoDateTime,
+  to: isoDateTime,
+  months: z.array(z.object({ month: z.string(), opened: z.number().int(), accepted: z.number().int(), rejected: z.number().int() })),
+});
+export type GapTrendReport = z.infer<typeof gapTrendReport>;
+export const inspectionComplianceReport = z.object({
+  from: isoDateTime,
+  to: isoDateTime,
+  productLines: z.array(
+    z.object({
+      productLine: productLineCode,
+      due: z.number().int(),
+      onTime: z.number().int(),
+      late: z.number().int(),
+      missed: z.number().int(),
+      pending: z.number().int(),
+      compliance: z.number().nullable().describe('done within the window, of the visits decided'),
+    }),
+  ),
+});
+export type InspectionComplianceReport = z.infer<typeof inspectionComplianceReport>;

@@ -1,9 +1,8 @@
 import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV3, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z, type ZodTypeAny } from 'zod';
-import { suggestBody } from '../api/requests.js';
+import { gapReport, idempotencyKey, listQuery, periodQuery, phoneOutcome, suggestBody } from '../api/requests.js';
 import * as api from '../api/responses.js';
 import { assignSchema, closeOutSchema, createTicketSchema, statusChangeSchema } from '../tickets/model.js';
-import { gapReport, idempotencyKey, listQuery, periodQuery, phoneOutcome } from './ticket-routes.js';
 import { workOrderBody } from './equipment-routes.js';
 import { inspectionResultSchema } from '../maintenance/work-order-schema.js';
 
@@ -190,6 +189,20 @@ export function openApiDocument() {
     request: { params: idParam, ...body(inspectionResultSchema) },
     responses: { 200: json(ticket, 'the resolved work order'), ...errors(...STAFF, 404, 409) },
   });
+
+  for (const [name, schema, summary] of [
+    ['self-service', api.selfServiceReport, 'Triage outcomes and abstentions per month: the self-service resolution and abstention rates'],
+    ['knowledge-gaps', api.gapTrendReport, 'Knowledge-gap items opened, accepted and rejected per month'],
+    ['inspections', api.inspectionComplianceReport, 'Inspection compliance per product line: visits done within their window'],
+  ] as const) {
+    route({
+      method: 'get',
+      path: `/api/reports/${name}`,
+      summary: `${summary} (dispatcher, admin; from/to ISO, default the last twelve months)`,
+      request: { query: periodQuery },
+      responses: { 200: json(schema, 'the report'), ...errors(...STAFF) },
+    });
+  }
 
   // The call center's queue and the bot
   route({

@@ -16,6 +16,8 @@ import { registerPages } from './pages.js';
 import { registerKnowledgeRoutes } from './knowledge-routes.js';
 import { registerTicketRoutes } from './ticket-routes.js';
 import { registerEquipmentRoutes } from './equipment-routes.js';
+import { registerFleetReportRoutes } from './fleet-report-routes.js';
+import { SuggestionCounter } from '../reports/trends.js';
 import { EquipmentStore } from '../equipment/store.js';
 import { loadMaintenance } from '../maintenance/knowledge.js';
 import { MaintenanceService } from '../maintenance/service.js';
@@ -129,6 +131,8 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   });
   registerTicketRoutes(server, { tickets: () => tickets, gaps: () => gaps, outcomes: () => outcomes, auth, log });
   registerKnowledgeRoutes(server, { kb, auth, log });
+  let suggestionCounter: SuggestionCounter | undefined;
+  registerFleetReportRoutes(server, { db: () => db, maintenance: () => maintenance, auth, limits, log });
   registerEquipmentRoutes(server, { kb, equipment: () => equipment, maintenance: () => maintenance, tickets: () => tickets, auth, limits, log });
   registerPages(server);
 
@@ -217,8 +221,13 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     const loaded = await openEngine(config, log, kb);
     metrics.attach(db);
     limits.share(db);
-    loaded.observe((r) => metrics.suggestions.inc({ result: r.abstain ? 'abstain' : 'match' }));
-    const parts = createBot({ db, engine: loaded, kb, tickets, gaps, onOutcome: (o) => metrics.outcomes.inc({ outcome: o }) });
+    const counter = new SuggestionCounter(db);
+    suggestionCounter = counter;
+    loaded.observe((r) => {
+      metrics.suggestions.inc({ result: r.abstain ? 'abstain' : 'match' });
+      counter.count('all', r.abstain);
+    });
+    const parts = createBot({ db, engine: loaded, kb, tickets, gaps, machines: (serial) => machines.get(serial), onOutcome: (o) => metrics.outcomes.inc({ outcome: o }) });
     const dlStore = new DirectLineStore(db);
     const dlAdapter = new DirectLineAdapter(dlStore);
     for (const adapter of [cloudAdapter, dlAdapter] as BotAdapter[]) {
@@ -257,6 +266,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
       closing = true;
       server.close();
       await ready.catch(() => undefined);
+      await suggestionCounter?.flush().catch(() => undefined);
       await db?.close();
     },
   };
