@@ -26,6 +26,8 @@ const LIMITS = {
   directLine: { perKey: 0, perIp: 3000 },
   /** New anonymous conversations (tokens) per address: a quota, not a rate. */
   conversations: { perKey: 0, perIp: 60, seconds: 600 },
+  /** Photo and video uploads (chat and staff): each may be megabytes. */
+  upload: { perKey: 120, perIp: 60 },
 } as const satisfies Record<string, { perKey: number; perIp: number; seconds?: number; shared?: boolean }>;
 export type Bucket = keyof typeof LIMITS;
 
@@ -66,6 +68,8 @@ export class RateLimits {
   constructor(
     private readonly scale = 1,
     private readonly log?: Logger,
+    /** The client's address (see client-address.ts: proxies are believed only when trusted). */
+    private readonly addressOf: (req: Request) => string = (req) => req.socket.remoteAddress ?? 'unknown',
   ) {}
 
   /** Shares the counters through this database from now on (PostgreSQL; SQLite means one instance). */
@@ -106,8 +110,18 @@ export class RateLimits {
     return l;
   }
 
+  /**
+   * For a route with a budget of its own (uploads, new conversations): counts the request
+   * against `bucket` too, per address and per `key` (e.g. the caller's API key label). A
+   * bucket the request already counted against before routing is not counted twice.
+   */
+  async check(bucket: Bucket, req: Request, key?: string): Promise<void> {
+    if (bucket === bucketOf(req.getPath())) return;
+    await this.consume(bucket, this.addressOf(req), key);
+  }
+
   /** Counts one request against a bucket; throws TooManyRequestsError when it is used up. */
-  async check(bucket: Bucket, address: string, credential?: string): Promise<void> {
+  private async consume(bucket: Bucket, address: string, credential?: string): Promise<void> {
     const limits = LIMITS[bucket];
     try {
       await this.limiter(bucket, 'ip', limits.perIp).consume(address);
@@ -120,9 +134,9 @@ export class RateLimits {
   }
 
   /** The restify `pre` handler: every request counts before routing, body reading and authentication. */
-  middleware(addressOf: (req: Request) => string) {
+  middleware() {
     return (req: Request, _res: Response, next: Next): void => {
-      this.check(bucketOf(req.getPath()), addressOf(req), credentialOf(req)).then(
+      this.consume(bucketOf(req.getPath()), this.addressOf(req), credentialOf(req)).then(
         () => next(),
         (err: unknown) => next(err as Error),
       );

@@ -15,6 +15,10 @@ import { ApiKeyAuth, defaultApiKeys } from './auth.js';
 import { registerPages } from './pages.js';
 import { registerKnowledgeRoutes } from './knowledge-routes.js';
 import { registerTicketRoutes } from './ticket-routes.js';
+import { registerRosterRoutes } from './roster-routes.js';
+import { registerMediaRoutes } from './media-routes.js';
+import { RosterStore, checkTechnicianKeys } from '../roster/store.js';
+import { MediaStore } from '../media/store.js';
 import { registerEquipmentRoutes } from './equipment-routes.js';
 import { registerFleetReportRoutes } from './fleet-report-routes.js';
 import { SuggestionCounter } from '../reports/trends.js';
@@ -41,6 +45,7 @@ import { DirectLineAdapter } from '../directline/adapter.js';
 import { registerDirectLine } from '../directline/routes.js';
 import { DirectLineStore } from '../directline/store.js';
 import { suggestBody } from '../api/requests.js';
+import { EncoderPool } from '../retrieval/embedders/encoder-pool.js';
 
 /** The least an incoming Bot Framework activity must carry for the adapter to answer it. */
 const activityShape = z
@@ -60,7 +65,7 @@ export interface App {
   /** Resolves once the index and the store are open (healthz turns 200). */
   ready: Promise<void>;
   close(): Promise<void>;
-  services(): { engine?: SuggestionEngine; tickets?: TicketService; gaps?: GapStore; db?: Database; handoffs?: HandoffStore; equipment?: EquipmentStore; maintenance?: MaintenanceService };
+  services(): { engine?: SuggestionEngine; tickets?: TicketService; gaps?: GapStore; db?: Database; handoffs?: HandoffStore; equipment?: EquipmentStore; maintenance?: MaintenanceService; roster?: RosterStore };
 }
 
 /**
@@ -74,8 +79,8 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   installErrorEnvelope(server, log);
   const clientAddress = clientAddressOf(config.trustProxy ?? []);
   // First of all, before routing, body reading and authentication: every request counts.
-  const limits = new RateLimits(config.rateLimitScale ?? 1, log);
-  server.pre(limits.middleware(clientAddress));
+  const limits = new RateLimits(config.rateLimitScale ?? 1, log, clientAddress);
+  server.pre(limits.middleware());
   server.use(restify.plugins.queryParser({ mapParams: false }));
   server.use(readBody({ maxBytes: 64 * 1024 }));
   const kb = loadKnowledge(config.knowledgeDir);
@@ -84,9 +89,12 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   let maintenance: MaintenanceService | undefined;
   let engine: SuggestionEngine | undefined;
   let tickets: TicketService | undefined;
+  let roster: RosterStore | undefined;
+  let media: MediaStore | undefined;
   let gaps: GapStore | undefined;
   let db: Database | undefined;
-  const auth = new ApiKeyAuth(config.apiKeys ?? defaultApiKeys(config.dataDir, log));
+  const apiKeys = config.apiKeys ?? defaultApiKeys(config.dataDir, log);
+  const auth = new ApiKeyAuth(apiKeys);
 
   // Liveness (restart me if this fails) and readiness (send me traffic), apart, as orchestrators expect.
   server.get('/healthz', async (_req, res) => {
@@ -123,13 +131,28 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     auth.actor(req);
     if (!engine) throw new StoreUnavailableError('the retrieval index is still loading');
     const { text, ...o } = suggestBody.parse(req.body ?? {});
-    res.send(200, await engine.suggest(text, o));
+    // A client that has gone (a superseded panel request, a closed tab) gets no work:
+    // its queued encoder call is dropped and nothing is answered.
+    const gone = new AbortController();
+    const onClose = () => res.writableFinished || gone.abort();
+    res.once('close', onClose);
+    try {
+      if (req.socket.destroyed) gone.abort();
+      res.send(200, await engine.suggest(text, { ...o, signal: gone.signal }));
+    } catch (err) {
+      if (gone.signal.aborted) return log.debug({ url: req.getPath() }, 'client gone; suggestion dropped');
+      throw err;
+    } finally {
+      res.off('close', onClose);
+    }
   }));
 
   server.get('/api/openapi.json', async (_req, res) => {
     res.send(200, openApiDocument());
   });
-  registerTicketRoutes(server, { tickets: () => tickets, gaps: () => gaps, outcomes: () => outcomes, auth, log });
+  registerTicketRoutes(server, { tickets: () => tickets, gaps: () => gaps, outcomes: () => outcomes, roster: () => roster, auth, log });
+  registerRosterRoutes(server, { roster: () => roster, tickets: () => tickets, auth, limits, log });
+  registerMediaRoutes(server, { tickets: () => tickets, media: () => media, roster: () => roster, directLine: () => directLine?.store, auth, limits, log });
   registerKnowledgeRoutes(server, { kb, auth, log });
   let suggestionCounter: SuggestionCounter | undefined;
   registerFleetReportRoutes(server, { db: () => db, maintenance: () => maintenance, auth, limits, log });
@@ -176,8 +199,8 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     adapter: () => directLine?.adapter,
     logic,
     secret: config.directLineSecret,
+    media: () => media,
     limits,
-    clientAddress,
     log,
   });
   // The call center's queue of conversations handed over to a person.
@@ -214,13 +237,20 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     db = await openStore();
     gaps = new GapStore(db);
     const machines = new EquipmentStore(db);
-    const ticketService = new TicketService(kb, new TicketStore(db), gaps, undefined, (serial) => machines.get(serial));
+    roster = new RosterStore(db);
+    media = new MediaStore(db);
+    await checkTechnicianKeys(roster, apiKeys, { seedDefault: !config.apiKeys }, log);
+    const ticketService = new TicketService(kb, new TicketStore(db), gaps, roster, undefined, (serial) => machines.get(serial));
     maintenance = new MaintenanceService(kb, maintenanceKnowledge, machines, ticketService);
     equipment = machines;
     tickets = ticketService;
     const loaded = await openEngine(config, log, kb);
     metrics.attach(db);
     limits.share(db);
+    if (loaded.encoder instanceof EncoderPool) {
+      const pool = loaded.encoder;
+      metrics.attachEncoder(() => pool.stats());
+    }
     const counter = new SuggestionCounter(db);
     suggestionCounter = counter;
     loaded.observe((r) => {
@@ -261,12 +291,13 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   return {
     server,
     ready,
-    services: () => ({ engine, tickets, gaps, db, handoffs, equipment, maintenance }),
+    services: () => ({ engine, tickets, gaps, db, handoffs, equipment, maintenance, roster }),
     async close() {
       closing = true;
       server.close();
       await ready.catch(() => undefined);
       await suggestionCounter?.flush().catch(() => undefined);
+      await engine?.close();
       await db?.close();
     },
   };

@@ -9,7 +9,7 @@ export interface ServerProcess {
 }
 
 /** Starts `main.js serve` as its own process (as `npm start` does) and waits until /readyz is 200. */
-export async function spawnServer(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
+export async function spawnServer(env: Record<string, string>, timeoutMs = 120_000): Promise<ServerProcess> {
   const child = spawn(process.execPath, [CLI, 'serve'], {
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', EMBEDDER: 'none', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -105,13 +105,11 @@ export function Alert(props: { t: T; alert: AlertState | null; onDismiss: () => 
   return (
     <div id="alert" class="alert" role="alert" hidden={!alert}>
       <p id="alert-text">{alert?.message ?? ''}</p>
-      {props.reload && (
-        <ul id="alert-issues" hidden={issues.length === 0}>
-          {issues.map((i, n) => (
-            <li key={n}>{i.field ? `${i.field}: ${i.message}` : i.message}</li>
-          ))}
-        </ul>
-      )}
+      <ul id="alert-issues" hidden={issues.length === 0}>
+        {issues.map((i, n) => (
+          <li key={n}>{i.field ? `${i.field}: ${i.message}` : i.message}</li>
+        ))}
+      </ul>
       <div class="alert-actions">
         {props.reload && (
           <button type="button" id="alert-reload" hidden={!alert?.reload} onClick={props.reload.onReload}>
