@@ -2,7 +2,7 @@ import type { GapStore } from '../src/feedback/gap-store.js';
 import type { HandoffStore, OutcomeStore } from '../src/bot/records.js';
 import type { KnowledgeBase } from '../src/knowledge/load.js';
 import type { SuggestionEngine } from '../src/retrieval/engine.js';
-import type { TicketService } from '../src/tickets/service.js';
+import type { MachineLookup, TicketService } from '../src/tickets/service.js';
 import type { SessionAccessor } from './session.js';
 
 /** What the conversation needs from the rest of the assistant. */
@@ -14,4 +14,6 @@ export interface TriageDeps {
   handoffs: HandoffStore;
   outcomes: OutcomeStore;
   session: SessionAccessor;
+  /** The installed base: a serial the operator gives fills line, model, customer and warranty. */
+  machines?: MachineLookup;
 }

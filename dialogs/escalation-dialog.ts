@@ -117,9 +117,9 @@ export class EscalationDialog extends ComponentDialog {
     try {
       const { ticket } = await this.deps.tickets.create(
         {
-          customer: { name: v.name!, site: { address: v.address! } },
+          customer: { name: s.customer ?? v.name!, site: { address: v.address! } },
           contact: { name: v.name!, phone: v.phone! },
-          equipment: { productLine: s.productLine!, model: s.model },
+          equipment: { productLine: s.productLine!, model: s.model, serial: s.serial },
           faults: s.faultId ? [{ id: s.faultId, confidence: s.confidence }] : [],
           operatorWords: (s.description ?? '').slice(0, 10_000) || '(no description)',
           stepsTried: s.stepsTried.slice(-100),

@@ -18,7 +18,8 @@ import { EscalationDialog, ESCALATE } from './escalation-dialog.js';
 import { MatchDialog, MATCH, type MatchResult } from './match-dialog.js';
 import { t } from './messages.js';
 import { choiceOptions, message, safetyList, say, stopWorkMessage } from './say.js';
-import { newSession, session } from './session.js';
+import { newSession, session, type TriageSession } from './session.js';
+import { describeMachine, recogniseMachine } from '../src/equipment/recognise.js';
 import { WalkDialog, WALK, type WalkResult } from './walk-dialog.js';
 
 export const MAIN = 'main';
@@ -105,6 +106,8 @@ export class MainDialog extends ComponentDialog {
     const found = this.deps.engine.detectMachine(text);
     if (found.faultWords.length >= 2) s.description = text;
     if (found.line) s.productLine = found.line;
+    // A serial in the first message names the machine outright.
+    if (await this.recogniseSerial(step.context, s, text)) s.modelAsked = true;
     if (!s.productLine && found.otherMachine) {
       await say(step.context, t(s.lang, 'notOurMachine'));
       return step.endDialog();
@@ -133,7 +136,7 @@ export class MainDialog extends ComponentDialog {
   private async describe(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const s = await session(this.deps.session, step.context);
     const answer = step.result === undefined ? '' : (step.context.activity.text?.trim() ?? '');
-    if (answer && answer !== t(s.lang, 'skip') && !/^skip$|^跳过$/i.test(answer)) s.model = answer.slice(0, 100);
+    if (answer && answer !== t(s.lang, 'skip') && !/^skip$|^跳过$/i.test(answer) && !(await this.recogniseSerial(step.context, s, answer))) s.model = answer.slice(0, 100);
     if (s.description) return step.next(s.description);
     return step.prompt(TEXT, { prompt: message(t(s.lang, 'askDescription')) });
   }
@@ -184,6 +187,19 @@ export class MainDialog extends ComponentDialog {
 
   private async done(step: WaterfallStepContext): Promise<DialogTurnResult> {
     return step.endDialog(step.result);
+  }
+
+  /** A known serial fills line, model and serial from the installed base, and the bot says what it found. */
+  private async recogniseSerial(ctx: TurnContext, s: TriageSession, text: string): Promise<boolean> {
+    const machine = this.deps.machines ? await recogniseMachine(text, this.deps.machines) : undefined;
+    if (!machine) return false;
+    s.productLine = machine.productLine;
+    s.model = machine.model;
+    s.serial = machine.serial;
+    s.customer = machine.customer;
+    const line = this.deps.kb.policy.product_lines.find((l) => l.code === machine.productLine)!;
+    await say(ctx, describeMachine(machine, line.name, s.lang));
+    return true;
   }
 
   private lineName(code: ProductLineCode, lang: 'en' | 'zh'): string {

@@ -10,7 +10,7 @@ const en = {
   askLine: 'Which machine is it?',
   lineOther: 'Something else',
   notOurMachine: "Sorry, I can only help with our concrete pumps, rollers, pavers, tower cranes, milling machines and directional drills. Type \"agent\" if you want to talk to a person.",
-  askModel: 'What is the model or serial number? (You can skip this.)',
+  askModel: 'What is the model or serial number? With the serial number I can look up your machine. (You can skip this.)',
   skip: 'Skip',
   askDescription: 'What happens? Describe the problem as you see it, hear it or smell it.',
   longMessage: 'That is a long message; I will work with the first part of it.',
@@ -61,6 +61,8 @@ const en = {
     'I am handing you over to a service agent. They will answer here or call you shortly. Your conversation so far is passed on, so you will not need to repeat yourself.',
   cancelled: 'OK, let us start over. Describe the problem whenever you are ready.',
   didNotUnderstandChoice: 'Please choose one of the options.',
+  turnFailed: 'Sorry, something went wrong on my side. Please send your last message again; we will continue where we were.',
+  turnBusy: 'I am still working on your previous message. Please wait a moment, then send this one again.',
 };
 
 const zh: Record<keyof typeof en, string> = {
@@ -69,7 +71,7 @@ const zh: Record<keyof typeof en, string> = {
   askLine: '请问是哪种设备？',
   lineOther: '其他设备',
   notOurMachine: '抱歉，我只能处理我们的泵车、拖泵、压路机、摊铺机、塔机、铣刨机和水平定向钻。需要人工帮助请输入“人工”。',
-  askModel: '设备型号或出厂编号是多少？（可以跳过）',
+  askModel: '设备型号或出厂编号是多少？有出厂编号我可以直接查到您的设备。（可以跳过）',
   skip: '跳过',
   askDescription: '出了什么情况？请描述您看到、听到或闻到的现象。',
   longMessage: '您的消息很长，我先按前面的部分来处理。',
@@ -117,6 +119,8 @@ const zh: Record<keyof typeof en, string> = {
   handoff: '正在为您转接人工客服，客服会在这里回复您或很快给您打电话。之前的对话内容会一并转过去，您不用重复描述。',
   cancelled: '好的，我们重新开始。准备好了请描述问题。',
   didNotUnderstandChoice: '请从选项中选择一个。',
+  turnFailed: '抱歉，我这边出了点问题。请把您刚才的消息再发一次，我们从刚才的地方继续。',
+  turnBusy: '我还在处理您上一条消息，请稍等片刻，再把这条消息发一次。',
 };
 
 export type MessageKey = keyof typeof en;

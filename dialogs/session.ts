@@ -9,6 +9,10 @@ export interface TriageSession {
   lang: Lang;
   productLine?: ProductLineCode;
   model?: string;
+  /** A serial of the installed base the operator gave (the machine's record fills the rest). */
+  serial?: string;
+  /** The machine's owner from the installed base: the ticket's customer (the operator is its contact). */
+  customer?: string;
   /** Everything the operator said about the fault, in their words. */
   description?: string;
   faultId?: string;

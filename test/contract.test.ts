@@ -101,5 +101,9 @@ describe('the HTTP contract', () => {
     await answers(contract.errorBody, await api(s.base, undefined, 'GET', '/api/tickets'), 401);
     await answers(contract.errorBody, await api(s.base, KEYS.agent, 'GET', '/api/tickets/FT-1999-000999'), 404);
     await answers(contract.errorBody, await api(s.base, KEYS.agent, 'POST', '/api/suggest', { limit: 3 }), 400);
+    // restify's own answers too: an unknown route, a wrong method, malformed JSON.
+    await answers(contract.errorBody, await api(s.base, KEYS.agent, 'GET', '/api/no-such-route'), 404);
+    await answers(contract.errorBody, await api(s.base, KEYS.agent, 'DELETE', '/api/suggest'), 405);
+    await answers(contract.errorBody, await api(s.base, KEYS.agent, 'POST', '/api/suggest', '{"text": '), 400);
   });
 });

@@ -53,6 +53,7 @@ interface FaultEntry {
   parts: { code: string; name: Bi; wear_part: boolean }[];
   plannedGrade: string;
   workloadCoefficient: number;
+  stopWork?: { en: string[]; zh: string[] };
 }
 interface Suggestion {
   id: string;
@@ -443,24 +444,31 @@ describe('call-center panel in Chromium', () => {
         if (body.text === FIRST) {
           heldSeen = true;
           const response = await route.fetch();
-          await gate; // the older answer arrives after the newer one
-          await route.fulfill({ response });
+          await gate; // the older answer would arrive after the newer one …
+          await route.fulfill({ response }).catch(() => undefined); // … but the page has aborted it
         } else {
           await route.continue();
         }
       });
+      // A superseded search is aborted by the page (AbortController), not just ignored.
+      let firstAborted = false;
+      const onFailed = (r: { url(): string; postData(): string | null; failure(): { errorText: string } | null }) => {
+        if (r.url().endsWith('/api/suggest') && (JSON.parse(r.postData() ?? '{}') as { text?: string }).text === FIRST) firstAborted = /ABORTED/i.test(r.failure()?.errorText ?? '');
+      };
+      page.on('requestfailed', onFailed);
       try {
         await page.getByLabel('What does the caller say?').fill(FIRST);
         await until(async () => heldSeen, (v) => v, 'the first request');
         await page.getByLabel('What does the caller say?').fill(SECOND);
         await firstSuggestionFor('RR-H01');
+        await until(async () => firstAborted, (v) => v, 'the older request to be aborted');
         release();
-        await until(async () => suggestAnswers.some((a) => a.text === FIRST && a.at > Date.now() - 5_000), (v) => v, 'the late answer');
         await sleep(300);
         expect((await suggestionIds())[0]).toBe('RR-H01');
         expect(await text('#search-state')).toContain('machine named: RR · road roller');
       } finally {
         release();
+        page.off('requestfailed', onFailed);
         await page.unroute('**/api/suggest');
       }
 
@@ -533,6 +541,8 @@ describe('call-center panel in Chromium', () => {
       await until(() => visible('#abstain'), (v) => v, 'the abstention');
       expect(await text('.abstain-title')).toBe('No confident match');
       expect(await until(() => text('#abstain-reason'), (t) => t.startsWith('not a fault'), 'the intent reason')).toBe('not a fault: a request for the parts desk');
+      // … with what to do instead of "ask for more detail".
+      expect(await text('#abstain .abstain-advice')).toBe('The caller is asking for something other than a repair: pass the call on. If there is a fault as well, ask about it.');
 
       await typeCallerWords(VAGUE_PAVER);
       expect(await until(() => text('#abstain-reason'), (t) => t.includes('low confidence'), 'the low-confidence reason')).toBe(
@@ -585,6 +595,9 @@ describe('call-center panel in Chromium', () => {
       expect(await visible('#no-operator-steps')).toBe(true);
       const tc = await entry('TC-M03');
       expect(await page.locator('#safety-list li').allTextContents()).toEqual(tc.safety.map((s) => s.zh));
+      // The product line's stop-work instructions, from the manual (GET /api/faults/:id stopWork), in the caller's language.
+      expect(tc.stopWork?.zh.length).toBeGreaterThan(0);
+      expect(await page.locator('#stop-work li').allTextContents()).toEqual(tc.stopWork!.zh);
       // The banner and the safety notes come first.
       const banner = (await page.locator('#stop-banner').boundingBox())!;
       const safety = (await page.locator('#safety').boundingBox())!;

@@ -118,12 +118,12 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
 
   it('tells each caller which actions it may take on a ticket (the rules the service enforces)', async () => {
     const created = (await (await create()).json()) as { id: string; allowed: unknown };
-    expect(created.allowed).toEqual({ assign: false, statuses: ['cancelled'], closeOut: false }); // the agent who opened it
+    expect(created.allowed).toEqual({ assign: false, statuses: ['cancelled'], closeOut: false, inspectionResult: false }); // the agent who opened it
     const asDispatcher = (await (await api(s.base, KEYS.dispatcher, 'GET', `/api/tickets/${created.id}`)).json()) as { allowed: unknown };
-    expect(asDispatcher.allowed).toEqual({ assign: true, statuses: ['cancelled'], closeOut: false });
+    expect(asDispatcher.allowed).toEqual({ assign: true, statuses: ['cancelled'], closeOut: false, inspectionResult: false });
     await api(s.base, KEYS.dispatcher, 'POST', `/api/tickets/${created.id}/assign`, { technicianId: 'T-07' });
     const asTech = (await (await api(s.base, KEYS.tech7, 'GET', `/api/tickets/${created.id}`)).json()) as { allowed: unknown };
-    expect(asTech.allowed).toEqual({ assign: false, statuses: ['en_route'], closeOut: false });
+    expect(asTech.allowed).toEqual({ assign: false, statuses: ['en_route'], closeOut: false, inspectionResult: false });
   });
 
   it('records "resolved on the phone" outcomes from staff', async () => {

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { productLineCode } from '../knowledge/schema.js';
+import { stepTriedSchema, ticketStatus } from '../tickets/model.js';
 
 /**
- * Request bodies that belong to no domain model (the ticket model keeps its own, the
- * ticket routes their query strings). Browser-safe like responses.ts: zod and schema
- * modules only.
+ * Request bodies and query strings of the HTTP API that belong to no domain model (the
+ * ticket model keeps its own: createTicketSchema, statusChangeSchema …). The routes
+ * validate with them, the OpenAPI document describes them, the pages type what they
+ * send with them. Browser-safe like responses.ts: zod and schema modules only.
  */
 
 /** POST /api/suggest: what the caller says, optionally narrowed to a product line. */
@@ -16,3 +18,54 @@ export const suggestBody = z
   })
   .strict();
 export type SuggestBody = z.infer<typeof suggestBody>;
+
+/** GET /api/tickets */
+export const listQuery = z
+  .object({
+    status: z
+      .string()
+      .transform((s) => s.split(',').filter(Boolean))
+      .pipe(z.array(z.union([ticketStatus, z.literal('open')])))
+      .optional(),
+    productLine: productLineCode.optional(),
+    technician: z.string().max(100).optional(),
+    overdue: z.enum(['true', 'false']).optional(),
+    /** created (newest first, the default) or due (most urgent unmet deadline first). */
+    sort: z.enum(['created', 'due']).optional(),
+    limit: z.coerce.number().int().min(1).max(500).optional(),
+    offset: z.coerce.number().int().min(0).optional(),
+  });
+
+/** GET /api/reports/* */
+export const periodQuery = z
+  .object({
+    from: z.string().datetime({ offset: true, message: 'from must be an ISO date-time' }).optional(),
+    to: z.string().datetime({ offset: true, message: 'to must be an ISO date-time' }).optional(),
+  })
+  .strict();
+
+/** POST /api/outcomes: a fault resolved on the phone. */
+export const phoneOutcome = z
+  .object({
+    text: z.string().trim().min(1).max(10_000),
+    productLine: productLineCode.optional(),
+    faultId: z.string().regex(/^(PT|CP|RR|PV|TC|MM|HD)-[EMHO]\d{2}$/).optional(),
+    stepsTried: z.array(stepTriedSchema).max(100).default([]),
+    reference: z.string().max(200).optional(),
+  })
+  .strict();
+export type PhoneOutcomeBody = z.input<typeof phoneOutcome>;
+
+/** The Idempotency-Key header of POST /api/tickets. */
+export const idempotencyKey = z.string().min(8, 'Idempotency-Key must be 8–200 characters').max(200).optional();
+
+/** POST /api/knowledge-gaps: words the engine found no confident match for. */
+export const gapReport = z
+  .object({
+    text: z.string().trim().min(1, 'text must not be empty').max(10_000),
+    productLine: productLineCode.optional(),
+    /** The fault the engine offered, if any, when staff judged it wrong. */
+    matchedFaultId: z.string().max(10).optional(),
+  })
+  .strict();
+export type GapReportBody = z.input<typeof gapReport>;

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { bilingual, category, causeSchema, faultSchema, partsFileSchema, productLineCode, SELF_SERVICE, stepSchema } from '../knowledge/schema.js';
 import { createTicketSchema, SLA_CLOCKS, stepTriedSchema, ticketStatus } from '../tickets/model.js';
+import { checklistItemSchema } from '../maintenance/schema.js';
+import { inspectionResultSchema, ITEM_RESULTS } from '../maintenance/work-order-schema.js';
 
 /**
  * What the server answers, route by route: the one description of the HTTP API's
@@ -132,7 +134,47 @@ export const closeOutView = z.object({
 });
 
 /** What the calling key may do next with this ticket (the same rules the service enforces). */
-export const allowedView = z.object({ assign: z.boolean(), statuses: z.array(ticketStatus), closeOut: z.boolean() });
+export const allowedView = z.object({
+  assign: z.boolean(),
+  statuses: z.array(ticketStatus),
+  closeOut: z.boolean(),
+  inspectionResult: z.boolean().describe('a maintenance work order: POST /api/inspections/{id}/result'),
+});
+
+const calendarDay = z.string().describe('YYYY-MM-DD');
+
+/** Warranty (三包) decides whether a job is billed; null when the machine is not in the installed base. */
+export const billingView = z.object({ billable: z.boolean().nullable(), reason: z.string(), warrantyEnd: calendarDay.optional() });
+
+export const VISIT_KINDS = ['first-month', 'hazard', 'default', 'pre-peak', 'post-peak', 'annual'] as const;
+
+/** The inspection a maintenance ticket is for, with its checklist and (once done) the result. */
+export const inspectionOrderView = z.object({
+  serial: z.string(),
+  dueOn: calendarDay,
+  kinds: z.array(z.enum(VISIT_KINDS)),
+  reasons: z.array(bilingual),
+  plan: z.string(),
+  checklist: z.array(checklistItemSchema),
+  reservedParts: z.array(z.string()),
+  result: inspectionResultSchema
+    .omit({ expectedVersion: true, items: true })
+    .extend({
+      items: z.array(
+        z.object({
+          id: z.string(),
+          result: z.enum(ITEM_RESULTS),
+          note: z.string().optional(),
+          machineDown: z.boolean().optional(),
+          faultTicket: z.object({ id: z.string(), number: z.string() }).optional(),
+        }),
+      ),
+      at: isoDateTime,
+      technicianId: z.string(),
+      workloadCoefficient: z.number(),
+    })
+    .optional(),
+});
 
 export const ticketView = createTicketSchema.extend({
   contact: z.object({ name: z.string(), phone: z.string().describe('E.164') }),
@@ -140,6 +182,10 @@ export const ticketView = createTicketSchema.extend({
   source: z.enum(['bot', 'panel', 'api']),
   id: z.string(),
   number: z.string().describe('FT-2026-000001'),
+  kind: z.enum(['fault', 'maintenance']).optional().describe('absent on tickets from before the installed base: a fault'),
+  billing: billingView.optional(),
+  inspection: inspectionOrderView.optional(),
+  origin: z.object({ ticketId: z.string(), number: z.string(), itemId: z.string() }).optional().describe('the inspection whose failed item opened this fault ticket'),
   status: ticketStatus,
   version: z.number().int(),
   createdAt: isoDateTime,
@@ -222,3 +268,134 @@ export const chatToken = z.object({ conversationId: z.string(), token: z.string(
 export const directLineConversation = z.object({ conversationId: z.string(), token: z.string(), expires_in: z.number(), streamUrl: z.string().optional() });
 export const directLineActivitySet = z.object({ activities: z.array(z.object({ type: z.string(), id: z.string().optional() }).passthrough()), watermark: z.string() });
 export const directLineResourceResponse = z.object({ id: z.string() });
+
+// ---------------------------------------------------------------------------------------
+// The installed base and the maintenance service
+
+export const machineView = z.object({
+  serial: z.string(),
+  model: z.string(),
+  productLine: productLineCode,
+  customer: z.string(),
+  site: z.string(),
+  acceptedOn: calendarDay,
+  warrantyMonths: z.number().int(),
+  warrantyEnd: calendarDay.describe('the last day the warranty covers'),
+  contactPhone: z.string().optional().describe('E.164'),
+  plan: z.string().describe('the service tier it is served under'),
+  technicianId: z.string().optional().describe('the named technician of a value-added plan'),
+  updatedAt: isoDateTime,
+  inWarranty: z.boolean(),
+});
+export type MachineView = z.infer<typeof machineView>;
+export const machineList = z.object({ machines: z.array(machineView) });
+
+export const importProblem = z.object({ line: z.number().int(), field: z.string(), error: z.string() });
+export const importResult = z.object({ imported: z.number().int(), updated: z.number().int(), unchanged: z.number().int(), problems: z.array(importProblem).max(0) });
+export const importRefused = errorBody.extend({ imported: z.literal(0), updated: z.literal(0), problems: z.array(importProblem) });
+
+export const INSPECTION_STATUSES = ['planned', 'due', 'overdue', 'missed', 'ordered', 'done', 'cancelled'] as const;
+export const inspectionView = z.object({
+  serial: z.string(),
+  model: z.string(),
+  productLine: productLineCode,
+  customer: z.string(),
+  site: z.string(),
+  plan: z.string(),
+  dueOn: calendarDay,
+  kinds: z.array(z.enum(VISIT_KINDS)),
+  reasons: z.array(bilingual).describe('why the visit falls on this day'),
+  status: z.enum(INSPECTION_STATUSES),
+  remindFrom: calendarDay,
+  workOrder: z.object({ id: z.string(), number: z.string(), status: ticketStatus, technicianId: z.string().optional(), doneAt: isoDateTime.optional() }).optional(),
+});
+export type InspectionView = z.infer<typeof inspectionView>;
+export const inspectionList = z.object({ from: calendarDay, to: calendarDay, inspections: z.array(inspectionView) });
+export const reminderList = z.object({ today: calendarDay, reminders: z.array(inspectionView.extend({ contactPhone: z.string().optional(), reminded: z.boolean() })) });
+
+export const machineDetail = machineView.extend({
+  productLineName: bilingual,
+  billing: billingView,
+  tickets: z.array(
+    z.object({
+      id: z.string(),
+      number: z.string(),
+      kind: z.enum(['fault', 'maintenance']),
+      status: ticketStatus,
+      createdAt: isoDateTime,
+      faults: z.array(z.string()),
+      actualFaultId: z.string().nullable(),
+      technicianId: z.string().nullable(),
+      billable: z.boolean().nullable(),
+      operatorWords: z.string().optional().describe('not shown to technicians'),
+    }),
+  ),
+  inspections: z.array(inspectionView),
+});
+export type MachineDetail = z.infer<typeof machineDetail>;
+
+const hazardBin = z.object({ month: z.number().int(), atRisk: z.number().int(), firstFaults: z.number().int(), hazard: z.number().nullable(), cumulative: z.number() });
+export const lineEvidenceView = z.object({
+  productLine: productLineCode,
+  machines: z.number().int(),
+  firstFaults: z.number().int(),
+  hazard: z.array(hazardBin).describe('first-fault hazard and Kaplan–Meier cumulative share by age month'),
+  monthlyTickets: z.array(z.object({ month: z.number().int(), tickets: z.number().int(), share: z.number() })),
+  ticketsInYear: z.number().int(),
+  peak: z.object({ months: z.array(z.number().int()), share: z.number(), factor: z.number() }).optional(),
+});
+export const lineScheduleView = z.object({
+  productLine: productLineCode,
+  basis: z.enum(['data', 'default']),
+  ageVisits: z.array(z.object({ kind: z.enum(VISIT_KINDS), day: z.number().int(), months: z.number().int().optional(), reason: bilingual })),
+  seasonVisits: z.array(z.object({ kind: z.enum(['pre-peak', 'post-peak']), month: z.number().int(), dayOfMonth: z.number().int(), reason: bilingual })),
+  notes: z.array(bilingual),
+  evidence: lineEvidenceView,
+});
+export const scheduleResponse = z.object({
+  today: calendarDay,
+  settings: z.record(z.number().or(z.array(z.number()))),
+  proposals: z.array(z.object({ productLine: productLineCode, plan: z.string(), schedule: lineScheduleView })),
+});
+export type ScheduleResponse = z.infer<typeof scheduleResponse>;
+
+export const selfServiceReport = z.object({
+  from: isoDateTime,
+  to: isoDateTime,
+  months: z.array(
+    z.object({
+      month: z.string().describe('YYYY-MM'),
+      resolved: z.number().int(),
+      resolvedByPhone: z.number().int(),
+      escalated: z.number().int(),
+      handedOff: z.number().int(),
+      selfServiceRate: z.number().nullable().describe('resolved by the operator or on the phone, of the triages that ended'),
+      suggestions: z.number().int(),
+      abstained: z.number().int(),
+      abstentionRate: z.number().nullable(),
+    }),
+  ),
+});
+export type SelfServiceReport = z.infer<typeof selfServiceReport>;
+export const gapTrendReport = z.object({
+  from: isoDateTime,
+  to: isoDateTime,
+  months: z.array(z.object({ month: z.string(), opened: z.number().int(), accepted: z.number().int(), rejected: z.number().int() })),
+});
+export type GapTrendReport = z.infer<typeof gapTrendReport>;
+export const inspectionComplianceReport = z.object({
+  from: isoDateTime,
+  to: isoDateTime,
+  productLines: z.array(
+    z.object({
+      productLine: productLineCode,
+      due: z.number().int(),
+      onTime: z.number().int(),
+      late: z.number().int(),
+      missed: z.number().int(),
+      pending: z.number().int(),
+      compliance: z.number().nullable().describe('done within the window, of the visits decided'),
+    }),
+  ),
+});
+export type InspectionComplianceReport = z.infer<typeof inspectionComplianceReport>;

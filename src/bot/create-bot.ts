@@ -3,7 +3,7 @@ import type { GapStore } from '../feedback/gap-store.js';
 import type { KnowledgeBase } from '../knowledge/load.js';
 import type { SuggestionEngine } from '../retrieval/engine.js';
 import type { Database } from '../storage/database.js';
-import type { TicketService } from '../tickets/service.js';
+import type { MachineLookup, TicketService } from '../tickets/service.js';
 import { DatabaseStorage } from './db-storage.js';
 import { HandoffStore, OutcomeStore, type Outcome } from './records.js';
 import { TriageBot } from './triage-bot.js';
@@ -15,11 +15,12 @@ export function createBot(deps: {
   kb: KnowledgeBase;
   tickets: TicketService;
   gaps: GapStore;
+  machines?: MachineLookup;
   onOutcome?: (outcome: Outcome) => void;
 }) {
   const conversationState = new ConversationState(new DatabaseStorage(deps.db));
   const handoffs = new HandoffStore(deps.db);
   const outcomes = new OutcomeStore(deps.db, deps.onOutcome);
-  const bot = new TriageBot(conversationState, { engine: deps.engine, kb: deps.kb, tickets: deps.tickets, gaps: deps.gaps, handoffs, outcomes });
+  const bot = new TriageBot(conversationState, { engine: deps.engine, kb: deps.kb, tickets: deps.tickets, gaps: deps.gaps, handoffs, outcomes, machines: deps.machines });
   return { bot, conversationState, handoffs, outcomes };
 }

@@ -7,6 +7,7 @@ import { calibrate } from '../evaluation/calibrate.js';
 import { evaluate, outcomeDetails } from '../evaluation/evaluate.js';
 import { readQuerySet } from '../evaluation/query-set.js';
 import { formatProblem, inspectKnowledge } from '../knowledge/load.js';
+import { inspectMaintenance } from '../maintenance/knowledge.js';
 import { productLineCode } from '../knowledge/schema.js';
 import { inspectLanguageData } from '../retrieval/language-data.js';
 import { calibrationPath, openEngine } from '../retrieval/open-engine.js';
@@ -35,6 +36,9 @@ Commands:
   gaps accept <id> --fault PT-H01 [--lang en|zh]
                                 add the item's words to that fault as a symptom phrasing
   gaps reject <id> [--reason "..."]
+  seed [--machines 300] [--seed 1]
+                                demo data into an empty store: an installed base over the
+                                seven lines and a year of tickets, inspections and outcomes
 
 Environment: see README (PORT, DATA_DIR, KNOWLEDGE_DIR, LOG_LEVEL, EMBEDDER, EMBEDDER_MODEL_DIR).`;
 
@@ -53,6 +57,8 @@ async function main(argv: string[]): Promise<number> {
       fault: { type: 'string' },
       lang: { type: 'string' },
       reason: { type: 'string' },
+      machines: { type: 'string' },
+      seed: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -79,7 +85,10 @@ async function main(argv: string[]): Promise<number> {
       return -1; // keep running
     }
     case 'validate': {
-      const { kb, problems } = inspectKnowledge(config.knowledgeDir);
+      const inspected = inspectKnowledge(config.knowledgeDir);
+      const { kb } = inspected;
+      const maintenance = kb ? inspectMaintenance(config.knowledgeDir, kb) : undefined;
+      const problems = [...inspected.problems, ...(maintenance?.problems ?? [])];
       // The retrieval engine's vocabularies (intents, message cues) live beside the manual.
       problems.push(...inspectLanguageData(config.knowledgeDir).problems);
       if (problems.length > 0) {
@@ -90,7 +99,8 @@ async function main(argv: string[]): Promise<number> {
       const defaults = kb!.faults.filter((f) => f.review.status !== 'reviewed').length;
       console.log(
         `OK: ${kb!.faults.length} faults on ${kb!.policy.product_lines.length} product lines, ${kb!.parts.size} parts, ` +
-          `${kb!.grades.length} grades (${defaults} entries still marked default/draft, awaiting review)`,
+          `${kb!.grades.length} grades (${defaults} entries still marked default/draft, awaiting review); ` +
+          `maintenance: ${maintenance!.maintenance!.plans.size} plans, ${[...maintenance!.maintenance!.checklists.values()].reduce((n, c) => n + c.items.length, 0)} checklist items on ${maintenance!.maintenance!.checklists.size} lines`,
       );
       return 0;
     }
@@ -133,6 +143,23 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'gaps':
       return gapsCommand(config, positionals, values);
+    case 'seed': {
+      const { seedDemo } = await import('../seed/demo.js');
+      const { loadKnowledge } = await import('../knowledge/load.js');
+      const { loadMaintenance } = await import('../maintenance/knowledge.js');
+      const kb = loadKnowledge(config.knowledgeDir);
+      const machines = z.coerce.number().int().min(7).max(5000).parse(values.machines ?? '300');
+      const seed = z.coerce.number().int().parse(values.seed ?? '1');
+      const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+      try {
+        const started = performance.now();
+        const report = await seedDemo(db, kb, loadMaintenance(config.knowledgeDir, kb), { machines, seed, now: new Date(), days: 365 });
+        console.log(`seeded ${config.databaseUrl ? 'PostgreSQL' : config.dataDir}: ${JSON.stringify(report)} in ${Math.round((performance.now() - started) / 1000)} s`);
+      } finally {
+        await db.close();
+      }
+      return 0;
+    }
     default:
       throw new UsageError(`unknown command "${command}"`);
   }

@@ -55,6 +55,8 @@ const envSchema = z.object({
   MicrosoftAppPassword: z.string().optional(),
   MicrosoftAppType: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).optional(),
   MicrosoftAppTenantId: z.string().optional(),
+  /** Extra hosts (comma-separated, `*.example.com` allowed) the bot may reply to besides the Bot Framework's own. */
+  BOT_SERVICE_URL_HOSTS: z.string().optional(),
   /** Multiplies every rate limit (e.g. 100 for a load test from one address). */
   RATE_LIMIT_SCALE: z.coerce.number().positive().default(1),
   /** When set, only holders of this secret may open local Direct Line conversations (the /chat page gets tokens from the server). */
@@ -70,6 +72,8 @@ export interface AppConfig {
   databaseUrl?: string;
   apiKeys?: ApiKey[];
   botAuth?: { MicrosoftAppId?: string; MicrosoftAppPassword?: string; MicrosoftAppType?: string; MicrosoftAppTenantId?: string };
+  /** Hosts besides the Bot Framework's own that activities' serviceUrls may name. */
+  botServiceUrlHosts?: string[];
   directLineSecret?: string;
   rateLimitScale?: number;
   embedder:
@@ -111,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       MicrosoftAppType: e.MicrosoftAppType,
       MicrosoftAppTenantId: e.MicrosoftAppTenantId,
     },
+    botServiceUrlHosts: e.BOT_SERVICE_URL_HOSTS?.split(',').map((h) => h.trim()).filter(Boolean),
     directLineSecret: e.DIRECTLINE_SECRET,
     rateLimitScale: e.RATE_LIMIT_SCALE,
     databaseUrl: e.DATABASE_URL,

@@ -117,7 +117,7 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): void {
   const serviceUrlOf = (req: Request) => `http://${req.headers.host ?? 'localhost'}`;
 
   server.post(
-    '/v3/directline/tokens/generate',
+    { path: '/v3/directline/tokens/generate', body: 'none' },
     handle(async (req, res) => {
       const { store } = ready();
       if (deps.secret && bearer(req) !== deps.secret) throw new UnauthorizedError('generating a token needs the Direct Line secret');
@@ -127,7 +127,7 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): void {
   );
 
   server.post(
-    '/v3/directline/tokens/refresh',
+    { path: '/v3/directline/tokens/refresh', body: 'none' },
     handle(async (req, res) => {
       const { store } = ready();
       const token = bearer(req);
@@ -138,7 +138,7 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): void {
   );
 
   server.post(
-    '/v3/directline/conversations',
+    { path: '/v3/directline/conversations', body: 'none' },
     handle(async (req, res) => {
       const { store, adapter } = ready();
       const token = bearer(req);

@@ -60,6 +60,12 @@ export class DirectLineStore {
     }, { durable: false });
   }
 
+  /** Whether the id is one of this endpoint's conversations (they are bound to this channel). */
+  async exists(conversationId: string): Promise<boolean> {
+    const [row] = await this.db.query(`SELECT 1 AS one FROM directline_conversations WHERE id = $1`, [conversationId]);
+    return row !== undefined;
+  }
+
   /** True until the conversation's first activity is stored. */
   async isNew(conversationId: string): Promise<boolean> {
     const [row] = await this.db.query<{ next_seq: number }>(`SELECT next_seq FROM directline_conversations WHERE id = $1`, [conversationId]);

@@ -79,7 +79,9 @@ export class GapStore {
     return rows.length === 1 ? fromRow(rows[0]!) : undefined;
   }
 
-  async resolve(id: string, status: Exclude<GapStatus, 'open'>, resolution: string): Promise<boolean> {
-    return (await this.db.run(`UPDATE knowledge_gaps SET status = $1, resolution = $2 WHERE id = $3 AND status = 'open'`, [status, resolution, id])) === 1;
+  async resolve(id: string, status: Exclude<GapStatus, 'open'>, resolution: string, at: Date = new Date()): Promise<boolean> {
+    return (
+      (await this.db.run(`UPDATE knowledge_gaps SET status = $1, resolution = $2, resolved_at = $4 WHERE id = $3 AND status = 'open'`, [status, resolution, id, at.toISOString()])) === 1
+    );
   }
 }

@@ -61,7 +61,7 @@ function issuePath(issue: ZodIssue): string {
 }
 
 /** Parses and validates one YAML file; problems are appended, the parsed value returned if valid. */
-function readYaml<T>(
+export function readYaml<T>(
   dir: string,
   file: string,
   schema: ZodType<T, ZodTypeDef, unknown>,
@@ -98,7 +98,7 @@ function faultIdAt(path: (string | number)[], raw: unknown): string | undefined 
   return typeof entry?.id === 'string' ? entry.id : `faults[${index}]`;
 }
 
-function yamlFiles(dir: string): string[] {
+export function yamlFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))

@@ -1,9 +1,10 @@
 import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV3, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z, type ZodTypeAny } from 'zod';
-import { suggestBody } from '../api/requests.js';
+import { gapReport, idempotencyKey, listQuery, periodQuery, phoneOutcome, suggestBody } from '../api/requests.js';
 import * as api from '../api/responses.js';
 import { assignSchema, closeOutSchema, createTicketSchema, statusChangeSchema } from '../tickets/model.js';
-import { gapReport, idempotencyKey, listQuery, periodQuery, phoneOutcome } from './ticket-routes.js';
+import { workOrderBody } from './equipment-routes.js';
+import { inspectionResultSchema } from '../maintenance/work-order-schema.js';
 
 // Adds .openapi() to zod's types (for component names and parameter metadata); only this module uses it.
 extendZodWithOpenApi(z);
@@ -142,6 +143,61 @@ export function openApiDocument() {
       method: 'get',
       path: `/api/reports/${name}`,
       summary: `${summary} (dispatcher, admin; from/to ISO, default the last 30 days)`,
+      request: { query: periodQuery },
+      responses: { 200: json(schema, 'the report'), ...errors(...STAFF) },
+    });
+  }
+
+  // The installed base and the maintenance service
+  route({
+    method: 'post',
+    path: '/api/equipment/import',
+    summary: 'Import or update machines from a CSV fleet file (dispatcher, admin): columns serial,model,product_line,customer,site,accepted_on,warranty_months[,contact_phone,plan,technician]; all rows or none',
+    request: { body: { required: true, content: { 'text/csv': { schema: z.string().openapi({ description: 'UTF-8 CSV, at most 2 MB' }) } } } },
+    responses: { 200: json(api.importResult, 'imported'), ...errors(...STAFF), 400: json(api.importRefused, 'nothing imported: every problem with its line and field') },
+  });
+  route({
+    method: 'get',
+    path: '/api/equipment',
+    summary: 'Machines by serial prefix or customer name (any staff key)',
+    request: { query: z.object({ q: z.string().optional(), productLine: z.string().optional(), limit: z.string().optional() }) },
+    responses: { 200: json(api.machineList, 'machines'), ...errors(...STAFF) },
+  });
+  route({
+    method: 'get',
+    path: '/api/equipment/{serial}',
+    summary: 'One machine by serial: customer, site, warranty, plan, its tickets and inspections (any staff key)',
+    request: { params: z.object({ serial: z.string().openapi({ description: 'serial number (any case)' }) }) },
+    responses: { 200: json(api.machineDetail, 'the machine and its history'), ...errors(...STAFF, 404) },
+  });
+  const dayRange = z.object({ from: z.string().optional().openapi({ description: 'YYYY-MM-DD, default today' }), to: z.string().optional().openapi({ description: 'YYYY-MM-DD, default from + 30 days' }), productLine: z.string().optional(), status: z.enum(api.INSPECTION_STATUSES).optional() });
+  route({ method: 'get', path: '/api/inspections', summary: 'Inspections due in a period, with their reasons and work orders (any staff key)', request: { query: dayRange }, responses: { 200: json(api.inspectionList, 'the due list'), ...errors(...STAFF) } });
+  route({ method: 'get', path: '/api/inspections/schedule', summary: 'Each line’s proposed schedule per plan, from the ticket history, with evidence and reasons', responses: { 200: json(api.scheduleResponse, 'proposals'), ...errors(...STAFF) } });
+  route({ method: 'get', path: '/api/inspections/reminders', summary: 'Inspections to remind the contact of now (dispatcher, admin)', responses: { 200: json(api.reminderList, 'the call list'), ...errors(...STAFF) } });
+  route({
+    method: 'post',
+    path: '/api/inspections/work-orders',
+    summary: 'Open the maintenance work order for a machine’s visit {serial, dueOn} (dispatcher, admin); the same visit returns the same ticket',
+    request: body(workOrderBody),
+    responses: { 201: json(ticket, 'created'), 200: json(ticket, 'the work order opened earlier for this visit'), ...errors(...STAFF, 404) },
+  });
+  route({
+    method: 'post',
+    path: '/api/inspections/{id}/result',
+    summary: 'The filled-in checklist and customer form (technician on the job, admin); failed items open linked fault tickets; resolves the work order',
+    request: { params: idParam, ...body(inspectionResultSchema) },
+    responses: { 200: json(ticket, 'the resolved work order'), ...errors(...STAFF, 404, 409) },
+  });
+
+  for (const [name, schema, summary] of [
+    ['self-service', api.selfServiceReport, 'Triage outcomes and abstentions per month: the self-service resolution and abstention rates'],
+    ['knowledge-gaps', api.gapTrendReport, 'Knowledge-gap items opened, accepted and rejected per month'],
+    ['inspections', api.inspectionComplianceReport, 'Inspection compliance per product line: visits done within their window'],
+  ] as const) {
+    route({
+      method: 'get',
+      path: `/api/reports/${name}`,
+      summary: `${summary} (dispatcher, admin; from/to ISO, default the last twelve months)`,
       request: { query: periodQuery },
       responses: { 200: json(schema, 'the report'), ...errors(...STAFF) },
     });

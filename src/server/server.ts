@@ -14,19 +14,30 @@ import { ApiKeyAuth, defaultApiKeys } from './auth.js';
 import { registerPages } from './pages.js';
 import { registerKnowledgeRoutes } from './knowledge-routes.js';
 import { registerTicketRoutes } from './ticket-routes.js';
+import { registerEquipmentRoutes } from './equipment-routes.js';
+import { registerFleetReportRoutes } from './fleet-report-routes.js';
+import { SuggestionCounter } from '../reports/trends.js';
+import { EquipmentStore } from '../equipment/store.js';
+import { loadMaintenance } from '../maintenance/knowledge.js';
+import { MaintenanceService } from '../maintenance/service.js';
 import { openApiDocument } from './openapi.js';
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication, ShowTypingMiddleware, type TurnContext } from 'botbuilder';
+import { ConfigurationBotFrameworkAuthentication, ShowTypingMiddleware, type Activity, type BotAdapter, type TurnContext } from 'botbuilder';
+import { AuthenticationError } from 'botframework-connector';
 import { createBot } from '../bot/create-bot.js';
 import type { HandoffStore, OutcomeStore } from '../bot/records.js';
 import { RateLimits } from './rate-limit.js';
 import { Metrics } from './metrics.js';
 import { StoreUnavailableError } from '../storage/database.js';
-import { guarded } from './http-errors.js';
+import { guarded, HttpProblem, installErrorEnvelope } from './http-errors.js';
+import { readBody } from './body.js';
+import { ChannelAdapter, ChannelSendError, ServiceUrlNotAllowedError } from './channel-adapter.js';
+import { installProcessGuards } from './process-guards.js';
+import { isLoopbackAddress, serviceUrlPolicy } from './service-urls.js';
+import { turnErrorHandler } from '../bot/turn-errors.js';
 import type { TriageBot } from '../bot/triage-bot.js';
 import { DirectLineAdapter } from '../directline/adapter.js';
 import { registerDirectLine } from '../directline/routes.js';
 import { DirectLineStore } from '../directline/store.js';
-import { message } from '../../dialogs/say.js';
 import { suggestBody } from '../api/requests.js';
 
 /** The least an incoming Bot Framework activity must carry for the adapter to answer it. */
@@ -46,7 +57,7 @@ export interface App {
   /** Resolves once the index and the store are open (healthz turns 200). */
   ready: Promise<void>;
   close(): Promise<void>;
-  services(): { engine?: SuggestionEngine; tickets?: TicketService; gaps?: GapStore; db?: Database; handoffs?: HandoffStore };
+  services(): { engine?: SuggestionEngine; tickets?: TicketService; gaps?: GapStore; db?: Database; handoffs?: HandoffStore; equipment?: EquipmentStore; maintenance?: MaintenanceService };
 }
 
 /**
@@ -55,10 +66,15 @@ export interface App {
  * answer yet.
  */
 export async function startServer(config: AppConfig, log: Logger, opts: { pgSchema?: string } = {}): Promise<App> {
+  installProcessGuards(log);
   const server = restify.createServer({ name: 'fault-triage-assistant', handleUncaughtExceptions: false });
+  installErrorEnvelope(server, log);
   server.use(restify.plugins.queryParser({ mapParams: false }));
-  server.use(restify.plugins.bodyParser({ maxBodySize: 64 * 1024, mapParams: false, rejectUnknown: true }));
+  server.use(readBody({ maxBytes: 64 * 1024 }));
   const kb = loadKnowledge(config.knowledgeDir);
+  const maintenanceKnowledge = loadMaintenance(config.knowledgeDir, kb);
+  let equipment: EquipmentStore | undefined;
+  let maintenance: MaintenanceService | undefined;
   let engine: SuggestionEngine | undefined;
   let tickets: TicketService | undefined;
   let gaps: GapStore | undefined;
@@ -101,6 +117,9 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   });
   registerTicketRoutes(server, { tickets: () => tickets, gaps: () => gaps, outcomes: () => outcomes, auth, limits, log });
   registerKnowledgeRoutes(server, { kb, auth, log });
+  let suggestionCounter: SuggestionCounter | undefined;
+  registerFleetReportRoutes(server, { db: () => db, maintenance: () => maintenance, auth, limits, log });
+  registerEquipmentRoutes(server, { kb, equipment: () => equipment, maintenance: () => maintenance, tickets: () => tickets, auth, limits, log });
   registerPages(server);
 
   // The bot: Bot Framework channels through CloudAdapter, browsers through the local Direct Line.
@@ -108,13 +127,35 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   let handoffs: HandoffStore | undefined;
   let outcomes: OutcomeStore | undefined;
   let directLine: { store: DirectLineStore; adapter: DirectLineAdapter } | undefined;
-  const cloudAdapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication(config.botAuth ?? {}));
+  const authenticated = Boolean(config.botAuth?.MicrosoftAppId);
+  const serviceUrls = serviceUrlPolicy({ authenticated, extraHosts: config.botServiceUrlHosts });
+  const cloudAdapter = new ChannelAdapter(new ConfigurationBotFrameworkAuthentication(config.botAuth ?? {}), serviceUrls, log);
   const logic = (context: TurnContext) => bot!.run(context);
+  log.info(
+    { serviceUrls: serviceUrls.describe() },
+    authenticated
+      ? 'Bot Framework endpoint /api/messages: activities need a valid Bot Framework token'
+      : 'Bot Framework endpoint /api/messages: no MicrosoftAppId, so local development only (loopback callers and loopback serviceUrls); set the Bot Framework credentials for channels',
+  );
   server.post('/api/messages', guarded(log, async (req, res) => {
-    if (!bot) throw new StoreUnavailableError('the bot is still starting');
+    if (!authenticated && !isLoopbackAddress(req.socket.remoteAddress)) {
+      throw new HttpProblem(403, 'local_only', 'without Bot Framework credentials this endpoint serves the machine itself only');
+    }
+    if (!bot || !directLine) throw new StoreUnavailableError('the bot is still starting');
     // The adapter answers a malformed activity with a 500; shape errors are the sender's: 400.
-    activityShape.parse(req.body);
-    await cloudAdapter.process(req, res, logic);
+    const activity = activityShape.parse(req.body) as unknown as Activity;
+    // With credentials the framework's token validation decides first; without, it lets the local caller through.
+    const identity = await cloudAdapter.authenticate(activity, req.header('authorization') ?? '').catch((err: unknown) => {
+      if (err instanceof AuthenticationError) throw new HttpProblem(401, 'unauthorized', 'the Bot Framework token was not accepted', { 'WWW-Authenticate': 'Bearer' });
+      throw new HttpProblem(503, 'bot_framework_unavailable', 'the Bot Framework could not check the token; retry later', { 'Retry-After': '5' });
+    });
+    if (!serviceUrls.allows(activity.serviceUrl)) throw new HttpProblem(403, 'service_url_not_allowed', 'the activity names a serviceUrl this bot does not reply to');
+    // A conversation stays on the channel it was created on: the local Direct Line's ids are refused here.
+    if (await directLine.store.exists(activity.conversation.id)) {
+      throw new HttpProblem(403, 'conversation_bound', 'this conversation belongs to another channel');
+    }
+    const invoke = await cloudAdapter.runAuthenticated(identity, activity, logic);
+    res.send(invoke?.status ?? 200, invoke?.body);
   }));
   registerDirectLine(server, {
     store: () => directLine?.store,
@@ -131,7 +172,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     res.send(200, { handoffs: await handoffs.list('open') });
   }));
 
-  server.post('/chat/token', guarded(log, async (req, res) => {
+  server.post({ path: '/chat/token', body: 'none' }, guarded(log, async (req, res) => {
     await limits.check('chatToken', req);
     if (!directLine) throw new StoreUnavailableError('the bot is still starting');
     const { conversationId, token } = await directLine.store.create();
@@ -145,14 +186,23 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   const ready = (async () => {
     db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, pgSchema: opts.pgSchema });
     gaps = new GapStore(db);
-    tickets = new TicketService(kb, new TicketStore(db), gaps);
+    const machines = new EquipmentStore(db);
+    const ticketService = new TicketService(kb, new TicketStore(db), gaps, undefined, (serial) => machines.get(serial));
+    maintenance = new MaintenanceService(kb, maintenanceKnowledge, machines, ticketService);
+    equipment = machines;
+    tickets = ticketService;
     const loaded = await openEngine(config, log, kb);
     metrics.attach(db);
-    loaded.observe((r) => metrics.suggestions.inc({ result: r.abstain ? 'abstain' : 'match' }));
-    const parts = createBot({ db, engine: loaded, kb, tickets, gaps, onOutcome: (o) => metrics.outcomes.inc({ outcome: o }) });
+    const counter = new SuggestionCounter(db);
+    suggestionCounter = counter;
+    loaded.observe((r) => {
+      metrics.suggestions.inc({ result: r.abstain ? 'abstain' : 'match' });
+      counter.count('all', r.abstain);
+    });
+    const parts = createBot({ db, engine: loaded, kb, tickets, gaps, machines: (serial) => machines.get(serial), onOutcome: (o) => metrics.outcomes.inc({ outcome: o }) });
     const dlStore = new DirectLineStore(db);
     const dlAdapter = new DirectLineAdapter(dlStore);
-    for (const adapter of [cloudAdapter, dlAdapter]) {
+    for (const adapter of [cloudAdapter, dlAdapter] as BotAdapter[]) {
       adapter.use(async (context, next) => {
         const channel = context.activity.channelId ?? 'unknown';
         const end = metrics.turnSeconds.startTimer({ channel });
@@ -170,12 +220,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
       });
       // Typing indicators for channels that push (Teams, Emulator); a polling Direct Line client would see them too late.
       if (adapter === cloudAdapter) adapter.use(new ShowTypingMiddleware(400, 2000));
-      adapter.onTurnError = async (context, error) => {
-        log.error({ err: error.message, stack: error.stack, channel: context.activity.channelId }, 'bot turn failed');
-        // A broken conversation state must not trap the user: start them afresh.
-        await parts.conversationState.delete(context).catch(() => undefined);
-        await context.sendActivity(message('抱歉，出了点问题，我们重新开始吧。 Sorry, something went wrong on my side; let us start again.'));
-      };
+      adapter.onTurnError = turnErrorHandler(log, parts.conversationState, (err) => err instanceof ChannelSendError || err instanceof ServiceUrlNotAllowedError);
     }
     directLine = { store: dlStore, adapter: dlAdapter };
     bot = parts.bot;
@@ -188,10 +233,11 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   return {
     server,
     ready,
-    services: () => ({ engine, tickets, gaps, db, handoffs }),
+    services: () => ({ engine, tickets, gaps, db, handoffs, equipment, maintenance }),
     async close() {
       server.close();
       await ready.catch(() => undefined);
+      await suggestionCounter?.flush().catch(() => undefined);
       await db?.close();
     },
   };

@@ -1,10 +1,8 @@
 import type { Logger } from 'pino';
 import type { Request, Response, Server } from 'restify';
-import { z } from 'zod';
-import { productLineCode } from '../knowledge/schema.js';
 import type { Actor } from '../tickets/actor.js';
 import { OPEN_STATUSES } from '../tickets/lifecycle.js';
-import { assignSchema, closeOutSchema, createTicketSchema, statusChangeSchema, stepTriedSchema, ticketStatus, type Ticket } from '../tickets/model.js';
+import { assignSchema, closeOutSchema, createTicketSchema, statusChangeSchema, type Ticket } from '../tickets/model.js';
 import { slaCompliance } from '../tickets/reports.js';
 import { allowedActions, type TicketService } from '../tickets/service.js';
 import { clockStates } from '../tickets/sla.js';
@@ -16,42 +14,8 @@ import { detectLanguage } from '../retrieval/text.js';
 import { StoreUnavailableError } from '../storage/database.js';
 import type { ApiKeyAuth } from './auth.js';
 import { guarded } from './http-errors.js';
+import { gapReport, idempotencyKey, listQuery, periodQuery, phoneOutcome } from '../api/requests.js';
 import type { TicketView } from '../api/responses.js';
-
-export const listQuery = z
-  .object({
-    status: z
-      .string()
-      .transform((s) => s.split(',').filter(Boolean))
-      .pipe(z.array(z.union([ticketStatus, z.literal('open')])))
-      .optional(),
-    productLine: productLineCode.optional(),
-    technician: z.string().max(100).optional(),
-    overdue: z.enum(['true', 'false']).optional(),
-    /** created (newest first, the default) or due (most urgent unmet deadline first). */
-    sort: z.enum(['created', 'due']).optional(),
-    limit: z.coerce.number().int().min(1).max(500).optional(),
-    offset: z.coerce.number().int().min(0).optional(),
-  });
-
-export const periodQuery = z
-  .object({
-    from: z.string().datetime({ offset: true, message: 'from must be an ISO date-time' }).optional(),
-    to: z.string().datetime({ offset: true, message: 'to must be an ISO date-time' }).optional(),
-  })
-  .strict();
-
-export const phoneOutcome = z
-  .object({
-    text: z.string().trim().min(1).max(10_000),
-    productLine: productLineCode.optional(),
-    faultId: z.string().regex(/^(PT|CP|RR|PV|TC|MM|HD)-[EMHO]\d{2}$/).optional(),
-    stepsTried: z.array(stepTriedSchema).max(100).default([]),
-    reference: z.string().max(200).optional(),
-  })
-  .strict();
-
-export const idempotencyKey = z.string().min(8, 'Idempotency-Key must be 8–200 characters').max(200).optional();
 
 /** A ticket as the API shows it: the stored document, the live state of its SLA clocks, and what the caller may do next. */
 export function ticketView(t: Ticket, actor: Actor, now = new Date()): TicketView {
@@ -65,15 +29,6 @@ function period(q: unknown): { from: string; to: string } {
   const start = from ? new Date(from) : new Date(end.getTime() - 30 * 86_400_000);
   return { from: start.toISOString(), to: end.toISOString() };
 }
-
-export const gapReport = z
-  .object({
-    text: z.string().trim().min(1, 'text must not be empty').max(10_000),
-    productLine: productLineCode.optional(),
-    /** The fault the engine offered, if any, when staff judged it wrong. */
-    matchedFaultId: z.string().max(10).optional(),
-  })
-  .strict();
 
 export function registerTicketRoutes(
   server: Server,
@@ -222,7 +177,7 @@ export function registerTicketRoutes(
     '/api/reports/sla',
     route(['dispatcher', 'admin'], async (req, res, service) => {
       const p = period(req.query);
-      res.send(200, { ...p, productLines: slaCompliance(await service.store.createdBetween(p.from, p.to)) });
+      res.send(200, { ...p, productLines: slaCompliance(await service.store.createdBetween(p.from, p.to, 'fault')) });
     }),
   );
 

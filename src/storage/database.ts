@@ -22,12 +22,34 @@ export interface Database extends Sql {
   readonly kind: 'sqlite' | 'postgres';
   /** Runs fn in one transaction: committed if it resolves, rolled back if it throws. */
   transaction<T>(fn: (tx: Sql) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /** Resolves if the store answers a trivial query within timeoutMs (readiness probes). */
+  ping(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
-/** The store cannot be reached (as opposed to a bad request): HTTP maps it to 503. */
+/**
+ * The store cannot be reached or cannot take the write now (down, partitioned, full disk,
+ * out of connections), as opposed to a bad request: HTTP maps it to 503 + Retry-After.
+ * The message is for the caller; the driver's error, with its internals, is the cause.
+ */
 export class StoreUnavailableError extends Error {
   override name = 'StoreUnavailableError';
+}
+
+/**
+ * A text value the stores refuse to keep (U+0000: PostgreSQL rejects it, so SQLite does
+ * too, to keep both stores alike). Boundaries reject it first with the field's name
+ * (see storableText); this is the last line for anything that slips through.
+ */
+export class UnstorableTextError extends Error {
+  override name = 'UnstorableTextError';
+}
+
+/** Refuses parameters the stores would not keep alike; runs before every statement. */
+export function assertStorable(params: readonly unknown[]): void {
+  for (const p of params) {
+    if (typeof p === 'string' && p.includes('\u0000')) throw new UnstorableTextError('text must not contain the NUL character (U+0000)');
+  }
 }
 
 /** A unique constraint refused a row; stores turn it into their own meaning. */

@@ -104,6 +104,50 @@ const MIGRATIONS: { id: string; sql: string[] }[] = [
        )`,
     ],
   },
+  // 025–029: the installed base and the maintenance service (issue 17).
+  {
+    id: '025-installed-base',
+    sql: [
+      `CREATE TABLE customers (id TEXT PRIMARY KEY, name TEXT NOT NULL, name_key TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL)`,
+      `CREATE TABLE equipment (
+         serial TEXT PRIMARY KEY,
+         model TEXT NOT NULL,
+         product_line TEXT NOT NULL,
+         customer_id TEXT NOT NULL REFERENCES customers (id),
+         site TEXT NOT NULL,
+         accepted_on TEXT NOT NULL,
+         warranty_months INTEGER NOT NULL,
+         warranty_end TEXT NOT NULL,
+         contact_phone TEXT,
+         plan TEXT NOT NULL,
+         technician_id TEXT,
+         created_at TEXT NOT NULL,
+         updated_at TEXT NOT NULL
+       )`,
+      `CREATE INDEX equipment_line ON equipment (product_line)`,
+      `CREATE INDEX equipment_customer ON equipment (customer_id)`,
+    ],
+  },
+  {
+    id: '026-ticket-machine',
+    sql: [
+      // Tickets know their machine (history per serial) and their kind (fault or maintenance).
+      `ALTER TABLE tickets ADD COLUMN kind TEXT NOT NULL DEFAULT 'fault'`,
+      `ALTER TABLE tickets ADD COLUMN serial TEXT`,
+      `CREATE INDEX tickets_serial ON tickets (serial)`,
+      `CREATE INDEX tickets_kind_created ON tickets (kind, created_at)`,
+    ],
+  },
+  {
+    id: '027-report-trends',
+    sql: [
+      // Suggestions answered and abstained per day and channel: the abstention rate over time.
+      `CREATE TABLE suggestion_counts (day TEXT NOT NULL, channel TEXT NOT NULL, total INTEGER NOT NULL, abstained INTEGER NOT NULL, PRIMARY KEY (day, channel))`,
+      // When a knowledge-gap item was accepted or rejected: gaps closed over time.
+      `ALTER TABLE knowledge_gaps ADD COLUMN resolved_at TEXT`,
+      `CREATE INDEX triage_outcomes_created ON triage_outcomes (created_at)`,
+    ],
+  },
 ];
 
 export async function migrate(db: Database): Promise<string[]> {

@@ -1,48 +1,79 @@
 import pg from 'pg';
-import { StoreUnavailableError, type Database, type Sql, type TransactionOptions } from './database.js';
+import { assertStorable, StoreUnavailableError, type Database, type Sql, type TransactionOptions } from './database.js';
 
-/** Connection-level failures (server down, restarting, unreachable) as opposed to SQL errors. */
-function isConnectionError(err: unknown): boolean {
+/**
+ * How long the store may take. A partition (connections open, nothing flowing) must end
+ * in an error, never in a request that waits forever: the server cancels a statement
+ * after STATEMENT_MS, the client gives up on an answer after QUERY_MS (and the pool
+ * throws that connection away), and a new connection gets CONNECT_MS.
+ */
+export const PG_TIMEOUTS = { connectMs: 5000, statementMs: 10_000, queryMs: 12_000, idleInTransactionMs: 30_000, keepAliveMs: 10_000 };
+
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN',
+  '57P01', '57P02', '57P03', // admin shutdown, crash shutdown, cannot connect now
+  '08000', '08001', '08003', '08004', '08006', // connection exceptions
+  '53000', '53100', '53200', '53300', // insufficient resources: disk full, out of memory, too many connections
+  '57014', // statement timeout (query_canceled)
+  '25P03', // idle in transaction timeout
+  '40001', '40P01', // serialization failure, deadlock: retry later
+]);
+
+/** Failures of the store rather than of the SQL: the request may be retried later. */
+export function isUnavailable(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
   if (!e) return false;
-  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08006', '08001', '08003'].includes(e.code ?? '')) {
-    return true;
-  }
-  return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(e.message ?? '');
+  if (UNAVAILABLE_CODES.has(e.code ?? '')) return true;
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Query read timeout|not queryable|Client has encountered a connection error|Connection ended/i.test(
+    e.message ?? '',
+  );
 }
 
 function wrap(err: unknown): never {
-  if (isConnectionError(err)) throw new StoreUnavailableError(`database unavailable: ${(err as Error).message}`);
+  if (isUnavailable(err)) throw new StoreUnavailableError('the database is unavailable; retry in a few seconds', { cause: err });
   throw err;
 }
 
 /**
  * PostgreSQL through a pg pool, for several server processes sharing one store.
- * Connection failures surface as StoreUnavailableError; the pool reconnects by itself
- * when the server is back, so no restart is needed.
+ * Every client has an 'error' listener (a reset on a checked-out client would otherwise
+ * end the process), statements and answers have timeouts, TCP keepalive notices dead
+ * peers, and a connection that failed is never handed out again: the pool heals by
+ * itself when the network or the server comes back.
  */
 export class PostgresDatabase implements Database {
   readonly kind = 'postgres' as const;
   private readonly pool: pg.Pool;
 
-  constructor(connectionString: string, options: { schema?: string; max?: number } = {}) {
+  constructor(connectionString: string, options: { schema?: string; max?: number; onError?: (err: Error) => void } = {}) {
+    const onError = options.onError ?? (() => undefined);
     this.pool = new pg.Pool({
       connectionString,
       max: options.max ?? 10,
-      connectionTimeoutMillis: 5000,
+      connectionTimeoutMillis: PG_TIMEOUTS.connectMs,
       idleTimeoutMillis: 30_000,
+      statement_timeout: PG_TIMEOUTS.statementMs,
+      query_timeout: PG_TIMEOUTS.queryMs,
+      idle_in_transaction_session_timeout: PG_TIMEOUTS.idleInTransactionMs,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: PG_TIMEOUTS.keepAliveMs,
       options: options.schema ? `-c search_path=${options.schema}` : undefined,
     });
-    // An idle client losing its connection must not crash the process.
-    this.pool.on('error', () => undefined);
+    // Idle clients report through the pool; checked-out ones only through themselves.
+    this.pool.on('error', onError);
+    this.pool.on('connect', (client) => client.on('error', onError));
   }
 
   private static sql(client: pg.Pool | pg.PoolClient): Sql {
     return {
-      query: async <T>(sql: string, params: readonly unknown[] = []) =>
-        (await client.query(sql, params as unknown[]).catch(wrap)).rows as T[],
-      run: async (sql: string, params: readonly unknown[] = []) =>
-        (await client.query(sql, params as unknown[]).catch(wrap)).rowCount ?? 0,
+      query: async <T>(sql: string, params: readonly unknown[] = []) => {
+        assertStorable(params);
+        return (await client.query(sql, params as unknown[]).catch(wrap)).rows as T[];
+      },
+      run: async (sql: string, params: readonly unknown[] = []) => {
+        assertStorable(params);
+        return (await client.query(sql, params as unknown[]).catch(wrap)).rowCount ?? 0;
+      },
     };
   }
 
@@ -64,13 +95,18 @@ export class PostgresDatabase implements Database {
       await client.query('COMMIT');
       return result;
     } catch (err) {
-      broken = isConnectionError(err) || err instanceof StoreUnavailableError;
+      broken = isUnavailable(err) || isUnavailable((err as { cause?: unknown })?.cause);
       if (!broken) await client.query('ROLLBACK').catch(() => (broken = true));
-      if (isConnectionError(err)) wrap(err);
+      if (isUnavailable(err)) wrap(err);
       throw err;
     } finally {
+      // A connection that failed or timed out is destroyed, not returned to the pool.
       client.release(broken);
     }
+  }
+
+  async ping(timeoutMs = 2000): Promise<void> {
+    await this.pool.query({ text: 'SELECT 1', query_timeout: timeoutMs } as pg.QueryConfig).catch(wrap);
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Database, Sql, TransactionOptions } from './database.js';
+import { assertStorable, StoreUnavailableError, type Database, type Sql, type TransactionOptions } from './database.js';
 
 /** $1, $2 … → ?, with the parameters reordered to match (a placeholder may repeat). */
 function toSqlite(sql: string, params: readonly unknown[]): [string, unknown[]] {
@@ -18,6 +18,15 @@ function normalise(v: unknown): unknown {
   if (v === undefined) return null;
   if (typeof v === 'boolean') return v ? 1 : 0;
   return v;
+}
+
+/** Failures of the file rather than of the SQL (disk full, I/O error, locked, read-only): retry later. */
+const UNAVAILABLE = /^SQLITE_(FULL|IOERR|BUSY|LOCKED|READONLY|CANTOPEN|NOMEM|PROTOCOL|CORRUPT|NOTADB)/;
+
+function wrap(err: unknown): never {
+  const code = (err as { code?: string } | undefined)?.code ?? '';
+  if (UNAVAILABLE.test(code)) throw new StoreUnavailableError('the database cannot take this now; retry in a few seconds', { cause: err });
+  throw err;
 }
 
 /**
@@ -48,13 +57,23 @@ export class SqliteDatabase implements Database {
 
   private readonly direct: Sql = {
     query: async <T>(sql: string, params: readonly unknown[] = []) => {
+      assertStorable(params);
       const [text, args] = toSqlite(sql, params);
-      const stmt = this.db.prepare(text);
-      return (stmt.reader ? stmt.all(...args) : (stmt.run(...args), [])) as T[];
+      try {
+        const stmt = this.db.prepare(text);
+        return (stmt.reader ? stmt.all(...args) : (stmt.run(...args), [])) as T[];
+      } catch (err) {
+        wrap(err);
+      }
     },
     run: async (sql: string, params: readonly unknown[] = []) => {
+      assertStorable(params);
       const [text, args] = toSqlite(sql, params);
-      return this.db.prepare(text).run(...args).changes;
+      try {
+        return this.db.prepare(text).run(...args).changes;
+      } catch (err) {
+        wrap(err);
+      }
     },
   };
 
@@ -71,18 +90,22 @@ export class SqliteDatabase implements Database {
       // In WAL mode, NORMAL skips the fsync at commit; the next FULL commit flushes it too.
       const relaxed = options.durable === false;
       if (relaxed) this.db.pragma('synchronous = NORMAL');
-      this.db.exec('BEGIN IMMEDIATE');
       try {
+        this.db.exec('BEGIN IMMEDIATE');
         const result = await fn(this.direct);
         this.db.exec('COMMIT');
         return result;
       } catch (err) {
         if (this.db.inTransaction) this.db.exec('ROLLBACK');
-        throw err;
+        wrap(err);
       } finally {
         if (relaxed) this.db.pragma('synchronous = FULL');
       }
     });
+  }
+
+  async ping(): Promise<void> {
+    await this.query('SELECT 1');
   }
 
   async close(): Promise<void> {

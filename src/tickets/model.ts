@@ -1,6 +1,8 @@
 import { isValidPhoneNumber, parsePhoneNumberWithError } from 'libphonenumber-js';
 import { z } from 'zod';
+import type { Billing } from '../equipment/model.js';
 import { causeClass, gradeCode, partCode, productLineCode } from '../knowledge/schema.js';
+import type { InspectionOrder } from '../maintenance/work-order.js';
 
 export const TICKET_STATUSES = ['new', 'assigned', 'en_route', 'on_site', 'resolved', 'closed', 'cancelled'] as const;
 export const ticketStatus = z.enum(TICKET_STATUSES);
@@ -115,9 +117,20 @@ export interface CloseOut extends Omit<CloseOutInput, 'expectedVersion' | 'grade
   at: string;
 }
 
+/** A fault ticket (emergency service) or an inspection work order (maintenance service). */
+export type TicketKind = 'fault' | 'maintenance';
+
 export interface Ticket extends Omit<CreateTicketInput, never> {
   id: string;
   number: string;
+  /** Absent on tickets opened before the installed base existed: those are faults. */
+  kind?: TicketKind;
+  /** Warranty decides: set when the ticket was opened, from the machine's record. */
+  billing?: Billing;
+  /** For kind "maintenance": the visit, its checklist and (once done) the result. */
+  inspection?: InspectionOrder;
+  /** A fault ticket opened because an inspection item failed. */
+  origin?: { ticketId: string; number: string; itemId: string };
   status: TicketStatus;
   version: number;
   createdAt: string;

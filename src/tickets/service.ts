@@ -10,6 +10,10 @@ import { assertTransition, TRANSITIONS } from './lifecycle.js';
 import type { CloseOutInput, CreateTicketInput, Ticket, TicketStatus } from './model.js';
 import { meetClocks, slaDeadlines } from './sla.js';
 import type { TicketFilter, TicketStore } from './store.js';
+import { billingFor, canonicalSerial, today, type Machine } from '../equipment/model.js';
+
+/** Finds a machine of the installed base by serial (the ticket service does not own the installed base). */
+export type MachineLookup = (serial: string) => Promise<Machine | undefined>;
 
 /** Status changes a technician may make on a ticket assigned to them. */
 const TECHNICIAN_STATUSES: readonly TicketStatus[] = ['en_route', 'on_site'];
@@ -29,14 +33,16 @@ const ASSIGNERS: readonly Actor['role'][] = ['dispatcher', 'admin'];
  * What this actor may do to this ticket now: the same rules the service enforces, so
  * pages offer exactly the actions that will be accepted.
  */
-export function allowedActions(ticket: Ticket, actor: Actor): { assign: boolean; statuses: TicketStatus[]; closeOut: boolean } {
+export function allowedActions(ticket: Ticket, actor: Actor): { assign: boolean; statuses: TicketStatus[]; closeOut: boolean; inspectionResult: boolean } {
   const own = actor.role !== 'technician' || ticket.technicianId === actor.technicianId;
   const next = TRANSITIONS[ticket.status];
   return {
     assign: ASSIGNERS.includes(actor.role) && next.includes('assigned'),
     // "assigned" goes through assign, "resolved" through a close-out.
     statuses: own ? next.filter((to) => to !== 'assigned' && to !== 'resolved' && !statusRefusal(actor.role, ticket.status, to)) : [],
-    closeOut: own && (actor.role === 'technician' || actor.role === 'admin') && next.includes('resolved'),
+    closeOut: own && (actor.role === 'technician' || actor.role === 'admin') && next.includes('resolved') && ticket.kind !== 'maintenance',
+    // An inspection work order is resolved by its checklist result instead of a close-out.
+    inspectionResult: own && (actor.role === 'technician' || actor.role === 'admin') && next.includes('resolved') && ticket.kind === 'maintenance',
   };
 }
 
@@ -51,10 +57,16 @@ export class TicketService {
     readonly store: TicketStore,
     private readonly gaps: GapStore,
     private readonly clock: () => Date = () => new Date(),
+    private readonly machines?: MachineLookup,
   ) {}
 
-  async create(input: CreateTicketInput, actor: Actor, idempotencyKey?: string) {
+  async create(input: CreateTicketInput, actor: Actor, idempotencyKey?: string, extra: Pick<Ticket, 'origin'> = {}) {
     if (actor.role === 'technician') throw new ForbiddenError('technicians cannot open tickets');
+    const serial = input.equipment.serial ? canonicalSerial(input.equipment.serial) : undefined;
+    const machine = serial ? await this.machines?.(serial) : undefined;
+    if (machine && machine.productLine !== input.equipment.productLine) {
+      throw new InvalidRequestError('equipment.productLine', `serial ${machine.serial} is a ${machine.productLine} machine (${machine.model}), not ${input.equipment.productLine}`);
+    }
     const faults = input.faults.map((f, i) => {
       const fault = this.kb.faultsById.get(f.id);
       if (!fault) throw new InvalidRequestError(`faults.${i}.id`, `unknown fault id ${f.id}`);
@@ -64,7 +76,8 @@ export class TicketService {
       return fault;
     });
     const line = this.kb.policy.product_lines.find((l) => l.code === input.equipment.productLine)!;
-    const tier = this.kb.policy.service_tiers.find((t) => t.id === line.service_tier)!;
+    // A known machine is served under its own plan; others under their line's tier.
+    const tier = this.kb.policy.service_tiers.find((t) => t.id === (machine?.plan ?? line.service_tier))!;
     const planned = faults[0] ? plannedGrade(faults[0]) : null;
     const requestHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
 
@@ -74,8 +87,12 @@ export class TicketService {
         const at = now.toISOString();
         return {
           ...input,
+          equipment: { ...input.equipment, serial, model: input.equipment.model ?? machine?.model },
           id,
           number,
+          kind: 'fault',
+          billing: serial ? billingFor(machine, today(now)) : { billable: null, reason: 'no serial number given: check the warranty by hand' },
+          ...extra,
           status: 'new',
           version: 1,
           createdAt: at,
@@ -154,6 +171,7 @@ export class TicketService {
   async closeOut(idOrNumber: string, input: CloseOutInput, actor: Actor) {
     if (actor.role !== 'technician' && actor.role !== 'admin') throw new ForbiddenError('only the technician on the job closes it out');
     const ticket = await this.get(idOrNumber, actor);
+    if (ticket.kind === 'maintenance') throw new InvalidRequestError('ticket', `${ticket.number} is an inspection: send its checklist result to /api/inspections/${ticket.id}/result`);
     const actual = input.actualFaultId ? this.kb.faultsById.get(input.actualFaultId) : undefined;
     if (input.actualFaultId && !actual) throw new InvalidRequestError('actualFaultId', `unknown fault id ${input.actualFaultId}`);
     const cause = input.causeId ? actual?.causes.find((c) => c.id === input.causeId) : undefined;

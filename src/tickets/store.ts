@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { isUniqueViolation, type Database } from '../storage/database.js';
 import { IdempotencyConflictError, NotFoundError, VersionConflictError } from './errors.js';
-import type { Ticket, TicketStatus } from './model.js';
+import type { Ticket, TicketKind, TicketStatus } from './model.js';
 import { nextDue } from './sla.js';
 
 export interface TicketFilter {
   status?: readonly TicketStatus[];
+  kind?: TicketKind;
+  /** One machine's tickets (its history). */
+  serial?: string;
   productLine?: string;
   technicianId?: string;
   /** Only tickets with a deadline already passed and not met. */
@@ -48,11 +51,12 @@ export class TicketStore {
         const t = build(id, formatNumber(new Date(), Number(counter!.value)));
         await tx.run(
           `INSERT INTO tickets (id, number, idempotency_key, request_hash, status, product_line, technician_id, fault_id,
-             created_at, updated_at, next_due_at, version, doc)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+             created_at, updated_at, next_due_at, version, doc, kind, serial)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
           [
             t.id, t.number, idempotencyKey ?? null, requestHash ?? null, t.status, t.equipment.productLine,
             t.technicianId ?? null, t.faults[0]?.id ?? null, t.createdAt, t.updatedAt, nextDue(t), t.version, JSON.stringify(t),
+            t.kind ?? 'fault', t.equipment.serial ?? null,
           ],
         );
         return t;
@@ -97,9 +101,11 @@ export class TicketStore {
       where.push(`status IN (${marks.join(', ')})`);
     }
     if (filter.productLine) add((p) => `product_line = ${p}`, filter.productLine);
+    if (filter.kind) add((p) => `kind = ${p}`, filter.kind);
+    if (filter.serial) add((p) => `serial = ${p}`, filter.serial);
     if (filter.technicianId) add((p) => `technician_id = ${p}`, filter.technicianId);
     if (filter.overdueAt) add((p) => `next_due_at IS NOT NULL AND next_due_at < ${p}`, filter.overdueAt);
-    params.push(Math.min(filter.limit ?? 100, 500), filter.offset ?? 0);
+    params.push(Math.min(filter.limit ?? 100, filter.serial ? 5000 : 500), filter.offset ?? 0);
     const order = filter.sort === 'due' ? 'next_due_at ASC NULLS LAST, created_at ASC' : 'created_at DESC, number DESC';
     const rows = await this.db.query<Row>(
       `SELECT doc FROM tickets ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
@@ -125,14 +131,16 @@ export class TicketStore {
         throw new VersionConflictError(`ticket ${current.number} is at version ${current.version}, not ${expectedVersion}: reload it`);
       }
       const next = { ...change(structuredClone(current)), version: current.version + 1 };
+      // A fault's close-out or an inspection's result: what the workload report counts.
+      const done = next.closeOut ?? next.inspection?.result;
       const changed = await tx.run(
         `UPDATE tickets SET doc = $1, version = $2, status = $3, technician_id = $4, updated_at = $5, next_due_at = $6,
            actual_fault_id = $7, closed_out_at = $8, closed_out_by = $9, workload = $10
          WHERE id = $11 AND version = $12`,
         [
           JSON.stringify(next), next.version, next.status, next.technicianId ?? null, next.updatedAt, nextDue(next),
-          next.closeOut?.actualFaultId ?? null, next.closeOut?.at ?? null, next.closeOut?.technicianId ?? null,
-          next.closeOut?.workloadCoefficient ?? null, current.id, current.version,
+          next.closeOut?.actualFaultId ?? null, done?.at ?? null, done?.technicianId ?? null,
+          done?.workloadCoefficient ?? null, current.id, current.version,
         ],
       );
       if (changed !== 1) throw new VersionConflictError(`ticket ${current.number} changed meanwhile; reload it`);
@@ -166,9 +174,35 @@ export class TicketStore {
   }
 
   /** Tickets created in a period, for reports computed from the documents (SLA compliance). */
-  async createdBetween(from: string, to: string): Promise<Ticket[]> {
-    const rows = await this.db.query<Row>(`SELECT doc FROM tickets WHERE created_at >= $1 AND created_at < $2`, [from, to]);
+  async createdBetween(from: string, to: string, kind?: TicketKind): Promise<Ticket[]> {
+    const rows = await this.db.query<Row>(
+      `SELECT doc FROM tickets WHERE created_at >= $1 AND created_at < $2${kind ? ' AND kind = $3' : ''}`,
+      kind ? [from, to, kind] : [from, to],
+    );
     return rows.map((r) => JSON.parse(r.doc) as Ticket);
+  }
+
+  /** Every inspection work order (the schedule joins them to its visits). */
+  async maintenanceOrders(): Promise<Ticket[]> {
+    const rows = await this.db.query<Row>(`SELECT doc FROM tickets WHERE kind = 'maintenance' ORDER BY created_at`);
+    return rows.map((r) => JSON.parse(r.doc) as Ticket);
+  }
+
+  /** The day of each known machine's first fault ticket: where the inspection timing comes from. */
+  async firstFaultDays(): Promise<Map<string, string>> {
+    const rows = await this.db.query<{ serial: string; first: string }>(
+      `SELECT serial, MIN(created_at) AS first FROM tickets WHERE kind = 'fault' AND serial IS NOT NULL GROUP BY serial`,
+    );
+    return new Map(rows.map((r) => [r.serial, r.first.slice(0, 10)]));
+  }
+
+  /** Fault tickets since a time, as (line, day): the monthly volume a peak season is read from. */
+  async faultDays(since: string): Promise<{ productLine: string; day: string }[]> {
+    const rows = await this.db.query<{ product_line: string; created_at: string }>(
+      `SELECT product_line, created_at FROM tickets WHERE kind = 'fault' AND created_at >= $1`,
+      [since],
+    );
+    return rows.map((r) => ({ productLine: r.product_line, day: r.created_at.slice(0, 10) }));
   }
 }
 

@@ -1,0 +1,39 @@
+import type { BotState, TurnContext } from 'botbuilder';
+import type { Logger } from 'pino';
+import { t, type Lang, type MessageKey } from '../../dialogs/messages.js';
+import { message } from '../../dialogs/say.js';
+import { detectLanguage } from '../retrieval/text.js';
+
+/** The user's language as far as this turn knows it: the saved conversation's, else the message's. */
+export function turnLang(context: TurnContext, state: BotState): Lang | undefined {
+  const saved = (state.get(context) as { triage?: { lang?: Lang } } | undefined)?.triage?.lang;
+  if (saved) return saved;
+  const detected = detectLanguage(typeof context.activity.text === 'string' ? context.activity.text : '');
+  return detected === 'unknown' ? undefined : detected;
+}
+
+/** A short notice in the user's language (both languages when it is not known yet). */
+export function notice(context: TurnContext, state: BotState, key: MessageKey) {
+  const lang = turnLang(context, state);
+  return message(lang ? t(lang, key) : `${t('zh', key)}\n\n${t('en', key)}`);
+}
+
+/**
+ * The adapters' onTurnError. It never throws (it runs where nobody would catch it: after
+ * the middleware pipeline, or from a timer), never deletes the conversation's state — the
+ * failed turn's changes were not saved, so the next message continues from the last
+ * saved step — and apologises in the user's language unless the channel itself is what
+ * failed (then there is nobody to tell).
+ */
+export function turnErrorHandler(log: Logger, state: BotState, channelFailed: (err: unknown) => boolean) {
+  return async (context: TurnContext, error: Error): Promise<void> => {
+    try {
+      const channel = context.activity?.channelId;
+      log.error({ err: error, channel, conversation: context.activity?.conversation?.id }, 'bot turn failed');
+      if (channelFailed(error)) return;
+      await context.sendActivity(notice(context, state, 'turnFailed'));
+    } catch (err) {
+      log.warn({ err }, 'could not tell the user about a failed turn');
+    }
+  };
+}
