@@ -68,7 +68,9 @@ export class LexicalIndex {
    */
   query(text: string, allow?: (p: Phrasing) => boolean): LexicalHit[] {
     const counts = new Map<string, number>();
-    for (const t of tokenize(text)) counts.set(t, (counts.get(t) ?? 0) + 1);
+    // Written words and, unless switched off, how they sound (the homophone channel).
+    const terms = this.soundBoost > 0 ? [...tokenize(text), ...sounds(text)] : tokenize(text);
+    for (const t of terms) counts.set(t, (counts.get(t) ?? 0) + 1);
     const byPhrasing = new Map<number, LexicalHit>();
     for (const [term, n] of counts) {
       for (const { phrasing, score } of this.termHits(term)) {
