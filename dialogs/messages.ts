@@ -54,7 +54,7 @@ const en = {
   cancelTicket: 'Cancel',
   ticketCreated: 'Your ticket number is {number}. {promise}',
   slaPromise:
-    'A service coordinator will contact you with a plan within {respond} hours, a technician will be on site within {onSite} hours, and we aim to have the fault fixed within {fixed} hours.',
+    'A service coordinator will contact you with a plan within {respond}, a technician will be on site within {onSite}, and we aim to have the fault fixed within {fixed}.',
   ticketNotSent: 'OK, I did not send a ticket. Type "agent" if you want to talk to a person, or describe the problem again.',
   ticketFailed: 'Sorry, I could not save the ticket just now. Please try again in a minute, or type "agent" to reach a person.',
   handoff:
@@ -114,7 +114,7 @@ const zh: Record<keyof typeof en, string> = {
   confirmSend: '提交',
   cancelTicket: '取消',
   ticketCreated: '您的工单号是 {number}。{promise}',
-  slaPromise: '服务协调员会在 {respond} 小时内联系您并给出处理方案，技术员会在 {onSite} 小时内到达现场，我们力争在 {fixed} 小时内排除故障。',
+  slaPromise: '服务协调员会在 {respond}内联系您并给出处理方案，技术员会在 {onSite}内到达现场，我们力争在 {fixed}内排除故障。',
   ticketNotSent: '好的，工单没有提交。需要人工请输入“人工”，或者重新描述问题。',
   ticketFailed: '抱歉，工单暂时没能保存。请稍后再试，或输入“人工”转人工客服。',
   handoff: '正在为您转接人工客服，客服会在这里回复您或很快给您打电话。之前的对话内容会一并转过去，您不用重复描述。',

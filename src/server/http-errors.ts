@@ -6,7 +6,7 @@ import { ZodError } from 'zod';
 import type { ErrorBody } from '../api/responses.js';
 import { EngineBusyError } from '../retrieval/embedders/embedder.js';
 import { StoreUnavailableError, UnstorableTextError } from '../storage/database.js';
-import { ForbiddenError, IdempotencyConflictError, InvalidRequestError, NotFoundError, VersionConflictError } from '../tickets/errors.js';
+import { ConflictError, ForbiddenError, IdempotencyConflictError, InvalidRequestError, NotFoundError, VersionConflictError } from '../tickets/errors.js';
 import { TransitionError } from '../tickets/lifecycle.js';
 import { TooManyRequestsError } from './rate-limit.js';
 
@@ -95,6 +95,7 @@ export function answerFor(err: unknown, req: Request): Answer {
     if (err.status >= 500) body.errorId = randomUUID();
     return { status: err.status, headers: err.headers, body };
   }
+  if (err instanceof ConflictError) return { status: 409, headers: {}, body: { code: err.code, error: err.message } };
   if (err instanceof UnstorableTextError) {
     return { status: 400, headers: {}, body: { code: 'invalid_request', error: err.message, issues: [{ field: 'body', message: err.message }] } };
   }

@@ -66,8 +66,12 @@ const TYPES: Record<string, string> = {
 
 /** Staff pages are self-contained: no external requests, no inline script but the hashed import map, no eval. */
 const STRICT = `default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self' ${IMPORT_MAP_HASH}; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'`;
-/** Web Chat injects its own style sheets at run time, so the chat page allows inline styles (not scripts). */
-const CHAT = "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; font-src 'self' data:; frame-ancestors 'none'";
+/**
+ * Web Chat injects its own style sheets at run time, so the chat page allows inline styles
+ * (not scripts); its upload reads the picked file back from a blob: URL and makes the
+ * thumbnail in a blob: worker.
+ */
+const CHAT = "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self' blob:; worker-src 'self' blob:; font-src 'self' data:; frame-ancestors 'none'";
 
 const headers = (csp: string) => ({
   'Content-Security-Policy': csp,

@@ -14,6 +14,10 @@ import { ApiKeyAuth, defaultApiKeys } from './auth.js';
 import { registerPages } from './pages.js';
 import { registerKnowledgeRoutes } from './knowledge-routes.js';
 import { registerTicketRoutes } from './ticket-routes.js';
+import { registerRosterRoutes } from './roster-routes.js';
+import { registerMediaRoutes } from './media-routes.js';
+import { RosterStore, checkTechnicianKeys } from '../roster/store.js';
+import { MediaStore } from '../media/store.js';
 import { registerEquipmentRoutes } from './equipment-routes.js';
 import { registerFleetReportRoutes } from './fleet-report-routes.js';
 import { SuggestionCounter } from '../reports/trends.js';
@@ -58,7 +62,7 @@ export interface App {
   /** Resolves once the index and the store are open (healthz turns 200). */
   ready: Promise<void>;
   close(): Promise<void>;
-  services(): { engine?: SuggestionEngine; tickets?: TicketService; gaps?: GapStore; db?: Database; handoffs?: HandoffStore; equipment?: EquipmentStore; maintenance?: MaintenanceService };
+  services(): { engine?: SuggestionEngine; tickets?: TicketService; gaps?: GapStore; db?: Database; handoffs?: HandoffStore; equipment?: EquipmentStore; maintenance?: MaintenanceService; roster?: RosterStore };
 }
 
 /**
@@ -78,9 +82,12 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   let maintenance: MaintenanceService | undefined;
   let engine: SuggestionEngine | undefined;
   let tickets: TicketService | undefined;
+  let roster: RosterStore | undefined;
+  let media: MediaStore | undefined;
   let gaps: GapStore | undefined;
   let db: Database | undefined;
-  const auth = new ApiKeyAuth(config.apiKeys ?? defaultApiKeys(config.dataDir, log));
+  const apiKeys = config.apiKeys ?? defaultApiKeys(config.dataDir, log);
+  const auth = new ApiKeyAuth(apiKeys);
 
   server.get('/healthz', async (_req, res) => {
     const ok = engine !== undefined && tickets !== undefined;
@@ -129,7 +136,9 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   server.get('/api/openapi.json', async (_req, res) => {
     res.send(200, openApiDocument());
   });
-  registerTicketRoutes(server, { tickets: () => tickets, gaps: () => gaps, outcomes: () => outcomes, auth, limits, log });
+  registerTicketRoutes(server, { tickets: () => tickets, gaps: () => gaps, outcomes: () => outcomes, roster: () => roster, auth, limits, log });
+  registerRosterRoutes(server, { roster: () => roster, tickets: () => tickets, auth, limits, log });
+  registerMediaRoutes(server, { tickets: () => tickets, media: () => media, roster: () => roster, directLine: () => directLine?.store, auth, limits, log });
   registerKnowledgeRoutes(server, { kb, auth, log });
   let suggestionCounter: SuggestionCounter | undefined;
   registerFleetReportRoutes(server, { db: () => db, maintenance: () => maintenance, auth, limits, log });
@@ -176,6 +185,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     adapter: () => directLine?.adapter,
     logic,
     secret: config.directLineSecret,
+    media: () => media,
     limits,
     log,
   });
@@ -201,7 +211,10 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, pgSchema: opts.pgSchema });
     gaps = new GapStore(db);
     const machines = new EquipmentStore(db);
-    const ticketService = new TicketService(kb, new TicketStore(db), gaps, undefined, (serial) => machines.get(serial));
+    roster = new RosterStore(db);
+    media = new MediaStore(db);
+    await checkTechnicianKeys(roster, apiKeys, { seedDefault: !config.apiKeys }, log);
+    const ticketService = new TicketService(kb, new TicketStore(db), gaps, roster, undefined, (serial) => machines.get(serial));
     maintenance = new MaintenanceService(kb, maintenanceKnowledge, machines, ticketService);
     equipment = machines;
     tickets = ticketService;
@@ -251,7 +264,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   return {
     server,
     ready,
-    services: () => ({ engine, tickets, gaps, db, handoffs, equipment, maintenance }),
+    services: () => ({ engine, tickets, gaps, db, handoffs, equipment, maintenance, roster }),
     async close() {
       server.close();
       await ready.catch(() => undefined);
