@@ -29,8 +29,9 @@ Commands:
   eval --file Q.jsonl [--json] [--details]
                                 retrieval metrics on a query file (overall, per tag,
                                 intents, calibration); --details: one JSON line per query
-  calibrate --file Q.jsonl      fit the abstention model for the active embedder and
-                                store it in knowledge/calibration.json
+  calibrate --file Q.jsonl[,R.jsonl]
+                                fit the confidence model for the active embedder on one
+                                or more query files and store it in knowledge/calibration.json
   gaps [list] [--status open|accepted|rejected|all]
                                 knowledge-gap items: operators' words the manual missed
   gaps accept <id> --fault PT-H01 [--lang en|zh]
@@ -133,10 +134,12 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'calibrate': {
-      const file = requireFile(values.file);
+      // Several files may be given, comma-separated: they are fitted on together.
+      const files = (values.file ?? '').split(',').filter(Boolean).map((f) => requireFile(f));
+      if (files.length === 0) requireFile(undefined);
       const engine = await openEngine(config, log);
       const key = engine.embedderId;
-      const fitted = await calibrate(engine, readQuerySet(file), key, file);
+      const fitted = await calibrate(engine, files.flatMap((f) => readQuerySet(f)), key, files.join(' + '));
       const path = calibrationPath(config.knowledgeDir);
       const all = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>) : {};
       all[key] = fitted;
