@@ -68,7 +68,8 @@ describe('the sentence encoder under pressure (real server, real model, one enco
   async function busyTurn() {
     for (let attempt = 0; attempt < 8; attempt++) {
       const chat = await openChat(s.base);
-      await chat.say(`my pump truck is acting weird today (${attempt})`); // English: the English model is muted for Chinese
+      // Words no manual phrasing explains, so the engine must ask the encoder (English: the model is muted for Chinese).
+      await chat.say(`my pump truck ${'wibble wobble '.repeat(20)}(${attempt})`);
       const stop = flood();
       await new Promise((r) => setTimeout(r, 20));
       const reply = await chat.say('Skip');

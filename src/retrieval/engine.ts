@@ -1,3 +1,4 @@
+import { normaliseText } from './phrases.js';
 import type { KnowledgeBase } from '../knowledge/load.js';
 import type { Bilingual, Category, ProductLineCode } from '../knowledge/schema.js';
 import { confidence, DEFAULT_CALIBRATION, type Calibration, type FeatureVector } from './calibration.js';
@@ -254,7 +255,7 @@ export class SuggestionEngine {
     if (this.channels.lexical && weighted.length > 0) {
       this.scoreSegments(segments, allow, candidates, get);
       if (!allowLine && this.tuning.linePrior > 0) this.applyLinePrior(candidates, weighted);
-      if (this.analyser.isDangerous(analysis.normalised)) this.safeMistake(candidates);
+      if (this.analyser.isDangerous(analysis.normalised)) this.safeMistake(candidates, analysis.normalised);
       rank(candidates, (c) => c.lexScore, (c, r) => (c.lexRank = r));
     }
 
@@ -296,6 +297,9 @@ export class SuggestionEngine {
       c.fused = (c.lexRank ? 1 / (RRF_K + c.lexRank) : 0) + (c.denseRank ? dw / (RRF_K + c.denseRank) : 0);
     }
     const ranked = [...candidates.values()].filter((c) => c.fused > 0).sort((a, b) => b.fused - a.fused || b.lexScore - a.lexScore);
+    // The dense channel must not undo the safe mistake: it knows what the words mean, not
+    // which mistake is the dangerous one.
+    if (useDense && this.analyser.isDangerous(analysis.normalised)) this.safeMistakeAfterFusion(ranked, analysis.normalised);
     const top = ranked[0];
     if (!top) {
       const why = intent ? { reason: 'intent' as const, intent: { id: intent.id, route: intent.route } } : { reason: 'no-match' as const };
@@ -425,15 +429,50 @@ export class SuggestionEngine {
    * self-service one for a dangerous description, the stop-work entry leads, so that a
    * dangerous situation is never walked through self-service steps.
    */
-  private safeMistake(candidates: Map<string, Candidate>) {
+  private safeMistake(candidates: Map<string, Candidate>, text: string) {
     const byScore = [...candidates.values()].sort((a, b) => b.lexScore - a.lexScore);
-    const top = byScore[0];
-    if (!top || this.kb.faultsById.get(top.faultId)!.self_service === 'no') return;
+    const safe = this.safeCandidate(byScore, text);
+    if (safe) safe.lexScore = byScore[0]!.lexScore * 1.0001;
+  }
+
+  /** The safe mistake on the fused ranking, so that the dense channel cannot undo it. */
+  private safeMistakeAfterFusion(ranked: Candidate[], text: string) {
+    const safe = this.safeCandidate(ranked, text);
+    if (safe) ranked.unshift(...ranked.splice(ranked.indexOf(safe), 1));
+  }
+
+  /**
+   * The stop-work entry that should lead a self-service top candidate (`ordered[0]`):
+   * of the top's line, with lexical evidence within `safeLead` of the top's, and among
+   * those the one about the same danger as the message (most shared danger cues: a fire
+   * is the fire entry, not the runaway one), then the best placed.
+   */
+  private safeCandidate(ordered: Candidate[], text: string): Candidate | undefined {
+    const top = ordered[0];
+    if (!top || this.kb.faultsById.get(top.faultId)!.self_service === 'no') return undefined;
     const line = this.kb.faultsById.get(top.faultId)!.product_line;
-    const safe = byScore.find(
-      (c) => c.lexScore >= top.lexScore * this.tuning.safeLead && this.kb.faultsById.get(c.faultId)!.self_service === 'no' && this.kb.faultsById.get(c.faultId)!.product_line === line,
-    );
-    if (safe) safe.lexScore = top.lexScore * 1.0001;
+    const eligible = ordered.filter((c) => {
+      const f = this.kb.faultsById.get(c.faultId)!;
+      return f.self_service === 'no' && f.product_line === line && c.lexScore >= top.lexScore * this.tuning.safeLead;
+    });
+    if (eligible.length <= 1) return eligible[0];
+    const cues = this.analyser.dangerCues(text);
+    const shared = (c: Candidate) => [...this.dangerCuesOf(c.faultId)].filter((cue) => cues.has(cue)).length;
+    return eligible.reduce((best, c) => (shared(c) > shared(best) ? c : best));
+  }
+
+  private readonly faultDangerCues = new Map<string, Set<string>>();
+
+  /** The danger cues a fault entry's own title and symptom phrasings name (computed once per entry). */
+  private dangerCuesOf(faultId: string): Set<string> {
+    let cues = this.faultDangerCues.get(faultId);
+    if (!cues) {
+      const f = this.kb.faultsById.get(faultId)!;
+      const text = normaliseText([f.title.en, f.title.zh, ...f.symptoms.en, ...f.symptoms.zh].join('. '));
+      cues = this.analyser.dangerCues(text);
+      this.faultDangerCues.set(faultId, cues);
+    }
+    return cues;
   }
 
   /**

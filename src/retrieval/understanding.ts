@@ -97,6 +97,11 @@ export class MessageAnalyser {
     return this.danger.has(text);
   }
 
+  /** Which danger cues the (normalised) text names ("on fire", "tilt*" …). */
+  dangerCues(text: string): Set<string> {
+    return new Set(this.danger.find(text).map((h) => h.phrase));
+  }
+
   /** True when the (normalised) text says something is wrong. */
   describesFault(text: string): boolean {
     return this.symptomHits(text).length > 0;
