@@ -8,6 +8,7 @@ import { StoreUnavailableError } from '../storage/database.js';
 import { InvalidRequestError } from '../tickets/errors.js';
 import type { DirectLineAdapter } from './adapter.js';
 import { newActivityId, TOKEN_VALID_MS, type DirectLineStore } from './store.js';
+import { streamTicket, streamUrl } from './stream.js';
 
 const TOKEN_LIFETIME_S = TOKEN_VALID_MS / 1000;
 
@@ -116,6 +117,14 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): void {
 
   const serviceUrlOf = (req: Request) => `http://${req.headers.host ?? 'localhost'}`;
 
+  /** The conversation's WebSocket (stream.ts), from the watermark on; the scheme follows the page's (wss behind TLS). */
+  const streamOf = async (req: Request, store: DirectLineStore, conversationId: string, watermark?: number) => {
+    const key = await store.streamKey(conversationId);
+    if (!key) return undefined;
+    const secure = req.isSecure() || String(req.headers['x-forwarded-proto'] ?? '').split(',')[0]?.trim() === 'https';
+    return streamUrl({ secure, host: req.headers.host ?? 'localhost' }, conversationId, streamTicket(key, conversationId), watermark);
+  };
+
   server.post(
     { path: '/v3/directline/tokens/generate', body: 'none' },
     handle(async (req, res) => {
@@ -150,7 +159,7 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): void {
         ({ conversationId, token: issued } = await store.create());
       }
       await startConversation(store, adapter, conversationId, serviceUrlOf(req));
-      res.send(201, { conversationId, token: issued, expires_in: TOKEN_LIFETIME_S });
+      res.send(201, { conversationId, token: issued, expires_in: TOKEN_LIFETIME_S, streamUrl: await streamOf(req, store, conversationId) });
     }),
   );
 
@@ -160,7 +169,10 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): void {
       const { store } = ready();
       const id = String(req.params.id);
       const token = await authorise(req, store, id);
-      res.send(200, { conversationId: id, token, expires_in: TOKEN_LIFETIME_S });
+      // Reconnecting: the stream resumes after the client's watermark (none: the whole conversation).
+      const w = (req.query as { watermark?: string } | undefined)?.watermark;
+      const watermark = w && /^\d{1,12}$/.test(w) ? Number(w) : undefined;
+      res.send(200, { conversationId: id, token, expires_in: TOKEN_LIFETIME_S, streamUrl: await streamOf(req, store, id, watermark) });
     }),
   );
 
@@ -172,6 +184,13 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): void {
       await authorise(req, store, id);
       const activity = incomingActivity.parse(req.body ?? {}) as Partial<Activity>;
       const from = { ...activity.from!, role: 'user' };
+      if (activity.type === 'typing') {
+        // Not kept nor echoed: the turn passes it on to a person holding the conversation, if any.
+        const id2 = newActivityId();
+        await runTurn(adapter, id, { ...activity, id: id2, from }, serviceUrlOf(req));
+        res.send(200, { id: id2 });
+        return;
+      }
       // Direct Line echoes the user's own activities, so clients can show them as sent.
       const echoed = await store.append(id, {
         ...activity,
