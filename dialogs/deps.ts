@@ -3,6 +3,7 @@ import type { HandoffStore, OutcomeStore } from '../src/bot/records.js';
 import type { KnowledgeBase } from '../src/knowledge/load.js';
 import type { SuggestionEngine } from '../src/retrieval/engine.js';
 import type { MachineLookup, TicketService } from '../src/tickets/service.js';
+import type { SiteInputs } from '../src/bot/site-inputs.js';
 import type { SessionAccessor } from './session.js';
 
 /** What the conversation needs from the rest of the assistant. */
@@ -16,4 +17,6 @@ export interface TriageDeps {
   session: SessionAccessor;
   /** The installed base: a serial the operator gives fills line, model, customer and warranty. */
   machines?: MachineLookup;
+  /** Photos and the position sent from the site. */
+  site: SiteInputs;
 }

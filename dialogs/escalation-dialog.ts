@@ -9,6 +9,7 @@ import {
   type WaterfallStepContext,
 } from 'botbuilder-dialogs';
 import { phoneNumber } from '../src/tickets/model.js';
+import { promisedHours } from '../src/tickets/sla.js';
 import type { TriageDeps } from './deps.js';
 import { t } from './messages.js';
 import { choiceOptions, message, say } from './say.js';
@@ -117,7 +118,7 @@ export class EscalationDialog extends ComponentDialog {
     try {
       const { ticket } = await this.deps.tickets.create(
         {
-          customer: { name: s.customer ?? v.name!, site: { address: v.address! } },
+          customer: { name: s.customer ?? v.name!, site: { address: v.address!, ...(await this.deps.site.coordinates(step.context)) } },
           contact: { name: v.name!, phone: v.phone! },
           equipment: { productLine: s.productLine!, model: s.model, serial: s.serial },
           faults: s.faultId ? [{ id: s.faultId, confidence: s.confidence }] : [],
@@ -130,6 +131,7 @@ export class EscalationDialog extends ComponentDialog {
         { role: 'bot', label: 'bot' },
         `bot:${conversationId}:${s.escalations}`.slice(0, 200),
       );
+      await this.deps.site.opened(step.context, ticket);
       await this.deps.outcomes.record({
         conversationId,
         productLine: s.productLine,
@@ -138,12 +140,10 @@ export class EscalationDialog extends ComponentDialog {
         steps: s.stepsTried,
         ticketId: ticket.id,
       });
-      const tier = this.deps.kb.policy.service_tiers.find((x) => x.id === ticket.serviceTier)!;
-      const promise = t(s.lang, 'slaPromise', {
-        respond: tier.sla.respond_with_plan_h,
-        onSite: tier.sla.technician_on_site_h,
-        fixed: tier.sla.fault_fixed_h,
-      });
+      // The ticket's own clocks: a machine that is down was given the tier's shorter ones.
+      const h = promisedHours(ticket);
+      const span = (hours: number) => (s.lang === 'zh' ? `${hours} 小时` : `${hours} ${hours === 1 ? 'hour' : 'hours'}`);
+      const promise = t(s.lang, 'slaPromise', { respond: span(h.respond), onSite: span(h.on_site), fixed: span(h.fixed) });
       await say(step.context, t(s.lang, 'ticketCreated', { number: ticket.number, promise }));
       return step.endDialog({ kind: 'ticket', number: ticket.number });
     } catch {

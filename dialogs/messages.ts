@@ -54,7 +54,7 @@ const en = {
   cancelTicket: 'Cancel',
   ticketCreated: 'Your ticket number is {number}. {promise}',
   slaPromise:
-    'A service coordinator will contact you with a plan within {respond} hours, a technician will be on site within {onSite} hours, and we aim to have the fault fixed within {fixed} hours.',
+    'A service coordinator will contact you with a plan within {respond}, a technician will be on site within {onSite}, and we aim to have the fault fixed within {fixed}.',
   ticketNotSent: 'OK, I did not send a ticket. Type "agent" if you want to talk to a person, or describe the problem again.',
   ticketFailed: 'Sorry, I could not save the ticket just now. Please try again in a minute, or type "agent" to reach a person.',
   handoff:
@@ -63,6 +63,7 @@ const en = {
   didNotUnderstandChoice: 'Please choose one of the options.',
   turnFailed: 'Sorry, something went wrong on my side. Please send your last message again; we will continue where we were.',
   turnBusy: 'I am still working on your previous message. Please wait a moment, then send this one again.',
+  engineBusy: 'One moment, please: many people are asking right now. Please send that again in a few seconds.',
 };
 
 const zh: Record<keyof typeof en, string> = {
@@ -113,7 +114,7 @@ const zh: Record<keyof typeof en, string> = {
   confirmSend: '提交',
   cancelTicket: '取消',
   ticketCreated: '您的工单号是 {number}。{promise}',
-  slaPromise: '服务协调员会在 {respond} 小时内联系您并给出处理方案，技术员会在 {onSite} 小时内到达现场，我们力争在 {fixed} 小时内排除故障。',
+  slaPromise: '服务协调员会在 {respond}内联系您并给出处理方案，技术员会在 {onSite}内到达现场，我们力争在 {fixed}内排除故障。',
   ticketNotSent: '好的，工单没有提交。需要人工请输入“人工”，或者重新描述问题。',
   ticketFailed: '抱歉，工单暂时没能保存。请稍后再试，或输入“人工”转人工客服。',
   handoff: '正在为您转接人工客服，客服会在这里回复您或很快给您打电话。之前的对话内容会一并转过去，您不用重复描述。',
@@ -121,6 +122,7 @@ const zh: Record<keyof typeof en, string> = {
   didNotUnderstandChoice: '请从选项中选择一个。',
   turnFailed: '抱歉，我这边出了点问题。请把您刚才的消息再发一次，我们从刚才的地方继续。',
   turnBusy: '我还在处理您上一条消息，请稍等片刻，再把这条消息发一次。',
+  engineBusy: '请稍等，现在咨询的人比较多。请过几秒钟再把这条消息发一次。',
 };
 
 export type MessageKey = keyof typeof en;

@@ -72,7 +72,8 @@ describe.each(BACKENDS)('the triage conversation (%s state)', (_name, open) => {
     const summary = lastText(await c.send('Yes'));
     expect(summary).toMatch(/Please check: .*Riverside.*Chen Jun \+8613912345678/);
     const done = lastText(await c.send('Send it'));
-    expect(done).toMatch(/Your ticket number is FT-\d{4}-\d{6}\. A service coordinator will contact you with a plan within 2 hours/);
+    // A pump truck (premium tier) that is down: the tier's machine-down clocks, 1 h to respond, 6 h on site.
+    expect(done).toMatch(/Your ticket number is FT-\d{4}-\d{6}\. A service coordinator will contact you with a plan within 1 hour, a technician will be on site within 6 hours/);
     const [ticket] = await c.tickets.store.list();
     expect(ticket).toMatchObject({
       source: 'bot',

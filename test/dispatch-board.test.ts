@@ -109,9 +109,11 @@ describe('dispatch board in Chromium', () => {
     );
     await app.ready;
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    await app.services().roster!.create({ id: 'T-07', name: 'Li Qiang', phone: '+8613800000007', skills: ['PT', 'CP', 'RR', 'TC'], region: 'Changsha', active: true });
+    await app.services().roster!.create({ id: 'T-08', name: 'Zhao Min', phone: '+8613800000008', skills: ['TC'], region: 'Wuhan', active: true });
 
-    // Created CP, PT, TC: the server lists newest first (TC, PT, CP); by deadline the
-    // premium PT (respond in 2 h) comes first, then CP and TC (24 h, CP opened earlier).
+    // Created CP, PT, TC: the server lists newest first (TC, PT, CP); by priority the
+    // PT that is down (premium, respond in 1 h) comes first, then CP and TC (24 h, CP opened earlier).
     for (const [line, fault, extra] of [
       ['CP', 'CP-M01', {}],
       [
@@ -183,7 +185,7 @@ describe('dispatch board in Chromium', () => {
       // GET /api/me names the role; a dispatcher's list is asked for most urgent first.
       expect(await until(() => text('#whoami'), (t) => t.length > 0, 'the role line')).toBe('Signed in as dispatcher');
       expect(requested.some((u) => u.endsWith('/api/me'))).toBe(true);
-      expect(requested.some((u) => u.includes('/api/tickets?') && u.includes('sort=due'))).toBe(true);
+      expect(requested.some((u) => u.includes('/api/tickets?') && u.includes('sort=priority'))).toBe(true);
 
       const ptRow = row(tickets.PT.number);
       // Fault titles from GET /api/faults, next to the ids.
@@ -198,8 +200,8 @@ describe('dispatch board in Chromium', () => {
       expect(cells[3]).toBe('DOWN');
       expect(cells[4]).toBe('New');
       expect(cells[5]).toBe('—');
-      // Premium tier: respond within 2 h, shown as a countdown with its state in words and class.
-      expect(cells[6]).toMatch(/^Respond\s*● On track\s*1h 5\dm \d\ds left$/);
+      // Premium tier, machine down: respond within 1 h, shown as a countdown with its state in words and class.
+      expect(cells[6]).toMatch(/^Respond\s*● On track\s*5\dm \d\ds left$/);
       expect(await ptRow.locator('.sla-badge').getAttribute('class')).toContain('sla-on-track');
       expect(cells[7]).toMatch(/^\d\d-\d\d \d\d:\d\d$/);
       expect((await row(tickets.CP.number).locator('td').allTextContents())[6]).toMatch(/^Respond\s*● On track\s*23h 5\dm \d\ds left$/);
@@ -302,8 +304,8 @@ describe('dispatch board in Chromium', () => {
       await until(() => text('#d-status'), (t) => t === 'En route', 'status En route');
       expect(await statusButtons()).toEqual(['On site', 'Cancel ticket']);
       await until(() => row(tickets.PT.number).locator('td').nth(4).innerText(), (t) => t === 'En route', 'En route in the list');
-      // Respond is met; the list now counts down to the on-site clock (12 h for premium).
-      expect(await row(tickets.PT.number).locator('td.next-sla').innerText()).toMatch(/^On site\s*● On track\s*11h 5\dm \d\ds left$/);
+      // Respond is met; the list now counts down to the on-site clock (6 h for a premium machine that is down).
+      expect(await row(tickets.PT.number).locator('td.next-sla').innerText()).toMatch(/^On site\s*● On track\s*5h 5\dm \d\ds left$/);
       expect(await page.locator('#d-sla tr').first().innerText()).toMatch(/Met/);
       expect(await page.locator('#d-history li').count()).toBe(3);
       expect(await page.locator('#d-history li').nth(1).innerText()).toContain('nearest technician');
@@ -391,8 +393,9 @@ describe('dispatch board in Chromium', () => {
       });
       try {
         await page.getByRole('button', { name: 'Refresh' }).click();
-        const order = await until(rowNumbers, (n) => n[0] === tickets.TC.number, 'the breached ticket on top');
-        expect(order.slice(0, 3)).toEqual([tickets.TC.number, tickets.CP.number, tickets.PT.number]);
+        // The machine that is down stays on top; among the running ones the breached ticket leads.
+        const order = await until(rowNumbers, (n) => n[1] === tickets.TC.number, 'the breached ticket first after the down machine');
+        expect(order.slice(0, 3)).toEqual([tickets.PT.number, tickets.TC.number, tickets.CP.number]);
 
         const tc = row(tickets.TC.number).locator('td.next-sla');
         expect(await tc.innerText()).toMatch(/^Respond\s*✖ Breached\s*overdue 1h 00m \d\ds$/);
@@ -405,7 +408,7 @@ describe('dispatch board in Chromium', () => {
         await page.unroute('**/api/tickets?**');
       }
       await page.getByRole('button', { name: 'Refresh' }).click();
-      expect(await until(rowNumbers, (n) => n[0] === tickets.CP.number, 'the real order again')).toHaveLength(4);
+      expect(await until(rowNumbers, (n) => n[1] === tickets.CP.number, 'the real order again')).toHaveLength(4);
     },
     TIMEOUT,
   );

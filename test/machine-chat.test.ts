@@ -7,6 +7,7 @@ import { GapStore } from '../src/feedback/gap-store.js';
 import type { SuggestionEngine } from '../src/retrieval/engine.js';
 import { TicketService } from '../src/tickets/service.js';
 import { TicketStore } from '../src/tickets/store.js';
+import { RosterStore } from '../src/roster/store.js';
 import { engine, kb, lastText, texts } from './support/bot.js';
 import { sqliteDatabase, type TestDatabase } from './support/databases.js';
 
@@ -33,7 +34,7 @@ describe('the bot and the installed base', () => {
   beforeEach(() => {
     const gaps = new GapStore(t.db);
     const lookup = (serial: string) => new EquipmentStore(t.db).get(serial);
-    const tickets = new TicketService(kb, new TicketStore(t.db), gaps, undefined, lookup);
+    const tickets = new TicketService(kb, new TicketStore(t.db), gaps, new RosterStore(t.db), undefined, lookup);
     const parts = createBot({ db: t.db, engine: eng, kb, tickets, gaps, machines: lookup });
     adapter = new TestAdapter(async (ctx) => parts.bot.run(ctx), {
       channelId: 'test',

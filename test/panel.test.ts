@@ -387,7 +387,7 @@ describe('call-center panel in Chromium', () => {
       await page.getByLabel('Phone').fill('139 1234 5678');
       await page.getByRole('button', { name: 'Send ticket to dispatch' }).dblclick();
       const number = await until(() => text('#ticket-number'), (t) => /^Ticket FT-\d{4}-\d{6}$/.test(t), 'the ticket number');
-      expect(await text('#ticket-promise')).toMatch(/^Tell the caller: a coordinator calls back with a plan within 2 h; a technician is on site within 12 h/);
+      expect(await text('#ticket-promise')).toMatch(/^Tell the caller: a coordinator calls back with a plan within 1 h; a technician is on site within 6 h/);
       expect(await visible('#ticket-section')).toBe(false);
       expect(await visible('#details')).toBe(true);
       // The call ended in a ticket: "resolved on the phone" no longer applies.

@@ -8,6 +8,7 @@ import { slaCompliance } from '../src/tickets/reports.js';
 import { TicketService } from '../src/tickets/service.js';
 import { clockStates } from '../src/tickets/sla.js';
 import { TicketStore } from '../src/tickets/store.js';
+import { RosterStore } from '../src/roster/store.js';
 import { BACKENDS, type TestDatabase } from './support/databases.js';
 import { KNOWLEDGE_DIR } from './support/paths.js';
 import { ticketRequest } from './support/tickets.js';
@@ -24,12 +25,15 @@ describe.each(BACKENDS)('tickets on %s', (_name, open) => {
   let now: Date;
   let service: TicketService;
   let gaps: GapStore;
+  let roster: RosterStore;
 
   beforeEach(async () => {
     t = await open();
     now = new Date('2026-11-26T08:00:00.000Z');
     gaps = new GapStore(t.db);
-    service = new TicketService(kb, new TicketStore(t.db), gaps, () => now);
+    roster = new RosterStore(t.db);
+    for (const id of ['T-07', 'T-08']) await roster.create({ id, name: `Technician ${id}`, phone: '+8613800138000', skills: ['PT', 'RR'], region: 'Pudong', active: true });
+    service = new TicketService(kb, new TicketStore(t.db), gaps, roster, () => now);
   });
   afterEach(() => t.cleanup());
 
@@ -41,8 +45,13 @@ describe.each(BACKENDS)('tickets on %s', (_name, open) => {
     expect(ticket.workloadCoefficient).toBeGreaterThan(0);
     expect(ticket.likelyParts.length).toBeGreaterThan(0);
     expect(ticket.contact.phone).toBe('+8613912345678');
-    // PT is on the premium tier: respond 2 h, on site 12 h, fixed 24 h, follow-up 48 h after creation.
-    expect(ticket.sla.clocks.map((c) => (Date.parse(c.dueAt) - now.getTime()) / HOUR)).toEqual([2, 12, 24, 48]);
+    // PT is on the premium tier and this machine is down: respond 1 h, on site 6 h, fixed 12 h, follow-up 48 h after creation.
+    expect(ticket.sla).toMatchObject({ basis: 'machine-down', atRiskFraction: 0.6 });
+    expect(ticket.sla.clocks.map((c) => (Date.parse(c.dueAt) - now.getTime()) / HOUR)).toEqual([1, 6, 12, 48]);
+    // A running one gets the tier's regular clocks.
+    const { ticket: running } = await service.create(ticketRequest({ machineDown: false }), agent);
+    expect(running.sla.basis).toBe('running');
+    expect(running.sla.clocks.map((c) => (Date.parse(c.dueAt) - now.getTime()) / HOUR)).toEqual([2, 12, 24, 48]);
     expect(await service.get(ticket.number, agent)).toEqual(ticket);
   });
 
@@ -101,7 +110,7 @@ describe.each(BACKENDS)('tickets on %s', (_name, open) => {
 
   it('loses no change when many are made at once, and reports a stale version', async () => {
     const { ticket } = await service.create(ticketRequest(), agent);
-    await Promise.all(Array.from({ length: 15 }, (_, i) => service.assign(ticket.id, `T-${i}`, dispatcher, `round ${i}`)));
+    await Promise.all(Array.from({ length: 15 }, (_, i) => service.assign(ticket.id, i % 2 ? 'T-07' : 'T-08', dispatcher, `round ${i}`)));
     const after = await service.get(ticket.id, dispatcher);
     expect(after.version).toBe(16);
     expect(after.history.filter((h) => h.action === 'assigned')).toHaveLength(15);
@@ -109,7 +118,7 @@ describe.each(BACKENDS)('tickets on %s', (_name, open) => {
   });
 
   it('flags at-risk and breached clocks and lists overdue tickets', async () => {
-    const { ticket } = await service.create(ticketRequest(), agent);
+    const { ticket } = await service.create(ticketRequest({ machineDown: false }), agent);
     const at = (h: number) => new Date(Date.parse(ticket.createdAt) + h * HOUR);
     expect(clockStates(ticket, at(1))[0]!.state).toBe('on-track');
     expect(clockStates(ticket, at(1.6))[0]!.state).toBe('at-risk'); // 75 % of the 2 h window gone

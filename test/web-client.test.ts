@@ -114,9 +114,17 @@ describe('the board’s clocks follow the server’s rule', () => {
     expect(sortByUrgency([ticket('FT-3', t0), closed, older]).map((t) => t.number)).toEqual(['FT-2', 'FT-3', 'FT-0']);
   });
 
+  it('puts open tickets of machines that are down first, then by deadline', () => {
+    const t0 = Date.UTC(2026, 0, 1);
+    const down = { ...ticket('FT-5', t0), machineDown: true };
+    const downClosed = { ...ticket('FT-6', t0 - 50 * HOUR, 'closed'), machineDown: true };
+    const older = ticket('FT-2', t0 - 10 * HOUR);
+    expect(sortByUrgency([older, downClosed, down]).map((t) => t.number)).toEqual(['FT-5', 'FT-2', 'FT-6']);
+  });
+
   it('asks for the most urgent first and never sends a technician filter for a technician', () => {
     const f = { status: 'open', productLine: 'PT', technician: ' T-07 ', overdue: true };
-    expect(listQuery(f, { role: 'dispatcher', technicianId: null }).toString()).toBe('status=open&productLine=PT&technician=T-07&overdue=true&sort=due&limit=500');
+    expect(listQuery(f, { role: 'dispatcher', technicianId: null }).toString()).toBe('status=open&productLine=PT&technician=T-07&overdue=true&sort=priority&limit=500');
     expect(listQuery(f, { role: 'technician', technicianId: 'T-07' }).has('technician')).toBe(false);
   });
 });

@@ -30,8 +30,12 @@ export const listQuery = z
     productLine: productLineCode.optional(),
     technician: z.string().max(100).optional(),
     overdue: z.enum(['true', 'false']).optional(),
-    /** created (newest first, the default) or due (most urgent unmet deadline first). */
-    sort: z.enum(['created', 'due']).optional(),
+    /** Machines that are down (true) or running (false) only. */
+    down: z.enum(['true', 'false']).optional(),
+    /** Ticket number, phone, customer, contact, site address or serial (any part of it). */
+    q: z.string().trim().max(200, 'q is limited to 200 characters').optional(),
+    /** created (newest first, the default), due (most urgent unmet deadline first) or priority (machines that are down first, then due). */
+    sort: z.enum(['created', 'due', 'priority']).optional(),
     limit: z.coerce.number().int().min(1).max(500).optional(),
     offset: z.coerce.number().int().min(0).optional(),
   });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { bilingual, category, causeSchema, faultSchema, partsFileSchema, productLineCode, SELF_SERVICE, stepSchema } from '../knowledge/schema.js';
-import { createTicketSchema, SLA_CLOCKS, stepTriedSchema, ticketStatus } from '../tickets/model.js';
+import { createTicketSchema, SLA_BASES, SLA_CLOCKS, stepTriedSchema, ticketStatus } from '../tickets/model.js';
 import { checklistItemSchema } from '../maintenance/schema.js';
 import { inspectionResultSchema, ITEM_RESULTS } from '../maintenance/work-order-schema.js';
 
@@ -113,11 +113,12 @@ export type ClockViewBody = z.infer<typeof clockView>;
 export const historyEntry = z.object({
   at: isoDateTime,
   actor: z.string(),
-  action: z.enum(['created', 'status', 'assigned', 'closed-out']),
+  action: z.enum(['created', 'status', 'assigned', 'closed-out', 'machine-down', 'media']),
   from: ticketStatus.optional(),
   to: ticketStatus.optional(),
   technicianId: z.string().optional(),
   note: z.string().optional(),
+  machineDown: z.boolean().optional(),
 });
 
 export const closeOutView = z.object({
@@ -132,6 +133,18 @@ export const closeOutView = z.object({
   technicianId: z.string(),
   at: isoDateTime,
 });
+
+export const ticketMedia = z.object({
+  id: z.string().describe('SHA-256 of the bytes'),
+  contentType: z.string(),
+  name: z.string(),
+  size: z.number().int(),
+  hasThumbnail: z.boolean(),
+  gps: z.object({ lat: z.number(), lon: z.number() }).optional().describe("from the photo's EXIF"),
+  by: z.enum(['operator', 'technician', 'staff']),
+  at: isoDateTime,
+});
+export type TicketMediaView = z.infer<typeof ticketMedia>;
 
 /** What the calling key may do next with this ticket (the same rules the service enforces). */
 export const allowedView = z.object({
@@ -194,9 +207,14 @@ export const ticketView = createTicketSchema.extend({
   workloadCoefficient: z.number().nullable(),
   likelyParts: z.array(z.string()),
   serviceTier: z.string(),
-  sla: z.object({ clocks: z.array(slaClock), atRiskFraction: z.number() }),
+  sla: z.object({
+    clocks: z.array(slaClock),
+    atRiskFraction: z.number(),
+    basis: z.enum(SLA_BASES).optional().describe("which of the tier's clock sets applies: machine-down (shorter) or running"),
+  }),
   technicianId: z.string().optional(),
   closeOut: closeOutView.optional(),
+  media: z.array(ticketMedia).optional().describe('photos and videos; fetch each at /api/tickets/{id}/media/{mediaId} (and /thumbnail)'),
   history: z.array(historyEntry),
   slaStatus: z.array(clockView).describe('each clock now: met, met-late, on-track, at-risk, breached'),
   allowed: allowedView,
@@ -227,6 +245,7 @@ export const workloadReport = z.object({
   ...period,
   technicians: z.array(z.object({ technicianId: z.string(), tickets: z.number().int(), workload: z.number() })),
 });
+export type WorkloadReport = z.infer<typeof workloadReport>;
 export const slaReport = z.object({
   ...period,
   productLines: z.array(
@@ -237,6 +256,7 @@ export const slaReport = z.object({
     }),
   ),
 });
+export type SlaReport = z.infer<typeof slaReport>;
 export const faultReport = z.object({ ...period, faults: z.array(z.object({ faultId: z.string(), matched: z.number().int(), actual: z.number().int() })) });
 
 // ---------------------------------------------------------------------------------------
@@ -399,3 +419,58 @@ export const inspectionComplianceReport = z.object({
   ),
 });
 export type InspectionComplianceReport = z.infer<typeof inspectionComplianceReport>;
+
+// ---------------------------------------------------------------------------------------
+// The technician roster
+
+export const technicianView = z.object({
+  id: z.string(),
+  name: z.string(),
+  phone: z.string().describe('E.164'),
+  skills: z.array(productLineCode).describe('product lines the technician is trained for'),
+  region: z.string(),
+  base: z.object({ lat: z.number(), lon: z.number() }).optional(),
+  active: z.boolean(),
+  version: z.number().int(),
+  createdAt: isoDateTime,
+  updatedAt: isoDateTime,
+});
+export type TechnicianView = z.infer<typeof technicianView>;
+export const technicianList = z.object({ technicians: z.array(technicianView.extend({ openJobs: z.number().int().describe('tickets assigned, en route or on site') })) });
+export type TechnicianList = z.infer<typeof technicianList>;
+
+export const assignmentSuggestions = z.object({
+  ticketId: z.string(),
+  suggestions: z.array(
+    z.object({
+      technicianId: z.string(),
+      name: z.string(),
+      phone: z.string(),
+      skilled: z.boolean().describe("trained for the ticket's product line"),
+      distanceKm: z.number().nullable().describe('from their base to the site, when both have coordinates'),
+      inRegion: z.boolean().describe("the site address names the technician's region"),
+      openJobs: z.number().int(),
+      cost: z.number().describe('the ranking: travel km plus 30 km per open job; untrained technicians last'),
+    }),
+  ),
+});
+export type AssignmentSuggestions = z.infer<typeof assignmentSuggestions>;
+
+// ---------------------------------------------------------------------------------------
+// The conversation behind a ticket
+
+export const transcriptResponse = z.object({
+  ticketId: z.string(),
+  channel: z.string(),
+  conversationId: z.string(),
+  lines: z.array(
+    z.object({
+      from: z.enum(['user', 'bot']),
+      text: z.string(),
+      at: isoDateTime,
+      attachments: z.array(z.object({ mediaId: z.string().optional(), contentType: z.string(), name: z.string().optional() })),
+      event: z.string().optional().describe('an event such as a shared location'),
+    }),
+  ),
+});
+export type TranscriptResponse = z.infer<typeof transcriptResponse>;

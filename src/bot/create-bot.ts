@@ -7,6 +7,8 @@ import type { MachineLookup, TicketService } from '../tickets/service.js';
 import { DatabaseStorage } from './db-storage.js';
 import { HandoffStore, OutcomeStore, type Outcome } from './records.js';
 import { TriageBot } from './triage-bot.js';
+import { SiteInputs } from './site-inputs.js';
+import { MediaStore } from '../media/store.js';
 
 /** The bot wired to the assistant's engine and stores; conversation state lives in the database. */
 export function createBot(deps: {
@@ -21,6 +23,7 @@ export function createBot(deps: {
   const conversationState = new ConversationState(new DatabaseStorage(deps.db));
   const handoffs = new HandoffStore(deps.db);
   const outcomes = new OutcomeStore(deps.db, deps.onOutcome);
-  const bot = new TriageBot(conversationState, { engine: deps.engine, kb: deps.kb, tickets: deps.tickets, gaps: deps.gaps, handoffs, outcomes, machines: deps.machines });
+  const site = new SiteInputs(conversationState, new MediaStore(deps.db), deps.tickets);
+  const bot = new TriageBot(conversationState, { engine: deps.engine, kb: deps.kb, tickets: deps.tickets, gaps: deps.gaps, handoffs, outcomes, machines: deps.machines, site });
   return { bot, conversationState, handoffs, outcomes };
 }

@@ -44,8 +44,23 @@ export class TriageBot extends ActivityHandler {
       s.lang = turnLanguage(text, s.lang);
       remember(s, 'user', text);
       const dc = await this.dialogs.createContext(ctx);
+      // A photo with no words: thanked for, then the open question is asked again.
+      if (await deps.site.handle(ctx, s.lang)) {
+        if (dc.activeDialog) await dc.repromptDialog();
+        return next();
+      }
       const result = await dc.continueDialog();
       if (result.status === DialogTurnStatus.empty) await dc.beginDialog(MAIN, { text });
+      await next();
+    });
+
+    // "Share my location" in /chat: the position goes on the ticket; the open question is asked again.
+    this.onEvent(async (ctx, next) => {
+      const s = await session(sessionAccessor, ctx);
+      if (await deps.site.handle(ctx, s.lang)) {
+        const dc = await this.dialogs.createContext(ctx);
+        if (dc.activeDialog) await dc.repromptDialog();
+      }
       await next();
     });
 

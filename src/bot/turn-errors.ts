@@ -2,6 +2,7 @@ import type { BotState, TurnContext } from 'botbuilder';
 import type { Logger } from 'pino';
 import { t, type Lang, type MessageKey } from '../../dialogs/messages.js';
 import { message } from '../../dialogs/say.js';
+import { EngineBusyError } from '../retrieval/embedders/embedder.js';
 import { detectLanguage } from '../retrieval/text.js';
 
 /** The user's language as far as this turn knows it: the saved conversation's, else the message's. */
@@ -18,6 +19,15 @@ export function notice(context: TurnContext, state: BotState, key: MessageKey) {
   return message(lang ? t(lang, key) : `${t('zh', key)}\n\n${t('en', key)}`);
 }
 
+/** botbuilder-dialogs wraps what a dialog throws (DialogContextError.error); look inside. */
+function isEngineBusy(err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 5; depth++) {
+    if (e instanceof EngineBusyError) return true;
+    e = (e as { error?: unknown }).error ?? (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 /**
  * The adapters' onTurnError. It never throws (it runs where nobody would catch it: after
  * the middleware pipeline, or from a timer), never deletes the conversation's state — the
@@ -29,6 +39,12 @@ export function turnErrorHandler(log: Logger, state: BotState, channelFailed: (e
   return async (context: TurnContext, error: Error): Promise<void> => {
     try {
       const channel = context.activity?.channelId;
+      if (isEngineBusy(error)) {
+        // Nothing is broken: the sentence encoder's queue was full. The turn was not saved, so the user's resend replays it.
+        log.warn({ channel, conversation: context.activity?.conversation?.id }, 'bot turn refused: the suggestion engine is busy');
+        await context.sendActivity(notice(context, state, 'engineBusy'));
+        return;
+      }
       log.error({ err: error, channel, conversation: context.activity?.conversation?.id }, 'bot turn failed');
       if (channelFailed(error)) return;
       await context.sendActivity(notice(context, state, 'turnFailed'));

@@ -46,6 +46,10 @@ const envSchema = z.object({
   EMBEDDER_MODEL_DIR: z.string().optional(),
   /** Languages the transformers model knows: "any" for multilingual, or a comma list such as "en". */
   EMBEDDER_LANGUAGES: z.string().default('any'),
+  /** Sentence-encoder threads (worker threads, each with its own model copy); default one per core. */
+  ENCODER_THREADS: z.coerce.number().int().min(1).max(64).optional(),
+  /** Texts that may wait for an encoder thread before suggestions answer "busy" (503, Retry-After). */
+  ENCODER_QUEUE: z.coerce.number().int().min(1).max(100_000).default(64),
   /** PostgreSQL connection string; unset means embedded SQLite under DATA_DIR. */
   DATABASE_URL: z.string().url('DATABASE_URL must be a postgres:// URL').optional(),
   /** secret:role,secret:role … (roles agent, dispatcher, technician, admin; secret:technician:id). */
@@ -97,6 +101,8 @@ export interface AppConfig {
     | { kind: 'use' }
     | { kind: 'none' }
     | { kind: 'transformers'; modelDir: string; languages: readonly string[] | 'any' };
+  /** The encoder pool (see src/retrieval/embedders/encoder-pool.ts); defaults there. */
+  encoder?: { threads?: number; maxQueue?: number };
 }
 
 
@@ -139,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     databaseUrl: e.DATABASE_URL,
     apiKeys: e.API_KEYS ? parseApiKeys(e.API_KEYS) : undefined,
     port: e.PORT,
+    encoder: { threads: e.ENCODER_THREADS, maxQueue: e.ENCODER_QUEUE },
     dataDir: resolve(e.DATA_DIR),
     indexDir: e.INDEX_DIR ? resolve(e.INDEX_DIR) : undefined,
     knowledgeDir: resolve(e.KNOWLEDGE_DIR),

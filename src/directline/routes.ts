@@ -9,6 +9,8 @@ import { InvalidRequestError } from '../tickets/errors.js';
 import type { DirectLineAdapter } from './adapter.js';
 import { newActivityId, TOKEN_VALID_MS, type DirectLineStore } from './store.js';
 import { streamTicket, streamUrl } from './stream.js';
+import type { MediaStore } from '../media/store.js';
+import { handleUpload, serveAttachment } from './upload.js';
 
 const TOKEN_LIFETIME_S = TOKEN_VALID_MS / 1000;
 
@@ -37,6 +39,8 @@ export interface DirectLineDeps {
   logic: (context: TurnContext) => Promise<void>;
   /** When set, only holders of this secret may open conversations (as with Azure's Direct Line). */
   secret?: string;
+  /** Photos and videos sent through the upload route. */
+  media: () => MediaStore | undefined;
   limits: RateLimits;
   log: Logger;
 }
@@ -203,6 +207,51 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): void {
       res.send(200, { id: echoed.id });
     }),
   );
+
+  // Web Chat's upload button: multipart, read only after the token is checked.
+  server.post(
+    { path: '/v3/directline/conversations/:id/upload', body: 'stream' },
+    guarded(log, async (req, res) => {
+      await deps.limits.check('upload', req);
+      const { store, adapter } = ready();
+      const media = deps.media();
+      if (!media) throw new StoreUnavailableError('the bot is still starting');
+      const id = String(req.params.id);
+      await authorise(req, store, id);
+      await handleUpload(req, res, {
+        store,
+        media,
+        conversationId: id,
+        deliver: async (activity) => {
+          const from = { id: String(activity.from?.id ?? (req.query as { userId?: string } | undefined)?.userId ?? 'user').slice(0, 200), name: activity.from?.name ?? 'user', role: 'user' };
+          const echoed = await store.append(id, {
+            ...activity,
+            from,
+            channelId: 'directline',
+            conversation: { id, isGroup: false, conversationType: 'personal', name: '' },
+            recipient: { id: 'bot', name: 'Fault triage assistant', role: 'bot' },
+          });
+          await runTurn(adapter, id, { ...activity, id: echoed.id, from }, serviceUrlOf(req));
+          return echoed.id!;
+        },
+      });
+    }),
+  );
+
+  for (const [path, variant] of [
+    ['/v3/directline/conversations/:id/media/:mediaId', 'full'],
+    ['/v3/directline/conversations/:id/media/:mediaId/thumbnail', 'thumbnail'],
+  ] as const) {
+    server.get(
+      path,
+      handle(async (req, res) => {
+        const { store } = ready();
+        const media = deps.media();
+        if (!media) throw new StoreUnavailableError('the bot is still starting');
+        await serveAttachment(req, res, { store, media, conversationId: String(req.params.id) }, String(req.params.mediaId), variant);
+      }),
+    );
+  }
 
   server.get(
     '/v3/directline/conversations/:id/activities',

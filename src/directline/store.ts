@@ -72,6 +72,15 @@ export class DirectLineStore {
     return row?.token_hash;
   }
 
+  /**
+   * A secret of the conversation that every instance knows (the hash of its token, never
+   * sent anywhere): it signs the attachment links handed to that conversation's browser.
+   */
+  async signingKey(conversationId: string): Promise<string | undefined> {
+    const [row] = await this.db.query<{ token_hash: string }>(`SELECT token_hash FROM directline_conversations WHERE id = $1`, [conversationId]);
+    return row?.token_hash;
+  }
+
   /** Whether the id is one of this endpoint's conversations (they are bound to this channel). */
   async exists(conversationId: string): Promise<boolean> {
     const [row] = await this.db.query(`SELECT 1 AS one FROM directline_conversations WHERE id = $1`, [conversationId]);

@@ -94,10 +94,24 @@ export const serviceTierSchema = z
     name: bilingual,
     services: z.array(z.enum(SERVICE_KINDS)).min(1),
     sla: slaClocksSchema,
+    /**
+     * The clocks for a machine that is down (cannot work): a site stands still, so
+     * respond and on-site come sooner. Absent = the same clocks as a running machine.
+     */
+    machine_down_sla: slaClocksSchema.optional(),
     /** Routine inspections per year under the maintenance service. */
     maintenance_visits_per_year: z.number().int().min(0).default(0),
   })
-  .strict();
+  .strict()
+  .superRefine((tier, ctx) => {
+    const down = tier.machine_down_sla;
+    if (!down) return;
+    for (const k of ['respond_with_plan_h', 'technician_on_site_h', 'fault_fixed_h', 'follow_up_h'] as const) {
+      if (down[k] > tier.sla[k]) {
+        ctx.addIssue({ code: 'custom', path: ['machine_down_sla', k], message: `a machine that is down must not wait longer than one that runs (${down[k]} h > ${tier.sla[k]} h)` });
+      }
+    }
+  });
 
 export const productLineSchema = z
   .object({

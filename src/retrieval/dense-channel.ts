@@ -64,13 +64,23 @@ export async function openDenseChannel(opts: {
   }
 
   const started = performance.now();
+  // Batches of EMBED_BATCH as always (the vectors depend on batch composition in the
+  // last float bits, and the cache key promises identical ones), as many at once as the
+  // embedder has threads; the index is built in corpus order whatever finished first.
+  const batches: Phrasing[][] = [];
+  for (let i = 0; i < todo.length; i += EMBED_BATCH) batches.push(todo.slice(i, i + EMBED_BATCH));
+  const embedded: Float32Array[][] = [];
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    for (let b = next++; b < batches.length; b = next++) {
+      embedded[b] = await embedder.embed(batches[b]!.map((p) => p.text));
+      opts.progress?.((done += batches[b]!.length), todo.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, embedder.concurrency ?? 1) }, worker));
   const vectors = new Map<number, Float32Array>();
-  for (let i = 0; i < todo.length; i += EMBED_BATCH) {
-    const batch = todo.slice(i, i + EMBED_BATCH);
-    const embedded = await embedder.embed(batch.map((p) => p.text));
-    batch.forEach((p, j) => vectors.set(p.index, embedded[j]!));
-    opts.progress?.(Math.min(i + EMBED_BATCH, todo.length), todo.length);
-  }
+  batches.forEach((batch, b) => batch.forEach((p, j) => vectors.set(p.index, embedded[b]![j]!)));
   const index = HnswVectorIndex.build(embedder.dimension, vectors);
   writeCache(base, { key, embedder: embedder.id, dimension: embedder.dimension, labels: [...vectors.keys()] }, index, vectors);
   log?.info(

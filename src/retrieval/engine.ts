@@ -3,6 +3,7 @@ import type { Bilingual, Category, ProductLineCode } from '../knowledge/schema.j
 import { confidence, DEFAULT_CALIBRATION, type Calibration, type FeatureVector } from './calibration.js';
 import { buildCorpus, type Phrasing } from './corpus.js';
 import type { DenseChannel } from './dense-channel.js';
+import type { Embedder } from './embedders/embedder.js';
 import { IntentDetector } from './intents.js';
 import type { IntentRoute, LanguageData } from './language-data.js';
 import { LexicalIndex } from './lexical.js';
@@ -123,6 +124,16 @@ export class SuggestionEngine {
 
   get calibrationInUse(): Calibration {
     return this.calibration;
+  }
+
+  /** The sentence encoder (undefined when lexical only), for its operating figures. */
+  get encoder(): Embedder | undefined {
+    return this.dense?.embedder;
+  }
+
+  /** Stops the sentence encoder's threads (shared with every withChannels view). */
+  async close(): Promise<void> {
+    await this.dense?.embedder.close?.();
   }
 
   /** A view of this engine with other channels (shares indexes; for baselines). */

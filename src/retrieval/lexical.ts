@@ -2,6 +2,9 @@ import MiniSearch from 'minisearch';
 import type { Phrasing, PhrasingKind } from './corpus.js';
 import { tokenize } from './text.js';
 
+/** Distinct query words whose hits are remembered (a few MB at most). */
+const TERM_CACHE_SIZE = 20_000;
+
 /** Cause titles describe why, not what the operator sees: they count for less. */
 const KIND_BOOST: Record<PhrasingKind, number> = { symptom: 1, title: 1, cause: 0.5 };
 
@@ -20,6 +23,7 @@ export interface LexicalHit {
 export class LexicalIndex {
   private readonly search: MiniSearch<{ id: number; text: string }>;
   private readonly docFreq = new Map<string, number>();
+  private readonly termCache = new Map<string, readonly { phrasing: number; score: number }[]>();
 
   constructor(private readonly corpus: readonly Phrasing[]) {
     this.search = new MiniSearch({
@@ -40,11 +44,42 @@ export class LexicalIndex {
     }
   }
 
+  /**
+   * BM25 over the query's tokens. MiniSearch sums one score per query token (OR), so
+   * the sum is taken here from each distinct token's hits, remembered per token: the
+   * fuzzy expansion of a word (a walk of the term tree within one or two edits) is
+   * about 85 % of the lexical work on a long English text, and operators reuse a small
+   * vocabulary, so a word's hits are computed once, not once per request and per repeat.
+   */
   query(text: string, allow?: (p: Phrasing) => boolean): LexicalHit[] {
-    const filter = allow ? (r: { id: number }) => allow(this.corpus[r.id]!) : undefined;
-    return this.search
-      .search(text, filter ? { filter: (r) => filter(r as unknown as { id: number }) } : undefined)
-      .map((r) => ({ phrasing: r.id as number, score: r.score, matched: r.queryTerms }));
+    const counts = new Map<string, number>();
+    for (const t of tokenize(text)) counts.set(t, (counts.get(t) ?? 0) + 1);
+    const byPhrasing = new Map<number, LexicalHit>();
+    for (const [term, n] of counts) {
+      for (const { phrasing, score } of this.termHits(term)) {
+        if (allow && !allow(this.corpus[phrasing]!)) continue;
+        const hit = byPhrasing.get(phrasing);
+        if (hit) {
+          hit.score += score * n;
+          hit.matched.push(term);
+        } else byPhrasing.set(phrasing, { phrasing, score: score * n, matched: [term] });
+      }
+    }
+    // MiniSearch's "quality": a phrasing's score is multiplied by how many distinct query words it matched.
+    for (const hit of byPhrasing.values()) hit.score *= hit.matched.length;
+    return [...byPhrasing.values()].sort((a, b) => b.score - a.score);
+  }
+
+  private termHits(term: string): readonly { phrasing: number; score: number }[] {
+    let hits = this.termCache.get(term);
+    if (hits) {
+      this.termCache.delete(term); // least recently used goes first
+    } else {
+      hits = this.search.search(term, { tokenize: (t) => [t] }).map((r) => ({ phrasing: r.id as number, score: r.score }));
+      if (this.termCache.size >= TERM_CACHE_SIZE) this.termCache.delete(this.termCache.keys().next().value!);
+    }
+    this.termCache.set(term, hits);
+    return hits;
   }
 
   /**

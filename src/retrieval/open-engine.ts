@@ -6,6 +6,8 @@ import { DEFAULT_CALIBRATION, readCalibration } from './calibration.js';
 import { buildCorpus } from './corpus.js';
 import { openDenseChannel, type DenseChannel } from './dense-channel.js';
 import type { Embedder } from './embedders/embedder.js';
+import { EncoderPool } from './embedders/encoder-pool.js';
+import type { TransformersEmbedderOptions } from './embedders/transformers-embedder.js';
 import { SuggestionEngine } from './engine.js';
 import { loadLanguageData } from './language-data.js';
 import { progressBar } from './progress.js';
@@ -14,18 +16,30 @@ export function calibrationPath(knowledgeDir: string): string {
   return join(knowledgeDir, 'calibration.json');
 }
 
-export async function createEmbedder(config: AppConfig['embedder']): Promise<Embedder | undefined> {
+/**
+ * The configured sentence encoder, running in a pool of worker threads so that
+ * inference never blocks the event loop (undefined for EMBEDDER=none).
+ */
+export async function createEmbedder(
+  config: AppConfig['embedder'],
+  encoder: AppConfig['encoder'] = {},
+  log?: Logger,
+): Promise<Embedder | undefined> {
+  const module = (file: string) => new URL(`./embedders/${file}`, import.meta.url).href;
   switch (config.kind) {
     case 'none':
       return undefined;
-    case 'use': {
-      const { createUseEmbedder } = await import('./embedders/use-embedder.js');
-      return createUseEmbedder();
-    }
-    case 'transformers': {
-      const { createTransformersEmbedder } = await import('./embedders/transformers-embedder.js');
-      return createTransformersEmbedder({ modelDir: config.modelDir, languages: config.languages });
-    }
+    case 'use':
+      return EncoderPool.start({ module: module('use-embedder.js'), factory: 'createUseEmbedder' }, { ...encoder, log });
+    case 'transformers':
+      return EncoderPool.start(
+        {
+          module: module('transformers-embedder.js'),
+          factory: 'createTransformersEmbedder',
+          options: { modelDir: config.modelDir, languages: config.languages } satisfies TransformersEmbedderOptions,
+        },
+        { ...encoder, log },
+      );
   }
 }
 
@@ -34,13 +48,13 @@ export async function createEmbedder(config: AppConfig['embedder']): Promise<Emb
  * returns a ready engine. The calibration matching the embedder is used if one exists.
  */
 export async function openEngine(
-  config: Pick<AppConfig, 'dataDir' | 'knowledgeDir' | 'embedder' | 'indexDir'>,
+  config: Pick<AppConfig, 'dataDir' | 'knowledgeDir' | 'embedder' | 'indexDir' | 'encoder'>,
   log?: Logger,
   kb: KnowledgeBase = loadKnowledge(config.knowledgeDir),
 ): Promise<SuggestionEngine> {
   const corpus = buildCorpus(kb);
   const language = loadLanguageData(config.knowledgeDir);
-  const embedder = await createEmbedder(config.embedder);
+  const embedder = await createEmbedder(config.embedder, config.encoder, log);
   let dense: DenseChannel | undefined;
   if (embedder) {
     const bar = progressBar(`Embedding with ${embedder.id}`);

@@ -2,7 +2,7 @@ import { addDays, warrantyEnd } from '../equipment/model.js';
 import { EquipmentStore, type MachineInput } from '../equipment/store.js';
 import { GapStore } from '../feedback/gap-store.js';
 import type { KnowledgeBase } from '../knowledge/load.js';
-import type { ProductLineCode } from '../knowledge/schema.js';
+import { PRODUCT_LINE_CODES, type ProductLineCode } from '../knowledge/schema.js';
 import type { MaintenanceKnowledge } from '../maintenance/knowledge.js';
 import { MaintenanceService } from '../maintenance/service.js';
 import type { Database } from '../storage/database.js';
@@ -10,6 +10,7 @@ import type { Actor } from '../tickets/actor.js';
 import { createTicketSchema } from '../tickets/model.js';
 import { TicketService } from '../tickets/service.js';
 import { TicketStore } from '../tickets/store.js';
+import { RosterStore } from '../roster/store.js';
 
 /**
  * Demo data: a plausible installed base over the seven lines and a year of history
@@ -66,6 +67,7 @@ const CITIES = ['Shanghai', 'Wuhan', 'Changsha', 'Chengdu', 'Hefei', 'Nanjing', 
 const ROADS = ['Binjiang Rd', 'Ring Road section 4', 'Riverside Logistics Park', 'New Airport Site', 'Metro Line 6 depot', 'Hi-Tech Zone plot 12', 'Port expansion', 'Eastern bypass'];
 const NAMES = ['Wang Fang', 'Chen Jun', 'Liu Yang', 'Zhang Wei', 'Zhao Lei', 'Huang Min', 'Zhou Jie', 'Wu Qiang', 'Xu Li', 'Sun Hao'];
 const TECHNICIANS = Array.from({ length: 12 }, (_, i) => `T-${String(i + 1).padStart(2, '0')}`);
+const REGIONS = ['Shanghai', 'Jiangsu', 'Zhejiang', 'Hubei', 'Hunan', 'Guangdong'];
 
 /** mulberry32: small, fast, good enough for demo data, and the same for the same seed. */
 function prng(seed: number) {
@@ -105,7 +107,13 @@ export async function seedDemo(db: Database, kb: KnowledgeBase, maintenance: Mai
   const clock = () => now;
   const gaps = new GapStore(db);
   const store = new TicketStore(db);
-  const tickets = new TicketService(kb, store, gaps, clock, (s) => equipment.get(s));
+  // The technicians the history is worked by, on the roster (assignment needs an active roster technician).
+  const roster = new RosterStore(db, clock);
+  for (const [i, id] of TECHNICIANS.entries()) {
+    if (await roster.get(id)) continue;
+    await roster.create({ id, name: `Technician ${id}`, phone: `+86138001380${String(i + 10).padStart(2, '0')}`, skills: [...PRODUCT_LINE_CODES], region: REGIONS[i % REGIONS.length]!, active: true });
+  }
+  const tickets = new TicketService(kb, store, gaps, roster, clock, (s) => equipment.get(s));
   const service = new MaintenanceService(kb, maintenance, equipment, tickets, clock);
   const today = opts.now.toISOString().slice(0, 10);
 

@@ -4,8 +4,9 @@ import type { Logger } from 'pino';
 import type { Request, Response, Server } from 'restify';
 import { ZodError } from 'zod';
 import type { ErrorBody } from '../api/responses.js';
+import { EngineBusyError } from '../retrieval/embedders/embedder.js';
 import { StoreUnavailableError, UnstorableTextError } from '../storage/database.js';
-import { ForbiddenError, IdempotencyConflictError, InvalidRequestError, NotFoundError, VersionConflictError } from '../tickets/errors.js';
+import { ConflictError, ForbiddenError, IdempotencyConflictError, InvalidRequestError, NotFoundError, VersionConflictError } from '../tickets/errors.js';
 import { TransitionError } from '../tickets/lifecycle.js';
 import { TooManyRequestsError } from './rate-limit.js';
 
@@ -94,12 +95,17 @@ export function answerFor(err: unknown, req: Request): Answer {
     if (err.status >= 500) body.errorId = randomUUID();
     return { status: err.status, headers: err.headers, body };
   }
+  if (err instanceof ConflictError) return { status: 409, headers: {}, body: { code: err.code, error: err.message } };
   if (err instanceof UnstorableTextError) {
     return { status: 400, headers: {}, body: { code: 'invalid_request', error: err.message, issues: [{ field: 'body', message: err.message }] } };
   }
   if (err instanceof StoreUnavailableError) {
     // The message is ours ("still starting", "unreachable"); the driver's words stay in the log.
     return { status: 503, headers: { 'Retry-After': '5' }, body: { code: 'store_unavailable', error: err.message, errorId: randomUUID() } };
+  }
+  if (err instanceof EngineBusyError) {
+    // The sentence encoder's queue is full: nothing is wrong, ask again shortly.
+    return { status: 503, headers: { 'Retry-After': String(err.retryAfterSeconds) }, body: { code: 'busy', error: err.message } };
   }
   for (const [type, status, code] of DOMAIN) {
     if (err instanceof type) {

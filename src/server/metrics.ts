@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { EncoderPoolStats } from '../retrieval/embedders/encoder-pool.js';
 import type { Database } from '../storage/database.js';
 
 /**
@@ -14,6 +15,7 @@ export class Metrics {
   readonly suggestions: Counter<'result'>;
   readonly outcomes: Counter<'outcome'>;
   private db: Database | undefined;
+  private encoder: (() => EncoderPoolStats) | undefined;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'triage_' });
@@ -63,5 +65,24 @@ export class Metrics {
 
   attach(db: Database): void {
     this.db = db;
+  }
+
+  /** The sentence encoder's pool, read at scrape time: threads, queue, batches, refusals, dropped calls, replaced threads. */
+  attachEncoder(stats: () => EncoderPoolStats): void {
+    this.encoder = stats;
+    const help: Record<keyof EncoderPoolStats, string> = {
+      threads: 'Sentence-encoder threads',
+      queued: 'Texts waiting for an encoder thread',
+      batches: 'Encoder batches run (since start)',
+      texts: 'Texts encoded (since start)',
+      refusedBusy: 'Encoder calls refused because the queue was full (since start)',
+      aborted: 'Encoder calls dropped because the client had gone (since start)',
+      replacedThreads: 'Encoder threads replaced after a crash (since start)',
+    };
+    const metrics = this;
+    for (const key of Object.keys(help) as (keyof EncoderPoolStats)[]) {
+      const name = `triage_encoder_${key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`;
+      new Gauge({ name, help: help[key], registers: [this.registry], collect() { if (metrics.encoder) this.set(metrics.encoder()[key]); } });
+    }
   }
 }

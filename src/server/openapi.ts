@@ -2,7 +2,10 @@ import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV3, type RouteCo
 import { z, type ZodTypeAny } from 'zod';
 import { gapReport, idempotencyKey, listQuery, periodQuery, phoneOutcome, suggestBody } from '../api/requests.js';
 import * as api from '../api/responses.js';
-import { assignSchema, closeOutSchema, createTicketSchema, statusChangeSchema } from '../tickets/model.js';
+import { assignSchema, closeOutSchema, createTicketSchema, machineDownSchema, statusChangeSchema } from '../tickets/model.js';
+import { technicianInput, technicianPatch, technicianReplace } from '../roster/model.js';
+import { rosterQuery } from './roster-routes.js';
+import { mediaUploadQuery } from './media-routes.js';
 import { workOrderBody } from './equipment-routes.js';
 import { inspectionResultSchema } from '../maintenance/work-order-schema.js';
 
@@ -110,6 +113,7 @@ export function openApiDocument() {
     ['status', statusChangeSchema, 'Change the status (lifecycle and roles enforced; expectedVersion for optimistic concurrency)'],
     ['assign', assignSchema, 'Assign a technician (dispatcher, admin)'],
     ['close-out', closeOutSchema, 'Technician close-out: the real fault, cause, parts and work; resolves the ticket'],
+    ['machine-down', machineDownSchema, 'The machine stopped (or runs again): the open SLA clocks move to the tier’s clocks for that state (dispatcher, admin, the technician on the job)'],
   ] as const) {
     route({
       method: 'post',
@@ -119,6 +123,50 @@ export function openApiDocument() {
       responses: { 200: json(ticket, 'the changed ticket'), ...errors(...STAFF, 404, 409) },
     });
   }
+  route({
+    method: 'get',
+    path: '/api/tickets/{id}/technician-suggestions',
+    summary: 'Active technicians ranked for this ticket: trained for the line, distance or region, open workload (dispatcher, admin)',
+    request: { params: idParam },
+    responses: { 200: json(api.assignmentSuggestions, 'ranked, best first'), ...errors(...STAFF, 404) },
+  });
+
+  // Photos, videos and the conversation behind a ticket
+  const mediaParams = idParam.extend({ mediaId: z.string().openapi({ description: 'SHA-256 of the file (from ticket.media)' }) });
+  const binary = (description: string) => ({ description, content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } } });
+  for (const [suffix, what] of [['', 'the file as sent'], ['/thumbnail', 'a JPEG thumbnail (320 px)']] as const) {
+    route({
+      method: 'get',
+      path: `/api/tickets/{id}/media/{mediaId}${suffix}`,
+      summary: `A photo or video of the ticket: ${what} (every role that may see the ticket)`,
+      request: { params: mediaParams },
+      responses: { 200: binary(what), ...errors(...STAFF, 404) },
+    });
+  }
+  route({
+    method: 'post',
+    path: '/api/tickets/{id}/media',
+    summary: 'Add a photo or video from the site: the file itself as the body (typed from its bytes: JPEG, PNG, HEIC, MP4; 20 MB); technician (own), dispatcher, admin',
+    request: { params: idParam, query: mediaUploadQuery, body: { required: true, content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } } } },
+    responses: { 201: json(ticket, 'the ticket with the file in media'), ...errors(...STAFF, 404) },
+  });
+  route({
+    method: 'get',
+    path: '/api/tickets/{id}/transcript',
+    summary: 'The bot conversation the ticket came from (staff; a technician for their own tickets)',
+    request: { params: idParam },
+    responses: { 200: json(api.transcriptResponse, 'the conversation, oldest first'), ...errors(...STAFF, 404) },
+  });
+
+  // The technician roster
+  const technician = api.technicianView.openapi('Technician');
+  const techParam = z.object({ id: z.string().max(32).openapi({ description: 'technician id, e.g. T-07' }) });
+  route({ method: 'get', path: '/api/technicians', summary: 'The roster with each technician’s open jobs (agent, dispatcher, admin)', request: { query: rosterQuery }, responses: { 200: json(api.technicianList, 'the roster'), ...errors(...STAFF) } });
+  route({ method: 'get', path: '/api/technicians/{id}', summary: 'One technician (staff; a technician only themself)', request: { params: techParam }, responses: { 200: json(technician, 'the entry'), ...errors(...STAFF, 404) } });
+  route({ method: 'post', path: '/api/technicians', summary: 'Add a technician (admin); 409 technician_exists when the id is taken', request: body(technicianInput), responses: { 201: json(technician, 'added'), ...errors(...STAFF, 409) } });
+  route({ method: 'put', path: '/api/technicians/{id}', summary: 'Replace a technician’s entry (admin); the id stays', request: { params: techParam, ...body(technicianReplace) }, responses: { 200: json(technician, 'replaced'), ...errors(...STAFF, 404, 409) } });
+  route({ method: 'patch', path: '/api/technicians/{id}', summary: 'Change some fields, e.g. {"active": false} (admin)', request: { params: techParam, ...body(technicianPatch) }, responses: { 200: json(technician, 'changed'), ...errors(...STAFF, 404, 409) } });
+
   route({ method: 'get', path: '/api/me', summary: 'The role (and technician id) of the calling key', responses: { 200: json(api.meResponse, 'who the key belongs to'), ...errors(401, 429) } });
   route({
     method: 'post',
@@ -234,6 +282,27 @@ export function openApiDocument() {
     request: { params: conversationParam, ...body(z.object({ type: z.string(), text: z.string().optional(), from: z.object({ id: z.string() }).passthrough() }).passthrough().openapi({ description: 'a Direct Line activity' })) },
     responses: { 200: json(api.directLineResourceResponse, 'the activity’s id'), ...errors(401, 429) },
   });
+  route({
+    method: 'post',
+    path: dl('/conversations/{id}/upload'),
+    summary: 'Send files with a message, as Web Chat’s upload button does: multipart/form-data with an `activity` part and one `file` part per file (JPEG, PNG, HEIC, MP4 decided from the bytes; 4 files of 20 MB, 20 per conversation); read only after the token is checked',
+    request: {
+      params: conversationParam,
+      query: z.object({ userId: z.string().optional() }),
+      body: { required: true, content: { 'multipart/form-data': { schema: z.object({ activity: z.string().openapi({ format: 'binary' }), file: z.array(z.string().openapi({ format: 'binary' })) }) } } },
+    },
+    responses: { 200: json(api.directLineResourceResponse, 'the message’s id'), ...errors(401, 429) },
+  });
+  for (const suffix of ['', '/thumbnail']) {
+    route({
+      method: 'get',
+      path: dl(`/conversations/{id}/media/{mediaId}${suffix}`),
+      summary: `An attachment of the conversation${suffix ? ' (thumbnail)' : ''}, by the signed link in the activity (no token: an <img> cannot send one)`,
+      open: true,
+      request: { params: conversationParam.extend({ mediaId: z.string() }), query: z.object({ sig: z.string() }) },
+      responses: { 200: binary('the file'), ...errors(404, 429) },
+    });
+  }
   route({
     method: 'get',
     path: dl('/conversations/{id}/activities'),

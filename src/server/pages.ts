@@ -30,6 +30,7 @@ interface StaffPage {
 const STAFF_PAGES: StaffPage[] = [
   { path: '/panel', title: 'Call-center panel' },
   { path: '/dispatch', title: 'Dispatch board' },
+  { path: '/reports', title: 'Service reports' },
 ];
 
 const require = createRequire(import.meta.url);
@@ -65,8 +66,12 @@ const TYPES: Record<string, string> = {
 
 /** Staff pages are self-contained: no external requests, no inline script but the hashed import map, no eval. */
 const STRICT = `default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self' ${IMPORT_MAP_HASH}; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'`;
-/** Web Chat injects its own style sheets at run time, so the chat page allows inline styles (not scripts). */
-const CHAT = "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; font-src 'self' data:; frame-ancestors 'none'";
+/**
+ * Web Chat injects its own style sheets at run time, so the chat page allows inline styles
+ * (not scripts); its upload reads the picked file back from a blob: URL and makes the
+ * thumbnail in a blob: worker.
+ */
+const CHAT = "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self' blob:; worker-src 'self' blob:; font-src 'self' data:; frame-ancestors 'none'";
 
 const headers = (csp: string) => ({
   'Content-Security-Policy': csp,
@@ -147,6 +152,9 @@ export function registerPages(server: Server): void {
     serve(page.path, () => shell(page), 'html');
     serve(`${page.path}/style.css`, file(join(WEB_SRC, page.path.slice(1), 'style.css')), 'css');
   }
+
+  // Chart.js's self-contained UMD bundle from its npm package (its ES build imports further chunks).
+  serve('/reports/chart.js', file(join(dirname(require.resolve('chart.js')), 'chart.umd.min.js')), 'js', STRICT, 'public, max-age=86400');
 
   serve('/chat', file(join(WEB_SRC, 'chat', 'index.html')), 'html', CHAT);
   serve('/chat/app.js', file(join(WEB_SRC, 'chat', 'app.js')), 'js', CHAT);

@@ -15,6 +15,8 @@ const LIMITS = {
   api: { perKey: 1200, perIp: 2400 },
   chatToken: { perKey: 0, perIp: 60 },
   directLine: { perKey: 0, perIp: 3000 },
+  /** Photo and video uploads (chat and staff): each may be megabytes. */
+  upload: { perKey: 120, perIp: 60 },
 } as const;
 export type Bucket = keyof typeof LIMITS;
 

@@ -14,6 +14,10 @@ import { ApiKeyAuth, defaultApiKeys } from './auth.js';
 import { registerPages } from './pages.js';
 import { registerKnowledgeRoutes } from './knowledge-routes.js';
 import { registerTicketRoutes } from './ticket-routes.js';
+import { registerRosterRoutes } from './roster-routes.js';
+import { registerMediaRoutes } from './media-routes.js';
+import { RosterStore, checkTechnicianKeys } from '../roster/store.js';
+import { MediaStore } from '../media/store.js';
 import { registerEquipmentRoutes } from './equipment-routes.js';
 import { registerFleetReportRoutes } from './fleet-report-routes.js';
 import { SuggestionCounter } from '../reports/trends.js';
@@ -43,6 +47,7 @@ import { directLineTopic, DirectLineStreams, type DirectLineHint } from '../dire
 import { Live, openBus, routeUpgrades } from '../live/live.js';
 import { StaffSockets } from '../live/staff-socket.js';
 import { registerHandoffRoutes } from './handoff-routes.js';
+import { EncoderPool } from '../retrieval/embedders/encoder-pool.js';
 
 /** The least an incoming Bot Framework activity must carry for the adapter to answer it. */
 const activityShape = z
@@ -61,7 +66,18 @@ export interface App {
   /** Resolves once the index and the store are open (healthz turns 200). */
   ready: Promise<void>;
   close(): Promise<void>;
-  services(): { engine?: SuggestionEngine; tickets?: TicketService; gaps?: GapStore; db?: Database; handoffs?: HandoffStore; equipment?: EquipmentStore; maintenance?: MaintenanceService; live?: Live; streams?: DirectLineStreams };
+  services(): {
+    engine?: SuggestionEngine;
+    tickets?: TicketService;
+    gaps?: GapStore;
+    db?: Database;
+    handoffs?: HandoffStore;
+    equipment?: EquipmentStore;
+    maintenance?: MaintenanceService;
+    roster?: RosterStore;
+    live?: Live;
+    streams?: DirectLineStreams;
+  };
 }
 
 /**
@@ -81,9 +97,12 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   let maintenance: MaintenanceService | undefined;
   let engine: SuggestionEngine | undefined;
   let tickets: TicketService | undefined;
+  let roster: RosterStore | undefined;
+  let media: MediaStore | undefined;
   let gaps: GapStore | undefined;
   let db: Database | undefined;
-  const auth = new ApiKeyAuth(config.apiKeys ?? defaultApiKeys(config.dataDir, log));
+  const apiKeys = config.apiKeys ?? defaultApiKeys(config.dataDir, log);
+  const auth = new ApiKeyAuth(apiKeys);
 
   server.get('/healthz', async (_req, res) => {
     const ok = engine !== undefined && tickets !== undefined;
@@ -113,13 +132,28 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     await limits.check('suggest', req, actor.label);
     if (!engine) throw new StoreUnavailableError('the retrieval index is still loading');
     const { text, ...o } = suggestBody.parse(req.body ?? {});
-    res.send(200, await engine.suggest(text, o));
+    // A client that has gone (a superseded panel request, a closed tab) gets no work:
+    // its queued encoder call is dropped and nothing is answered.
+    const gone = new AbortController();
+    const onClose = () => res.writableFinished || gone.abort();
+    res.once('close', onClose);
+    try {
+      if (req.socket.destroyed) gone.abort();
+      res.send(200, await engine.suggest(text, { ...o, signal: gone.signal }));
+    } catch (err) {
+      if (gone.signal.aborted) return log.debug({ url: req.getPath() }, 'client gone; suggestion dropped');
+      throw err;
+    } finally {
+      res.off('close', onClose);
+    }
   }));
 
   server.get('/api/openapi.json', async (_req, res) => {
     res.send(200, openApiDocument());
   });
-  registerTicketRoutes(server, { tickets: () => tickets, gaps: () => gaps, outcomes: () => outcomes, auth, limits, log });
+  registerTicketRoutes(server, { tickets: () => tickets, gaps: () => gaps, outcomes: () => outcomes, roster: () => roster, auth, limits, log });
+  registerRosterRoutes(server, { roster: () => roster, tickets: () => tickets, auth, limits, log });
+  registerMediaRoutes(server, { tickets: () => tickets, media: () => media, roster: () => roster, directLine: () => directLine?.store, auth, limits, log });
   registerKnowledgeRoutes(server, { kb, auth, log });
   let suggestionCounter: SuggestionCounter | undefined;
   registerFleetReportRoutes(server, { db: () => db, maintenance: () => maintenance, auth, limits, log });
@@ -166,6 +200,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     adapter: () => directLine?.adapter,
     logic,
     secret: config.directLineSecret,
+    media: () => media,
     limits,
     log,
   });
@@ -192,12 +227,19 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, pgSchema: opts.pgSchema });
     gaps = new GapStore(db);
     const machines = new EquipmentStore(db);
-    const ticketService = new TicketService(kb, new TicketStore(db), gaps, undefined, (serial) => machines.get(serial));
+    roster = new RosterStore(db);
+    media = new MediaStore(db);
+    await checkTechnicianKeys(roster, apiKeys, { seedDefault: !config.apiKeys }, log);
+    const ticketService = new TicketService(kb, new TicketStore(db), gaps, roster, undefined, (serial) => machines.get(serial));
     maintenance = new MaintenanceService(kb, maintenanceKnowledge, machines, ticketService);
     equipment = machines;
     tickets = ticketService;
     const loaded = await openEngine(config, log, kb);
     metrics.attach(db);
+    if (loaded.encoder instanceof EncoderPool) {
+      const pool = loaded.encoder;
+      metrics.attachEncoder(() => pool.stats());
+    }
     const counter = new SuggestionCounter(db);
     suggestionCounter = counter;
     loaded.observe((r) => {
@@ -225,6 +267,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
         sweepMs: liveSettings.sweepSeconds * 1000,
         timeZone: liveSettings.timeZone,
       },
+      technicianName: async (id) => (await roster?.get(id))?.name,
       log,
     });
     for (const adapter of [cloudAdapter, dlAdapter] as BotAdapter[]) {
@@ -274,7 +317,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   return {
     server,
     ready,
-    services: () => ({ engine, tickets, gaps, db, handoffs, equipment, maintenance, live, streams }),
+    services: () => ({ engine, tickets, gaps, db, handoffs, equipment, maintenance, roster, live, streams }),
     async close() {
       server.close();
       await ready.catch(() => undefined);
@@ -282,6 +325,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
       staff?.close();
       await live?.close().catch(() => undefined);
       await suggestionCounter?.flush().catch(() => undefined);
+      await engine?.close();
       await db?.close();
     },
   };

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Request, Response, Server } from 'restify';
 import type { Actor } from '../tickets/actor.js';
 import { OPEN_STATUSES } from '../tickets/lifecycle.js';
-import { assignSchema, closeOutSchema, createTicketSchema, statusChangeSchema, type Ticket } from '../tickets/model.js';
+import { assignSchema, closeOutSchema, createTicketSchema, machineDownSchema, statusChangeSchema, type Ticket } from '../tickets/model.js';
 import { slaCompliance } from '../tickets/reports.js';
 import { allowedActions, type TicketService } from '../tickets/service.js';
 import { clockStates } from '../tickets/sla.js';
@@ -13,6 +13,8 @@ import type { RateLimits } from './rate-limit.js';
 import { detectLanguage } from '../retrieval/text.js';
 import { StoreUnavailableError } from '../storage/database.js';
 import type { ApiKeyAuth } from './auth.js';
+import type { RosterStore } from '../roster/store.js';
+import { assertOnRoster } from './roster-routes.js';
 import { guarded } from './http-errors.js';
 import { gapReport, idempotencyKey, listQuery, periodQuery, phoneOutcome } from '../api/requests.js';
 import type { TicketView } from '../api/responses.js';
@@ -36,6 +38,7 @@ export function registerTicketRoutes(
     tickets: () => TicketService | undefined;
     gaps: () => GapStore | undefined;
     outcomes: () => OutcomeStore | undefined;
+    roster: () => RosterStore | undefined;
     auth: ApiKeyAuth;
     limits: RateLimits;
     log: Logger;
@@ -47,7 +50,9 @@ export function registerTicketRoutes(
       const actor = auth.actor(req, allowed);
       await deps.limits.check('api', req, actor.label);
       const service = deps.tickets();
-      if (!service) throw new StoreUnavailableError('the server is still starting');
+      const roster = deps.roster();
+      if (!service || !roster) throw new StoreUnavailableError('the server is still starting');
+      await assertOnRoster(actor, roster);
       await handler(req, res, service, actor);
     });
 
@@ -74,6 +79,8 @@ export function registerTicketRoutes(
           productLine: q.productLine,
           technicianId: q.technician,
           overdueAt: q.overdue === 'true' ? new Date().toISOString() : undefined,
+          machineDown: q.down === undefined ? undefined : q.down === 'true',
+          search: q.q || undefined,
           sort: q.sort,
           limit: q.limit,
           offset: q.offset,
@@ -115,6 +122,16 @@ export function registerTicketRoutes(
     route(['dispatcher', 'admin'], async (req, res, service, actor) => {
       const body = assignSchema.parse(req.body ?? {});
       res.send(200, ticketView(await service.assign(String(req.params.id), body.technicianId, actor, body.note, body.expectedVersion), actor));
+    }),
+  );
+
+  server.post(
+    '/api/tickets/:id/machine-down',
+    route(['dispatcher', 'admin', 'technician'], async (req, res, service, actor) => {
+      const body = machineDownSchema.parse(req.body ?? {});
+      const t = await service.setMachineDown(String(req.params.id), body.machineDown, actor, body.note, body.expectedVersion);
+      log.info({ ticket: t.number, machineDown: t.machineDown, actor: actor.label }, 'machine state changed');
+      res.send(200, ticketView(t, actor));
     }),
   );
 

@@ -148,6 +148,47 @@ const MIGRATIONS: { id: string; sql: string[] }[] = [
       `CREATE TABLE ticket_notices (ticket_id TEXT NOT NULL, kind TEXT NOT NULL, sent_at TEXT NOT NULL, PRIMARY KEY (ticket_id, kind))`,
     ],
   },
+  // 020–024: the field workflow (roster, priority and search, media).
+  {
+    id: '020-technicians',
+    sql: [
+      `CREATE TABLE technicians (id TEXT PRIMARY KEY, active INTEGER NOT NULL, version INTEGER NOT NULL, updated_at TEXT NOT NULL, doc TEXT NOT NULL)`,
+    ],
+  },
+  {
+    id: '021-ticket-priority-search',
+    sql: [
+      `ALTER TABLE tickets ADD COLUMN machine_down INTEGER NOT NULL DEFAULT 0`,
+      `ALTER TABLE tickets ADD COLUMN search_text TEXT`,
+      // Older rows: the flag from the document (JSON.stringify writes no spaces), and the whole document to search in.
+      `UPDATE tickets SET machine_down = CASE WHEN doc LIKE '%"machineDown":true%' THEN 1 ELSE 0 END, search_text = lower(doc)`,
+      `CREATE INDEX tickets_priority ON tickets (machine_down, next_due_at)`,
+    ],
+  },
+  {
+    id: '022-media',
+    sql: [
+      // Content-addressed: id is the SHA-256 of the bytes. BYTEA is PostgreSQL's binary type; SQLite stores the Buffer as a BLOB.
+      `CREATE TABLE media (
+         id TEXT PRIMARY KEY,
+         content_type TEXT NOT NULL,
+         size INTEGER NOT NULL,
+         bytes BYTEA NOT NULL,
+         thumbnail BYTEA,
+         gps_lat REAL,
+         gps_lon REAL,
+         created_at TEXT NOT NULL
+       )`,
+      // Where each item came from: a Direct Line conversation, or ticket:<id> for staff uploads.
+      `CREATE TABLE media_links (
+         conversation_id TEXT NOT NULL,
+         media_id TEXT NOT NULL,
+         name TEXT NOT NULL,
+         linked_at TEXT NOT NULL,
+         PRIMARY KEY (conversation_id, media_id)
+       )`,
+    ],
+  },
   // 025–029: the installed base and the maintenance service (issue 17).
   {
     id: '025-installed-base',

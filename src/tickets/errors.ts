@@ -20,3 +20,10 @@ export class InvalidRequestError extends Error {
     super(message);
   }
 }
+/** The request is valid but the state of things refuses it (an inactive technician …); `code` says which. */
+export class ConflictError extends Error {
+  override name = 'ConflictError';
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}

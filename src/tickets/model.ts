@@ -72,7 +72,12 @@ export const statusChangeSchema = z
   .strict();
 
 export const assignSchema = z
-  .object({ technicianId: text(100), note: text(2000).optional(), expectedVersion: z.number().int().min(1).optional() })
+  .object({ technicianId: z.string().trim().min(1, 'name the technician (an id from the roster)').max(100), note: text(2000).optional(), expectedVersion: z.number().int().min(1).optional() })
+  .strict();
+
+/** The machine stopped (or runs again) after the ticket was opened: its open clocks follow. */
+export const machineDownSchema = z
+  .object({ machineDown: z.boolean(), note: text(2000).optional(), expectedVersion: z.number().int().min(1).optional() })
   .strict();
 
 export const closeOutSchema = z
@@ -94,6 +99,9 @@ export type CloseOutInput = z.infer<typeof closeOutSchema>;
 export const SLA_CLOCKS = ['respond', 'on_site', 'fixed', 'follow_up'] as const;
 export type SlaClockName = (typeof SLA_CLOCKS)[number];
 
+export const SLA_BASES = ['running', 'machine-down'] as const;
+export type SlaBasis = (typeof SLA_BASES)[number];
+
 export interface SlaClock {
   name: SlaClockName;
   dueAt: string;
@@ -103,11 +111,13 @@ export interface SlaClock {
 export interface HistoryEntry {
   at: string;
   actor: string;
-  action: 'created' | 'status' | 'assigned' | 'closed-out';
+  action: 'created' | 'status' | 'assigned' | 'closed-out' | 'machine-down' | 'media';
   from?: TicketStatus;
   to?: TicketStatus;
   technicianId?: string;
   note?: string;
+  /** For 'machine-down': what the operator or dispatch now says. */
+  machineDown?: boolean;
 }
 
 export interface CloseOut extends Omit<CloseOutInput, 'expectedVersion' | 'grade'> {
@@ -140,8 +150,23 @@ export interface Ticket extends Omit<CreateTicketInput, never> {
   workloadCoefficient: number | null;
   likelyParts: string[];
   serviceTier: string;
-  sla: { clocks: SlaClock[]; atRiskFraction: number };
+  /** basis: which of the tier's clock sets applied (a machine that is down gets the shorter ones). */
+  sla: { clocks: SlaClock[]; atRiskFraction: number; basis?: SlaBasis };
   technicianId?: string;
   closeOut?: CloseOut;
+  /** Photos and videos: the operator's from the chat, the technician's from the site. */
+  media?: TicketMedia[];
   history: HistoryEntry[];
+}
+
+export interface TicketMedia {
+  /** SHA-256 of the bytes; fetched at /api/tickets/:id/media/:mediaId (and …/thumbnail). */
+  id: string;
+  contentType: string;
+  name: string;
+  size: number;
+  hasThumbnail: boolean;
+  gps?: { lat: number; lon: number };
+  by: 'operator' | 'technician' | 'staff';
+  at: string;
 }

@@ -5,10 +5,11 @@ import { plannedGrade, workloadCoefficient } from '../knowledge/grades.js';
 import type { Fault } from '../knowledge/schema.js';
 import { detectLanguage } from '../retrieval/text.js';
 import type { Actor } from './actor.js';
-import { ForbiddenError, InvalidRequestError, NotFoundError } from './errors.js';
+import type { RosterStore } from '../roster/store.js';
+import { ConflictError, ForbiddenError, InvalidRequestError, NotFoundError } from './errors.js';
 import { assertTransition, TRANSITIONS } from './lifecycle.js';
-import type { CloseOutInput, CreateTicketInput, Ticket, TicketStatus } from './model.js';
-import { meetClocks, slaDeadlines } from './sla.js';
+import type { CloseOutInput, CreateTicketInput, Ticket, TicketMedia, TicketStatus } from './model.js';
+import { clocksFor, meetClocks, rebaseClocks, slaDeadlines } from './sla.js';
 import type { TicketFilter, TicketStore } from './store.js';
 import { billingFor, canonicalSerial, today, type Machine } from '../equipment/model.js';
 
@@ -59,6 +60,8 @@ export class TicketService {
     private readonly kb: KnowledgeBase,
     readonly store: TicketStore,
     private readonly gaps: GapStore,
+    /** Tickets are assigned only to active technicians of this roster. */
+    private readonly roster: Pick<RosterStore, 'get'>,
     private readonly clock: () => Date = () => new Date(),
     private readonly machines?: MachineLookup,
   ) {}
@@ -100,6 +103,7 @@ export class TicketService {
     const line = this.kb.policy.product_lines.find((l) => l.code === input.equipment.productLine)!;
     // A known machine is served under its own plan; others under their line's tier.
     const tier = this.kb.policy.service_tiers.find((t) => t.id === (machine?.plan ?? line.service_tier))!;
+    const sla = clocksFor(tier, input.machineDown);
     const planned = faults[0] ? plannedGrade(faults[0]) : null;
     const requestHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
 
@@ -123,7 +127,7 @@ export class TicketService {
           workloadCoefficient: planned ? this.coefficient(planned) : null,
           likelyParts: likelyParts(faults),
           serviceTier: tier.id,
-          sla: { clocks: slaDeadlines(now, tier.sla), atRiskFraction: tier.sla.at_risk_fraction },
+          sla: { clocks: slaDeadlines(now, sla.clocks), atRiskFraction: sla.clocks.at_risk_fraction, basis: sla.basis },
           history: [{ at, actor: actor.label, action: 'created', to: 'new' }],
         };
       },
@@ -173,6 +177,9 @@ export class TicketService {
 
   async assign(idOrNumber: string, technicianId: string, actor: Actor, note?: string, expectedVersion?: number) {
     if (!ASSIGNERS.includes(actor.role)) throw new ForbiddenError('only dispatch assigns technicians');
+    const technician = await this.roster.get(technicianId);
+    if (!technician) throw new InvalidRequestError('technicianId', `no technician "${technicianId}" on the roster; add them under /api/technicians first`);
+    if (!technician.active) throw new ConflictError('technician_inactive', `technician ${technician.id} (${technician.name}) is not active; choose an active technician`);
     const ticket = await this.get(idOrNumber, actor);
     const updated = await this.store.update(
       ticket.id,
@@ -191,6 +198,58 @@ export class TicketService {
       expectedVersion,
     );
     return this.changed('assigned', updated);
+  }
+
+  /**
+   * The machine stopped after the ticket was opened (or runs again): the open clocks move
+   * to the tier's set for its state. Dispatch decides; the technician on the job may too.
+   */
+  async setMachineDown(idOrNumber: string, machineDown: boolean, actor: Actor, note?: string, expectedVersion?: number) {
+    if (actor.role === 'agent') throw new ForbiddenError('dispatch or the technician on the job changes whether the machine is down');
+    const ticket = await this.get(idOrNumber, actor);
+    const line = this.kb.policy.product_lines.find((l) => l.code === ticket.equipment.productLine)!;
+    const tier = this.kb.policy.service_tiers.find((t) => t.id === line.service_tier)!;
+    const sla = clocksFor(tier, machineDown);
+    return this.store.update(
+      ticket.id,
+      (t) => {
+        if (t.status === 'closed' || t.status === 'cancelled') throw new ConflictError('ticket_final', `ticket ${t.number} is ${t.status}`);
+        const at = this.clock().toISOString();
+        return {
+          ...t,
+          machineDown,
+          updatedAt: at,
+          sla: { clocks: rebaseClocks(t.sla.clocks, t.createdAt, sla.clocks), atRiskFraction: sla.clocks.at_risk_fraction, basis: sla.basis },
+          history: [...t.history, { at, actor: actor.label, action: 'machine-down', machineDown, note }],
+        };
+      },
+      expectedVersion,
+    );
+  }
+
+  /** The site's position, when the operator shares it (or a photo carries it) after the ticket was opened. */
+  async setSiteCoordinates(idOrNumber: string, at: { lat: number; lon: number }, actor: Actor) {
+    if (actor.role !== 'bot' && !ASSIGNERS.includes(actor.role)) throw new ForbiddenError('only dispatch changes the site of a ticket');
+    const ticket = await this.get(idOrNumber, actor);
+    return this.store.update(ticket.id, (t) => ({ ...t, customer: { ...t.customer, site: { ...t.customer.site, lat: at.lat, lon: at.lon } }, updatedAt: this.clock().toISOString() }));
+  }
+
+  /** Adds photos or videos to the ticket (already stored; the same item is listed once). */
+  async attachMedia(idOrNumber: string, items: readonly Omit<TicketMedia, 'by'>[], by: TicketMedia['by'], actor: Actor) {
+    const ticket = await this.get(idOrNumber, actor);
+    if (actor.role === 'agent') throw new ForbiddenError('agents cannot add media to a ticket');
+    return this.store.update(ticket.id, (t) => {
+      const have = new Set((t.media ?? []).map((m) => m.id));
+      const fresh = items.filter((m) => !have.has(m.id));
+      if (fresh.length === 0) return t;
+      const at = this.clock().toISOString();
+      return {
+        ...t,
+        media: [...(t.media ?? []), ...fresh.map((m) => ({ ...m, by }))],
+        updatedAt: at,
+        history: [...t.history, { at, actor: actor.label, action: 'media', note: `${fresh.length} file(s)` }],
+      };
+    });
   }
 
   /** The technician's account of the job; resolves the ticket and feeds the manual. */

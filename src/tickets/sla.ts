@@ -1,5 +1,5 @@
-import type { SlaClocks } from '../knowledge/schema.js';
-import type { SlaClock, SlaClockName, Ticket, TicketStatus } from './model.js';
+import type { ServicePolicy, SlaClocks } from '../knowledge/schema.js';
+import type { SlaBasis, SlaClock, SlaClockName, Ticket, TicketStatus } from './model.js';
 
 const HOUR = 3_600_000;
 
@@ -10,6 +10,28 @@ export const CLOCK_MET_BY: Record<SlaClockName, TicketStatus> = {
   fixed: 'resolved',
   follow_up: 'closed',
 };
+
+type Tier = ServicePolicy['service_tiers'][number];
+
+/** The tier's clocks for this machine: the machine-down set when it is down and the tier has one. */
+export function clocksFor(tier: Tier, machineDown: boolean): { clocks: SlaClocks; basis: SlaBasis } {
+  return machineDown && tier.machine_down_sla ? { clocks: tier.machine_down_sla, basis: 'machine-down' } : { clocks: tier.sla, basis: 'running' };
+}
+
+/**
+ * New deadlines after the machine's state changed: every clock not yet met moves to the
+ * new set's hours after creation (met clocks keep their record).
+ */
+export function rebaseClocks(current: SlaClock[], createdAt: string, clocks: SlaClocks): SlaClock[] {
+  const fresh = new Map(slaDeadlines(new Date(createdAt), clocks).map((c) => [c.name, c.dueAt]));
+  return current.map((c) => (c.metAt ? c : { ...c, dueAt: fresh.get(c.name)! }));
+}
+
+/** Hours from opening to each deadline: what the bot and the panel promise. */
+export function promisedHours(ticket: Pick<Ticket, 'sla' | 'createdAt'>): Record<SlaClockName, number> {
+  const created = Date.parse(ticket.createdAt);
+  return Object.fromEntries(ticket.sla.clocks.map((c) => [c.name, Math.round(((Date.parse(c.dueAt) - created) / HOUR) * 10) / 10])) as Record<SlaClockName, number>;
+}
 
 /** Deadlines at creation: each clock is hours after the ticket was opened. */
 export function slaDeadlines(createdAt: Date, clocks: SlaClocks): SlaClock[] {

@@ -13,7 +13,11 @@ export interface TicketFilter {
   technicianId?: string;
   /** Only tickets with a deadline already passed and not met. */
   overdueAt?: string;
-  sort?: 'created' | 'due';
+  machineDown?: boolean;
+  /** Ticket number, phone, customer, contact, site or serial: see searchText(). */
+  search?: string;
+  /** created: newest first; due: most urgent deadline first; priority: machines that are down first, then by deadline. */
+  sort?: 'created' | 'due' | 'priority';
   limit?: number;
   offset?: number;
 }
@@ -51,12 +55,12 @@ export class TicketStore {
         const t = build(id, formatNumber(new Date(), Number(counter!.value)));
         await tx.run(
           `INSERT INTO tickets (id, number, idempotency_key, request_hash, status, product_line, technician_id, fault_id,
-             created_at, updated_at, next_due_at, version, doc, kind, serial)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+             created_at, updated_at, next_due_at, version, doc, kind, serial, machine_down, search_text)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
           [
             t.id, t.number, idempotencyKey ?? null, requestHash ?? null, t.status, t.equipment.productLine,
             t.technicianId ?? null, t.faults[0]?.id ?? null, t.createdAt, t.updatedAt, nextDue(t), t.version, JSON.stringify(t),
-            t.kind ?? 'fault', t.equipment.serial ?? null,
+            t.kind ?? 'fault', t.equipment.serial ?? null, t.machineDown ? 1 : 0, searchText(t),
           ],
         );
         return t;
@@ -105,8 +109,17 @@ export class TicketStore {
     if (filter.serial) add((p) => `serial = ${p}`, filter.serial);
     if (filter.technicianId) add((p) => `technician_id = ${p}`, filter.technicianId);
     if (filter.overdueAt) add((p) => `next_due_at IS NOT NULL AND next_due_at < ${p}`, filter.overdueAt);
+    if (filter.machineDown !== undefined) add((p) => `machine_down = ${p}`, filter.machineDown ? 1 : 0);
+    if (filter.search) {
+      const q = searchTerm(filter.search);
+      if (q) add((p) => `search_text LIKE ${p} ESCAPE '\\'`, `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    }
     params.push(Math.min(filter.limit ?? 100, filter.serial ? 5000 : 500), filter.offset ?? 0);
-    const order = filter.sort === 'due' ? 'next_due_at ASC NULLS LAST, created_at ASC' : 'created_at DESC, number DESC';
+    const order = {
+      due: 'next_due_at ASC NULLS LAST, created_at ASC',
+      priority: 'machine_down DESC, next_due_at ASC NULLS LAST, created_at ASC',
+      created: 'created_at DESC, number DESC',
+    }[filter.sort ?? 'created'];
     const rows = await this.db.query<Row>(
       `SELECT doc FROM tickets ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY ${order} LIMIT $${params.length - 1} OFFSET $${params.length}`,
@@ -135,12 +148,12 @@ export class TicketStore {
       const done = next.closeOut ?? next.inspection?.result;
       const changed = await tx.run(
         `UPDATE tickets SET doc = $1, version = $2, status = $3, technician_id = $4, updated_at = $5, next_due_at = $6,
-           actual_fault_id = $7, closed_out_at = $8, closed_out_by = $9, workload = $10
-         WHERE id = $11 AND version = $12`,
+           actual_fault_id = $7, closed_out_at = $8, closed_out_by = $9, workload = $10, machine_down = $11, search_text = $12
+         WHERE id = $13 AND version = $14`,
         [
           JSON.stringify(next), next.version, next.status, next.technicianId ?? null, next.updatedAt, nextDue(next),
           next.closeOut?.actualFaultId ?? null, done?.at ?? null, done?.technicianId ?? null,
-          done?.workloadCoefficient ?? null, current.id, current.version,
+          done?.workloadCoefficient ?? null, next.machineDown ? 1 : 0, searchText(next), current.id, current.version,
         ],
       );
       if (changed !== 1) throw new VersionConflictError(`ticket ${current.number} changed meanwhile; reload it`);
@@ -204,6 +217,25 @@ export class TicketStore {
     );
     return rows.map((r) => ({ productLine: r.product_line, day: r.created_at.slice(0, 10) }));
   }
+}
+
+/**
+ * What dispatch searches a ticket by, lower-cased in one column: the number, the contact's
+ * phone (E.164, so any run of its digits matches), customer and contact names, the site
+ * address, serial and model.
+ */
+export function searchText(t: Ticket): string {
+  return [t.number, t.number.replace(/\D/g, ''), t.contact.phone, t.customer.name, t.contact.name, t.customer.site.address, t.equipment.serial, t.equipment.model]
+    .filter(Boolean)
+    .join(' | ')
+    .toLowerCase();
+}
+
+/** A query as it is matched: lower-cased; a phone number typed with spaces, dashes or brackets becomes its digits. */
+export function searchTerm(query: string): string {
+  const q = query.trim().toLowerCase();
+  if (/^[+\d][\d\s().-]{3,}$/.test(q) && /\d{3}/.test(q.replace(/\D/g, ''))) return q.replace(/[^\d]/g, '');
+  return q;
 }
 
 /** FT-2026-000042: the year it was opened and a sequence that never repeats. */

@@ -1,3 +1,4 @@
+import { RosterStore } from '../../src/roster/store.js';
 import { TestAdapter, type Activity } from 'botbuilder';
 import { join } from 'node:path';
 import { createBot } from '../../src/bot/create-bot.js';
@@ -27,7 +28,7 @@ export class Conversation {
 
   constructor(db: Database, eng: SuggestionEngine, conversationId = 'conv-1') {
     const gaps = new GapStore(db);
-    this.tickets = new TicketService(kb, new TicketStore(db), gaps);
+    this.tickets = new TicketService(kb, new TicketStore(db), gaps, new RosterStore(db));
     this.parts = createBot({ db, engine: eng, kb, tickets: this.tickets, gaps });
     this.adapter = new TestAdapter(async (ctx) => this.parts.bot.run(ctx), {
       channelId: 'test',

@@ -24,6 +24,12 @@ export const API_KEYS: ApiKey[] = [
   { secret: KEYS.tech8, role: 'technician', technicianId: 'T-08' },
 ];
 
+/** The roster entries behind the technician keys (T-07 in Pudong, T-08 in Minhang). */
+export const TEST_TECHNICIANS: Record<string, { name: string; phone: string; skills: ('PT' | 'CP' | 'RR' | 'PV' | 'TC' | 'MM' | 'HD')[]; region: string; base?: { lat: number; lon: number } }> = {
+  'T-07': { name: 'Li Qiang', phone: '+8613800000007', skills: ['PT', 'CP', 'RR', 'TC'], region: 'Pudong', base: { lat: 31.22, lon: 121.54 } },
+  'T-08': { name: 'Zhao Min', phone: '+8613800000008', skills: ['PT', 'TC', 'PV', 'MM', 'HD'], region: 'Minhang', base: { lat: 31.11, lon: 121.38 } },
+};
+
 export interface TestServer {
   app: App;
   base: string;
@@ -35,6 +41,8 @@ export async function startTestServer(
   opts: {
     store?: 'sqlite' | 'postgres';
     embedder?: AppConfig['embedder'];
+    /** Encoder pool settings (threads, queue size). */
+    encoder?: AppConfig['encoder'];
     botAuth?: AppConfig['botAuth'];
     rateLimitScale?: number;
     /** Receives the server's log lines (at debug level) instead of discarding them. */
@@ -54,6 +62,7 @@ export async function startTestServer(
       knowledgeDir: KNOWLEDGE_DIR,
       logLevel: 'silent',
       embedder: opts.embedder ?? { kind: 'none' },
+      encoder: opts.encoder,
       apiKeys: API_KEYS,
       botAuth: opts.botAuth,
       rateLimitScale: opts.rateLimitScale,
@@ -63,6 +72,10 @@ export async function startTestServer(
     { pgSchema: schema },
   );
   await app.ready;
+  // The test keys' technicians are on the roster, as an admin would have set them up.
+  for (const id of ['T-07', 'T-08']) {
+    await app.services().roster!.create({ ...TEST_TECHNICIANS[id]!, id, active: true });
+  }
   return {
     app,
     base: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,

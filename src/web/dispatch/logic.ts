@@ -8,7 +8,7 @@ import { clockStates, type ClockState } from '../../tickets/sla.js';
  * the list query. Pure (no DOM).
  */
 
-export const LIST_LIMIT = 500; // the API's maximum; with sort=due the server keeps the most urgent 500
+export const LIST_LIMIT = 500; // the API's maximum; with sort=priority the server keeps the most urgent 500
 
 export interface LiveClock {
   state: ClockState;
@@ -36,15 +36,17 @@ export function nextClock(ticket: Pick<TicketView, 'status' | 'slaStatus'>): Clo
 }
 
 /**
- * Most urgent unmet deadline first, then by number. The server answers in this order
- * (sort=due); sorting again keeps it right after a local change.
+ * Machines that are down first (while the ticket is open), then the most urgent unmet
+ * deadline, then by number. The server answers in this order (sort=priority); sorting
+ * again keeps it right after a local change.
  */
-export function sortByUrgency<T extends Pick<TicketView, 'status' | 'slaStatus' | 'number'>>(tickets: readonly T[]): T[] {
+export function sortByUrgency<T extends Pick<TicketView, 'status' | 'slaStatus' | 'number' | 'machineDown'>>(tickets: readonly T[]): T[] {
   const due = (t: T) => {
     const c = nextClock(t);
     return c ? Date.parse(c.dueAt) : Number.POSITIVE_INFINITY;
   };
-  return [...tickets].sort((a, b) => due(a) - due(b) || a.number.localeCompare(b.number));
+  const down = (t: T) => (t.machineDown && TRANSITIONS[t.status].length > 0 ? 0 : 1);
+  return [...tickets].sort((a, b) => down(a) - down(b) || due(a) - due(b) || a.number.localeCompare(b.number));
 }
 
 export interface Filters {
@@ -61,8 +63,8 @@ export function listQuery(f: Filters, me: MeResponse | null): URLSearchParams {
   if (f.productLine) q.set('productLine', f.productLine);
   if (f.technician.trim() && me?.role !== 'technician') q.set('technician', f.technician.trim());
   if (f.overdue) q.set('overdue', 'true');
-  // Most urgent unmet deadline first, so that the limit drops the least urgent tickets.
-  q.set('sort', 'due');
+  // Down machines and the most urgent unmet deadlines first, so that the limit drops the least urgent tickets.
+  q.set('sort', 'priority');
   q.set('limit', String(LIST_LIMIT));
   return q;
 }

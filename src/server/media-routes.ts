@@ -1,0 +1,189 @@
+import type { Activity } from 'botbuilder';
+import type { Logger } from 'pino';
+import type { Request, Response, Server } from 'restify';
+import { z } from 'zod';
+import type { DirectLineStore } from '../directline/store.js';
+import { sendMedia, UPLOAD_LIMITS } from '../directline/upload.js';
+import { inspectMedia, UnsupportedMediaError } from '../media/inspect.js';
+import type { MediaStore } from '../media/store.js';
+import type { RosterStore } from '../roster/store.js';
+import { StoreUnavailableError } from '../storage/database.js';
+import type { Actor } from '../tickets/actor.js';
+import { NotFoundError } from '../tickets/errors.js';
+import type { Ticket } from '../tickets/model.js';
+import type { TicketService } from '../tickets/service.js';
+import type { ApiKeyAuth } from './auth.js';
+import { guarded, HttpProblem } from './http-errors.js';
+import type { RateLimits } from './rate-limit.js';
+import { assertOnRoster } from './roster-routes.js';
+import { ticketView } from './ticket-routes.js';
+
+const mediaId = z.string().regex(/^[0-9a-f]{64}$/, 'a media id is the SHA-256 of the file, 64 hex digits');
+export const mediaUploadQuery = z.object({ name: z.string().trim().min(1).max(200).optional() }).strict();
+
+export interface TranscriptLine {
+  from: 'user' | 'bot';
+  text: string;
+  at: string;
+  attachments: { mediaId?: string; contentType: string; name?: string }[];
+  /** An event such as a shared location. */
+  event?: string;
+}
+
+/** The longest conversation a transcript returns (Direct Line keeps each turn; a triage has dozens). */
+const MAX_TRANSCRIPT = 2000;
+
+/**
+ * Photos and videos on tickets, for every role that may see the ticket (the same rule as
+ * GET /api/tickets/:id): the operator's from the chat, the technician's from the site
+ * (a raw body, typed from its bytes: no multipart here); and the bot conversation a
+ * ticket came from, for staff.
+ */
+export function registerMediaRoutes(
+  server: Server,
+  deps: {
+    tickets: () => TicketService | undefined;
+    media: () => MediaStore | undefined;
+    roster: () => RosterStore | undefined;
+    directLine: () => DirectLineStore | undefined;
+    auth: ApiKeyAuth;
+    limits: RateLimits;
+    log: Logger;
+  },
+) {
+  const { auth, log } = deps;
+  const ready = () => {
+    const tickets = deps.tickets();
+    const media = deps.media();
+    const roster = deps.roster();
+    if (!tickets || !media || !roster) throw new StoreUnavailableError('the server is still starting');
+    return { tickets, media, roster };
+  };
+  const route = (bucket: 'api' | 'upload', allowed: readonly Actor['role'][] | undefined, fn: (req: Request, res: Response, actor: Actor, s: ReturnType<typeof ready>) => Promise<void>) =>
+    guarded(log, async (req, res) => {
+      const actor = auth.actor(req, allowed);
+      await deps.limits.check(bucket, req, actor.label);
+      const s = ready();
+      await assertOnRoster(actor, s.roster);
+      await fn(req, res, actor, s);
+    });
+
+  for (const [path, variant] of [
+    ['/api/tickets/:id/media/:mediaId', 'full'],
+    ['/api/tickets/:id/media/:mediaId/thumbnail', 'thumbnail'],
+  ] as const) {
+    server.get(
+      path,
+      route('api', undefined, async (req, res, actor, { tickets, media }) => {
+        const ticket = await tickets.get(String(req.params.id), actor);
+        const id = mediaId.parse(String(req.params.mediaId));
+        if (!ticket.media?.some((m) => m.id === id)) throw new NotFoundError(`ticket ${ticket.number} has no such photo or video`);
+        const content = await media.content(id, variant);
+        if (!content) throw new NotFoundError(variant === 'thumbnail' ? 'no thumbnail for this file (open the full view)' : 'no such file');
+        sendMedia(res, content);
+      }),
+    );
+  }
+
+  server.post(
+    { path: '/api/tickets/:id/media', body: 'stream' },
+    route('upload', ['technician', 'dispatcher', 'admin'], async (req, res, actor, { tickets, media }) => {
+      const q = mediaUploadQuery.parse(req.query ?? {});
+      const ticket = await tickets.get(String(req.params.id), actor);
+      const bytes = await readRaw(req, UPLOAD_LIMITS.fileBytes);
+      let info;
+      try {
+        info = await inspectMedia(bytes, q.name ?? 'the file');
+      } catch (err) {
+        if (err instanceof UnsupportedMediaError) throw new HttpProblem(415, 'unsupported_media_type', err.message);
+        throw err;
+      }
+      const ref = await media.put(`ticket:${ticket.id}`, bytes, info, q.name ?? `photo-${new Date().toISOString().slice(0, 19)}`);
+      const updated = await tickets.attachMedia(ticket.id, [ref], actor.role === 'technician' ? 'technician' : 'staff', actor);
+      log.info({ ticket: updated.number, media: ref.id.slice(0, 12), type: ref.contentType, bytes: ref.size, actor: actor.label }, 'media added');
+      res.send(201, ticketView(updated, actor));
+    }),
+  );
+
+  server.get(
+    '/api/tickets/:id/transcript',
+    route('api', ['agent', 'dispatcher', 'admin', 'technician'], async (req, res, actor, { tickets }) => {
+      const ticket = await tickets.get(String(req.params.id), actor);
+      res.send(200, { ticketId: ticket.id, ...(await transcriptOf(ticket, deps.directLine())) });
+    }),
+  );
+}
+
+/** The conversation behind a bot ticket, from the Direct Line log (the one channel whose log this server keeps). */
+async function transcriptOf(ticket: Ticket, store: DirectLineStore | undefined): Promise<{ channel: string; conversationId: string; lines: TranscriptLine[] }> {
+  const [channel, ...rest] = (ticket.reference ?? '').split(':');
+  const conversationId = rest.join(':');
+  if (ticket.source !== 'bot' || !conversationId) throw new NotFoundError(`ticket ${ticket.number} did not come from a bot conversation`);
+  if (channel !== 'directline' || !store) throw new NotFoundError(`no transcript is kept for the ${channel} channel; see the steps tried on the ticket`);
+  const lines: TranscriptLine[] = [];
+  let watermark = 0;
+  for (;;) {
+    const page = await store.since(conversationId, watermark);
+    for (const a of page.activities) {
+      const line = lineOf(a);
+      if (line) lines.push(line);
+    }
+    if (page.activities.length === 0 || page.watermark === watermark || lines.length >= MAX_TRANSCRIPT) break;
+    watermark = page.watermark;
+  }
+  if (lines.length === 0) throw new NotFoundError(`the conversation of ticket ${ticket.number} is no longer kept`);
+  return { channel, conversationId, lines: lines.slice(0, MAX_TRANSCRIPT) };
+}
+
+function lineOf(a: Partial<Activity>): TranscriptLine | undefined {
+  const from = a.from?.role === 'bot' || a.from?.id === 'bot' ? 'bot' : 'user';
+  const at = new Date(a.timestamp ?? 0).toISOString();
+  if (a.type === 'event') return { from, text: '', at, attachments: [], event: String(a.name ?? 'event').slice(0, 100) };
+  if (a.type !== 'message') return undefined;
+  const media = ((a.channelData as { media?: { id: string }[] } | undefined)?.media ?? []).map((m) => m.id);
+  return {
+    from,
+    text: String(a.text ?? ''),
+    at,
+    attachments: (a.attachments ?? [])
+      .filter((x) => typeof x.contentType === 'string' && !x.contentType.startsWith('application/vnd.microsoft.card'))
+      .map((x, i) => ({ mediaId: media[i], contentType: x.contentType, name: x.name })),
+  };
+}
+
+/** A raw body (one photo or video) of at most `max` bytes; the type is decided from the bytes afterwards. */
+function readRaw(req: Request, max: number): Promise<Buffer> {
+  const encoding = String(req.headers['content-encoding'] ?? 'identity').toLowerCase();
+  if (encoding !== 'identity') return Promise.reject(new HttpProblem(415, 'unsupported_encoding', 'send the file uncompressed', { Connection: 'close' }));
+  if (/^multipart\//i.test(String(req.headers['content-type'] ?? ''))) {
+    return Promise.reject(new HttpProblem(415, 'unsupported_media_type', 'send the file itself as the body (Content-Type: image/jpeg …), not a form', { Connection: 'close' }));
+  }
+  if (Number(req.headers['content-length'] ?? 0) > max) return Promise.reject(new HttpProblem(413, 'payload_too_large', `a file is limited to ${max / 1_048_576} MB`, { Connection: 'close' }));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    req.on('data', (c: Buffer) => {
+      if (done) return;
+      size += c.length;
+      if (size > max) {
+        done = true;
+        req.resume();
+        reject(new HttpProblem(413, 'payload_too_large', `a file is limited to ${max / 1_048_576} MB`, { Connection: 'close' }));
+        return;
+      }
+      chunks.push(c);
+    });
+    req.once('end', () => {
+      if (done) return;
+      done = true;
+      if (size === 0) reject(new HttpProblem(400, 'empty_body', 'send the photo or video as the body'));
+      else resolve(Buffer.concat(chunks, size));
+    });
+    req.once('aborted', () => {
+      if (!done) reject(new HttpProblem(400, 'aborted', 'the upload was interrupted'));
+      done = true;
+    });
+  });
+}
+

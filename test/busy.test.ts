@@ -1,0 +1,88 @@
+import { openChat } from './support/directline.js';
+import { KEYS, startTestServer, type TestServer } from './support/server.js';
+
+/** A description no manual phrasing explains, as long as a query may be: it needs the encoder, for ~100 ms or more. */
+const slowText = (i: number) => `${'wibble wobble '.repeat(140)}${i}`;
+
+const metric = async (base: string, name: string) => {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+};
+
+describe('the sentence encoder under pressure (real server, real model, one encoder thread)', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer({ embedder: { kind: 'use' }, encoder: { threads: 1, maxQueue: 1 } });
+  }, 120_000);
+  afterAll(() => s.stop());
+
+  const suggest = (text: string, signal?: AbortSignal) =>
+    fetch(`${s.base}/api/suggest`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEYS.agent}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ text }),
+      signal,
+    });
+
+  it('answers 503 with Retry-After when the queue is full, and serves what it accepted', async () => {
+    const responses = await Promise.all(Array.from({ length: 6 }, (_, i) => suggest(slowText(i))));
+    const statuses = responses.map((r) => r.status);
+    expect(statuses).toContain(200);
+    expect(statuses).toContain(503);
+    for (const r of responses.filter((x) => x.status === 503)) {
+      expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await r.json()).toMatchObject({ code: 'busy' });
+    }
+    expect(await metric(s.base, 'triage_encoder_refused_busy')).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('drops the work of a client that has gone', async () => {
+    const before = await metric(s.base, 'triage_encoder_aborted');
+    const first = suggest(slowText(100)); // occupies the thread
+    await new Promise((r) => setTimeout(r, 30));
+    const gone = new AbortController();
+    const abandoned = suggest(slowText(101), gone.signal).catch((e: Error) => e);
+    await new Promise((r) => setTimeout(r, 30));
+    gone.abort();
+    expect(await abandoned).toMatchObject({ name: 'AbortError' });
+    expect((await first).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await metric(s.base, 'triage_encoder_aborted')).toBe(before + 1);
+    // The thread is free again: a new request is served.
+    expect((await suggest('the boom on my pump truck barely moves')).status).toBe(200);
+  }, 60_000);
+
+  /** Keeps the encoder's queue full with staff requests until stopped. */
+  const flood = () => {
+    let on = true;
+    const clients = Array.from({ length: 6 }, async (_, k) => {
+      for (let i = 0; on; i++) await (await suggest(slowText(10_000 * (k + 1) + i))).arrayBuffer();
+    });
+    return async () => {
+      on = false;
+      await Promise.all(clients);
+    };
+  };
+
+  /** The turn whose engine call meets a full queue; the timing is the machine's, so a few attempts. */
+  async function busyTurn() {
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const chat = await openChat(s.base);
+      await chat.say(`my pump truck is acting weird today (${attempt})`); // English: the English model is muted for Chinese
+      const stop = flood();
+      await new Promise((r) => setTimeout(r, 20));
+      const reply = await chat.say('Skip');
+      await stop();
+      if (/one moment/i.test(reply)) return { chat, reply };
+    }
+    throw new Error('the queue was never full when the bot needed the encoder');
+  }
+
+  it('tells a chat user "one moment" when busy and keeps the conversation where it was', async () => {
+    const { chat, reply } = await busyTurn();
+    expect(reply).toMatch(/^One moment/);
+    const retried = await chat.say('Skip'); // the same answer again, now that the encoder is free
+    expect(retried).not.toMatch(/one moment|start again/i);
+    expect(retried).toMatch(/\?|sounds like/i); // a clarifying question or a match: the conversation went on
+  }, 120_000);
+});

@@ -1,0 +1,105 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Browser, Page } from 'playwright-core';
+import { loadKnowledge } from '../src/knowledge/load.js';
+import { loadMaintenance } from '../src/maintenance/knowledge.js';
+import { seedDemo } from '../src/seed/demo.js';
+import { launchBrowser, screenshot, until } from './support/browser.js';
+import { KNOWLEDGE_DIR } from './support/paths.js';
+import { api, KEYS, startTestServer, type TestServer } from './support/server.js';
+
+const require = createRequire(import.meta.url);
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+/** /reports in Chromium at 1366×768 over seeded history: six plots, each downloadable as the CSV of what it draws. */
+describe('the reports page', () => {
+  let s: TestServer;
+  let browser: Browser;
+  let page: Page;
+  const outside: string[] = [];
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    s = await startTestServer();
+    const kb = loadKnowledge(KNOWLEDGE_DIR);
+    await seedDemo(s.app.services().db!, kb, loadMaintenance(KNOWLEDGE_DIR, kb), { machines: 60, seed: 11, now: new Date(), days: 240 });
+    s.app.services().maintenance!.invalidate();
+    browser = await launchBrowser();
+    const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, acceptDownloads: true });
+    page = await context.newPage();
+    page.on('request', (r) => {
+      if (!r.url().startsWith(s.base) && !r.url().startsWith('blob:') && !r.url().startsWith('data:')) outside.push(r.url());
+    });
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(m.text());
+    });
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+    await s?.stop();
+  });
+
+  async function signIn(key: string) {
+    await page.goto(`${s.base}/reports`);
+    await page.fill('#api-key', key);
+    await page.click('#sign-in-form button[type=submit]');
+  }
+
+  it('refuses a key without access to reports, and says why', async () => {
+    await signIn(KEYS.agent);
+    await until(() => page.textContent('#alert-text'), (t) => /dispatcher or admin/.test(t ?? ''), 'the role message');
+    expect(await page.isHidden('#reports')).toBe(true);
+  });
+
+  it('draws six plots with Chart.js, fits 1366×768, passes axe, and makes no outside request', async () => {
+    await signIn(KEYS.dispatcher);
+    await until(() => page.getAttribute('body', 'data-ready'), (v) => v === 'true', 'the reports');
+    const figures = await page.$$eval('figure.report', (els) => els.map((e) => ({ id: e.id, canvas: Boolean(e.querySelector('canvas')) })));
+    expect(figures.map((f) => f.id)).toEqual(['report-sla', 'report-workload', 'report-self-service', 'report-knowledge-gaps', 'report-first-fault', 'report-inspections']);
+    expect(figures.every((f) => f.canvas)).toBe(true);
+    const drawn = await page.evaluate<number[]>(`[...document.querySelectorAll('canvas')].map((c) => Chart.getChart(c).data.datasets.reduce((n, d) => n + d.data.filter((v) => v !== null).length, 0))`);
+    expect(drawn.every((n) => n > 0)).toBe(true);
+    const width = await page.evaluate<number>('document.documentElement.scrollWidth');
+    expect(width).toBeLessThanOrEqual(1366);
+    await screenshot(page, 'reports-1366x768');
+
+    await page.evaluate(AXE_SOURCE);
+    const result = await page.evaluate<{ violations: { id: string; nodes: string[] }[]; passes: number }>(
+      `axe.run(document).then((r) => ({ passes: r.passes.length, violations: r.violations.map((v) => ({ id: v.id, nodes: v.nodes.map((n) => n.target.join(' ')) })) }))`,
+    );
+    expect(result.passes).toBeGreaterThan(15);
+    expect(result.violations).toEqual([]);
+    expect(outside).toEqual([]);
+    expect(problems).toEqual([]);
+  });
+
+  it('downloads each plot as the CSV of what it draws', async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#report-sla button.download')]);
+    expect(download.suggestedFilename()).toMatch(/^sla-\d{4}-\d{2}-\d{2}\.csv$/);
+    const text = readFileSync((await download.path())!, 'utf8').replace(/^\ufeff/, '');
+    const [header, ...rows] = text.trim().split('\r\n');
+    expect(header).toBe('line,respond,on_site,fixed,follow_up');
+    const from = new Date(Date.UTC(new Date().getUTCFullYear() - 1, new Date().getUTCMonth() + 1, 1)).toISOString();
+    const sla = (await (await api(s.base, KEYS.dispatcher, 'GET', `/api/reports/sla?from=${from}`)).json()) as { productLines: { clocks: Record<string, { compliance: number | null }> }[] };
+    expect(rows).toHaveLength(sla.productLines.length);
+    const firstRespond = sla.productLines[0]!.clocks.respond!.compliance;
+    expect(rows[0]!.split(',')[1]).toBe(firstRespond === null ? '' : String(Math.round(firstRespond * 1000) / 10));
+
+    for (const id of ['workload', 'self-service', 'knowledge-gaps', 'first-fault', 'inspections']) {
+      const [d] = await Promise.all([page.waitForEvent('download'), page.click(`#report-${id} button.download`)]);
+      const lines = readFileSync((await d.path())!, 'utf8').trim().split('\r\n');
+      expect(lines.length).toBeGreaterThan(1);
+    }
+  });
+
+  it('switches to Chinese, charts included', async () => {
+    await page.click('#lang-toggle');
+    expect(await page.textContent('#report-inspections h3')).toBe('例行检查完成率');
+    const legend = await page.evaluate<string[]>(`Chart.getChart(document.querySelector('#report-inspections canvas')).data.datasets.map((d) => d.label)`);
+    expect(legend).toEqual(['按时', '延迟', '漏检']);
+    await screenshot(page, 'reports-zh');
+    await page.click('#lang-toggle');
+  });
+});
+
