@@ -11,7 +11,7 @@ import { InProcessBus, PostgresBus, type Bus } from './bus.js';
 import { ConversationDirectory } from './conversations.js';
 import { Delivery } from './delivery.js';
 import { HandoffDesk } from './handoffs.js';
-import { liveMiddleware } from './middleware.js';
+import { liveMiddleware, type PassThrough } from './middleware.js';
 import { STAFF_SOCKET_PATH, type StaffSockets } from './staff-socket.js';
 import { TicketNotices, type TechnicianName } from './ticket-notices.js';
 
@@ -70,6 +70,8 @@ export class Live {
       registry: Registry;
       settings: LiveSettings;
       technicianName?: TechnicianName;
+      /** What the bot still answers while a person holds the conversation (the conversation's own commands and danger words). */
+      passThrough: PassThrough;
       log: Logger;
     },
   ) {
@@ -85,7 +87,7 @@ export class Live {
     this.desk = new HandoffDesk(db, { delivery: this.delivery, bus, log, pickup });
     this.notices = new TicketNotices(db, { directory: this.directory, delivery: this.delivery, desk: this.desk, technicianName: deps.technicianName, timeZone: deps.settings.timeZone, log });
     this.stopListening = deps.tickets.onChange(this.notices.listener);
-    this.middleware = liveMiddleware({ directory: this.directory, desk: this.desk, state: deps.state, log });
+    this.middleware = liveMiddleware({ directory: this.directory, desk: this.desk, state: deps.state, passThrough: deps.passThrough, log });
   }
 
   /** Starts this instance's sweeps (every instance runs them; each notice is claimed once in the store). */

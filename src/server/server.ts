@@ -47,6 +47,7 @@ import { directLineTopic, DirectLineStreams, type DirectLineHint } from '../dire
 import { Live, openBus, routeUpgrades } from '../live/live.js';
 import { StaffSockets } from '../live/staff-socket.js';
 import { registerHandoffRoutes } from './handoff-routes.js';
+import { findCommand } from '../../dialogs/commands.js';
 import { EncoderPool } from '../retrieval/embedders/encoder-pool.js';
 
 /** The least an incoming Bot Framework activity must carry for the adapter to answer it. */
@@ -268,6 +269,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
         timeZone: liveSettings.timeZone,
       },
       technicianName: async (id) => (await roster?.get(id))?.name,
+      passThrough: (text) => (findCommand(text) === 'restart' ? 'restart' : undefined),
       log,
     });
     for (const adapter of [cloudAdapter, dlAdapter] as BotAdapter[]) {

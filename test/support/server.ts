@@ -49,6 +49,8 @@ export async function startTestServer(
     log?: (line: string) => void;
     /** For store 'postgres': connect here instead of TEST_DATABASE_URL (e.g. through a proxy). */
     databaseUrl?: string;
+    /** Live chats: unclaimed timeout, pickup target, sweep interval, time zone. */
+    live?: AppConfig['live'];
   } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'server-'));
@@ -67,6 +69,7 @@ export async function startTestServer(
       botAuth: opts.botAuth,
       rateLimitScale: opts.rateLimitScale,
       databaseUrl: schema ? (opts.databaseUrl ?? TEST_DATABASE_URL) : undefined,
+      live: opts.live,
     },
     opts.log ? createLogger('debug', { write: (line: string) => opts.log!(line) }) : createLogger('silent'),
     { pgSchema: schema },
