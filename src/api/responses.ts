@@ -262,23 +262,8 @@ export const faultReport = z.object({ ...period, faults: z.array(z.object({ faul
 // ---------------------------------------------------------------------------------------
 // The call center's queue and the chat
 
-export const handoffList = z.object({
-  handoffs: z.array(
-    z.object({
-      id: z.string(),
-      createdAt: isoDateTime,
-      status: z.string(),
-      conversationId: z.string(),
-      channel: z.string(),
-      language: z.string(),
-      productLine: z.string().optional(),
-      faultId: z.string().optional(),
-      reason: z.string(),
-      transcript: z.array(z.object({ from: z.enum(['user', 'bot']), text: z.string(), at: isoDateTime })),
-    }),
-  ),
-});
-export type HandoffList = z.infer<typeof handoffList>;
+// The queue and the live-agent API are described in handoffs.ts.
+export { handoffList, type HandoffList } from './handoffs.js';
 
 export const chatToken = z.object({ conversationId: z.string(), token: z.string() });
 
