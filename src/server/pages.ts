@@ -31,6 +31,7 @@ const STAFF_PAGES: StaffPage[] = [
   { path: '/panel', title: 'Call-center panel' },
   { path: '/dispatch', title: 'Dispatch board' },
   { path: '/reports', title: 'Service reports' },
+  { path: '/inspect', title: 'My inspections' },
 ];
 
 const require = createRequire(import.meta.url);
