@@ -61,6 +61,8 @@ const envSchema = z.object({
   MicrosoftAppTenantId: z.string().optional(),
   /** Extra hosts (comma-separated, `*.example.com` allowed) the bot may reply to besides the Bot Framework's own. */
   BOT_SERVICE_URL_HOSTS: z.string().optional(),
+  /** Proxies whose X-Forwarded-For is believed (comma-separated addresses, or "loopback"); unset = none. */
+  TRUST_PROXY: z.string().optional(),
   /** Multiplies every rate limit (e.g. 100 for a load test from one address). */
   RATE_LIMIT_SCALE: z.coerce.number().positive().default(1),
   /** When set, only holders of this secret may open local Direct Line conversations (the /chat page gets tokens from the server). */
@@ -94,6 +96,8 @@ export interface AppConfig {
   /** Hosts besides the Bot Framework's own that activities' serviceUrls may name. */
   botServiceUrlHosts?: string[];
   directLineSecret?: string;
+  /** Proxy addresses (or "loopback") whose X-Forwarded-For names the client. */
+  trustProxy?: string[];
   rateLimitScale?: number;
   /** Live chats and proactive notices (issue 15); defaults when absent. */
   live?: { unclaimedAfterSeconds: number; pickupTargetSeconds: number; sweepSeconds: number; timeZone: string };
@@ -140,6 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     botServiceUrlHosts: e.BOT_SERVICE_URL_HOSTS?.split(',').map((h) => h.trim()).filter(Boolean),
     directLineSecret: e.DIRECTLINE_SECRET,
+    trustProxy: e.TRUST_PROXY?.split(',').map((h) => h.trim()).filter(Boolean),
     rateLimitScale: e.RATE_LIMIT_SCALE,
     live: { unclaimedAfterSeconds: e.HANDOFF_UNCLAIMED_SECONDS, pickupTargetSeconds: e.HANDOFF_PICKUP_TARGET_SECONDS, sweepSeconds: e.LIVE_SWEEP_SECONDS, timeZone: e.SERVICE_TIME_ZONE },
     databaseUrl: e.DATABASE_URL,

@@ -7,7 +7,6 @@ import { StoreUnavailableError } from '../storage/database.js';
 import type { Actor } from '../tickets/actor.js';
 import type { ApiKeyAuth } from './auth.js';
 import { guarded, HttpProblem } from './http-errors.js';
-import type { RateLimits } from './rate-limit.js';
 
 /** Who works the live queue. */
 const DESK_ROLES: readonly Actor['role'][] = ['agent', 'dispatcher', 'admin'];
@@ -30,13 +29,13 @@ export function pickupStats(seconds: number[]): { median: number | null; p90: nu
  */
 export function registerHandoffRoutes(
   server: Server,
-  deps: { desk: () => HandoffDesk | undefined; auth: ApiKeyAuth; limits: RateLimits; pickupTargetSeconds: number; log: Logger },
+  deps: { desk: () => HandoffDesk | undefined; auth: ApiKeyAuth; pickupTargetSeconds: number; log: Logger },
 ) {
   const { auth, log } = deps;
   const route = (handler: (req: Request, res: Response, desk: HandoffDesk, actor: Actor) => Promise<void>, roles = DESK_ROLES) =>
     guarded(log, async (req, res) => {
+      // Rate limits ran before routing (rate-limit.ts).
       const actor = auth.actor(req, roles);
-      await deps.limits.check('api', req, actor.label);
       const desk = deps.desk();
       if (!desk) throw new StoreUnavailableError('the live desk is still starting');
       try {
