@@ -103,3 +103,55 @@ describe('the reports page', () => {
   });
 });
 
+
+/** A technician works an inspection on a phone (390×844): on site, the checklist, a failed item, the customer form. */
+describe('the inspection page', () => {
+  let s: TestServer;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    s = await startTestServer();
+    const accepted = new Date(Date.now() - 26 * 86_400_000).toISOString().slice(0, 10);
+    const file = `serial,model,product_line,customer,site,accepted_on,warranty_months,plan,technician\nTC-PHONE-0001,TC6013,TC,Northern Crane Services,Metro Line 6 depot,${accepted},12,standard,\n`;
+    await fetch(`${s.base}/api/equipment/import`, { method: 'POST', headers: { authorization: `Bearer ${KEYS.dispatcher}`, 'content-type': 'text/csv' }, body: file });
+    const [visit] = ((await (await api(s.base, KEYS.dispatcher, 'GET', '/api/inspections?productLine=TC')).json()) as { inspections: { dueOn: string }[] }).inspections;
+    const order = (await (await api(s.base, KEYS.dispatcher, 'POST', '/api/inspections/work-orders', { serial: 'TC-PHONE-0001', dueOn: visit!.dueOn })).json()) as { id: string };
+    await api(s.base, KEYS.dispatcher, 'POST', `/api/tickets/${order.id}/assign`, { technicianId: 'T-07' });
+    browser = await launchBrowser();
+    page = await (await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true })).newPage();
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await s?.stop();
+  });
+
+  it('lists the job, goes on site, records a failed item and opens its fault ticket', async () => {
+    await page.goto(`${s.base}/inspect`);
+    await page.fill('#api-key', KEYS.tech7);
+    await page.click('#sign-in-form button[type=submit]');
+    await page.waitForSelector('button.job');
+    await page.click('button.job');
+    await page.click('#go-en-route');
+    await page.click('#go-on-site');
+    await page.waitForSelector('#result-form');
+    const items = await page.$$eval('[data-item]', (els) => els.map((e) => e.getAttribute('data-item')!));
+    expect(items).toContain('TC-I02');
+    for (const id of items) await page.check(`[data-item="${id}"] input[value="${id === 'TC-I02' ? 'fail' : 'pass'}"]`);
+    await page.fill('#c-minutes', '150');
+    await page.check('input[name=peak][value="4"]');
+    await page.click('#submit');
+    await until(() => page.textContent('#alert-text'), (t) => /TC-I02/.test(t ?? ''), 'the missing-note message');
+    await page.fill('#note-TC-I02', '3 broken wires in one lay length near the drum');
+    await page.click('#submit');
+    await page.waitForSelector('#done');
+    expect(await page.textContent('#done-list')).toMatch(/TC-I02: fault ticket FT-\d{4}-\d{6} opened/);
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await screenshot(page, 'inspect-390x844');
+    await page.evaluate(AXE_SOURCE);
+    const violations = await page.evaluate<{ id: string }[]>(`axe.run(document).then((r) => r.violations.map((v) => ({ id: v.id, nodes: v.nodes.map((n) => n.target.join(' ')) })))`);
+    expect(violations).toEqual([]);
+    const machine = (await (await api(s.base, KEYS.agent, 'GET', '/api/equipment/TC-PHONE-0001')).json()) as { tickets: { kind: string }[] };
+    expect(machine.tickets.map((t) => t.kind).sort()).toEqual(['fault', 'maintenance']);
+  }, 120_000);
+});

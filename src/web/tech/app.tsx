@@ -51,6 +51,7 @@ function App() {
   const [openId, setOpenId, openIdRef] = useRefState<string | null>(null);
   const [faults, setFaults] = useState<FaultSummary[]>([]);
   const [loaded, setLoaded] = useState(false);
+  const [inspections, setInspections] = useState(0);
 
   const report = (err: unknown) => {
     const e = ApiError.from(err);
@@ -63,7 +64,9 @@ function App() {
     try {
       const q = new URLSearchParams({ status: WORK_STATUSES.join(','), sort: 'priority', limit: '200' });
       const list = await api.tickets(q);
-      setJobs(sortJobs(list.tickets));
+      // Maintenance work orders have their own page (/inspect, with the checklist).
+      setJobs(sortJobs(list.tickets.filter((tk) => tk.kind !== 'maintenance')));
+      setInspections(list.tickets.filter((tk) => tk.kind === 'maintenance').length);
       setLoaded(true);
     } catch (err) {
       report(err);
@@ -135,6 +138,11 @@ function App() {
           }}
         />
         {signedIn && !open && <JobList t={t} jobs={jobs} loaded={loaded} onOpen={setOpenId} onRefresh={() => void loadJobs()} faults={faults} />}
+        {signedIn && !open && inspections > 0 && (
+          <p>
+            <a href="/inspect">{t.plural('inspections', inspections)}</a>
+          </p>
+        )}
         {signedIn && open && (
           <Job
             key={open.id}
