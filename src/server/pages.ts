@@ -32,6 +32,7 @@ const STAFF_PAGES: StaffPage[] = [
   { path: '/dispatch', title: 'Dispatch board' },
   { path: '/reports', title: 'Service reports' },
   { path: '/tech', title: 'My jobs' },
+  { path: '/roster', title: 'Technician roster' },
   { path: '/inspect', title: 'My inspections' },
 ];
 

@@ -105,7 +105,7 @@ export function errorFromAnswer(status: number, body: unknown, retryAfterHeader:
 }
 
 interface Call {
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH';
   body?: unknown;
   headers?: Record<string, string>;
   signal?: AbortSignal;
