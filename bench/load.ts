@@ -257,10 +257,12 @@ async function conversations(base: string, n: number, durationMs: number): Promi
   };
 }
 
-/** Ramps the number of paced conversations until turn p99 passes 1 s (or errors appear). */
-async function saturation(base: string, start: number) {
+/** Paced conversations at each step of the ramp, until turn p99 passes 1 s (or errors appear). */
+const RAMP = [10, 25, 50, 100, 200, 400, 800];
+
+async function saturation(base: string) {
   const steps: ConversationFigures[] = [];
-  for (let n = start * 2; steps.length < 6; n *= 2) {
+  for (const n of RAMP) {
     const step = await conversations(base, n, seconds * ONE_SECOND);
     steps.push(step);
     console.log(`  ${n} conversations: ${fmt(step.turnsPerS)} turns/s, p99 ${fmt(step.p99)} ms, ${step.errors} errors`);
@@ -344,7 +346,7 @@ const answered = after.suggestions! - before.suggestions!;
 const encoder = {
   threads: after.threads,
   /** Share of unique English suggestions that needed the sentence encoder (the rest the lexical evidence decided). */
-  embeddedShare: answered > 0 ? round((100 * (after.texts! - before.texts!)) / answered) / 100 : null,
+  embeddedShare: answered > 0 ? Math.round((100 * (after.texts! - before.texts!)) / answered) / 100 : null,
   meanBatch: after.batches! > before.batches! ? round((after.texts! - before.texts!) / (after.batches! - before.batches!)) : null,
   refusedBusy: after.refused_busy! - before.refused_busy!,
 };
@@ -374,7 +376,7 @@ async function chatPhases(server: Server, label: string) {
       `p50 ${fmt(conv.p50)} / p95 ${fmt(conv.p95)} / p99 ${fmt(conv.p99)} ms, ${conv.errors} errors`,
   );
   console.log(`${label}: ramping up until turn p99 passes 1 s`);
-  const sat = await saturation(server.base, conversationCount);
+  const sat = await saturation(server.base);
   console.log(
     `${label}: sustained ${sat.sustainedTurnsPerS ?? '-'} turns/s with p99 < 1 s; ` +
       `p99 passed 1 s at ${sat.saturatedAtTurnsPerS ?? `(not reached up to ${sat.steps.at(-1)?.turnsPerS} turns/s)`} turns/s; peak ${server.peakMb()} MB\n`,
