@@ -100,7 +100,7 @@ async function startServer(opts: { databaseUrl?: string; profileDir?: string }):
         clearInterval(t);
         reject(new Error(`the server exited:\n${out}`));
       }
-      if (port && (await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false))) {
+      if (port && (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false))) {
         clearInterval(t);
         resolve(`http://127.0.0.1:${port}`);
       }

@@ -63,4 +63,26 @@ describe('knowledge-gap loop (kb gaps)', () => {
     expect(unknown.code).toBe(1);
     expect(readFileSync(join(dir, 'knowledge', 'faults', 'PT.yaml'), 'utf8')).toBe(before);
   });
+
+  it('keeps control and bidi characters out of the manual and out of the terminal, and caps what it keeps', async () => {
+    const long = await recordGap('boom creeps '.repeat(1000), 'PT-H03');
+    expect(long.text.length).toBeLessThanOrEqual(2000);
+    const refused = await run('node', [CLI, 'gaps', 'accept', long.id.slice(0, 8)], { env }).catch((e) => e);
+    expect(refused.stderr).toMatch(/too long for a symptom phrasing/);
+    await run('node', [CLI, 'gaps', 'reject', long.id.slice(0, 8)], { env });
+
+    const hostile = 'boom\u007f creeps\u0085 down \u202eslowly\u202c when \u001b[31mhot\u001b[0m\u200b and the oil smells';
+    const item = await recordGap(hostile, 'PT-H03');
+    const listed = await run('node', [CLI, 'gaps', 'list'], { env });
+    expect(listed.stdout).toContain(item.id.slice(0, 8));
+    // No raw escape or bidi character reaches the terminal; they are shown escaped.
+    expect(listed.stdout).not.toMatch(/[\u001b\u007f\u0085\u202e\u202c\u200b]/);
+    expect(listed.stdout).toContain('\\u{1b}[31m');
+
+    await run('node', [CLI, 'gaps', 'accept', item.id.slice(0, 8)], { env });
+    const yamlText = readFileSync(join(dir, 'knowledge', 'faults', 'PT.yaml'), 'utf8');
+    expect(yamlText).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/);
+    const phrasing = loadKnowledge(join(dir, 'knowledge')).faultsById.get('PT-H03')!.symptoms.en.at(-1)!;
+    expect(phrasing).toBe('boom creeps down slowly when [31mhot[0m and the oil smells');
+  });
 });

@@ -23,7 +23,7 @@ const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const PT_WORDS = 'the boom on the pump truck barely moves when I push the lever';
 const PT_H01_EN = 'Boom does not move or moves very slowly when operated';
 const PAVER_PRICE = 'how much does a new paver cost';
-const VAGUE_PAVER = 'the paver is acting a bit strange';
+const VAGUE_PAVER = 'something is weird with the paver today';
 const TC_SLIPS = '塔吊吊钩自己往下溜';
 const PT_SLOW_ZH = '泵车臂架动得很慢，推手柄半天才动一点';
 
@@ -524,7 +524,7 @@ describe('call-center panel in Chromium', () => {
         );
         await firstSuggestionFor('RR-H01');
         expect(unavailable).toBe(2);
-        expect(await text('#search-state')).toMatch(/^5 suggestions/);
+        expect(await text('#search-state')).toMatch(/^[1-5] suggestions?/);
       } finally {
         await page.unroute('**/api/suggest');
       }

@@ -1,9 +1,15 @@
 import { loadKnowledge } from '../src/knowledge/load.js';
+import { buildCorpus } from '../src/retrieval/corpus.js';
+import { loadLanguageData } from '../src/retrieval/language-data.js';
 import { ProductLineDetector } from '../src/retrieval/product-lines.js';
+import { MessageAnalyser } from '../src/retrieval/understanding.js';
+import { ManualVocabulary } from '../src/retrieval/vocabulary.js';
 import { KNOWLEDGE_DIR } from './support/paths.js';
 
 describe('ProductLineDetector', () => {
-  const detector = new ProductLineDetector(loadKnowledge(KNOWLEDGE_DIR).policy);
+  const kb = loadKnowledge(KNOWLEDGE_DIR);
+  const language = loadLanguageData(KNOWLEDGE_DIR);
+  const detector = new ProductLineDetector(kb.policy, language.otherEquipment, new MessageAnalyser(language.cues), new ManualVocabulary(buildCorpus(kb)));
 
   it('finds the one machine named and blanks it from the fault text', () => {
     const r = detector.detect('the boom on my pump truck is slow');
@@ -13,10 +19,25 @@ describe('ProductLineDetector', () => {
     expect(detector.detect('trailer pump and paver both broken').line).toBeUndefined();
   });
 
+  it('reads misspelt and homophone names of our machines', () => {
+    expect(detector.detect('the rolller will not start').line).toBe('RR');
+    expect(detector.detect('压路鸡打不着火').line).toBe('RR');
+    expect(detector.detect('谈铺机螺旋不转').line).toBe('PV');
+  });
+
   it('recognises machines we do not service, also misspelt, without reading them as ours', () => {
     expect(detector.detect('mobile crane hook slips')).toMatchObject({ line: undefined, otherMachine: true });
     expect(detector.detect('forklfit mast drops by itself').otherMachine).toBe(true);
     expect(detector.detect('挖掘机动臂下沉').otherMachine).toBe(true);
+    expect(detector.detect('the plate compactor does not vibrate').otherMachine).toBe(true);
+    expect(detector.detect('site generator won’t start').otherMachine).toBe(true);
     expect(detector.detect('drill rod stuck in the rod loader').otherMachine).toBe(false);
+  });
+
+  it('reads what the text is about: surroundings and parts of our machines are not another machine', () => {
+    expect(detector.detect('mixer trucks are queuing and the boom will not lift').otherMachine).toBe(false);
+    expect(detector.detect('塔吊回转没问题，就是小车不走').otherMachine).toBe(false);
+    expect(detector.detect('left the pickup by the gate, the outriggers on the pump will not come down').otherMachine).toBe(false);
+    expect(detector.detect('my excavator’s tracks won’t turn').otherMachine).toBe(true);
   });
 });

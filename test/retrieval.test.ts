@@ -40,6 +40,14 @@ describe('SuggestionEngine with the real English sentence encoder', () => {
     }
   });
 
+  it('asks the sentence encoder only where the lexical evidence does not decide', async () => {
+    const before = engine.encoderUse.embedded;
+    await engine.suggest('the outriggers on my pump truck will not come down');
+    expect(engine.encoderUse.embedded).toBe(before);
+    await engine.suggest('pumper arm kinda lazy today');
+    expect(engine.encoderUse.embedded).toBe(before + 1);
+  });
+
   it('filters by product line', async () => {
     const res = await engine.suggest('engine will not start', { productLine: 'TC', limit: 10 });
     expect(res.results.every((r) => r.productLine === 'TC')).toBe(true);

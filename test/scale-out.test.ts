@@ -27,7 +27,7 @@ describe('two server processes sharing one PostgreSQL', () => {
     dirs = [mkdtempSync(join(tmpdir(), 'inst-a-')), mkdtempSync(join(tmpdir(), 'inst-b-'))];
     const started = performance.now();
     [a, b] = await Promise.all([spawnServer(env(dirs[0]!)), spawnServer(env(dirs[1]!))]);
-    console.log(`two instances from spawn to /healthz 200: ${Math.round(performance.now() - started)} ms`);
+    console.log(`two instances from spawn to /readyz 200: ${Math.round(performance.now() - started)} ms`);
   }, 120_000);
   afterAll(async () => {
     await Promise.all([a, b].filter(Boolean).map(killHard));

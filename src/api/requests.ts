@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storableText } from '../storage/storable-text.js';
 import { productLineCode } from '../knowledge/schema.js';
 import { stepTriedSchema, ticketStatus } from '../tickets/model.js';
 
@@ -28,7 +29,7 @@ export const listQuery = z
       .pipe(z.array(z.union([ticketStatus, z.literal('open')])))
       .optional(),
     productLine: productLineCode.optional(),
-    technician: z.string().max(100).optional(),
+    technician: storableText().max(100).optional(),
     overdue: z.enum(['true', 'false']).optional(),
     /** Machines that are down (true) or running (false) only. */
     down: z.enum(['true', 'false']).optional(),
@@ -51,25 +52,25 @@ export const periodQuery = z
 /** POST /api/outcomes: a fault resolved on the phone. */
 export const phoneOutcome = z
   .object({
-    text: z.string().trim().min(1).max(10_000),
+    text: storableText().trim().min(1).max(10_000),
     productLine: productLineCode.optional(),
     faultId: z.string().regex(/^(PT|CP|RR|PV|TC|MM|HD)-[EMHO]\d{2}$/).optional(),
     stepsTried: z.array(stepTriedSchema).max(100).default([]),
-    reference: z.string().max(200).optional(),
+    reference: storableText().max(200).optional(),
   })
   .strict();
 export type PhoneOutcomeBody = z.input<typeof phoneOutcome>;
 
 /** The Idempotency-Key header of POST /api/tickets. */
-export const idempotencyKey = z.string().min(8, 'Idempotency-Key must be 8–200 characters').max(200).optional();
+export const idempotencyKey = storableText().min(8, 'Idempotency-Key must be 8–200 characters').max(200).optional();
 
 /** POST /api/knowledge-gaps: words the engine found no confident match for. */
 export const gapReport = z
   .object({
-    text: z.string().trim().min(1, 'text must not be empty').max(10_000),
+    text: storableText().trim().min(1, 'text must not be empty').max(10_000),
     productLine: productLineCode.optional(),
     /** The fault the engine offered, if any, when staff judged it wrong. */
-    matchedFaultId: z.string().max(10).optional(),
+    matchedFaultId: storableText().max(10).optional(),
   })
   .strict();
 export type GapReportBody = z.input<typeof gapReport>;

@@ -32,7 +32,10 @@ export type ErrorBody = z.infer<typeof errorBody>;
 // ---------------------------------------------------------------------------------------
 // Health
 
-export const healthBody = z.object({ status: z.enum(['ok', 'loading']) });
+/** GET /healthz: the process lives (always 200 while it can answer at all). */
+export const healthBody = z.object({ status: z.literal('ok') });
+/** GET /readyz: the index is loaded and the store answers (otherwise 503 with the error envelope naming what is not). */
+export const readyBody = z.object({ status: z.literal('ready') });
 
 // ---------------------------------------------------------------------------------------
 // Suggestions
@@ -280,7 +283,7 @@ export const handoffList = z.object({
 });
 export type HandoffList = z.infer<typeof handoffList>;
 
-export const chatToken = z.object({ conversationId: z.string(), token: z.string() });
+export const chatToken = z.object({ conversationId: z.string(), token: z.string(), expires_in: z.number().describe('seconds the token stays valid') });
 
 // ---------------------------------------------------------------------------------------
 // Direct Line 3.0 (the subset served locally; Microsoft's protocol, not ours)

@@ -14,6 +14,7 @@ import { calibrationPath, openEngine } from '../retrieval/open-engine.js';
 import { z } from 'zod';
 import { addSymptomPhrasing } from '../feedback/accept.js';
 import { GapStore } from '../feedback/gap-store.js';
+import { gapTextForTerminal } from '../feedback/gap-text.js';
 import { openDatabase } from '../storage/open-database.js';
 import { printEvalReport } from './eval-report.js';
 
@@ -28,8 +29,9 @@ Commands:
   eval --file Q.jsonl [--json] [--details]
                                 retrieval metrics on a query file (overall, per tag,
                                 intents, calibration); --details: one JSON line per query
-  calibrate --file Q.jsonl      fit the abstention model for the active embedder and
-                                store it in knowledge/calibration.json
+  calibrate --file Q.jsonl[,R.jsonl]
+                                fit the confidence model for the active embedder on one
+                                or more query files and store it in knowledge/calibration.json
   gaps [list] [--status open|accepted|rejected|all]
                                 knowledge-gap items: operators' words the manual missed
   gaps accept <id> --fault PT-H01 [--lang en|zh]
@@ -73,6 +75,11 @@ async function main(argv: string[]): Promise<number> {
     case 'serve': {
       const { startServer } = await import('../server/server.js');
       const app = await startServer(config, log);
+      // A manual that does not load, a bad index … cannot heal by waiting: say so and stop.
+      app.ready.catch((err: unknown) => {
+        log.fatal({ err }, 'could not start');
+        process.exit(1);
+      });
       // Stop accepting, let the store close, then exit (so exit hooks such as --cpu-prof run).
       const stop = (signal: string) => {
         log.info({ signal }, 'shutting down');
@@ -127,10 +134,12 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'calibrate': {
-      const file = requireFile(values.file);
+      // Several files may be given, comma-separated: they are fitted on together.
+      const files = (values.file ?? '').split(',').filter(Boolean).map((f) => requireFile(f));
+      if (files.length === 0) requireFile(undefined);
       const engine = await openEngine(config, log);
       const key = engine.embedderId;
-      const fitted = await calibrate(engine, readQuerySet(file), key, file);
+      const fitted = await calibrate(engine, files.flatMap((f) => readQuerySet(f)), key, files.join(' + '));
       const path = calibrationPath(config.knowledgeDir);
       const all = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>) : {};
       all[key] = fitted;
@@ -178,7 +187,7 @@ async function gapsCommand(
       if (items.length === 0) console.log(`no ${status === 'all' ? '' : `${status} `}knowledge-gap items`);
       for (const g of items) {
         console.log(
-          `${g.id.slice(0, 8)}  ${g.createdAt.slice(0, 10)}  ${g.source.padEnd(24)} ${g.productLine ?? '--'}  matched ${g.matchedFaultId ?? '-'} actual ${g.actualFaultId ?? '-'}  [${g.status}]  «${g.text.slice(0, 120)}»`,
+          `${g.id.slice(0, 8)}  ${g.createdAt.slice(0, 10)}  ${g.source.padEnd(24)} ${g.productLine ?? '--'}  matched ${g.matchedFaultId ?? '-'} actual ${g.actualFaultId ?? '-'}  [${g.status}]  «${gapTextForTerminal(g.text.slice(0, 120))}»`,
         );
       }
       return 0;

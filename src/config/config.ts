@@ -61,6 +61,8 @@ const envSchema = z.object({
   MicrosoftAppTenantId: z.string().optional(),
   /** Extra hosts (comma-separated, `*.example.com` allowed) the bot may reply to besides the Bot Framework's own. */
   BOT_SERVICE_URL_HOSTS: z.string().optional(),
+  /** Proxies whose X-Forwarded-For is believed (comma-separated addresses, or "loopback"); unset = none. */
+  TRUST_PROXY: z.string().optional(),
   /** Multiplies every rate limit (e.g. 100 for a load test from one address). */
   RATE_LIMIT_SCALE: z.coerce.number().positive().default(1),
   /** When set, only holders of this secret may open local Direct Line conversations (the /chat page gets tokens from the server). */
@@ -79,6 +81,8 @@ export interface AppConfig {
   /** Hosts besides the Bot Framework's own that activities' serviceUrls may name. */
   botServiceUrlHosts?: string[];
   directLineSecret?: string;
+  /** Proxy addresses (or "loopback") whose X-Forwarded-For names the client. */
+  trustProxy?: string[];
   rateLimitScale?: number;
   embedder:
     | { kind: 'use' }
@@ -123,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     botServiceUrlHosts: e.BOT_SERVICE_URL_HOSTS?.split(',').map((h) => h.trim()).filter(Boolean),
     directLineSecret: e.DIRECTLINE_SECRET,
+    trustProxy: e.TRUST_PROXY?.split(',').map((h) => h.trim()).filter(Boolean),
     rateLimitScale: e.RATE_LIMIT_SCALE,
     databaseUrl: e.DATABASE_URL,
     apiKeys: e.API_KEYS ? parseApiKeys(e.API_KEYS) : undefined,

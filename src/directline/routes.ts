@@ -2,6 +2,8 @@ import type { Activity, TurnContext } from 'botbuilder';
 import type { Logger } from 'pino';
 import type { Request, Response, Server } from 'restify';
 import { z } from 'zod';
+import { storableText } from '../storage/storable-text.js';
+import { safeEqual } from '../server/auth.js';
 import { UnauthorizedError, guarded } from '../server/http-errors.js';
 import type { RateLimits } from '../server/rate-limit.js';
 import { StoreUnavailableError } from '../storage/database.js';
@@ -17,12 +19,12 @@ const TOKEN_LIFETIME_S = TOKEN_VALID_MS / 1000;
 const incomingActivity = z
   .object({
     type: z.enum(['message', 'event', 'typing', 'conversationUpdate']),
-    text: z.string().max(10_000, 'text is limited to 10 000 characters').optional(),
-    name: z.string().max(200).optional(),
+    text: storableText().max(10_000, 'text is limited to 10 000 characters').optional(),
+    name: storableText().max(200).optional(),
     value: z.unknown().optional(),
-    locale: z.string().max(20).optional(),
+    locale: storableText().max(20).optional(),
     textFormat: z.string().max(20).optional(),
-    from: z.object({ id: z.string().min(1).max(200), name: z.string().max(200).optional(), role: z.string().max(20).optional() }),
+    from: z.object({ id: storableText().min(1).max(200), name: storableText().max(200).optional(), role: z.string().max(20).optional() }),
     channelData: z.record(z.unknown()).optional(),
     attachments: z.array(z.unknown()).max(0, 'attachments are not supported').optional(),
     entities: z.array(z.unknown()).max(20).optional(),
@@ -32,14 +34,20 @@ const incomingActivity = z
   })
   .passthrough();
 
+const conversationParam = z.object({ id: storableText().min(1).max(200) });
+
 export interface DirectLineDeps {
   store: () => DirectLineStore | undefined;
   adapter: () => DirectLineAdapter | undefined;
   logic: (context: TurnContext) => Promise<void>;
-  /** When set, only holders of this secret may open conversations (as with Azure's Direct Line). */
+  /**
+   * When set, only holders of this secret get tokens or open conversations (as with Azure's
+   * Direct Line): the organisation's backend exchanges it for a token its page uses.
+   */
   secret?: string;
   /** Photos and videos sent through the upload route. */
   media: () => MediaStore | undefined;
+  /** For the per-address quota on new anonymous conversations (and the upload budget). */
   limits: RateLimits;
   log: Logger;
 }
@@ -62,21 +70,34 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): void {
 
   const bearer = (req: Request) => /^Bearer\s+(\S+)$/i.exec(req.header('authorization') ?? '')?.[1];
 
+  const holdsSecret = (req: Request) => deps.secret !== undefined && safeEqual(bearer(req) ?? '', deps.secret);
+
   /** Checks the token for a conversation; the secret (if configured) opens any conversation. */
   const authorise = async (req: Request, store: DirectLineStore, conversationId: string) => {
     const token = bearer(req);
     if (!token) throw new UnauthorizedError('send the Direct Line token as "Authorization: Bearer <token>"');
-    if (deps.secret && token === deps.secret) return token;
-    const id = await store.conversationOf(token);
-    if (id !== conversationId) throw new UnauthorizedError('this token does not open that conversation');
-    return token;
+    if (holdsSecret(req)) return { token, expiresInSeconds: TOKEN_LIFETIME_S };
+    const session = await store.session(token);
+    if (session?.conversationId !== conversationId) throw new UnauthorizedError('this token does not open that conversation');
+    return { token, expiresInSeconds: session.expiresInSeconds };
   };
 
-  const handle = (fn: (req: Request, res: Response) => Promise<void>) =>
-    guarded(log, async (req, res) => {
-      await deps.limits.check('directLine', req);
-      await fn(req, res);
-    });
+  /**
+   * Every way to a new conversation goes through here. With a secret configured only its
+   * holders get one (the organisation's backend, which hands tokens to its page); without,
+   * anyone may, within a quota per address. Secret holders have no quota: it is one backend
+   * asking for all its users.
+   */
+  const newConversation = async (req: Request, store: DirectLineStore) => {
+    if (deps.secret) {
+      if (!holdsSecret(req)) throw new UnauthorizedError('this deployment gives Direct Line tokens to holders of its secret only (its own backend); see the README');
+    } else {
+      await deps.limits.check('conversations', req);
+    }
+    return store.create();
+  };
+
+  const handle = (fn: (req: Request, res: Response) => Promise<void>) => guarded(log, fn);
 
   /** Greets a new conversation once: the check runs in the conversation's turn queue, so two starts cannot both greet. */
   const startConversation = (store: DirectLineStore, adapter: DirectLineAdapter, conversationId: string, serviceUrl: string) =>
@@ -120,24 +141,26 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): void {
 
   const serviceUrlOf = (req: Request) => `http://${req.headers.host ?? 'localhost'}`;
 
-  server.post(
-    { path: '/v3/directline/tokens/generate', body: 'none' },
-    handle(async (req, res) => {
-      const { store } = ready();
-      if (deps.secret && bearer(req) !== deps.secret) throw new UnauthorizedError('generating a token needs the Direct Line secret');
-      const { conversationId, token } = await store.create();
-      res.send(200, { conversationId, token, expires_in: TOKEN_LIFETIME_S });
-    }),
-  );
+  // The /chat page's door (it holds no secret), and Direct Line's own.
+  for (const path of ['/chat/token', '/v3/directline/tokens/generate']) {
+    server.post(
+      { path, body: 'none' },
+      handle(async (req, res) => {
+        const { store } = ready();
+        const { conversationId, token, expiresInSeconds } = await newConversation(req, store);
+        res.send(200, { conversationId, token, expires_in: expiresInSeconds });
+      }),
+    );
+  }
 
   server.post(
     { path: '/v3/directline/tokens/refresh', body: 'none' },
     handle(async (req, res) => {
       const { store } = ready();
       const token = bearer(req);
-      const conversationId = token ? await store.conversationOf(token) : undefined;
-      if (!token || !conversationId) throw new UnauthorizedError('unknown token');
-      res.send(200, { conversationId, token, expires_in: TOKEN_LIFETIME_S });
+      const refreshed = token ? await store.refresh(token) : undefined;
+      if (!token || !refreshed) throw new UnauthorizedError('unknown or expired token');
+      res.send(200, { conversationId: refreshed.conversationId, token, expires_in: refreshed.expiresInSeconds });
     }),
   );
 
@@ -146,15 +169,17 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): void {
     handle(async (req, res) => {
       const { store, adapter } = ready();
       const token = bearer(req);
-      let conversationId = token ? await store.conversationOf(token) : undefined;
-      let issued = token;
-      if (!conversationId) {
-        // A secret (or, with no secret configured, nothing) opens a new conversation.
-        if (deps.secret ? token !== deps.secret : token !== undefined) throw new UnauthorizedError('unknown Direct Line token or secret');
-        ({ conversationId, token: issued } = await store.create());
+      const session = token && !holdsSecret(req) ? await store.session(token) : undefined;
+      let opened: { conversationId: string; token?: string; expiresInSeconds: number };
+      if (session) {
+        opened = { ...session, token };
+      } else {
+        // A token that opens nothing is refused; a secret, or no credential where none is needed, opens a new one.
+        if (token && !holdsSecret(req)) throw new UnauthorizedError('unknown Direct Line token or secret');
+        opened = await newConversation(req, store);
       }
-      await startConversation(store, adapter, conversationId, serviceUrlOf(req));
-      res.send(201, { conversationId, token: issued, expires_in: TOKEN_LIFETIME_S });
+      await startConversation(store, adapter, opened.conversationId, serviceUrlOf(req));
+      res.send(201, { conversationId: opened.conversationId, token: opened.token, expires_in: opened.expiresInSeconds });
     }),
   );
 
@@ -162,9 +187,9 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): void {
     '/v3/directline/conversations/:id',
     handle(async (req, res) => {
       const { store } = ready();
-      const id = String(req.params.id);
-      const token = await authorise(req, store, id);
-      res.send(200, { conversationId: id, token, expires_in: TOKEN_LIFETIME_S });
+      const id = conversationParam.parse(req.params ?? {}).id;
+      const { token, expiresInSeconds } = await authorise(req, store, id);
+      res.send(200, { conversationId: id, token, expires_in: expiresInSeconds });
     }),
   );
 
@@ -172,7 +197,7 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): void {
     '/v3/directline/conversations/:id/activities',
     handle(async (req, res) => {
       const { store, adapter } = ready();
-      const id = String(req.params.id);
+      const id = conversationParam.parse(req.params ?? {}).id;
       await authorise(req, store, id);
       const activity = incomingActivity.parse(req.body ?? {}) as Partial<Activity>;
       const from = { ...activity.from!, role: 'user' };
@@ -238,7 +263,7 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): void {
     '/v3/directline/conversations/:id/activities',
     handle(async (req, res) => {
       const { store } = ready();
-      const id = String(req.params.id);
+      const id = conversationParam.parse(req.params ?? {}).id;
       await authorise(req, store, id);
       const watermark = Number((req.query as { watermark?: string } | undefined)?.watermark ?? 0);
       if (!Number.isInteger(watermark) || watermark < 0) throw new InvalidRequestError('watermark', 'watermark must be a non-negative integer');

@@ -16,24 +16,43 @@ export class DirectLineStore {
   constructor(private readonly db: Database) {}
 
   /** A new conversation and the token that opens it (only its hash is stored). */
-  async create(): Promise<{ conversationId: string; token: string }> {
+  async create(now = new Date()): Promise<{ conversationId: string; token: string; expiresInSeconds: number }> {
     const conversationId = randomUUID();
     const token = `${conversationId}.${randomBytes(24).toString('base64url')}`;
-    await this.db.run(`INSERT INTO directline_conversations (id, token_hash, created_at, next_seq) VALUES ($1, $2, $3, 0)`, [
-      conversationId,
-      hash(token),
-      new Date().toISOString(),
-    ]);
-    return { conversationId, token };
+    const at = now.toISOString();
+    await this.db.run(
+      `INSERT INTO directline_conversations (id, token_hash, created_at, next_seq, token_expires_at, last_active_at) VALUES ($1, $2, $3, 0, $4, $3)`,
+      [conversationId, hash(token), at, new Date(now.getTime() + TOKEN_VALID_MS).toISOString()],
+    );
+    return { conversationId, token, expiresInSeconds: TOKEN_VALID_MS / 1000 };
   }
 
-  /** The conversation a token opens, or undefined for an unknown or expired token. */
+  /** The conversation a token opens and the token's true remaining life, or undefined for an unknown or expired token. */
+  async session(token: string, now = new Date()): Promise<{ conversationId: string; expiresInSeconds: number } | undefined> {
+    const [row] = await this.db.query<{ id: string; created_at: string; token_expires_at: string | null }>(
+      `SELECT id, created_at, token_expires_at FROM directline_conversations WHERE token_hash = $1`,
+      [hash(token)],
+    );
+    if (!row) return undefined;
+    // Conversations from before migration 006 have no expiry column: a day from their start.
+    const expires = row.token_expires_at ? Date.parse(row.token_expires_at) : Date.parse(row.created_at) + TOKEN_VALID_MS;
+    const left = Math.floor((expires - now.getTime()) / 1000);
+    return left > 0 ? { conversationId: row.id, expiresInSeconds: left } : undefined;
+  }
+
   async conversationOf(token: string, now = new Date()): Promise<string | undefined> {
-    const [row] = await this.db.query<{ id: string; created_at: string }>(`SELECT id, created_at FROM directline_conversations WHERE token_hash = $1`, [
+    return (await this.session(token, now))?.conversationId;
+  }
+
+  /** Extends a valid token to a full lifetime from now (Direct Line's refresh); undefined if it is unknown or expired. */
+  async refresh(token: string, now = new Date()): Promise<{ conversationId: string; expiresInSeconds: number } | undefined> {
+    const current = await this.session(token, now);
+    if (!current) return undefined;
+    await this.db.run(`UPDATE directline_conversations SET token_expires_at = $1 WHERE token_hash = $2`, [
+      new Date(now.getTime() + TOKEN_VALID_MS).toISOString(),
       hash(token),
     ]);
-    if (!row || now.getTime() - Date.parse(row.created_at) > TOKEN_VALID_MS) return undefined;
-    return row.id;
+    return { conversationId: current.conversationId, expiresInSeconds: TOKEN_VALID_MS / 1000 };
   }
 
   async append(conversationId: string, activity: Partial<Activity>): Promise<Partial<Activity>> {
@@ -44,8 +63,8 @@ export class DirectLineStore {
   async appendAll(conversationId: string, activities: Partial<Activity>[]): Promise<Partial<Activity>[]> {
     return this.db.transaction(async (tx) => {
       const [row] = await tx.query<{ next_seq: number }>(
-        `UPDATE directline_conversations SET next_seq = next_seq + $2 WHERE id = $1 RETURNING next_seq`,
-        [conversationId, activities.length],
+        `UPDATE directline_conversations SET next_seq = next_seq + $2, last_active_at = $3 WHERE id = $1 RETURNING next_seq`,
+        [conversationId, activities.length, new Date().toISOString()],
       );
       if (!row) throw new Error(`no Direct Line conversation ${conversationId}`);
       const first = Number(row.next_seq) - activities.length + 1;

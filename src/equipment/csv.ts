@@ -35,16 +35,19 @@ export async function readCsv(source: AsyncIterable<Uint8Array | string>, opts: 
   const records: CsvRecord[] = [];
   let syntaxError: CsvContent['syntaxError'];
   let tooMany = false;
-  parser.on('readable', () => {
+  const drain = () => {
     let item: { record: string[]; info: { lines: number } } | null;
     while ((item = parser.read() as typeof item) !== null) {
       if (records.length >= opts.maxRecords) tooMany = true;
       else records.push({ line: item.info.lines, fields: item.record });
     }
-  });
+  };
+  parser.on('readable', drain);
   const done = new Promise<void>((resolve) => {
     parser.once('end', resolve);
     parser.once('error', (err: unknown) => {
+      // Records parsed before the error may still wait in the buffer (a body that arrived whole).
+      drain();
       // The broken record starts after the last good one (the parser's own count is where it gave up).
       syntaxError = { line: (records[records.length - 1]?.line ?? 0) + 1, error: csvErrorText(err) };
       resolve();

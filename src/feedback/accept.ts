@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMap, isSeq, parseDocument, Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
 import { formatProblem, inspectKnowledge } from '../knowledge/load.js';
+import { gapTextForManual, MAX_PHRASING } from './gap-text.js';
 
 /**
  * Adds an operator's words to a fault entry as a new symptom phrasing, editing the
@@ -15,7 +16,11 @@ export function addSymptomPhrasing(knowledgeDir: string, faultId: string, lang: 
   const relative = kb.sourceFile.get(faultId);
   if (!relative) throw new Error(`no fault ${faultId} in ${knowledgeDir}`);
   const fault = kb.faultsById.get(faultId)!;
-  const phrasing = text.trim().replace(/\s+/g, ' ');
+  const phrasing = gapTextForManual(text);
+  if (!phrasing) throw new Error('nothing printable is left of these words to add to the manual');
+  if (phrasing.length > MAX_PHRASING) {
+    throw new Error(`these words are too long for a symptom phrasing (${phrasing.length} characters, at most ${MAX_PHRASING}); reject the item and add a short phrasing by hand`);
+  }
   if (fault.symptoms[lang].some((s) => s.toLowerCase() === phrasing.toLowerCase())) {
     throw new Error(`${faultId} already has this ${lang} phrasing`);
   }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../storage/database.js';
+import { gapTextForStorage } from './gap-text.js';
 
 /**
  * Knowledge-gap items: operators' words the manual did not cover well. They come from
@@ -55,8 +56,9 @@ const fromRow = (r: Row): KnowledgeGap => ({
 export class GapStore {
   constructor(private readonly db: Database) {}
 
+  /** Keeps an item; its text is capped and cleaned here, whoever sends it (the bot, staff, a close-out). */
   async record(gap: Omit<KnowledgeGap, 'id' | 'createdAt' | 'status' | 'resolution'>): Promise<KnowledgeGap> {
-    const item: KnowledgeGap = { ...gap, id: randomUUID(), createdAt: new Date().toISOString(), status: 'open', resolution: null };
+    const item: KnowledgeGap = { ...gap, text: gapTextForStorage(gap.text), id: randomUUID(), createdAt: new Date().toISOString(), status: 'open', resolution: null };
     await this.db.run(
       `INSERT INTO knowledge_gaps (id, created_at, source, text, language, product_line, matched_fault_id, actual_fault_id, ticket_id, status, resolution)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,

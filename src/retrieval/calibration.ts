@@ -2,12 +2,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /**
- * Abstention model: a logistic regression over the top candidate's evidence, fitted by
- * `npm run kb -- calibrate` on the calibration query set (test/eval/dev.jsonl), never
- * on the public evaluation set. One model per channel mix: with a dense channel that
+ * Confidence and abstention: a logistic regression over the top candidate's evidence
+ * giving the probability that the first answer is right, fitted by `npm run kb --
+ * calibrate` on the calibration query sets (test/eval/calibration.jsonl and
+ * dev.jsonl), never on the public evaluation set. One model per channel mix: with a dense channel that
  * understands the query's language, and lexical-only (e.g. Chinese with an English model).
  */
-export const FEATURES = ['coverage', 'lexicalStrength', 'similarity', 'margin'] as const;
+export const FEATURES = ['coverage', 'lexicalStrength', 'similarity', 'margin', 'lineFit', 'unknownShare', 'describesFault', 'matchedInformation'] as const;
 export type FeatureVector = Record<(typeof FEATURES)[number], number>;
 
 const modelSchema = z.object({
@@ -29,8 +30,8 @@ export type Calibration = z.infer<typeof calibrationSchema>;
 export const DEFAULT_CALIBRATION: Calibration = {
   embedder: 'default',
   fittedOn: 'hand-set defaults',
-  hybrid: { weights: [4, 1, 6, 1], bias: -6, threshold: 0.5 },
-  lexicalOnly: { weights: [7, 1, 0, 1], bias: -4.5, threshold: 0.5 },
+  hybrid: { weights: [4, 1, 6, 1, 1, -3, 1, 3], bias: -9, threshold: 0.5 },
+  lexicalOnly: { weights: [7, 1, 0, 1, 1, -3, 1, 3], bias: -7.5, threshold: 0.5 },
 };
 
 export function confidence(model: AbstainModel, f: FeatureVector): number {
@@ -39,12 +40,18 @@ export function confidence(model: AbstainModel, f: FeatureVector): number {
   return 1 / (1 + Math.exp(-z));
 }
 
-/** Reads the calibration file; a calibration made for another embedder is ignored. */
+/**
+ * Reads the calibration file; a calibration made for another embedder is ignored, and
+ * so is one fitted on another set of features (an older release): run calibrate again.
+ */
 export function readCalibration(path: string, embedderId: string): Calibration | undefined {
   if (!existsSync(path)) return undefined;
-  const all = z.record(calibrationSchema).safeParse(JSON.parse(readFileSync(path, 'utf8')));
+  const all = z.record(z.unknown()).safeParse(JSON.parse(readFileSync(path, 'utf8')));
   if (!all.success) throw new Error(`${path}: not a valid calibration file: ${all.error.issues[0]?.message}`);
-  return all.data[embedderId];
+  const entry = all.data[embedderId];
+  if (entry === undefined) return undefined;
+  const parsed = calibrationSchema.safeParse(entry);
+  return parsed.success ? parsed.data : undefined;
 }
 
 /** Fits weights by gradient descent on log-loss (L2-regularised); small data, so simple is enough. */
@@ -53,8 +60,10 @@ export function fitLogistic(samples: { f: FeatureVector; y: 0 | 1 }[], epochs = 
   let b = 0;
   const pos = samples.filter((s) => s.y === 1).length;
   const neg = samples.length - pos;
-  // Balance the classes: out-of-scope queries are few but matter as much.
-  const weightOf = (y: number) => (y === 1 ? samples.length / (2 * Math.max(pos, 1)) : samples.length / (2 * Math.max(neg, 1)));
+  // Unbalanced on purpose: the output is read as the probability that the answer is right.
+  void pos;
+  void neg;
+  const weightOf = (_y: number) => 1;
   for (let e = 0; e < epochs; e++) {
     const gw = w.map(() => 0);
     let gb = 0;

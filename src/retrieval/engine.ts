@@ -6,11 +6,13 @@ import type { DenseChannel } from './dense-channel.js';
 import type { Embedder } from './embedders/embedder.js';
 import { IntentDetector } from './intents.js';
 import type { IntentRoute, LanguageData } from './language-data.js';
-import { LexicalIndex } from './lexical.js';
+import { LexicalIndex, SOUND_BOOST } from './lexical.js';
 import { manualTermGuard } from './manual-terms.js';
 import { ProductLineDetector } from './product-lines.js';
+import { tokenizeWithSound } from './sound.js';
 import { detectLanguage, tokenize, type Lang } from './text.js';
-import { MessageAnalyser } from './understanding.js';
+import { MessageAnalyser, segmentsOf, type Segment } from './understanding.js';
+import { ManualVocabulary } from './vocabulary.js';
 import type { VectorSearch } from './vector-index.js';
 
 export interface SuggestOptions {
@@ -63,25 +65,58 @@ export interface EngineChannels {
 /** Fusion constants, set once from the calibration set's behaviour, not per query. */
 const RRF_K = 10;
 const DENSE_CANDIDATES = 60;
-/** A product line stays plausible while its best entry reaches this share of the best BM25 score. */
-const PLAUSIBLE_LINE_SHARE = 0.8;
-/**
- * When the lexical evidence decides (see needsDenseChannel): the top fault explains at
- * least half the query's information, its BM25 strength is high and it leads the
- * runner-up's BM25 score by a tenth. Chosen on the calibration set (test/eval/dev.jsonl,
- * English): the sentence encoder is skipped for ~53 % of its queries with recall@1
- * 0.875 → 0.893 and recall@3, abstention unchanged.
- */
-const LEXICAL_DECIDES = { coverage: 0.5, lexicalStrength: 0.8, scoreLead: 0.1 } as const;
+/** A product line stays plausible while its best entry reaches this share of the best score. */
+const PLAUSIBLE_LINE_SHARE = 0.75;
+/** …and the words themselves give it at least this share of the best line's votes. */
+const PLAUSIBLE_LINE_VOTES = 0.5;
+/** A word matched only by how it sounds counts this much of a written match. */
+const SOUND_CREDIT = 0.7;
+/** Evidence against (ruled-out mentions) takes at most this share of a fault's evidence for. */
+const MAX_AGAINST_SHARE = 0.6;
 /** Longer texts are cut: a 1 MB paste must not cost more than a paragraph does. */
 export const MAX_QUERY_CHARS = 2000;
 
+/**
+ * Ranking settings, chosen on the calibration set (test/eval/calibration.jsonl and
+ * dev.jsonl), never per query. `linePrior`: how much the product line the fault's own
+ * words point to lifts that line's entries when no machine is named (0 = not at all);
+ * `safeLead`: a stop-work entry (self_service "no") within this share of the top
+ * score leads — the safe mistake; `denseWeight`: the dense channel's weight in the
+ * reciprocal-rank fusion.
+ */
+export interface Tuning {
+  linePrior: number;
+  /** Weight of the evidence against from ruled-out clauses. */
+  against: number;
+  safeLead: number;
+  denseWeight: number;
+  /** Weight of how words sound (pinyin, metaphone) against how they are written, in the lexical channel. */
+  soundBoost: number;
+  /**
+   * When the lexical evidence decides and the encoder is not asked (needsDenseChannel):
+   * the top fault explains at least `coverage` of the message's information, its lexical
+   * strength reaches `strength` and it leads the runner-up's score by `lead`.
+   */
+  lexicalDecides: { coverage: number; strength: number; lead: number };
+}
+export const DEFAULT_TUNING: Tuning = {
+  linePrior: 0.3,
+  against: 1,
+  safeLead: 0.85,
+  denseWeight: 0.5,
+  soundBoost: SOUND_BOOST,
+  lexicalDecides: { coverage: 0.25, strength: 0.5, lead: 0.03 },
+};
+
 interface Candidate {
   faultId: string;
+  /** Evidence for (weighted sum over the message's complaints) minus evidence against (ruled-out clauses). */
   lexScore: number;
+  against: number;
   lexRank?: number;
   matched: Set<string>;
   bestLexPhrasing?: number;
+  bestLexHit: number;
   similarity: number;
   denseRank?: number;
   bestDensePhrasing?: number;
@@ -97,10 +132,13 @@ export interface Features {
 export class SuggestionEngine {
   readonly corpus: Phrasing[];
   private readonly lexical: LexicalIndex;
+  private readonly vocabulary: ManualVocabulary;
   private readonly lines: ProductLineDetector;
   private readonly analyser: MessageAnalyser;
   private readonly intents: IntentDetector;
   private readonly queryCache = new Map<string, Float32Array>();
+  /** How often the sentence encoder was asked for (ranked queries, and of those the ones embedded). */
+  readonly encoderUse = { ranked: 0, embedded: 0 };
 
   constructor(
     readonly kb: KnowledgeBase,
@@ -109,11 +147,14 @@ export class SuggestionEngine {
     private readonly calibration: Calibration = DEFAULT_CALIBRATION,
     private readonly channels: EngineChannels = { lexical: true, dense: true },
     corpus?: Phrasing[],
+    readonly tuning: Tuning = DEFAULT_TUNING,
+    shared?: { lexical: LexicalIndex; vocabulary: ManualVocabulary },
   ) {
     this.corpus = corpus ?? buildCorpus(kb);
-    this.lexical = new LexicalIndex(this.corpus);
-    this.lines = new ProductLineDetector(kb.policy);
+    this.lexical = shared && shared.lexical.soundBoost === tuning.soundBoost ? shared.lexical : new LexicalIndex(this.corpus, tuning.soundBoost);
+    this.vocabulary = shared?.vocabulary ?? new ManualVocabulary(this.corpus);
     this.analyser = new MessageAnalyser(language.cues);
+    this.lines = new ProductLineDetector(kb.policy, language.otherEquipment, this.analyser, this.vocabulary);
     this.intents = new IntentDetector(language.intents, this.analyser, manualTermGuard(this.corpus));
   }
 
@@ -138,7 +179,25 @@ export class SuggestionEngine {
 
   /** A view of this engine with other channels (shares indexes; for baselines). */
   withChannels(channels: EngineChannels): SuggestionEngine {
-    return new SuggestionEngine(this.kb, this.language, this.dense, this.calibration, channels, this.corpus);
+    return new SuggestionEngine(this.kb, this.language, this.dense, this.calibration, channels, this.corpus, this.tuning, this.shared);
+  }
+
+  /** A view of this engine with other ranking settings or abstention model (for calibration). */
+  withSettings(settings: { tuning?: Partial<Tuning>; calibration?: Calibration }): SuggestionEngine {
+    return new SuggestionEngine(
+      this.kb,
+      this.language,
+      this.dense,
+      settings.calibration ?? this.calibration,
+      this.channels,
+      this.corpus,
+      { ...this.tuning, ...settings.tuning },
+      this.shared,
+    );
+  }
+
+  private get shared() {
+    return { lexical: this.lexical, vocabulary: this.vocabulary };
   }
 
   /** The machine a text names (ours, or one we do not service) and the words about the fault. */
@@ -169,51 +228,50 @@ export class SuggestionEngine {
     // A request (quote, invoice, greeting …) is still ranked against the manual, lexically,
     // so staff see what the words would have matched; it is never answered as a fault.
     const intent = this.intents.detect(analysis.normalised);
-    const named = this.lines.detect(text);
-    const detected = opts.productLine ? undefined : named.line;
-    if (!intent && named.otherMachine && !named.line && !opts.productLine) {
+    const machine = this.lines.detect(text, analysis.clauses);
+    const detected = opts.productLine ? undefined : machine.line;
+    if (!intent && machine.otherMachine && !opts.productLine) {
       return { response: { abstain: true, reason: 'other-machine', confidence: 0, language, results: [] } };
     }
     // A machine named in the text narrows the search just as a chosen filter does.
     const allowLine = opts.productLine ?? detected;
     const allow = allowLine ? (p: Phrasing) => p.productLine === allowLine : undefined;
-    const faultText = named.remainder;
-    const queryTokens = [...new Set(tokenize(faultText))];
+    // The machine's name is left out of what is matched: naming a pump truck says which
+    // machine, not which of its faults.
+    const segments = segmentsOf(analysis.clauses, machine.remainder);
+    const weighted = this.weightedTokens(segments);
 
     const candidates = new Map<string, Candidate>();
     const get = (faultId: string) => {
       let c = candidates.get(faultId);
       if (!c) {
-        c = { faultId, lexScore: 0, matched: new Set(), similarity: 0, fused: 0 };
+        c = { faultId, lexScore: 0, against: 0, matched: new Set(), bestLexHit: 0, similarity: 0, fused: 0 };
         candidates.set(faultId, c);
       }
       return c;
     };
 
-    if (this.channels.lexical && queryTokens.length > 0) {
-      for (const hit of this.lexical.query(faultText, allow)) {
-        const p = this.corpus[hit.phrasing]!;
-        const c = get(p.faultId);
-        hit.matched.forEach((t) => c.matched.add(t));
-        if (hit.score > c.lexScore) {
-          c.lexScore = hit.score;
-          c.bestLexPhrasing = p.index;
-        }
-      }
+    if (this.channels.lexical && weighted.length > 0) {
+      this.scoreSegments(segments, allow, candidates, get);
+      if (!allowLine && this.tuning.linePrior > 0) this.applyLinePrior(candidates, weighted);
+      if (this.analyser.isDangerous(analysis.normalised)) this.safeMistake(candidates);
       rank(candidates, (c) => c.lexScore, (c, r) => (c.lexRank = r));
     }
 
+    const faultText = segments.filter((s) => s.weight > 0 && s.symptomatic).map((s) => s.text).join(' ').replace(/\s+/g, ' ').trim()
+      || segments.filter((s) => s.weight > 0).map((s) => s.text).join(' ').replace(/\s+/g, ' ').trim();
     const useDense =
       !intent &&
       this.channels.dense &&
       this.dense !== undefined &&
       this.dense.knows(language) &&
       /[\p{L}\p{N}]/u.test(faultText) &&
-      (this.channels.alwaysDense === true || this.needsDenseChannel(candidates, queryTokens));
+      (this.channels.alwaysDense === true || this.needsDenseChannel(candidates, weighted));
+    if (weighted.length > 0 && !intent) this.encoderUse.ranked++;
     if (useDense) {
-      // The machine's name is left out here too: "pump truck" would otherwise pull the
-      // vector towards every phrasing that happens to mention pumping or trucks.
-      const vector = await this.embedQuery(faultText.replace(/\s+/g, ' ').trim(), opts.signal);
+      this.encoderUse.embedded++;
+      // The complaints only (not ruled-out parts, not context): what the operator says is wrong.
+      const vector = await this.embedQuery(faultText, opts.signal);
       const index = this.channels.vectorSearch ?? this.dense!.index;
       // Filter after the search rather than inside it: a JS callback per visited node
       // costs more than fetching extra neighbours (the lines are of similar size).
@@ -233,28 +291,36 @@ export class SuggestionEngine {
       rank(candidates, (c) => c.similarity, (c, r) => (c.denseRank = r));
     }
 
+    const dw = this.tuning.denseWeight;
     for (const c of candidates.values()) {
-      c.fused = (c.lexRank ? 1 / (RRF_K + c.lexRank) : 0) + (c.denseRank ? 1 / (RRF_K + c.denseRank) : 0);
+      c.fused = (c.lexRank ? 1 / (RRF_K + c.lexRank) : 0) + (c.denseRank ? dw / (RRF_K + c.denseRank) : 0);
     }
-    const ranked = [...candidates.values()].filter((c) => c.fused > 0).sort((a, b) => b.fused - a.fused);
+    const ranked = [...candidates.values()].filter((c) => c.fused > 0).sort((a, b) => b.fused - a.fused || b.lexScore - a.lexScore);
     const top = ranked[0];
     if (!top) {
       const why = intent ? { reason: 'intent' as const, intent: { id: intent.id, route: intent.route } } : { reason: 'no-match' as const };
       return { response: { abstain: true, ...why, confidence: 0, language, detectedProductLine: detected, results: [] } };
     }
 
+    const shares = this.vocabulary.lineShares(weighted);
+    const topLine = this.kb.faultsById.get(top.faultId)!.product_line;
     const features: FeatureVector = {
-      coverage: this.coverage(queryTokens, top.matched),
+      coverage: this.coverage(weighted, top.matched),
       lexicalStrength: lexicalStrength(top.lexScore),
       similarity: useDense ? Math.max(0, top.similarity) : 0,
-      margin: ranked[1] ? (top.fused - ranked[1].fused) / top.fused : 1,
+      // On the squashed scale: a lone weak match has no real lead.
+      margin: Math.max(0, lexicalStrength(top.lexScore) - lexicalStrength(ranked[1]?.lexScore ?? 0)),
+      lineFit: allowLine ? 1 : (shares.get(topLine) ?? 0),
+      unknownShare: this.unknownShare(weighted),
+      describesFault: analysis.symptomatic ? 1 : 0,
+      matchedInformation: this.matchedInformation(weighted, top.matched),
     };
     const model = useDense ? this.calibration.hybrid : this.calibration.lexicalOnly;
     // Sure it is a request, the engine has no confidence in any fault.
     const conf = intent ? 0 : confidence(model, features);
 
     // Scores compare candidates on their evidence (RRF ranks alone say little about how
-    // far apart two candidates are): the share of the best BM25 score and of the best
+    // far apart two candidates are): the share of the best lexical score and of the best
     // cosine similarity each candidate reached.
     const maxLex = Math.max(...ranked.map((c) => c.lexScore), 0);
     const maxSim = Math.max(...ranked.map((c) => c.similarity), 0);
@@ -281,7 +347,7 @@ export class SuggestionEngine {
         matchedPhrasing: this.corpus[phrasing]!.text,
       };
     });
-    const plausibleLines = allowLine || intent ? [] : this.plausibleLines(ranked);
+    const plausibleLines = allowLine || intent ? [] : this.plausibleLines(ranked, shares);
     return {
       response: {
         abstain: intent !== undefined || conf < model.threshold,
@@ -301,54 +367,161 @@ export class SuggestionEngine {
   }
 
   /**
-   * Product lines whose best entry comes close to the best entry overall, when the
-   * message names no machine: the fault words alone do not say which machine it is.
+   * Lexical evidence per fault: every complaint of the message is matched on its own and
+   * counts with its weight (the primary complaint most, a minor one little, context
+   * least), and what the message rules out ("the boom is fine", "不是臂架") counts
+   * against the faults it matches. A fault's phrasings may explain different complaints.
    */
-  private plausibleLines(ranked: Candidate[]): ProductLineCode[] {
+  private scoreSegments(
+    segments: Segment[],
+    allow: ((p: Phrasing) => boolean) | undefined,
+    candidates: Map<string, Candidate>,
+    get: (id: string) => Candidate,
+  ) {
+    for (const seg of segments) {
+      if (!/[\p{L}\p{N}]/u.test(seg.text)) continue;
+      const best = new Map<string, { score: number; phrasing: number; matched: string[] }>();
+      for (const hit of this.lexical.query(seg.text, allow)) {
+        const id = this.corpus[hit.phrasing]!.faultId;
+        const b = best.get(id);
+        if (!b || hit.score > b.score) best.set(id, { score: hit.score, phrasing: hit.phrasing, matched: hit.matched });
+        else if (b) b.matched = [...new Set([...b.matched, ...hit.matched])];
+      }
+      for (const [id, b] of best) {
+        const c = get(id);
+        if (seg.weight < 0) {
+          c.against += -seg.weight * b.score;
+          continue;
+        }
+        c.lexScore += seg.weight * b.score;
+        b.matched.forEach((t) => c.matched.add(t));
+        if (seg.weight * b.score > c.bestLexHit) {
+          c.bestLexHit = seg.weight * b.score;
+          c.bestLexPhrasing = b.phrasing;
+        }
+      }
+    }
+    for (const [id, c] of candidates) {
+      // What is ruled out counts against, but never takes away more than a share of the evidence for.
+      c.lexScore = Math.max(0, c.lexScore - Math.min(c.against * this.tuning.against, c.lexScore * MAX_AGAINST_SHARE));
+      // Matched only by what the message rules out: not a candidate at all.
+      if (c.bestLexPhrasing === undefined) candidates.delete(id);
+    }
+  }
+
+  /** When nobody names the machine, the fault's own words ("screed", "熨平板") say which line is likelier. */
+  private applyLinePrior(candidates: Map<string, Candidate>, weighted: WeightedToken[]) {
+    const shares = this.vocabulary.lineShares(weighted);
+    if (shares.size === 0) return;
+    const n = this.vocabulary.lines.length;
+    for (const c of candidates.values()) {
+      const share = shares.get(this.kb.faultsById.get(c.faultId)!.product_line) ?? 0;
+      c.lexScore *= Math.pow(Math.max(share * n, 0.05), this.tuning.linePrior);
+    }
+  }
+
+  /**
+   * The safe mistake: when a stop-work entry (not operator-serviceable) comes close to a
+   * self-service one for a dangerous description, the stop-work entry leads, so that a
+   * dangerous situation is never walked through self-service steps.
+   */
+  private safeMistake(candidates: Map<string, Candidate>) {
+    const byScore = [...candidates.values()].sort((a, b) => b.lexScore - a.lexScore);
+    const top = byScore[0];
+    if (!top || this.kb.faultsById.get(top.faultId)!.self_service === 'no') return;
+    const line = this.kb.faultsById.get(top.faultId)!.product_line;
+    const safe = byScore.find(
+      (c) => c.lexScore >= top.lexScore * this.tuning.safeLead && this.kb.faultsById.get(c.faultId)!.self_service === 'no' && this.kb.faultsById.get(c.faultId)!.product_line === line,
+    );
+    if (safe) safe.lexScore = top.lexScore * 1.0001;
+  }
+
+  /**
+   * Product lines that stay plausible when the message names no machine: the words point
+   * to them (their share of the line votes) and their best entry comes close to the best.
+   */
+  private plausibleLines(ranked: Candidate[], shares: Map<ProductLineCode, number>): ProductLineCode[] {
     const best = new Map<ProductLineCode, number>();
     for (const c of ranked.slice(0, 10)) {
       const line = this.kb.faultsById.get(c.faultId)!.product_line;
       best.set(line, Math.max(best.get(line) ?? 0, c.lexScore));
     }
     const top = Math.max(0, ...best.values());
+    const topShare = Math.max(0, ...shares.values());
     if (top === 0) return [];
-    return [...best].filter(([, s]) => s >= top * PLAUSIBLE_LINE_SHARE).sort((a, b) => b[1] - a[1]).map(([l]) => l);
+    return [...best]
+      .filter(([line, s]) => s >= top * PLAUSIBLE_LINE_SHARE && (shares.get(line) ?? 0) >= topShare * PLAUSIBLE_LINE_VOTES)
+      .sort((a, b) => b[1] - a[1])
+      .map(([l]) => l);
   }
 
   /**
    * Does this query need the dense channel? The sentence encoder is by far the dearest
-   * step of a query (~10 ms of CPU against ~1 ms for everything else), so it is spent
+   * step of a query (~16–22 ms of CPU against ~1 ms for everything else), so it is spent
    * only where the lexical evidence does not decide: no lexical match, a top candidate
-   * that explains too little of the query or matches weakly, or a runner-up close
-   * behind. When the lexical top is clear, the answer is BM25's, whose ranking on this
-   * manual is as good as the hybrid's (see the README's benchmark).
+   * that explains too little of the message or matches weakly, or a runner-up close
+   * behind. When the lexical top is clear, the answer is the lexical channel's.
    */
-  private needsDenseChannel(candidates: ReadonlyMap<string, Candidate>, queryTokens: string[]): boolean {
+  private needsDenseChannel(candidates: ReadonlyMap<string, Candidate>, weighted: WeightedToken[]): boolean {
     const byScore = [...candidates.values()].filter((c) => c.lexScore > 0).sort((a, b) => b.lexScore - a.lexScore);
     const top = byScore[0];
     if (!top) return true;
     const lead = byScore[1] ? 1 - byScore[1].lexScore / top.lexScore : 1;
-    const decided =
-      this.coverage(queryTokens, top.matched) >= LEXICAL_DECIDES.coverage &&
-      lexicalStrength(top.lexScore) >= LEXICAL_DECIDES.lexicalStrength &&
-      lead >= LEXICAL_DECIDES.scoreLead;
+    const gate = this.tuning.lexicalDecides;
+    const decided = this.coverage(weighted, top.matched) >= gate.coverage && lexicalStrength(top.lexScore) >= gate.strength && lead >= gate.lead;
     return !decided;
   }
 
+  /** The content tokens of the message's positive segments, each with its segment's weight and its sound forms. */
+  private weightedTokens(segments: Segment[]): WeightedToken[] {
+    const out = new Map<string, WeightedToken>();
+    for (const seg of segments) {
+      if (seg.weight <= 0) continue;
+      for (const t of tokenizeWithSound(seg.text)) {
+        const w = seg.weight * this.lexical.idf(t.token);
+        const prev = out.get(t.token);
+        if (!prev || prev.weight < w) out.set(t.token, { token: t.token, weight: w, sounds: t.sounds });
+      }
+    }
+    return [...out.values()];
+  }
+
   /**
-   * Share of the query's information (IDF-weighted content tokens) that the top fault's
-   * phrasings account for. Machine names were blanked out before tokenising: naming a
-   * pump truck says which machine, not that the text describes one of its faults.
+   * Share of the message's information (IDF-weighted content tokens, by the weight of
+   * the complaint they are in) that the top fault's phrasings account for — written the
+   * same or sounding the same. Machine names were blanked out before: naming a pump
+   * truck says which machine, not that the text describes one of its faults.
    */
-  private coverage(queryTokens: string[], matched: Set<string>): number {
+  private coverage(weighted: WeightedToken[], matched: Set<string>): number {
     let total = 0;
     let hit = 0;
-    for (const t of queryTokens) {
-      const w = this.lexical.idf(t);
-      total += w;
-      if (matched.has(t)) hit += w;
+    for (const t of weighted) {
+      total += t.weight;
+      if (matched.has(t.token)) hit += t.weight;
+      else if (t.sounds.some((s) => matched.has(s))) hit += t.weight * SOUND_CREDIT;
     }
     return total === 0 ? 0 : hit / total;
+  }
+
+  /** How much information the top fault's matches carry in all (IDF of the matched tokens), squashed onto 0–1. */
+  private matchedInformation(weighted: WeightedToken[], matched: Set<string>): number {
+    let hit = 0;
+    for (const t of weighted) {
+      if (matched.has(t.token)) hit += t.weight;
+      else if (t.sounds.some((s) => matched.has(s))) hit += t.weight * SOUND_CREDIT;
+    }
+    return 1 - Math.exp(-hit / 8);
+  }
+
+  /** Share of the message's information in words the manual never uses ("trencher", "洗衣机"). */
+  private unknownShare(weighted: WeightedToken[]): number {
+    let total = 0;
+    let unknown = 0;
+    for (const t of weighted) {
+      total += t.weight;
+      if (!this.lexical.knows(t.token)) unknown += t.weight;
+    }
+    return total === 0 ? 0 : unknown / total;
   }
 
   private async embedQuery(text: string, signal?: AbortSignal): Promise<Float32Array> {
@@ -361,6 +534,12 @@ export class SuggestionEngine {
   }
 }
 
+interface WeightedToken {
+  token: string;
+  weight: number;
+  sounds: string[];
+}
+
 function rank(candidates: Map<string, Candidate>, score: (c: Candidate) => number, set: (c: Candidate, r: number) => void) {
   [...candidates.values()]
     .filter((c) => score(c) > 0)
@@ -368,9 +547,9 @@ function rank(candidates: Map<string, Candidate>, score: (c: Candidate) => numbe
     .forEach((c, i) => set(c, i + 1));
 }
 
-/** BM25 score mapped onto 0–1 (a feature of the abstention model). */
-function lexicalStrength(bm25: number): number {
-  return 1 - Math.exp(-bm25 / 10);
+/** Lexical score mapped onto 0–1 (a feature of the abstention model). */
+function lexicalStrength(score: number): number {
+  return 1 - Math.exp(-score / 10);
 }
 
 function round(x: number): number {

@@ -29,7 +29,7 @@ interface CompiledIntent {
 /** Two strong cues of one request outweigh a fault word ("price of a leaking-hose repair"). */
 const OVERRIDES_SYMPTOM = 4;
 /** A greeting or thanks with a few more words ("hello, is this the service line?") is still one. */
-const SOCIAL_EXTRA_WORDS = 2;
+const SOCIAL_EXTRA_WORDS = 3;
 
 export class IntentDetector {
   private readonly compiled: CompiledIntent[];
@@ -85,9 +85,14 @@ export class IntentDetector {
     const rest = blankSpans(normalised, allHits);
     const symptomatic = this.analyser.describesFault(rest);
     const similarity = this.exampleSimilarity(normalised);
+    const strong = (f: (typeof found)[number]) => f.hits.some((h) => (f.c.weights.get(h.phrase) ?? 1) >= 2);
     const ranked = found
       .filter((f) => f.score >= 2)
-      .filter((f) => (f.c.intent.social ? !symptomatic && tokenize(rest).length <= SOCIAL_EXTRA_WORDS : !symptomatic || f.score >= OVERRIDES_SYMPTOM))
+      .filter((f) =>
+        f.c.intent.social
+          ? !symptomatic && wordCount(rest) <= SOCIAL_EXTRA_WORDS
+          : !symptomatic || f.score >= OVERRIDES_SYMPTOM || (f.c.intent.beats_fault && strong(f)),
+      )
       .sort((a, b) => b.score - a.score || (similarity.get(b.c.intent.id) ?? 0) - (similarity.get(a.c.intent.id) ?? 0));
     const best = ranked[0];
     return best ? { id: best.c.intent.id, route: best.c.intent.route, score: best.score } : undefined;
@@ -102,4 +107,14 @@ export class IntentDetector {
     }
     return out;
   }
+}
+
+/** Content words left in a text (a run of Chinese counts one word per two characters). */
+function wordCount(text: string): number {
+  let n = 0;
+  for (const t of text.match(/[\u3400-\u9fff]+|[a-z0-9']+/g) ?? []) {
+    if (/[\u3400-\u9fff]/u.test(t)) n += Math.ceil(t.length / 2);
+    else if (tokenize(t).length > 0) n++;
+  }
+  return n;
 }

@@ -6,8 +6,9 @@ import { bilingual } from '../knowledge/schema.js';
 
 /**
  * The retrieval engine's own vocabularies, kept as data beside the manual and validated
- * the same way: the non-fault requests it recognises (knowledge/intents.yaml) and the
- * cue words of its message analysis (knowledge/message-cues.yaml).
+ * the same way: the non-fault requests it recognises (knowledge/intents.yaml), the
+ * cue words of its message analysis (knowledge/message-cues.yaml) and the machines we
+ * do not service (knowledge/other-equipment.yaml).
  */
 
 const phrase = z.string().trim().min(1, 'must not be empty');
@@ -50,6 +51,8 @@ export const intentSchema = z
     title: bilingual,
     /** Greetings and thanks: they win only when the message says nothing else. */
     social: z.boolean().default(false),
+    /** A strong cue of this request wins even when the message also describes a fault. */
+    beats_fault: z.boolean().default(false),
     cues: z.object({ en: z.array(cueSchema).min(1), zh: z.array(cueSchema).min(1) }).strict(),
     patterns: z.array(patternSchema).default([]),
     examples: z.object({ en: phrases.min(3, 'at least 3 examples'), zh: phrases.min(3, 'at least 3 examples') }).strict(),
@@ -73,13 +76,31 @@ export const messageCuesSchema = z
     clause_breaks: perLanguage,
     symptom: perLanguage,
     not_symptom: perLanguage,
+    fine: perLanguage,
+    not_the: perLanguage,
+    primary: perLanguage,
+    minor: perLanguage,
+    incidental: perLanguage,
+    subject_markers: perLanguage,
+    danger: perLanguage,
   })
   .strict();
 export type MessageCues = z.infer<typeof messageCuesSchema>;
 
+export const otherEquipmentSchema = z
+  .object({
+    equipment: z
+      .array(z.object({ kind: phrase, names: z.object({ en: phrases, zh: phrases }).strict() }).strict())
+      .min(1),
+  })
+  .strict();
+export type OtherEquipment = z.infer<typeof otherEquipmentSchema>;
+
 export interface LanguageData {
   intents: Intent[];
   cues: MessageCues;
+  /** Names of machines we do not service (other-equipment.yaml plus service-policy's other_machines). */
+  otherEquipment: string[];
 }
 
 export interface LanguageDataProblem {
@@ -117,8 +138,10 @@ export function inspectLanguageData(knowledgeDir: string): { data?: LanguageData
   const problems: LanguageDataProblem[] = [];
   const intents = readYaml(knowledgeDir, 'intents.yaml', intentsFileSchema, problems);
   const cues = readYaml(knowledgeDir, 'message-cues.yaml', messageCuesSchema, problems);
-  if (!intents || !cues) return { problems };
-  return { data: { intents: intents.intents, cues }, problems };
+  const other = readYaml(knowledgeDir, 'other-equipment.yaml', otherEquipmentSchema, problems);
+  if (!intents || !cues || !other) return { problems };
+  const otherEquipment = other.equipment.flatMap((e) => [...e.names.en, ...e.names.zh]);
+  return { data: { intents: intents.intents, cues, otherEquipment }, problems };
 }
 
 export function loadLanguageData(knowledgeDir: string): LanguageData {

@@ -1,71 +1,167 @@
-import type { ServicePolicy, ProductLineCode } from '../knowledge/schema.js';
+import type { ProductLineCode, ServicePolicy } from '../knowledge/schema.js';
+import type { Clause, MessageAnalyser } from './understanding.js';
+import { normaliseText, PhraseSet, type PhraseHit } from './phrases.js';
+import { pinyinSyllables } from './sound.js';
 
 /**
- * Recognises a product line named in free text ("my pump truck's boom…", "塔吊吊不起来").
- * Longer aliases win, so "trailer concrete pump" is CP even though "pump" alone is not.
+ * Which machine a message is about: one of our product lines named in the text
+ * ("my pump truck's boom…", "塔吊吊不起来", also misspelt or as a homophone: 压路鸡), or
+ * a machine we do not service — read from what the text is about, not from one word:
+ * a name counts when its clause describes the fault or presents it as the machine
+ * ("my excavator", "那台挖机"), not when it is surroundings ("the mixer trucks are
+ * queuing", "the pickup we came in"), not when one of our lines is named too, and
+ * never when the manual itself uses the word for a part of our machines (小车, the
+ * tower crane's trolley).
  */
+
+export interface MachineReading {
+  line?: ProductLineCode;
+  /** Every product line named (several when the text names more than one machine). */
+  named: ProductLineCode[];
+  otherMachine: boolean;
+  /** The other machines' names that made it so (for explanations and tests). */
+  otherNames: string[];
+  /** The (normalised) text with every machine name blanked out: what describes the fault. */
+  remainder: string;
+}
+
+interface Alias {
+  line: ProductLineCode;
+  text: string;
+}
+
+const CJK = /[\u3400-\u9fff]/u;
+
 export class ProductLineDetector {
-  private readonly aliases: { line: ProductLineCode; lower: string }[];
-
-  private readonly others: string[];
-
-  constructor(policy: ServicePolicy) {
-    this.aliases = policy.product_lines
-      .flatMap((l) => [...l.aliases.en, ...l.aliases.zh, l.name.en, l.name.zh].map((a) => ({ line: l.code, lower: a.toLowerCase() })))
-      .sort((a, b) => b.lower.length - a.lower.length);
-    this.others = [...policy.other_machines.en, ...policy.other_machines.zh]
-      .map((m) => m.toLowerCase())
-      .sort((a, b) => b.length - a.length);
-  }
-
-
-
-  /** "excavater", "forklfit": one typo away from a one-word machine name of six letters or more. */
-  private namesOtherMachineMisspelt(lower: string): boolean {
-    const words = lower.match(/[a-z]{6,}/g) ?? [];
-    return this.others.some((m) => /^[a-z]{6,}$/.test(m) && words.some((w) => withinOneEdit(w, m)));
-  }
+  private readonly ours: PhraseSet;
+  private readonly aliasLine = new Map<string, ProductLineCode>();
+  private readonly fuzzyAliases: Alias[];
+  private readonly pinyinAliases: { line: ProductLineCode; syllables: string }[];
+  private readonly others: PhraseSet;
+  private readonly fuzzyOthers: string[];
 
   /**
-   * The single product line the text names (undefined if none or several), and the
-   * text with the machine names blanked out: what is left describes the fault, which
-   * is what lexical matching and its confidence should look at.
+   * @param otherNames names of machines we do not service
+   * @param manualWords every word and Chinese text of the manual: a name the manual uses is one of our parts
    */
-  detect(text: string): { line?: ProductLineCode; otherMachine: boolean; remainder: string } {
-    let lower = text.toLowerCase();
-    const blank = (needle: string) => {
-      let hit = false;
-      for (let at = indexOfWord(lower, needle); at >= 0; at = indexOfWord(lower, needle)) {
-        hit = true;
-        lower = lower.slice(0, at) + ' '.repeat(needle.length) + lower.slice(at + needle.length);
-      }
-      return hit;
+  constructor(
+    policy: ServicePolicy,
+    otherNames: readonly string[],
+    private readonly analyser: MessageAnalyser,
+    private readonly manual: { hasWord(w: string): boolean; hasText(t: string): boolean },
+  ) {
+    const aliases: Alias[] = policy.product_lines.flatMap((l) =>
+      [...l.aliases.en, ...l.aliases.zh, l.name.en, ...l.name.zh.split('/')].map((a) => ({ line: l.code, text: normaliseText(a).trim() })),
+    );
+    for (const a of aliases) this.aliasLine.set(a.text, a.line);
+    this.ours = new PhraseSet(aliases.map((a) => a.text));
+    this.fuzzyAliases = aliases.filter((a) => /^[a-z]{6,}$/.test(a.text));
+    this.pinyinAliases = aliases.filter((a) => CJK.test(a.text) && [...a.text].length >= 3).map((a) => ({ line: a.line, syllables: ` ${pinyinSyllables(a.text).join(' ')} ` }));
+    const names = [...otherNames, ...policy.other_machines.en, ...policy.other_machines.zh]
+      .map((n) => normaliseText(n).trim())
+      .filter((n) => !this.isOurPart(n) && !this.aliasLine.has(n));
+    this.others = new PhraseSet(names);
+    this.fuzzyOthers = names.filter((n) => /^[a-z]{6,}$/.test(n));
+  }
+
+  /** The manual uses this word for a part of our machines (小车, 空调 in a cab …). */
+  private isOurPart(name: string): boolean {
+    return CJK.test(name) ? this.manual.hasText(name) : name.split(/\s+/).length === 1 && this.manual.hasWord(name);
+  }
+
+  detect(text: string, clauses?: readonly Clause[]): MachineReading {
+    const normalised = normaliseText(text);
+    const own = clauses ?? this.analyser.analyse(text).clauses;
+    let remainder = normalised;
+    const blank = (hits: { start: number; end: number }[]) => {
+      for (const h of hits) remainder = remainder.slice(0, h.start) + ' '.repeat(h.end - h.start) + remainder.slice(h.end);
     };
-    // Other makers' machines first, so that "mobile crane" is not read as our "crane".
-    const otherMachine = this.others.filter((m) => blank(m)).length > 0 || this.namesOtherMachineMisspelt(lower);
-    const found = new Set<ProductLineCode>();
-    for (const a of this.aliases) if (blank(a.lower)) found.add(a.line);
-    return { line: found.size === 1 ? [...found][0] : undefined, otherMachine, remainder: lower };
+
+    // Other machines first, so that "mobile crane" is not read as our "crane" nor
+    // "plate compactor" as our "compactor".
+    const otherHits: PhraseHit[] = [...this.others.find(normalised), ...this.misspeltOthers(normalised)];
+    blank(otherHits);
+    const ourHits = this.ours.find(remainder);
+    const named = new Set<ProductLineCode>(ourHits.map((h) => this.aliasLine.get(h.phrase) ?? this.aliasLine.get(h.phrase.replace(/(es|s)$/, ''))!).filter(Boolean));
+    blank(ourHits);
+    for (const h of this.misspeltOurs(remainder)) {
+      named.add(h.line);
+      blank([h]);
+    }
+    if (named.size === 0) {
+      for (const h of this.homophoneOurs(remainder)) {
+        named.add(h.line);
+        blank([h]);
+      }
+    }
+
+    const about = otherHits.filter((h) => this.isAbout(h, normalised, own));
+    return {
+      line: named.size === 1 ? [...named][0] : undefined,
+      named: [...named],
+      otherMachine: named.size === 0 && about.length > 0,
+      otherNames: about.map((h) => h.phrase),
+      remainder,
+    };
+  }
+
+  /** Is the message about this other machine, rather than naming it as surroundings? */
+  private isAbout(hit: PhraseHit, text: string, clauses: readonly Clause[]): boolean {
+    const clause = clauses.find((c) => c.start <= hit.start && hit.start < c.end);
+    if (!clause || clause.incidental) return false;
+    if (clause.symptomatic || !clauses.some((c) => c.symptomatic)) return true;
+    // Named in a clause without fault words while another clause describes the fault:
+    // only when presented as the machine in question ("my excavator. the tracks won't turn").
+    const before = text.slice(Math.max(clause.start, hit.start - 24), hit.start);
+    return this.analyser.subjectMarkers.has(before) || /^[\s\p{P}]*$/u.test(text.slice(clause.start, hit.start));
+  }
+
+  /** "excavater", "forklfit": one typo from a one-word name of six letters or more (and not a word of the manual). */
+  private misspeltOthers(text: string): PhraseHit[] {
+    return misspelt(text, this.fuzzyOthers, this.manual).map((m) => ({ phrase: m.name, start: m.start, end: m.end }));
+  }
+
+  private misspeltOurs(text: string): (PhraseHit & { line: ProductLineCode })[] {
+    return misspelt(
+      text,
+      this.fuzzyAliases.map((a) => a.text),
+      this.manual,
+    ).map((m) => ({ phrase: m.name, start: m.start, end: m.end, line: this.aliasLine.get(m.name)! }));
+  }
+
+  /** 压路鸡 for 压路机, 谈铺机 for 摊铺机: the same syllables as a Chinese name of three characters or more. */
+  private homophoneOurs(text: string): (PhraseHit & { line: ProductLineCode })[] {
+    const out: (PhraseHit & { line: ProductLineCode })[] = [];
+    for (const run of text.matchAll(/[\u3400-\u9fff]+/gu)) {
+      const chars = [...run[0]];
+      const syllables = pinyinSyllables(run[0]);
+      for (const alias of this.pinyinAliases) {
+        const n = alias.syllables.trim().split(' ').length;
+        for (let i = 0; i + n <= chars.length; i++) {
+          if (` ${syllables.slice(i, i + n).join(' ')} ` === alias.syllables) {
+            out.push({ phrase: alias.syllables.trim(), start: run.index + i, end: run.index + i + n, line: alias.line });
+          }
+        }
+      }
+    }
+    return out;
   }
 }
 
-/** Substring search; Latin aliases must stand as whole words (plural allowed), so "hdd" does not match "hddx". */
-const wordPatterns = new Map<string, RegExp>();
-
-function indexOfWord(haystack: string, needle: string): number {
-  if (/[\u3400-\u9fff]/u.test(needle)) return haystack.indexOf(needle);
-  // Compiled once per alias: this runs for every alias on every message.
-  let re = wordPatterns.get(needle);
-  if (!re) {
-    re = new RegExp(`(^|[^a-z])${needle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(s|es)?(?![a-z])`);
-    wordPatterns.set(needle, re);
+function misspelt(text: string, names: readonly string[], manual: { hasWord(w: string): boolean }) {
+  const out: { name: string; start: number; end: number }[] = [];
+  if (names.length === 0) return out;
+  for (const m of text.matchAll(/[a-z]{6,}/g)) {
+    const word = m[0];
+    if (manual.hasWord(word)) continue; // a real word of the manual is not a typo
+    const name = names.find((n) => n !== word && withinOneEdit(word, n));
+    if (name) out.push({ name, start: m.index, end: m.index + word.length });
   }
-  const m = re.exec(haystack);
-  return m ? m.index + m[1]!.length : -1;
+  return out;
 }
 
 /** True when a and b differ by at most one insertion, deletion, substitution or swap of neighbours. */
-function withinOneEdit(a: string, b: string): boolean {
+export function withinOneEdit(a: string, b: string): boolean {
   if (a === b) return true;
   if (Math.abs(a.length - b.length) > 1) return false;
   let i = 0;

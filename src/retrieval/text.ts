@@ -31,7 +31,8 @@ const EN_STOP = new Set(
     'they them their this that these those there here what which who whom when where why how all any both each ' +
     'few more most other some such only own same than too very can will just should now please help hi ' +
     'hello thanks thank ok okay get got gets getting keep keeps kept still really also any anything something ' +
-    'im ive its dont doesnt didnt wont cant isnt whats theres thats guy guys not no never'
+    'im ive its dont doesnt didnt wont cant isnt whats theres thats guy guys not no never ' +
+    'seem seems seemed seeming today yesterday tomorrow thing things stuff something everything somehow maybe probably'
   ).split(/\s+/),
 );
 
@@ -40,6 +41,10 @@ const ZH_STOP = new Set(
     /\s+/,
   ),
 );
+
+export function isStopWord(word: string): boolean {
+  return EN_STOP.has(word.replace(/'/g, ''));
+}
 
 /** Irregular forms operators use that a suffix stemmer would miss (a Map: words like "constructor" must not hit Object.prototype). */
 const EN_NORMALISE = new Map<string, string>([
@@ -84,14 +89,19 @@ function chineseTokens(run: string): string[] {
 
 /** Content tokens of a text, for indexing and for querying alike. */
 export function tokenize(text: string): string[] {
+  return tokenizeWithSource(text).map((t) => t.token);
+}
+
+/** Content tokens with the written form each came from (a Chinese word or bigram, an English word before stemming). */
+export function tokenizeWithSource(text: string): { token: string; source: string }[] {
   const lower = text.normalize('NFKC').toLowerCase();
-  const tokens: string[] = [];
-  for (const run of lower.match(CJK_RUN) ?? []) tokens.push(...chineseTokens(run));
+  const tokens: { token: string; source: string }[] = [];
+  for (const run of lower.match(CJK_RUN) ?? []) for (const t of chineseTokens(run)) tokens.push({ token: t, source: t });
   const latin = lower.replace(CJK_RUN, ' ').replace(/[’`]/g, "'");
   for (const word of latin.match(LATIN_WORD) ?? []) {
     const w = word.replace(/'/g, '');
     if (EN_STOP.has(w)) continue;
-    tokens.push(stemEn(word));
+    tokens.push({ token: stemEn(word), source: w });
   }
   return tokens;
 }

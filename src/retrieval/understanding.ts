@@ -1,9 +1,11 @@
 import type { MessageCues } from './language-data.js';
-import { blankSpans, normaliseText, PhraseSet } from './phrases.js';
+import { blankSpans, normaliseText, PhraseSet, type PhraseHit } from './phrases.js';
 
 /**
- * Reading a message before matching it: where its clauses are and which of them say
- * that something is wrong. The cue words are data (knowledge/message-cues.yaml).
+ * Reading a message before matching it: its clauses, which of them say that something
+ * is wrong, which rule something out ("the boom is fine", "不是臂架", "没有报警"), which
+ * is the primary complaint and which a minor one, and which are only context. The cue
+ * words are data (knowledge/message-cues.yaml).
  */
 
 export interface Clause {
@@ -13,10 +15,26 @@ export interface Clause {
   end: number;
   /** Says that something is wrong ("won't lift", "漏油"), not only names a part. */
   symptomatic: boolean;
+  /** The whole clause says its subject is fine or not the problem: evidence against. */
+  ruledOut: boolean;
+  /** Parts of an otherwise affirmative clause that are ruled out ("…, no alarm"). */
+  ruledOutSpans: PhraseHit[];
+  primary: boolean;
+  minor: boolean;
+  /** Names surroundings rather than the machine ("mixer trucks are queuing"). */
+  incidental: boolean;
+}
+
+/** A stretch of the message matched as one query, with how much it counts. */
+export interface Segment {
+  text: string;
+  /** > 0: evidence for what it matches; < 0: evidence against (ruled out). */
+  weight: number;
+  symptomatic: boolean;
 }
 
 export interface MessageAnalysis {
-  /** NFKC, lower case: the form every later step works on (same length as the input's normalised form). */
+  /** NFKC, lower case: the form every later step works on. */
   normalised: string;
   clauses: Clause[];
   /** At least one clause describes a fault. */
@@ -24,34 +42,99 @@ export interface MessageAnalysis {
 }
 
 /** Hard breaks between clauses; a comma inside a number ("1,200") is not one. */
-const PUNCTUATION = /[.;!?。；！？\n…]+|,(?!\d)|[，、]/gu;
+const PUNCTUATION = /[.;!?。；！？\n…]+|,(?!\d)|[，、]|\s-\s|\s—\s|(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])/gu;
 /** Chinese A-not-A questions (有没有, 能不能, 贵不贵) ask; they do not report a fault. */
 const A_NOT_A = /([\u3400-\u9fff])[不没]\1/gu;
+
+/** How much a segment counts (chosen on the calibration set, not per query). */
+export const SEGMENT_WEIGHT = {
+  first: 1,
+  later: 0.8,
+  primary: 1.5,
+  minor: 0.45,
+  /** Non-fault clauses (context, story) of a long message. */
+  context: 0.3,
+  /** Ruled-out clauses: subtracted. */
+  ruledOut: -0.6,
+} as const;
+/** Context clauses this short belong to the complaint beside them ("the boom, it won't move"). */
+const ATTACH_MAX_WORDS = 6;
 
 export class MessageAnalyser {
   private readonly breaks: PhraseSet;
   private readonly symptom: PhraseSet;
   private readonly notSymptom: PhraseSet;
+  private readonly fine: PhraseSet;
+  private readonly notThe: PhraseSet;
+  private readonly primary: PhraseSet;
+  private readonly minor: PhraseSet;
+  private readonly incidental: PhraseSet;
+  readonly subjectMarkers: PhraseSet;
+  private readonly danger: PhraseSet;
 
   constructor(cues: MessageCues) {
-    this.breaks = new PhraseSet([...cues.clause_breaks.en, ...cues.clause_breaks.zh]);
-    this.symptom = new PhraseSet([...cues.symptom.en, ...cues.symptom.zh]);
-    this.notSymptom = new PhraseSet([...cues.not_symptom.en, ...cues.not_symptom.zh]);
+    const set = (c: { en: string[]; zh: string[] }) => new PhraseSet([...c.en, ...c.zh]);
+    this.breaks = set(cues.clause_breaks);
+    this.symptom = set(cues.symptom);
+    this.notSymptom = set(cues.not_symptom);
+    this.fine = set(cues.fine);
+    this.notThe = set(cues.not_the);
+    this.primary = set(cues.primary);
+    this.minor = set(cues.minor);
+    this.incidental = set(cues.incidental);
+    this.subjectMarkers = set(cues.subject_markers);
+    this.danger = set(cues.danger);
   }
 
   analyse(text: string): MessageAnalysis {
     const normalised = normaliseText(text);
-    const clauses = this.split(normalised).map(({ start, end }) => {
-      const body = normalised.slice(start, end);
-      return { text: body, start, end, symptomatic: this.describesFault(body) };
-    });
+    const clauses = this.split(normalised).map(({ start, end }) => this.readClause(normalised.slice(start, end), start, end));
     return { normalised, clauses, symptomatic: clauses.some((c) => c.symptomatic) };
+  }
+
+  /** The (normalised) text describes a dangerous situation (fire, a person at risk, tipping …). */
+  isDangerous(text: string): boolean {
+    return this.danger.has(text);
   }
 
   /** True when the (normalised) text says something is wrong. */
   describesFault(text: string): boolean {
-    const cleaned = blankSpans(text, this.notSymptom.find(text)).replace(A_NOT_A, '   ');
-    return this.symptom.has(cleaned);
+    return this.symptomHits(text).length > 0;
+  }
+
+  /** Whether a clause of this text names surroundings (for machine mentions). */
+  isIncidental(text: string): boolean {
+    return this.incidental.has(text);
+  }
+
+  private cleaned(text: string): string {
+    return blankSpans(text, this.notSymptom.find(text)).replace(A_NOT_A, (m) => ' '.repeat(m.length));
+  }
+
+  /** Symptom words not inside a longer "fine" phrase ("no leaks" is fine, "not working" is not). */
+  private symptomHits(text: string, fine = this.fine.find(text)): PhraseHit[] {
+    return this.symptom.find(this.cleaned(text)).filter((s) => !fine.some((f) => overlaps(f, s) && f.end - f.start >= s.end - s.start));
+  }
+
+  private readClause(text: string, start: number, end: number): Clause {
+    const cleaned = this.cleaned(text);
+    const symptoms = this.symptom.find(cleaned);
+    // "Fine" words are read on the clause as written: 没问题 is a not-symptom and fine at once.
+    const fine = this.fine.find(text).filter((f) => !symptoms.some((s) => overlaps(f, s) && s.end - s.start > f.end - f.start));
+    const realSymptoms = this.symptomHits(text, fine);
+    const notThe = this.notThe.has(cleaned);
+    const ruledOut = notThe || (fine.length > 0 && realSymptoms.length === 0);
+    return {
+      text,
+      start,
+      end,
+      symptomatic: realSymptoms.length > 0 && !notThe,
+      ruledOut,
+      ruledOutSpans: ruledOut ? [] : fine,
+      primary: this.primary.has(text),
+      minor: this.minor.has(text),
+      incidental: this.incidental.has(text),
+    };
   }
 
   private split(text: string): { start: number; end: number }[] {
@@ -70,4 +153,60 @@ export class MessageAnalyser {
     }
     return out;
   }
+}
+
+function overlaps(a: { start: number; end: number }, b: { start: number; end: number }): boolean {
+  return a.start < b.end && b.start < a.end;
+}
+
+const words = (text: string) => (text.match(/[\p{L}\p{N}]+/gu) ?? []).reduce((n, w) => n + (/[\u3400-\u9fff]/u.test(w) ? Math.ceil(w.length / 2) : 1), 0);
+
+/**
+ * Groups clauses into the stretches matched as queries: each complaint (a clause that
+ * describes a fault, with the short context clauses beside it), the ruled-out clauses
+ * (subtracted), and longer context (story, site details) at a low weight. The first
+ * complaint leads unless cue words say another is the main one or this one is minor.
+ */
+export function segmentsOf(clauses: readonly Clause[], source: string): Segment[] {
+  const anySymptom = clauses.some((c) => c.symptomatic);
+  const out: Segment[] = [];
+  let pending: Clause[] = [];
+  let complaints = 0;
+  const flushContext = () => {
+    for (const c of pending) out.push({ text: c.text, weight: anySymptom ? SEGMENT_WEIGHT.context : SEGMENT_WEIGHT.first, symptomatic: false });
+    pending = [];
+  };
+  for (const clause of clauses) {
+    // The text to match comes from the source (machine names blanked), the reading from the clause.
+    const c = { ...clause, text: source.slice(clause.start, clause.end) };
+    if (c.ruledOut) {
+      flushContext();
+      out.push({ text: c.text, weight: SEGMENT_WEIGHT.ruledOut, symptomatic: false });
+      continue;
+    }
+    const text = blankSpans(c.text, c.ruledOutSpans.map((s) => ({ start: s.start, end: s.end })));
+    for (const s of c.ruledOutSpans) out.push({ text: c.text.slice(s.start, s.end), weight: SEGMENT_WEIGHT.ruledOut, symptomatic: false });
+    if (!c.symptomatic) {
+      const last = out.at(-1);
+      // A short tail right after a complaint belongs to it ("…won't move, at all").
+      if (pending.length === 0 && last?.symptomatic && words(c.text) <= ATTACH_MAX_WORDS && !c.incidental) {
+        last.text += ` ${text}`;
+        continue;
+      }
+      pending.push({ ...c, text });
+      continue;
+    }
+    const lead = pending.filter((p) => !p.incidental);
+    const leadWords = lead.reduce((n, p) => n + words(p.text), 0);
+    const attached = leadWords <= ATTACH_MAX_WORDS ? lead : [];
+    pending = pending.filter((p) => !attached.includes(p));
+    flushContext();
+    let weight: number = complaints === 0 ? SEGMENT_WEIGHT.first : SEGMENT_WEIGHT.later;
+    if (c.primary) weight = SEGMENT_WEIGHT.primary;
+    else if (c.minor) weight = SEGMENT_WEIGHT.minor;
+    complaints++;
+    out.push({ text: [...attached.map((p) => p.text), text].join(' '), weight, symptomatic: true });
+  }
+  flushContext();
+  return out;
 }

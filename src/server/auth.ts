@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -10,7 +10,18 @@ import { UnauthorizedError } from './http-errors.js';
 
 const digest = (secret: string) => createHash('sha256').update(secret).digest('hex');
 
-/** Resolves `Authorization: Bearer <key>` to an actor; keys are held only as hashes. */
+/** Compares secrets in constant time (over their digests, so the length does not leak either). */
+export function safeEqual(presented: string, secret: string): boolean {
+  const a = createHash('sha256').update(presented).digest();
+  const b = createHash('sha256').update(secret).digest();
+  return timingSafeEqual(a, b);
+}
+
+/**
+ * Resolves `Authorization: Bearer <key>` to an actor. Keys are held only as SHA-256
+ * digests and looked up by the presented key's digest, so what a lookup's timing could
+ * reveal is about a digest, which says nothing about any key.
+ */
 export class ApiKeyAuth {
   private readonly byHash = new Map<string, Actor>();
 

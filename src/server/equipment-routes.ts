@@ -63,7 +63,7 @@ export function registerEquipmentRoutes(server: Server, deps: FleetDeps): void {
   ) =>
     guarded(log, async (req, res) => {
       const actor = auth.actor(req, roles);
-      await deps.limits.check('api', req, actor.label);
+      // (Rate limits have counted this request already, before authentication: see rate-limit.ts.)
       const equipment = deps.equipment();
       const maintenance = deps.maintenance();
       const tickets = deps.tickets();

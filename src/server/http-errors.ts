@@ -30,6 +30,7 @@ export class HttpProblem extends Error {
     readonly code: string,
     message: string,
     readonly headers: Record<string, string> = {},
+    readonly issues?: { field: string; message: string }[],
   ) {
     super(message);
   }
@@ -92,6 +93,7 @@ export function answerFor(err: unknown, req: Request): Answer {
   }
   if (err instanceof HttpProblem) {
     const body: ErrorBody = { code: err.code, error: err.message };
+    if (err.issues) body.issues = err.issues;
     if (err.status >= 500) body.errorId = randomUUID();
     return { status: err.status, headers: err.headers, body };
   }

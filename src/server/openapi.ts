@@ -67,7 +67,8 @@ export function openApiDocument() {
   const body = (schema: ZodTypeAny) => ({ body: { required: true, content: { 'application/json': { schema } } } });
 
   // Health and operations
-  route({ method: 'get', path: '/healthz', summary: 'The process lives and has loaded (503 while loading)', open: true, responses: { 200: json(api.healthBody, 'ready'), 503: json(api.healthBody, 'still loading') } });
+  route({ method: 'get', path: '/healthz', summary: 'Liveness: the process lives', open: true, responses: { 200: json(api.healthBody, 'alive') } });
+  route({ method: 'get', path: '/readyz', summary: 'Readiness: the index is loaded and the store answers; 503 names what is not', open: true, responses: { 200: json(api.readyBody, 'ready'), ...errors(503) } });
   route({
     method: 'get',
     path: '/metrics',
@@ -266,7 +267,7 @@ export function openApiDocument() {
     request: body(z.object({ type: z.string(), serviceUrl: z.string(), conversation: z.object({ id: z.string() }).passthrough() }).passthrough().openapi({ description: 'a Bot Framework activity' })),
     responses: { 200: { description: 'processed (an invoke answers its body)' }, 201: { description: 'processed' }, ...errors(401) },
   });
-  route({ method: 'post', path: '/chat/token', summary: 'A Direct Line token for the /chat page (rate-limited per address)', open: true, responses: { 200: json(api.chatToken, 'a new conversation'), ...errors(429) } });
+  route({ method: 'post', path: '/chat/token', summary: 'A Direct Line token for the /chat page (a quota per address; refused when DIRECTLINE_SECRET is set)', open: true, responses: { 200: json(api.chatToken, 'a new conversation'), ...errors(401, 429) } });
 
   // Direct Line 3.0, served locally for Web Chat
   const conversationParam = z.object({ id: z.string().openapi({ description: 'conversation id' }) });

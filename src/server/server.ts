@@ -1,6 +1,7 @@
 import restify from 'restify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { storableText } from '../storage/storable-text.js';
 import type { AppConfig } from '../config/config.js';
 import { GapStore } from '../feedback/gap-store.js';
 import { loadKnowledge } from '../knowledge/load.js';
@@ -37,6 +38,7 @@ import { readBody } from './body.js';
 import { ChannelAdapter, ChannelSendError, ServiceUrlNotAllowedError } from './channel-adapter.js';
 import { installProcessGuards } from './process-guards.js';
 import { isLoopbackAddress, serviceUrlPolicy } from './service-urls.js';
+import { clientAddressOf } from './client-address.js';
 import { turnErrorHandler } from '../bot/turn-errors.js';
 import type { TriageBot } from '../bot/triage-bot.js';
 import { DirectLineAdapter } from '../directline/adapter.js';
@@ -49,11 +51,12 @@ import { EncoderPool } from '../retrieval/embedders/encoder-pool.js';
 const activityShape = z
   .object({
     type: z.string().min(1).max(100),
+    channelId: storableText().max(100).optional(),
     serviceUrl: z.string().url().max(2000),
-    conversation: z.object({ id: z.string().min(1).max(1000) }).passthrough(),
-    from: z.object({ id: z.string().min(1).max(1000) }).passthrough().optional(),
+    conversation: z.object({ id: storableText().min(1).max(1000) }).passthrough(),
+    from: z.object({ id: storableText().min(1).max(1000) }).passthrough().optional(),
     recipient: z.object({ id: z.string().min(1).max(1000) }).passthrough().optional(),
-    text: z.string().max(10_000).optional(),
+    text: storableText().max(10_000).optional(),
   })
   .passthrough();
 
@@ -74,6 +77,10 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   installProcessGuards(log);
   const server = restify.createServer({ name: 'fault-triage-assistant', handleUncaughtExceptions: false });
   installErrorEnvelope(server, log);
+  const clientAddress = clientAddressOf(config.trustProxy ?? []);
+  // First of all, before routing, body reading and authentication: every request counts.
+  const limits = new RateLimits(config.rateLimitScale ?? 1, log, clientAddress);
+  server.pre(limits.middleware());
   server.use(restify.plugins.queryParser({ mapParams: false }));
   server.use(readBody({ maxBytes: 64 * 1024 }));
   const kb = loadKnowledge(config.knowledgeDir);
@@ -89,12 +96,21 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   const apiKeys = config.apiKeys ?? defaultApiKeys(config.dataDir, log);
   const auth = new ApiKeyAuth(apiKeys);
 
+  // Liveness (restart me if this fails) and readiness (send me traffic), apart, as orchestrators expect.
   server.get('/healthz', async (_req, res) => {
-    const ok = engine !== undefined && tickets !== undefined;
-    res.send(ok ? 200 : 503, { status: ok ? 'ok' : 'loading' });
+    res.send(200, { status: 'ok' });
   });
+  server.get('/readyz', guarded(log, async (_req, res) => {
+    const issues: { field: string; message: string }[] = [];
+    if (!engine) issues.push({ field: 'index', message: 'the retrieval index is still loading' });
+    if (!db || !tickets) issues.push({ field: 'store', message: 'the store is still opening' });
+    else await db.ping(1000).catch(() => issues.push({ field: 'store', message: 'the store does not answer' }));
+    if (issues.length > 0) {
+      throw new HttpProblem(503, 'not_ready', `not ready: ${issues.map((i) => i.field).join(', ')}`, { 'Retry-After': '5' }, issues);
+    }
+    res.send(200, { status: 'ready' });
+  }));
 
-  const limits = new RateLimits(config.rateLimitScale ?? 1);
   const metrics = new Metrics();
   server.on('after', (req: restify.Request, res: restify.Response, route?: { path?: string }) => {
     const ms = Date.now() - req.time();
@@ -105,16 +121,14 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   });
   // Prometheus scrapes from the machine itself freely; from elsewhere it needs an admin key.
   server.get('/metrics', guarded(log, async (req, res) => {
-    const local = ['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(req.socket.remoteAddress ?? '');
-    if (!local) auth.actor(req, ['admin']);
+    if (!isLoopbackAddress(clientAddress(req))) auth.actor(req, ['admin']);
     res.writeHead(200, { 'Content-Type': metrics.registry.contentType });
     res.end(await metrics.registry.metrics());
   }));
 
   // The engine for staff (the call-center panel); operators reach it through the bot.
   server.post('/api/suggest', guarded(log, async (req, res) => {
-    const actor = auth.actor(req);
-    await limits.check('suggest', req, actor.label);
+    auth.actor(req);
     if (!engine) throw new StoreUnavailableError('the retrieval index is still loading');
     const { text, ...o } = suggestBody.parse(req.body ?? {});
     // A client that has gone (a superseded panel request, a closed tab) gets no work:
@@ -136,7 +150,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   server.get('/api/openapi.json', async (_req, res) => {
     res.send(200, openApiDocument());
   });
-  registerTicketRoutes(server, { tickets: () => tickets, gaps: () => gaps, outcomes: () => outcomes, roster: () => roster, auth, limits, log });
+  registerTicketRoutes(server, { tickets: () => tickets, gaps: () => gaps, outcomes: () => outcomes, roster: () => roster, auth, log });
   registerRosterRoutes(server, { roster: () => roster, tickets: () => tickets, auth, limits, log });
   registerMediaRoutes(server, { tickets: () => tickets, media: () => media, roster: () => roster, directLine: () => directLine?.store, auth, limits, log });
   registerKnowledgeRoutes(server, { kb, auth, log });
@@ -161,7 +175,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
       : 'Bot Framework endpoint /api/messages: no MicrosoftAppId, so local development only (loopback callers and loopback serviceUrls); set the Bot Framework credentials for channels',
   );
   server.post('/api/messages', guarded(log, async (req, res) => {
-    if (!authenticated && !isLoopbackAddress(req.socket.remoteAddress)) {
+    if (!authenticated && !isLoopbackAddress(clientAddress(req))) {
       throw new HttpProblem(403, 'local_only', 'without Bot Framework credentials this endpoint serves the machine itself only');
     }
     if (!bot || !directLine) throw new StoreUnavailableError('the bot is still starting');
@@ -196,19 +210,31 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     res.send(200, { handoffs: await handoffs.list('open') });
   }));
 
-  server.post({ path: '/chat/token', body: 'none' }, guarded(log, async (req, res) => {
-    await limits.check('chatToken', req);
-    if (!directLine) throw new StoreUnavailableError('the bot is still starting');
-    const { conversationId, token } = await directLine.store.create();
-    res.send(200, { conversationId, token });
-  }));
-
   await new Promise<void>((resolve) => server.listen(config.port, '0.0.0.0', resolve));
   log.info({ port: (server.address() as { port: number }).port }, 'listening; loading the fault manual, index and store');
 
+  /** The store may be down when we start: keep trying (readiness says so) rather than give up. */
+  const openStore = async (): Promise<Database> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await openDatabase({
+          databaseUrl: config.databaseUrl,
+          dataDir: config.dataDir,
+          pgSchema: opts.pgSchema,
+          onError: (err) => log.warn({ err: err.message }, 'database connection lost; the pool replaces it'),
+        });
+      } catch (err) {
+        if (!(err instanceof StoreUnavailableError) || closing) throw err;
+        log.warn({ err, attempt }, 'store unavailable at start; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(10_000, 500 * attempt)));
+      }
+    }
+  };
+  let closing = false;
+
   const started = performance.now();
   const ready = (async () => {
-    db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, pgSchema: opts.pgSchema });
+    db = await openStore();
     gaps = new GapStore(db);
     const machines = new EquipmentStore(db);
     roster = new RosterStore(db);
@@ -220,6 +246,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     tickets = ticketService;
     const loaded = await openEngine(config, log, kb);
     metrics.attach(db);
+    limits.share(db);
     if (loaded.encoder instanceof EncoderPool) {
       const pool = loaded.encoder;
       metrics.attachEncoder(() => pool.stats());
@@ -266,6 +293,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     ready,
     services: () => ({ engine, tickets, gaps, db, handoffs, equipment, maintenance, roster }),
     async close() {
+      closing = true;
       server.close();
       await ready.catch(() => undefined);
       await suggestionCounter?.flush().catch(() => undefined);

@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import type { Request, Response, Server } from 'restify';
+import { z } from 'zod';
+import { storableText } from '../storage/storable-text.js';
 import type { Actor } from '../tickets/actor.js';
 import { OPEN_STATUSES } from '../tickets/lifecycle.js';
 import { assignSchema, closeOutSchema, createTicketSchema, machineDownSchema, statusChangeSchema, type Ticket } from '../tickets/model.js';
@@ -9,7 +11,6 @@ import { clockStates } from '../tickets/sla.js';
 import { randomUUID } from 'node:crypto';
 import type { OutcomeStore } from '../bot/records.js';
 import type { GapStore } from '../feedback/gap-store.js';
-import type { RateLimits } from './rate-limit.js';
 import { detectLanguage } from '../retrieval/text.js';
 import { StoreUnavailableError } from '../storage/database.js';
 import type { ApiKeyAuth } from './auth.js';
@@ -18,6 +19,10 @@ import { assertOnRoster } from './roster-routes.js';
 import { guarded } from './http-errors.js';
 import { gapReport, idempotencyKey, listQuery, periodQuery, phoneOutcome } from '../api/requests.js';
 import type { TicketView } from '../api/responses.js';
+
+/** A ticket's id or number from the path: any text (an unknown one is a 404) but one the stores can compare. */
+const ticketIdParam = z.object({ id: storableText().max(200) });
+const ticketId = (req: Request) => ticketIdParam.parse(req.params ?? {}).id;
 
 /** A ticket as the API shows it: the stored document, the live state of its SLA clocks, and what the caller may do next. */
 export function ticketView(t: Ticket, actor: Actor, now = new Date()): TicketView {
@@ -40,7 +45,6 @@ export function registerTicketRoutes(
     outcomes: () => OutcomeStore | undefined;
     roster: () => RosterStore | undefined;
     auth: ApiKeyAuth;
-    limits: RateLimits;
     log: Logger;
   },
 ) {
@@ -48,7 +52,6 @@ export function registerTicketRoutes(
   const route = (allowed: readonly Actor['role'][] | undefined, handler: (req: Request, res: Response, service: TicketService, actor: Actor) => Promise<void>) =>
     guarded(log, async (req, res) => {
       const actor = auth.actor(req, allowed);
-      await deps.limits.check('api', req, actor.label);
       const service = deps.tickets();
       const roster = deps.roster();
       if (!service || !roster) throw new StoreUnavailableError('the server is still starting');
@@ -103,7 +106,7 @@ export function registerTicketRoutes(
   server.get(
     '/api/tickets/:id',
     route(undefined, async (req, res, service, actor) => {
-      res.send(200, ticketView(await service.get(String(req.params.id), actor), actor));
+      res.send(200, ticketView(await service.get(ticketId(req), actor), actor));
     }),
   );
 
@@ -111,7 +114,7 @@ export function registerTicketRoutes(
     '/api/tickets/:id/status',
     route(undefined, async (req, res, service, actor) => {
       const body = statusChangeSchema.parse(req.body ?? {});
-      const t = await service.changeStatus(String(req.params.id), body.status, actor, body.note, body.expectedVersion);
+      const t = await service.changeStatus(ticketId(req), body.status, actor, body.note, body.expectedVersion);
       log.info({ ticket: t.number, status: t.status, actor: actor.label }, 'ticket status changed');
       res.send(200, ticketView(t, actor));
     }),
@@ -121,7 +124,7 @@ export function registerTicketRoutes(
     '/api/tickets/:id/assign',
     route(['dispatcher', 'admin'], async (req, res, service, actor) => {
       const body = assignSchema.parse(req.body ?? {});
-      res.send(200, ticketView(await service.assign(String(req.params.id), body.technicianId, actor, body.note, body.expectedVersion), actor));
+      res.send(200, ticketView(await service.assign(ticketId(req), body.technicianId, actor, body.note, body.expectedVersion), actor));
     }),
   );
 
@@ -139,7 +142,7 @@ export function registerTicketRoutes(
     '/api/tickets/:id/close-out',
     route(['technician', 'admin'], async (req, res, service, actor) => {
       const body = closeOutSchema.parse(req.body ?? {});
-      res.send(200, ticketView(await service.closeOut(String(req.params.id), body, actor), actor));
+      res.send(200, ticketView(await service.closeOut(ticketId(req), body, actor), actor));
     }),
   );
 

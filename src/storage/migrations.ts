@@ -104,6 +104,23 @@ const MIGRATIONS: { id: string; sql: string[] }[] = [
        )`,
     ],
   },
+  {
+    id: '005-rate-limits',
+    sql: [
+      // rate-limiter-flexible's PostgreSQL store (its own layout), so every instance counts the same requests.
+      // SQLite deployments are one instance and count in memory; the table stays empty there.
+      `CREATE TABLE rate_limits (key VARCHAR(255) PRIMARY KEY, points INTEGER NOT NULL DEFAULT 0, expire BIGINT)`,
+    ],
+  },
+  {
+    id: '006-directline-token-life',
+    sql: [
+      // A token's own expiry (refresh extends it) and the conversation's last activity (retention counts from it).
+      `ALTER TABLE directline_conversations ADD COLUMN token_expires_at TEXT`,
+      `ALTER TABLE directline_conversations ADD COLUMN last_active_at TEXT`,
+      `CREATE INDEX directline_conversations_active ON directline_conversations (last_active_at)`,
+    ],
+  },
   // 020–024: the field workflow (roster, priority and search, media).
   {
     id: '020-technicians',

@@ -3,12 +3,13 @@ import { z } from 'zod';
 import type { Billing } from '../equipment/model.js';
 import { causeClass, gradeCode, partCode, productLineCode } from '../knowledge/schema.js';
 import type { InspectionOrder } from '../maintenance/work-order.js';
+import { storableText } from '../storage/storable-text.js';
 
 export const TICKET_STATUSES = ['new', 'assigned', 'en_route', 'on_site', 'resolved', 'closed', 'cancelled'] as const;
 export const ticketStatus = z.enum(TICKET_STATUSES);
 export type TicketStatus = z.infer<typeof ticketStatus>;
 
-const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `at most ${max} characters`);
+const text = (max: number) => storableText().trim().min(1, 'must not be empty').max(max, `at most ${max} characters`);
 const faultId = z.string().regex(/^(PT|CP|RR|PV|TC|MM|HD)-[EMHO]\d{2}$/, 'a fault id looks like PT-H01');
 
 /**
@@ -33,7 +34,7 @@ export const siteSchema = z
 export const stepTriedSchema = z
   .object({
     faultId: faultId.optional(),
-    causeId: z.string().max(10).optional(),
+    causeId: storableText().max(10).optional(),
     step: text(1000),
     result: z.enum(['fixed', 'not-fixed', 'could-not-do', 'skipped']),
   })
@@ -72,7 +73,7 @@ export const statusChangeSchema = z
   .strict();
 
 export const assignSchema = z
-  .object({ technicianId: z.string().trim().min(1, 'name the technician (an id from the roster)').max(100), note: text(2000).optional(), expectedVersion: z.number().int().min(1).optional() })
+  .object({ technicianId: storableText().trim().min(1, 'name the technician (an id from the roster)').max(100), note: text(2000).optional(), expectedVersion: z.number().int().min(1).optional() })
   .strict();
 
 /** The machine stopped (or runs again) after the ticket was opened: its open clocks follow. */

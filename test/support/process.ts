@@ -8,8 +8,8 @@ export interface ServerProcess {
   output(): string;
 }
 
-/** Starts `main.js serve` as its own process (as `npm start` does) and waits until /healthz is 200. */
-export async function spawnServer(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
+/** Starts `main.js serve` as its own process (as `npm start` does) and waits until /readyz is 200. */
+export async function spawnServer(env: Record<string, string>, timeoutMs = 120_000): Promise<ServerProcess> {
   const child = spawn(process.execPath, [CLI, 'serve'], {
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', EMBEDDER: 'none', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -24,7 +24,7 @@ export async function spawnServer(env: Record<string, string>, timeoutMs = 60_00
     const port = /"port":(\d+)/.exec(log)?.[1];
     if (port) {
       base = `http://127.0.0.1:${port}`;
-      const ok = await fetch(`${base}/healthz`).then((r) => r.status === 200, () => false);
+      const ok = await fetch(`${base}/readyz`).then((r) => r.status === 200, () => false);
       if (ok) return { child, base, output: () => log };
     }
     await new Promise((r) => setTimeout(r, 100));

@@ -32,6 +32,7 @@ export const TEST_TECHNICIANS: Record<string, { name: string; phone: string; ski
 
 export interface TestServer {
   app: App;
+  schema?: string;
   base: string;
   stop(): Promise<void>;
 }
@@ -49,10 +50,14 @@ export async function startTestServer(
     log?: (line: string) => void;
     /** For store 'postgres': connect here instead of TEST_DATABASE_URL (e.g. through a proxy). */
     databaseUrl?: string;
+    /** For store 'postgres': use this existing schema (another server's, to run two instances on one store); not dropped by stop(). */
+    schema?: string;
+    directLineSecret?: string;
   } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'server-'));
-  const schema = opts.store === 'postgres' ? await createSchema() : undefined;
+  const ownSchema = opts.store === 'postgres' && !opts.schema;
+  const schema = opts.store === 'postgres' ? (opts.schema ?? (await createSchema())) : undefined;
   const app = await startServer(
     {
       port: 0,
@@ -66,22 +71,24 @@ export async function startTestServer(
       apiKeys: API_KEYS,
       botAuth: opts.botAuth,
       rateLimitScale: opts.rateLimitScale,
+      directLineSecret: opts.directLineSecret,
       databaseUrl: schema ? (opts.databaseUrl ?? TEST_DATABASE_URL) : undefined,
     },
     opts.log ? createLogger('debug', { write: (line: string) => opts.log!(line) }) : createLogger('silent'),
     { pgSchema: schema },
   );
   await app.ready;
-  // The test keys' technicians are on the roster, as an admin would have set them up.
-  for (const id of ['T-07', 'T-08']) {
+  // The test keys' technicians are on the roster, as an admin would have set them up (once per store).
+  for (const id of opts.schema ? [] : ['T-07', 'T-08']) {
     await app.services().roster!.create({ ...TEST_TECHNICIANS[id]!, id, active: true });
   }
   return {
     app,
+    schema,
     base: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
     async stop() {
       await app.close();
-      if (schema) await dropSchema(schema);
+      if (schema && ownSchema) await dropSchema(schema);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
