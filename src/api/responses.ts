@@ -462,3 +462,6 @@ export const transcriptResponse = z.object({
   ),
 });
 export type TranscriptResponse = z.infer<typeof transcriptResponse>;
+
+export const partsResponse = z.object({ parts: z.array(partView) });
+export type PartsResponse = z.infer<typeof partsResponse>;

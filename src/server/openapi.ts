@@ -1,6 +1,6 @@
 import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV3, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z, type ZodTypeAny } from 'zod';
-import { gapReport, idempotencyKey, listQuery, periodQuery, phoneOutcome, suggestBody } from '../api/requests.js';
+import { gapReport, idempotencyKey, listQuery, partsQuery, periodQuery, phoneOutcome, suggestBody } from '../api/requests.js';
 import * as api from '../api/responses.js';
 import { assignSchema, closeOutSchema, createTicketSchema, machineDownSchema, statusChangeSchema } from '../tickets/model.js';
 import { technicianInput, technicianPatch, technicianReplace } from '../roster/model.js';
@@ -94,6 +94,8 @@ export function openApiDocument() {
     request: { params: z.object({ id: z.string().max(100).openapi({ description: 'fault id, e.g. PT-H01' }) }) },
     responses: { 200: json(fault, 'the entry'), ...errors(401, 404, 429) },
   });
+
+  route({ method: 'get', path: '/api/parts', summary: 'The part catalogue, of one product line or all (any staff key)', request: { query: partsQuery }, responses: { 200: json(api.partsResponse, 'parts'), ...errors(401, 429) } });
 
   // Tickets
   route({
