@@ -155,3 +155,33 @@ describe('the inspection page', () => {
     expect(machine.tickets.map((t) => t.kind).sort()).toEqual(['fault', 'maintenance']);
   }, 120_000);
 });
+
+/** The call-center panel looks a machine up by serial while the agent types it in the ticket form. */
+describe('the panel and the installed base', () => {
+  let s: TestServer;
+  let browser: Browser;
+  beforeAll(async () => {
+    s = await startTestServer();
+    const file = 'serial,model,product_line,customer,site,accepted_on,warranty_months\nPV-LTU-0042,LTU120,PV,Silk Road Paving,"Eastern bypass, Xi\'an",2026-04-01,24\n';
+    await fetch(`${s.base}/api/equipment/import`, { method: 'POST', headers: { authorization: `Bearer ${KEYS.dispatcher}`, 'content-type': 'text/csv' }, body: file });
+    browser = await launchBrowser();
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await s?.stop();
+  });
+
+  it('fills the empty fields from a known serial and says what it found', async () => {
+    const page = await (await browser.newContext({ viewport: { width: 1366, height: 768 } })).newPage();
+    await page.goto(`${s.base}/panel`);
+    await page.fill('#api-key', KEYS.agent);
+    await page.click('#sign-in-form button[type=submit]');
+    await page.waitForSelector('#create-ticket:not([disabled])');
+    await page.click('#create-ticket');
+    await page.fill('#t-serial', 'pv-ltu-0042');
+    await until(() => page.inputValue('#t-customer'), (v) => v === 'Silk Road Paving', 'the customer from the installed base');
+    expect(await page.inputValue('#t-site')).toBe("Eastern bypass, Xi'an");
+    expect(await page.inputValue('#t-model')).toBe('LTU120');
+    expect(await page.textContent('#t-serial-help')).toMatch(/Known machine: LTU120 of Silk Road Paving, in warranty until 2028-03-31/);
+  }, 60_000);
+});

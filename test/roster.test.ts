@@ -3,6 +3,9 @@ import { loadKnowledge } from '../src/knowledge/load.js';
 import { distanceKm } from '../src/roster/suggest.js';
 import { searchTerm } from '../src/tickets/store.js';
 import { KNOWLEDGE_DIR } from './support/paths.js';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { launchBrowser, screenshot, until } from './support/browser.js';
 import { api, KEYS, startTestServer, type TestServer } from './support/server.js';
 import { ticketRequest } from './support/tickets.js';
 
@@ -167,4 +170,37 @@ describe('roster helpers', () => {
     expect(searchTerm('North Gate')).toBe('north gate');
     expect(searchTerm('FT-2026-000042')).toBe('ft-2026-000042');
   });
+});
+
+describe('the roster page in Chromium', () => {
+  it('lets an admin add a technician and take them off the roster, and passes axe-core', async () => {
+    const s = await startTestServer();
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+      await page.goto(`${s.base}/roster`);
+      await page.getByLabel('API key').fill(KEYS.admin);
+      await page.getByLabel('API key').press('Enter');
+      await until(() => page.locator('#roster tbody tr').count(), (n) => n === 2, 'T-07 and T-08');
+      await page.getByLabel('ID (as in the API key, e.g. T-07)').fill('T-40');
+      await page.getByLabel('Name', { exact: true }).fill('Gao Feng');
+      await page.getByLabel('Phone').fill('138 0013 8040');
+      await page.getByLabel('RR · road roller').check();
+      await page.getByLabel('Region (as site addresses name it)').fill('Songjiang');
+      await page.getByRole('button', { name: 'Save' }).click();
+      await until(() => page.locator('#roster tbody tr').count(), (n) => n === 3, 'the new technician');
+      expect(await api(s.base, KEYS.dispatcher, 'GET', '/api/technicians/T-40').then((r) => r.json())).toMatchObject({ name: 'Gao Feng', phone: '+8613800138040', skills: ['RR'], active: true });
+      await page.getByRole('button', { name: 'Deactivate T-40' }).click();
+      await page.getByRole('button', { name: 'Activate T-40' }).waitFor();
+      expect(await api(s.base, KEYS.dispatcher, 'GET', '/api/technicians/T-40').then((r) => r.json())).toMatchObject({ active: false });
+      const axe = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+      await page.evaluate(axe);
+      const violations = await page.evaluate<string[]>(`axe.run(document).then((r) => r.violations.map((v) => v.impact + ' ' + v.id))`);
+      expect(violations).toEqual([]);
+      await screenshot(page, 'roster-page');
+    } finally {
+      await browser.close();
+      await s.stop();
+    }
+  }, 120_000);
 });

@@ -172,6 +172,29 @@ describe('photos and location from the site', () => {
         expect(transcript.lines.find((l) => l.attachments.length > 0)).toMatchObject({ from: 'user', attachments: [{ mediaId: m.id, contentType: 'image/jpeg' }] });
         expect(transcript.lines.some((l) => l.from === 'bot' && /Your ticket number is/.test(l.text))).toBe(true);
 
+        // The board: found by a search kept in the URL; suggested technicians, the photo and the conversation on the ticket.
+        const board = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+        try {
+          await board.goto(`${server.base}/dispatch?q=${encodeURIComponent('139 1234 5678')}&status=all`);
+          await board.getByLabel('API key').fill(KEYS.dispatcher);
+          await board.getByLabel('API key').press('Enter');
+          expect(await board.getByLabel('Search').inputValue()).toBe('139 1234 5678');
+          await until(() => board.locator('#ticket-rows tr th').allTextContents(), (n) => n.length === 1 && n[0] === number, 'only the searched ticket');
+          await board.getByRole('button', { name: number, exact: true }).click();
+          await board.getByRole('heading', { name: 'Suggested technicians' }).waitFor();
+          expect(await board.locator('.tech-suggestions li').first().innerText()).toMatch(/^T-0[78] · \S.* trained for this line · [\d.]+ km away · \d open jobs?$/);
+          await board.getByRole('heading', { name: 'Photos from the site' }).waitFor();
+          await until(() => board.locator('.media-thumb img').count(), (n) => n === 1, 'the photo on the board');
+          await board.getByRole('button', { name: 'Show the conversation' }).click();
+          await until(() => board.locator('#transcript').innerText(), (t) => /Your ticket number is/.test(t) && /\[1 photo\]/.test(t), 'the conversation');
+          await screenshot(board, 'dispatch-photo-transcript');
+          // Filters typed on the board go into its URL.
+          await board.getByLabel('Machine down only').check();
+          expect(new URL(board.url()).searchParams.get('down')).toBe('1');
+        } finally {
+          await board.close();
+        }
+
         // A photo sent after the ticket was opened goes onto that ticket.
         await pickAndSend(page, { name: 'later.png', mimeType: 'image/png', buffer: await sharp({ create: { width: 50, height: 40, channels: 3, background: '#224466' } }).png().toBuffer() });
         await until(() => botTexts(page), (t) => t.some((x) => x.includes(`I have added the photo to ticket ${number}`)), 'the photo added to the open ticket');

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { FaultEntry, SuggestResponse, TicketView } from '../src/api/responses.js';
 import { moduleGraph } from '../src/server/pages.js';
 import { clockStates } from '../src/tickets/sla.js';
-import { liveClock, listQuery, nextClock, sortByUrgency } from '../src/web/dispatch/logic.js';
+import { DEFAULT_FILTERS, filtersFromSearch, filtersToSearch, liveClock, listQuery, nextClock, sortByUrgency } from '../src/web/dispatch/logic.js';
 import { BOARD } from '../src/web/dispatch/text.js';
 import { operatorSteps as serverOperatorSteps } from '../src/knowledge/operator-steps.js';
 import type { Fault } from '../src/knowledge/schema.js';
@@ -122,9 +122,20 @@ describe('the board’s clocks follow the server’s rule', () => {
     expect(sortByUrgency([older, downClosed, down]).map((t) => t.number)).toEqual(['FT-5', 'FT-2', 'FT-6']);
   });
 
+  it('keeps the filters in the page URL and reads them back', () => {
+    const f = { q: 'Zhongjian', status: '', productLine: 'RR', technician: 'T-07', overdue: true, down: true };
+    expect(filtersToSearch(f)).toBe('?q=Zhongjian&status=all&line=RR&tech=T-07&overdue=1&down=1');
+    expect(filtersFromSearch(filtersToSearch(f))).toEqual(f);
+    expect(filtersFromSearch('')).toEqual(DEFAULT_FILTERS);
+    expect(filtersToSearch(DEFAULT_FILTERS)).toBe('');
+  });
+
   it('asks for the most urgent first and never sends a technician filter for a technician', () => {
-    const f = { status: 'open', productLine: 'PT', technician: ' T-07 ', overdue: true };
+    const f = { q: '', status: 'open', productLine: 'PT', technician: ' T-07 ', overdue: true, down: false };
     expect(listQuery(f, { role: 'dispatcher', technicianId: null }).toString()).toBe('status=open&productLine=PT&technician=T-07&overdue=true&sort=priority&limit=500');
+    expect(listQuery({ ...f, q: ' 139 1234 ', down: true }, { role: 'dispatcher', technicianId: null }).toString()).toBe(
+      'q=139+1234&status=open&productLine=PT&technician=T-07&overdue=true&down=true&sort=priority&limit=500',
+    );
     expect(listQuery(f, { role: 'technician', technicianId: 'T-07' }).has('technician')).toBe(false);
   });
 });

@@ -74,3 +74,6 @@ export const gapReport = z
   })
   .strict();
 export type GapReportBody = z.input<typeof gapReport>;
+
+/** GET /api/parts: the part catalogue, of one product line or all. */
+export const partsQuery = z.object({ productLine: productLineCode.optional() }).strict();

@@ -265,23 +265,8 @@ export const faultReport = z.object({ ...period, faults: z.array(z.object({ faul
 // ---------------------------------------------------------------------------------------
 // The call center's queue and the chat
 
-export const handoffList = z.object({
-  handoffs: z.array(
-    z.object({
-      id: z.string(),
-      createdAt: isoDateTime,
-      status: z.string(),
-      conversationId: z.string(),
-      channel: z.string(),
-      language: z.string(),
-      productLine: z.string().optional(),
-      faultId: z.string().optional(),
-      reason: z.string(),
-      transcript: z.array(z.object({ from: z.enum(['user', 'bot']), text: z.string(), at: isoDateTime })),
-    }),
-  ),
-});
-export type HandoffList = z.infer<typeof handoffList>;
+// The queue and the live-agent API are described in handoffs.ts.
+export { handoffList, type HandoffList } from './handoffs.js';
 
 export const chatToken = z.object({ conversationId: z.string(), token: z.string(), expires_in: z.number().describe('seconds the token stays valid') });
 
@@ -477,3 +462,6 @@ export const transcriptResponse = z.object({
   ),
 });
 export type TranscriptResponse = z.infer<typeof transcriptResponse>;
+
+export const partsResponse = z.object({ parts: z.array(partView) });
+export type PartsResponse = z.infer<typeof partsResponse>;

@@ -67,6 +67,21 @@ const envSchema = z.object({
   RATE_LIMIT_SCALE: z.coerce.number().positive().default(1),
   /** When set, only holders of this secret may open local Direct Line conversations (the /chat page gets tokens from the server). */
   DIRECTLINE_SECRET: z.string().min(16, 'DIRECTLINE_SECRET must be at least 16 characters').optional(),
+  /** Live chats: a handoff nobody claims within this many seconds gets "nobody is free yet, leave a number". */
+  HANDOFF_UNCLAIMED_SECONDS: z.coerce.number().int().min(5).max(86_400).default(180),
+  /** The pickup target (handoff → claim) the reports measure against, in seconds. */
+  HANDOFF_PICKUP_TARGET_SECONDS: z.coerce.number().int().min(1).max(86_400).default(120),
+  /** How often each instance sweeps for unclaimed handoffs and deadlines at risk, in seconds. */
+  LIVE_SWEEP_SECONDS: z.coerce.number().min(0.2).max(3600).default(10),
+  /** The deployment's time zone (IANA), for deadline times told to operators. */
+  SERVICE_TIME_ZONE: z.string().default('Asia/Shanghai').refine((tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'SERVICE_TIME_ZONE must be an IANA time zone such as Asia/Shanghai'),
 });
 
 export interface AppConfig {
@@ -84,6 +99,8 @@ export interface AppConfig {
   /** Proxy addresses (or "loopback") whose X-Forwarded-For names the client. */
   trustProxy?: string[];
   rateLimitScale?: number;
+  /** Live chats and proactive notices (issue 15); defaults when absent. */
+  live?: { unclaimedAfterSeconds: number; pickupTargetSeconds: number; sweepSeconds: number; timeZone: string };
   embedder:
     | { kind: 'use' }
     | { kind: 'none' }
@@ -129,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     directLineSecret: e.DIRECTLINE_SECRET,
     trustProxy: e.TRUST_PROXY?.split(',').map((h) => h.trim()).filter(Boolean),
     rateLimitScale: e.RATE_LIMIT_SCALE,
+    live: { unclaimedAfterSeconds: e.HANDOFF_UNCLAIMED_SECONDS, pickupTargetSeconds: e.HANDOFF_PICKUP_TARGET_SECONDS, sweepSeconds: e.LIVE_SWEEP_SECONDS, timeZone: e.SERVICE_TIME_ZONE },
     databaseUrl: e.DATABASE_URL,
     apiKeys: e.API_KEYS ? parseApiKeys(e.API_KEYS) : undefined,
     port: e.PORT,

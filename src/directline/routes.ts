@@ -10,6 +10,7 @@ import { StoreUnavailableError } from '../storage/database.js';
 import { InvalidRequestError } from '../tickets/errors.js';
 import type { DirectLineAdapter } from './adapter.js';
 import { newActivityId, TOKEN_VALID_MS, type DirectLineStore } from './store.js';
+import { streamTicket, streamUrl } from './stream.js';
 import type { MediaStore } from '../media/store.js';
 import { handleUpload, serveAttachment } from './upload.js';
 
@@ -141,6 +142,14 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): void {
 
   const serviceUrlOf = (req: Request) => `http://${req.headers.host ?? 'localhost'}`;
 
+  /** The conversation's WebSocket (stream.ts), from the watermark on; the scheme follows the page's (wss behind TLS). */
+  const streamOf = async (req: Request, store: DirectLineStore, conversationId: string, watermark?: number) => {
+    const key = await store.streamKey(conversationId);
+    if (!key) return undefined;
+    const secure = req.isSecure() || String(req.headers['x-forwarded-proto'] ?? '').split(',')[0]?.trim() === 'https';
+    return streamUrl({ secure, host: req.headers.host ?? 'localhost' }, conversationId, streamTicket(key, conversationId), watermark);
+  };
+
   // The /chat page's door (it holds no secret), and Direct Line's own.
   for (const path of ['/chat/token', '/v3/directline/tokens/generate']) {
     server.post(
@@ -179,7 +188,12 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): void {
         opened = await newConversation(req, store);
       }
       await startConversation(store, adapter, opened.conversationId, serviceUrlOf(req));
-      res.send(201, { conversationId: opened.conversationId, token: opened.token, expires_in: opened.expiresInSeconds });
+      res.send(201, {
+        conversationId: opened.conversationId,
+        token: opened.token,
+        expires_in: opened.expiresInSeconds,
+        streamUrl: await streamOf(req, store, opened.conversationId),
+      });
     }),
   );
 
@@ -189,7 +203,10 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): void {
       const { store } = ready();
       const id = conversationParam.parse(req.params ?? {}).id;
       const { token, expiresInSeconds } = await authorise(req, store, id);
-      res.send(200, { conversationId: id, token, expires_in: expiresInSeconds });
+      // Reconnecting: the stream resumes after the client's watermark (none: the whole conversation).
+      const w = (req.query as { watermark?: string } | undefined)?.watermark;
+      const watermark = w && /^\d{1,12}$/.test(w) ? Number(w) : undefined;
+      res.send(200, { conversationId: id, token, expires_in: expiresInSeconds, streamUrl: await streamOf(req, store, id, watermark) });
     }),
   );
 
@@ -201,6 +218,13 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): void {
       await authorise(req, store, id);
       const activity = incomingActivity.parse(req.body ?? {}) as Partial<Activity>;
       const from = { ...activity.from!, role: 'user' };
+      if (activity.type === 'typing') {
+        // Not kept nor echoed: the turn passes it on to a person holding the conversation, if any.
+        const id2 = newActivityId();
+        await runTurn(adapter, id, { ...activity, id: id2, from }, serviceUrlOf(req));
+        res.send(200, { id: id2 });
+        return;
+      }
       // Direct Line echoes the user's own activities, so clients can show them as sent.
       const echoed = await store.append(id, {
         ...activity,

@@ -13,7 +13,11 @@ const hash = (token: string) => createHash('sha256').update(token).digest('hex')
  * sequence number in its conversation.
  */
 export class DirectLineStore {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    /** Told after each committed append (the streams' bus hint: see stream.ts). */
+    private readonly appended: (conversationId: string) => void = () => undefined,
+  ) {}
 
   /** A new conversation and the token that opens it (only its hash is stored). */
   async create(now = new Date()): Promise<{ conversationId: string; token: string; expiresInSeconds: number }> {
@@ -61,7 +65,7 @@ export class DirectLineStore {
 
   /** Appends activities in order, in one transaction; ids default to conversation|sequence. */
   async appendAll(conversationId: string, activities: Partial<Activity>[]): Promise<Partial<Activity>[]> {
-    return this.db.transaction(async (tx) => {
+    const stored = await this.db.transaction(async (tx) => {
       const [row] = await tx.query<{ next_seq: number }>(
         `UPDATE directline_conversations SET next_seq = next_seq + $2, last_active_at = $3 WHERE id = $1 RETURNING next_seq`,
         [conversationId, activities.length, new Date().toISOString()],
@@ -77,6 +81,14 @@ export class DirectLineStore {
       }
       return stored;
     }, { durable: false });
+    this.appended(conversationId);
+    return stored;
+  }
+
+  /** The key stream tickets of this conversation are signed with (its token's hash: secret, shared by every instance). */
+  async streamKey(conversationId: string): Promise<string | undefined> {
+    const [row] = await this.db.query<{ token_hash: string }>(`SELECT token_hash FROM directline_conversations WHERE id = $1`, [conversationId]);
+    return row?.token_hash;
   }
 
   /**

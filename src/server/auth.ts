@@ -37,7 +37,12 @@ export class ApiKeyAuth {
     const header = req.header('authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) throw new UnauthorizedError('send your API key as "Authorization: Bearer <key>"');
-    const actor = this.byHash.get(digest(match[1]!));
+    return this.actorOfKey(match[1]!, allowed);
+  }
+
+  /** The same check for a key that did not come in a header (the panel's WebSocket sends it as its first message). */
+  actorOfKey(key: string, allowed?: readonly Actor['role'][]): Actor {
+    const actor = this.byHash.get(digest(key));
     if (!actor) throw new UnauthorizedError('unknown API key');
     if (allowed && !allowed.includes(actor.role)) {
       throw new ForbiddenError(`this needs one of the roles ${allowed.join(', ')}; your key is ${actor.role}`);

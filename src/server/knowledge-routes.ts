@@ -7,6 +7,7 @@ import { stopWorkForFault } from '../knowledge/safety.js';
 import { NotFoundError } from '../tickets/errors.js';
 import type { ApiKeyAuth } from './auth.js';
 import { guarded } from './http-errors.js';
+import { partsQuery } from '../api/requests.js';
 
 /** The manual as staff pages read it: a summary list and whole entries with their parts named. */
 export function registerKnowledgeRoutes(server: Server, deps: { kb: KnowledgeBase; auth: ApiKeyAuth; log: Logger }) {
@@ -23,6 +24,14 @@ export function registerKnowledgeRoutes(server: Server, deps: { kb: KnowledgeBas
   server.get('/api/faults', guarded(log, async (req, res) => {
     auth.actor(req);
     res.send(200, { productLines, faults: summaries });
+  }));
+
+  // The part catalogue of a line, for the technician's close-out (parts used).
+  server.get('/api/parts', guarded(log, async (req, res) => {
+    auth.actor(req);
+    const { productLine } = partsQuery.parse(req.query ?? {});
+    const parts = [...kb.parts.values()].filter((p) => !productLine || p.code.startsWith(`${productLine}-`));
+    res.send(200, { parts });
   }));
 
   server.get('/api/faults/:id', guarded(log, async (req, res) => {

@@ -1,6 +1,6 @@
 import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV3, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z, type ZodTypeAny } from 'zod';
-import { gapReport, idempotencyKey, listQuery, periodQuery, phoneOutcome, suggestBody } from '../api/requests.js';
+import { gapReport, idempotencyKey, listQuery, partsQuery, periodQuery, phoneOutcome, suggestBody } from '../api/requests.js';
 import * as api from '../api/responses.js';
 import { assignSchema, closeOutSchema, createTicketSchema, machineDownSchema, statusChangeSchema } from '../tickets/model.js';
 import { technicianInput, technicianPatch, technicianReplace } from '../roster/model.js';
@@ -8,6 +8,7 @@ import { rosterQuery } from './roster-routes.js';
 import { mediaUploadQuery } from './media-routes.js';
 import { workOrderBody } from './equipment-routes.js';
 import { inspectionResultSchema } from '../maintenance/work-order-schema.js';
+import * as live from '../api/handoffs.js';
 
 // Adds .openapi() to zod's types (for component names and parameter metadata); only this module uses it.
 extendZodWithOpenApi(z);
@@ -93,6 +94,8 @@ export function openApiDocument() {
     request: { params: z.object({ id: z.string().max(100).openapi({ description: 'fault id, e.g. PT-H01' }) }) },
     responses: { 200: json(fault, 'the entry'), ...errors(401, 404, 429) },
   });
+
+  route({ method: 'get', path: '/api/parts', summary: 'The part catalogue, of one product line or all (any staff key)', request: { query: partsQuery }, responses: { 200: json(api.partsResponse, 'parts'), ...errors(401, 429) } });
 
   // Tickets
   route({
@@ -253,11 +256,63 @@ export function openApiDocument() {
   }
 
   // The call center's queue and the bot
+  const handoffParam = { params: z.object({ id: z.string().uuid().openapi({ description: 'handoff id' }) }) };
+  const handoff = live.handoffSummary.openapi('Handoff');
   route({
     method: 'get',
     path: '/api/handoffs',
-    summary: 'Open handoff requests from the bot, with transcripts (agent, dispatcher, admin)',
-    responses: { 200: json(api.handoffList, 'the queue'), ...errors(401, 403) },
+    summary: 'The queue of conversations handed over to a person, newest first, paged (agent, dispatcher, admin)',
+    request: { query: live.handoffListQuery },
+    responses: { 200: json(live.handoffList, 'one page of handoffs with this status'), ...errors(...STAFF) },
+  });
+  route({
+    method: 'get',
+    path: '/api/handoffs/{id}',
+    summary: 'One handoff with what the bot knew: transcript, match, steps tried, tickets',
+    request: handoffParam,
+    responses: { 200: json(live.handoffDetail, 'the handoff'), ...errors(...STAFF, 404) },
+  });
+  route({
+    method: 'post',
+    path: '/api/handoffs/{id}/claim',
+    summary: 'Take the chat (409 handoff_claimed if someone else holds it; an admin may take it over); the operator is told a person joined',
+    request: handoffParam,
+    responses: { 200: json(handoff, 'claimed by the caller'), ...errors(...STAFF, 404, 409) },
+  });
+  route({
+    method: 'get',
+    path: '/api/handoffs/{id}/messages',
+    summary: 'What the operator, the bot and the agent wrote since the handoff, after a cursor',
+    request: { ...handoffParam, query: live.handoffMessagesQuery },
+    responses: { 200: json(live.handoffMessages, 'messages after the cursor, and the next cursor'), ...errors(...STAFF, 404) },
+  });
+  route({
+    method: 'post',
+    path: '/api/handoffs/{id}/messages',
+    summary: 'The holder writes to the operator, in the same conversation (any channel)',
+    request: { ...handoffParam, ...body(live.handoffMessageBody) },
+    responses: { 201: json(live.handoffMessage, 'kept and sent'), ...errors(...STAFF, 404, 409) },
+  });
+  route({
+    method: 'post',
+    path: '/api/handoffs/{id}/typing',
+    summary: 'The holder is typing: the operator’s channel shows a typing indicator',
+    request: handoffParam,
+    responses: { 204: { description: 'passed on' }, ...errors(...STAFF, 404, 409) },
+  });
+  route({
+    method: 'post',
+    path: '/api/handoffs/{id}/release',
+    summary: 'Hand the chat back to the bot, or close it (the holder or an admin); the operator is told',
+    request: { ...handoffParam, ...body(live.handoffReleaseBody) },
+    responses: { 200: json(handoff, 'closed'), ...errors(...STAFF, 404, 409) },
+  });
+  route({
+    method: 'get',
+    path: '/api/reports/handoffs',
+    summary: 'Pickup time (handoff → claim) against its target, in a period (agent, dispatcher, admin; default the last 30 days)',
+    request: { query: periodQuery },
+    responses: { 200: json(live.handoffPickupReport, 'the report'), ...errors(...STAFF) },
   });
   route({
     method: 'post',
@@ -274,8 +329,19 @@ export function openApiDocument() {
   const dl = (path: string) => `/v3/directline${path}`;
   route({ method: 'post', path: dl('/tokens/generate'), summary: 'A token for a new conversation (with the Direct Line secret when one is configured)', responses: { 200: json(api.directLineConversation, 'token'), ...errors(401, 429) } });
   route({ method: 'post', path: dl('/tokens/refresh'), summary: 'Refresh a token', responses: { 200: json(api.directLineConversation, 'token'), ...errors(401, 429) } });
-  route({ method: 'post', path: dl('/conversations'), summary: 'Start a conversation (or resume the token’s)', responses: { 201: json(api.directLineConversation, 'the conversation'), ...errors(401, 429) } });
-  route({ method: 'get', path: dl('/conversations/{id}'), summary: 'Reconnect to a conversation', request: { params: conversationParam }, responses: { 200: json(api.directLineConversation, 'the conversation'), ...errors(401, 429) } });
+  route({
+    method: 'post',
+    path: dl('/conversations'),
+    summary: 'Start a conversation (or resume the token’s); streamUrl opens a WebSocket that pushes activity sets as they are stored (Direct Line 3.0 streaming)',
+    responses: { 201: json(api.directLineConversation, 'the conversation'), ...errors(401, 429) },
+  });
+  route({
+    method: 'get',
+    path: dl('/conversations/{id}'),
+    summary: 'Reconnect to a conversation: a fresh streamUrl whose stream resumes after the watermark (none: from the start)',
+    request: { params: conversationParam, query: z.object({ watermark: z.string().optional().openapi({ description: 'the last watermark the client saw' }) }) },
+    responses: { 200: json(api.directLineConversation, 'the conversation'), ...errors(401, 429) },
+  });
   route({
     method: 'post',
     path: dl('/conversations/{id}/activities'),
@@ -317,7 +383,9 @@ export function openApiDocument() {
     info: {
       title: 'Fault triage assistant',
       version: '1',
-      description: 'Suggestions, the fault manual, dispatch tickets, reports, the call-center queue, the bot and a local Direct Line. Every error answers `{code, error, issues?, errorId?}`.',
+      description:
+        'Suggestions, the fault manual, dispatch tickets, reports, the call-center queue and live chats, the bot and a local Direct Line. Every error answers `{code, error, issues?, errorId?}`. ' +
+        'Two WebSockets are not listed as paths: a conversation’s Direct Line `streamUrl` (activity sets `{activities, watermark}`, empty keep-alive messages), and `/api/live`, the panel’s live line (first message `{"type":"auth","key":…}`, then `{"type":"watch","handoffs":[ids]}` and `{"type":"typing","handoff":id}`; it pushes hints `queue`, `handoff` {kind messages|typing|status}, `resync`).',
     },
   });
 }

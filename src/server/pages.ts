@@ -31,6 +31,8 @@ const STAFF_PAGES: StaffPage[] = [
   { path: '/panel', title: 'Call-center panel' },
   { path: '/dispatch', title: 'Dispatch board' },
   { path: '/reports', title: 'Service reports' },
+  { path: '/tech', title: 'My jobs' },
+  { path: '/roster', title: 'Technician roster' },
   { path: '/inspect', title: 'My inspections' },
 ];
 
@@ -65,8 +67,11 @@ const TYPES: Record<string, string> = {
   css: 'text/css; charset=utf-8',
 };
 
-/** Staff pages are self-contained: no external requests, no inline script but the hashed import map, no eval. */
-const STRICT = `default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self' ${IMPORT_MAP_HASH}; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'`;
+/**
+ * Staff pages are self-contained: no external requests, no inline script but the hashed
+ * import map, no eval. Photos are fetched with the API key and shown from blob: URLs.
+ */
+const STRICT = `default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self'; script-src 'self' ${IMPORT_MAP_HASH}; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'`;
 /**
  * Web Chat injects its own style sheets at run time, so the chat page allows inline styles
  * (not scripts); its upload reads the picked file back from a blob: URL and makes the

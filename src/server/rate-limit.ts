@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, RLWrapperTimeouts } from 'rate-limiter-flexible';
@@ -131,6 +132,15 @@ export class RateLimits {
       // The limiter itself failed (and so did its insurance): serve rather than refuse everyone.
       this.log?.warn({ err }, 'rate limiter unavailable; request let through');
     }
+  }
+
+  /**
+   * For a WebSocket upgrade (restify never sees it): counts it against the bucket of its
+   * path, per address, as the `pre` handler does for every HTTP request.
+   */
+  async admitUpgrade(req: IncomingMessage): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://local').pathname;
+    await this.consume(bucketOf(path), this.addressOf(req as unknown as Request));
   }
 
   /** The restify `pre` handler: every request counts before routing, body reading and authentication. */

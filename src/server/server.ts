@@ -45,6 +45,11 @@ import { DirectLineAdapter } from '../directline/adapter.js';
 import { registerDirectLine } from '../directline/routes.js';
 import { DirectLineStore } from '../directline/store.js';
 import { suggestBody } from '../api/requests.js';
+import { directLineTopic, DirectLineStreams, type DirectLineHint } from '../directline/stream.js';
+import { Live, openBus, routeUpgrades } from '../live/live.js';
+import { StaffSockets } from '../live/staff-socket.js';
+import { registerHandoffRoutes } from './handoff-routes.js';
+import { findCommand } from '../../dialogs/commands.js';
 import { EncoderPool } from '../retrieval/embedders/encoder-pool.js';
 
 /** The least an incoming Bot Framework activity must carry for the adapter to answer it. */
@@ -65,7 +70,18 @@ export interface App {
   /** Resolves once the index and the store are open (healthz turns 200). */
   ready: Promise<void>;
   close(): Promise<void>;
-  services(): { engine?: SuggestionEngine; tickets?: TicketService; gaps?: GapStore; db?: Database; handoffs?: HandoffStore; equipment?: EquipmentStore; maintenance?: MaintenanceService; roster?: RosterStore };
+  services(): {
+    engine?: SuggestionEngine;
+    tickets?: TicketService;
+    gaps?: GapStore;
+    db?: Database;
+    handoffs?: HandoffStore;
+    equipment?: EquipmentStore;
+    maintenance?: MaintenanceService;
+    roster?: RosterStore;
+    live?: Live;
+    streams?: DirectLineStreams;
+  };
 }
 
 /**
@@ -203,12 +219,13 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     limits,
     log,
   });
-  // The call center's queue of conversations handed over to a person.
-  server.get('/api/handoffs', guarded(log, async (req, res) => {
-    auth.actor(req, ['agent', 'dispatcher', 'admin']);
-    if (!handoffs) throw new StoreUnavailableError('the bot is still starting');
-    res.send(200, { handoffs: await handoffs.list('open') });
-  }));
+  // Live chats: the call center's queue of handed-over conversations, and WebSocket streams.
+  let live: Live | undefined;
+  let streams: DirectLineStreams | undefined;
+  let staff: StaffSockets | undefined;
+  const liveSettings = config.live ?? { unclaimedAfterSeconds: 180, pickupTargetSeconds: 120, sweepSeconds: 10, timeZone: 'Asia/Shanghai' };
+  registerHandoffRoutes(server, { desk: () => live?.desk, auth, pickupTargetSeconds: liveSettings.pickupTargetSeconds, log });
+  routeUpgrades(server.server, { streams: () => streams, staff: () => staff, log });
 
   await new Promise<void>((resolve) => server.listen(config.port, '0.0.0.0', resolve));
   log.info({ port: (server.address() as { port: number }).port }, 'listening; loading the fault manual, index and store');
@@ -258,8 +275,30 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
       counter.count('all', r.abstain);
     });
     const parts = createBot({ db, engine: loaded, kb, tickets, gaps, machines: (serial) => machines.get(serial), onOutcome: (o) => metrics.outcomes.inc({ outcome: o }) });
-    const dlStore = new DirectLineStore(db);
+    const bus = await openBus(db, { databaseUrl: config.databaseUrl, log });
+    // Every append to a Direct Line log tells the instance holding that conversation's stream.
+    const dlStore = new DirectLineStore(db, (id) => {
+      bus.publish(directLineTopic(id), { kind: 'activities' } satisfies DirectLineHint).catch((err: Error) => log.warn({ err: err.message }, 'stream hint not published'));
+    });
     const dlAdapter = new DirectLineAdapter(dlStore);
+    const liveParts = new Live(bus, {
+      db,
+      channel: cloudAdapter,
+      appId: config.botAuth?.MicrosoftAppId ?? '',
+      directLine: () => dlStore,
+      state: parts.conversationState,
+      tickets: ticketService,
+      registry: metrics.registry,
+      settings: {
+        unclaimedAfterMs: liveSettings.unclaimedAfterSeconds * 1000,
+        pickupTargetSeconds: liveSettings.pickupTargetSeconds,
+        sweepMs: liveSettings.sweepSeconds * 1000,
+        timeZone: liveSettings.timeZone,
+      },
+      technicianName: async (id) => (await roster?.get(id))?.name,
+      passThrough: (text) => (findCommand(text) === 'restart' ? 'restart' : undefined),
+      log,
+    });
     for (const adapter of [cloudAdapter, dlAdapter] as BotAdapter[]) {
       adapter.use(async (context, next) => {
         const channel = context.activity.channelId ?? 'unknown';
@@ -278,9 +317,26 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
       });
       // Typing indicators for channels that push (Teams, Emulator); a polling Direct Line client would see them too late.
       if (adapter === cloudAdapter) adapter.use(new ShowTypingMiddleware(400, 2000));
+      adapter.use(liveParts.middleware);
       adapter.onTurnError = turnErrorHandler(log, parts.conversationState, (err) => err instanceof ChannelSendError || err instanceof ServiceUrlNotAllowedError);
     }
     directLine = { store: dlStore, adapter: dlAdapter };
+    streams = new DirectLineStreams({ store: () => dlStore, bus, log, admit: (req) => limits.admitUpgrade(req) });
+    staff = new StaffSockets({
+      authenticate: (key) => {
+        try {
+          return auth.actorOfKey(key, ['agent', 'dispatcher', 'admin']);
+        } catch {
+          return undefined;
+        }
+      },
+      desk: () => live?.desk,
+      bus: () => live?.bus,
+      admit: (req) => limits.admitUpgrade(req),
+      log,
+    });
+    live = liveParts;
+    live.start();
     bot = parts.bot;
     handoffs = parts.handoffs;
     outcomes = parts.outcomes;
@@ -291,11 +347,14 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   return {
     server,
     ready,
-    services: () => ({ engine, tickets, gaps, db, handoffs, equipment, maintenance, roster }),
+    services: () => ({ engine, tickets, gaps, db, handoffs, equipment, maintenance, roster, live, streams }),
     async close() {
       closing = true;
       server.close();
       await ready.catch(() => undefined);
+      streams?.close();
+      staff?.close();
+      await live?.close().catch(() => undefined);
       await suggestionCounter?.flush().catch(() => undefined);
       await engine?.close();
       await db?.close();

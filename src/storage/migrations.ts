@@ -121,6 +121,50 @@ const MIGRATIONS: { id: string; sql: string[] }[] = [
       `CREATE INDEX directline_conversations_active ON directline_conversations (last_active_at)`,
     ],
   },
+  // 015–019: live agents, proactive messages and streaming (issue 15).
+  {
+    id: '015-live-handoffs',
+    sql: [
+      // A handoff's life: open (waiting) → claimed by an agent → closed (to the bot or for good).
+      `ALTER TABLE handoffs ADD COLUMN claimed_by TEXT`,
+      `ALTER TABLE handoffs ADD COLUMN claimed_at TEXT`,
+      `ALTER TABLE handoffs ADD COLUMN closed_at TEXT`,
+      `ALTER TABLE handoffs ADD COLUMN closed_by TEXT`,
+      `ALTER TABLE handoffs ADD COLUMN released_to TEXT`,
+      // When the bot told the operator nobody was free yet (once per handoff).
+      `ALTER TABLE handoffs ADD COLUMN unclaimed_notice_at TEXT`,
+      `ALTER TABLE handoffs ADD COLUMN next_seq INTEGER NOT NULL DEFAULT 0`,
+      // A ticket opened for the conversation while it was with a person (from the panel's chat view).
+      `ALTER TABLE handoffs ADD COLUMN ticket_id TEXT`,
+      `CREATE INDEX handoffs_status_created ON handoffs (status, created_at)`,
+      `CREATE INDEX handoffs_conversation ON handoffs (conversation_id, status)`,
+      // What was said while a person had (or was about to have) the conversation: operator, bot, agent.
+      `CREATE TABLE handoff_messages (
+         handoff_id TEXT NOT NULL,
+         seq INTEGER NOT NULL,
+         at TEXT NOT NULL,
+         sender TEXT NOT NULL,
+         author TEXT,
+         text TEXT NOT NULL,
+         PRIMARY KEY (handoff_id, seq)
+       )`,
+    ],
+  },
+  {
+    id: '016-conversation-references',
+    sql: [
+      // Each conversation's Bot Framework reference and language: how proactive messages reach it.
+      `CREATE TABLE conversation_refs (
+         conversation_id TEXT PRIMARY KEY,
+         channel_id TEXT NOT NULL,
+         reference TEXT NOT NULL,
+         language TEXT,
+         updated_at TEXT NOT NULL
+       )`,
+      // Which ticket updates the operator has been told about (one row per notice: no duplicates across instances).
+      `CREATE TABLE ticket_notices (ticket_id TEXT NOT NULL, kind TEXT NOT NULL, sent_at TEXT NOT NULL, PRIMARY KEY (ticket_id, kind))`,
+    ],
+  },
   // 020–024: the field workflow (roster, priority and search, media).
   {
     id: '020-technicians',

@@ -47,6 +47,9 @@ export function allowedActions(ticket: Ticket, actor: Actor): { assign: boolean;
   };
 }
 
+/** A change the service made to a ticket: who needs to hear of it (the operator, the live desk) listens. */
+export type TicketChange = { kind: 'created' | 'status' | 'assigned' | 'closed-out'; ticket: Ticket };
+
 /**
  * Ticket rules in one place: what the manual implies for a new ticket (grade, parts,
  * tier, deadlines), the lifecycle, who may do what, and the close-out that feeds the
@@ -62,6 +65,25 @@ export class TicketService {
     private readonly clock: () => Date = () => new Date(),
     private readonly machines?: MachineLookup,
   ) {}
+
+  private readonly listeners = new Set<(change: TicketChange) => void>();
+
+  /** Calls `listener` after every committed change; returns the way to stop. A listener's failure never fails the change. */
+  onChange(listener: (change: TicketChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed<T extends Ticket>(kind: TicketChange['kind'], ticket: T): T {
+    for (const listener of this.listeners) {
+      try {
+        listener({ kind, ticket });
+      } catch {
+        // The ticket is saved; whoever listens reports its own failures.
+      }
+    }
+    return ticket;
+  }
 
   async create(input: CreateTicketInput, actor: Actor, idempotencyKey?: string, extra: Pick<Ticket, 'origin'> = {}) {
     if (actor.role === 'technician') throw new ForbiddenError('technicians cannot open tickets');
@@ -85,7 +107,7 @@ export class TicketService {
     const planned = faults[0] ? plannedGrade(faults[0]) : null;
     const requestHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
 
-    return this.store.create(
+    const result = await this.store.create(
       (id, number) => {
         const now = this.clock();
         const at = now.toISOString();
@@ -112,6 +134,8 @@ export class TicketService {
       idempotencyKey,
       requestHash,
     );
+    if (result.created) this.changed('created', result.ticket);
+    return result;
   }
 
   async get(idOrNumber: string, actor: Actor): Promise<Ticket> {
@@ -133,7 +157,7 @@ export class TicketService {
     if (to === 'resolved') throw new InvalidRequestError('status', 'a ticket is resolved by its close-out');
     const refusal = statusRefusal(actor.role, ticket.status, to);
     if (refusal) throw new ForbiddenError(refusal);
-    return this.store.update(
+    const updated = await this.store.update(
       ticket.id,
       (t) => {
         assertTransition(t.status, to);
@@ -148,6 +172,7 @@ export class TicketService {
       },
       expectedVersion,
     );
+    return this.changed('status', updated);
   }
 
   async assign(idOrNumber: string, technicianId: string, actor: Actor, note?: string, expectedVersion?: number) {
@@ -156,7 +181,7 @@ export class TicketService {
     if (!technician) throw new InvalidRequestError('technicianId', `no technician "${technicianId}" on the roster; add them under /api/technicians first`);
     if (!technician.active) throw new ConflictError('technician_inactive', `technician ${technician.id} (${technician.name}) is not active; choose an active technician`);
     const ticket = await this.get(idOrNumber, actor);
-    return this.store.update(
+    const updated = await this.store.update(
       ticket.id,
       (t) => {
         assertTransition(t.status, 'assigned');
@@ -172,6 +197,7 @@ export class TicketService {
       },
       expectedVersion,
     );
+    return this.changed('assigned', updated);
   }
 
   /**
@@ -270,7 +296,7 @@ export class TicketService {
         ticketId: ticket.id,
       });
     }
-    return updated;
+    return this.changed('closed-out', updated);
   }
 
   private assertCanSee(ticket: Ticket, actor: Actor): void {

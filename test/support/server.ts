@@ -50,6 +50,8 @@ export async function startTestServer(
     log?: (line: string) => void;
     /** For store 'postgres': connect here instead of TEST_DATABASE_URL (e.g. through a proxy). */
     databaseUrl?: string;
+    /** Live chats: unclaimed timeout, pickup target, sweep interval, time zone. */
+    live?: AppConfig['live'];
     /** For store 'postgres': use this existing schema (another server's, to run two instances on one store); not dropped by stop(). */
     schema?: string;
     directLineSecret?: string;
@@ -73,6 +75,7 @@ export async function startTestServer(
       rateLimitScale: opts.rateLimitScale,
       directLineSecret: opts.directLineSecret,
       databaseUrl: schema ? (opts.databaseUrl ?? TEST_DATABASE_URL) : undefined,
+      live: opts.live,
     },
     opts.log ? createLogger('debug', { write: (line: string) => opts.log!(line) }) : createLogger('silent'),
     { pgSchema: schema },

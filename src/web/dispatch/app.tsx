@@ -9,7 +9,7 @@ import { useAnnouncer, useLanguage, useSession } from '../shared/session.js';
 import { Alert, SignIn, StatusRegion, TopBar, useFocusAfterRender, useRefState, type AlertState } from '../shared/ui.js';
 import { TicketDetails } from './details.js';
 import { TicketList } from './list.js';
-import { LIST_LIMIT, listQuery, sortByUrgency, type Filters } from './logic.js';
+import { filtersFromSearch, filtersToSearch, LIST_LIMIT, listQuery, sortByUrgency, type Filters } from './logic.js';
 import { BOARD } from './text.js';
 
 /**
@@ -47,7 +47,7 @@ function App() {
   const [loading, setLoading] = useState(false);
   const [lastUpdate, setLastUpdate] = useState<number | null>(null);
   const [confirmCancelFor, setConfirmCancelFor] = useState<string | null>(null);
-  const [filters, setFilters, filtersRef] = useRefState<Filters>({ status: 'open', productLine: '', technician: '', overdue: false });
+  const [filters, setFilters, filtersRef] = useRefState<Filters>(filtersFromSearch(location.search));
   const [assignTo, setAssignTo] = useState('');
   const [assignInvalid, setAssignInvalid] = useState(false);
   const [note, setNote] = useState('');
@@ -193,7 +193,10 @@ function App() {
   };
 
   const onFilters = (change: Partial<Filters>, now = false) => {
-    setFilters({ ...filtersRef.current, ...change });
+    const next = { ...filtersRef.current, ...change };
+    setFilters(next);
+    // Kept in the URL: a reload, a bookmark or a link sent to a colleague shows the same view.
+    history.replaceState(null, '', `${location.pathname}${filtersToSearch(next)}`);
     clearTimeout(techTimer.current);
     if (now) requery();
     else techTimer.current = setTimeout(requery, TECH_DEBOUNCE_MS);
@@ -366,6 +369,8 @@ function App() {
             onNote={setNote}
             onAssign={onAssign}
             onStatus={onStatus}
+            api={api}
+            onError={(err) => reportError(err)}
           />
         </div>
       </main>

@@ -4,6 +4,8 @@ import { lineLabel } from '../shared/manual.js';
 import { actionKey, dialable } from './logic.js';
 import { Clock, FaultLabel, StatusBadge, Time } from './parts.js';
 import type { BoardT } from './app.js';
+import type { Api } from '../shared/api.js';
+import { FieldExtras } from './field.js';
 
 const ASSIGNERS: readonly string[] = ['dispatcher', 'admin'];
 
@@ -28,6 +30,8 @@ export function TicketDetails(props: {
   onNote: (v: string) => void;
   onAssign: () => void;
   onStatus: (to: TicketView['status']) => void;
+  api: Api;
+  onError: (e: unknown) => void;
 }) {
   const { t, ticket } = props;
   return (
@@ -118,6 +122,7 @@ function Body(props: Parameters<typeof TicketDetails>[0] & { ticket: TicketView 
         <p id="no-status-actions" class="help" hidden={targets.length > 0}>
           {t('noStatusActions')}
         </p>
+        <FieldExtras t={t} api={props.api} me={props.me} ticket={ticket} onPick={props.onAssignTo} onError={props.onError} />
       </section>
 
       <section aria-labelledby="sla-title">

@@ -42,6 +42,23 @@ export function TicketList(props: {
           props.onApply();
         }}
       >
+        <div class="field field-search">
+          <label for="f-q">{t('fSearch')}</label>
+          <input
+            id="f-q"
+            name="q"
+            type="search"
+            maxLength={200}
+            autocomplete="off"
+            spellcheck={false}
+            aria-describedby="f-q-help"
+            value={filters.q}
+            onInput={(ev) => props.onFilters({ q: ev.currentTarget.value })}
+          />
+          <span id="f-q-help" class="visually-hidden">
+            {t('fSearchHelp')}
+          </span>
+        </div>
         <div class="field">
           <label for="f-status">{t('fStatus')}</label>
           <select id="f-status" name="status" value={filters.status} onChange={(ev) => props.onFilters({ status: ev.currentTarget.value }, true)}>
@@ -78,6 +95,10 @@ export function TicketList(props: {
         <div class="field field-check">
           <input id="f-overdue" name="overdue" type="checkbox" checked={filters.overdue} onChange={(ev) => props.onFilters({ overdue: ev.currentTarget.checked }, true)} />
           <label for="f-overdue">{t('fOverdue')}</label>
+        </div>
+        <div class="field field-check">
+          <input id="f-down" name="down" type="checkbox" checked={filters.down} onChange={(ev) => props.onFilters({ down: ev.currentTarget.checked }, true)} />
+          <label for="f-down">{t('fDown')}</label>
         </div>
         <div class="field field-buttons">
           <button type="submit">{t('apply')}</button>

@@ -50,19 +50,53 @@ export function sortByUrgency<T extends Pick<TicketView, 'status' | 'slaStatus' 
 }
 
 export interface Filters {
+  /** Ticket number, phone, customer, site or serial (the server searches). */
+  q: string;
   status: string;
   productLine: string;
   technician: string;
   overdue: boolean;
+  /** Machines that are down only. */
+  down: boolean;
+}
+
+export const DEFAULT_FILTERS: Filters = { q: '', status: 'open', productLine: '', technician: '', overdue: false, down: false };
+
+/** The filters in the page's URL (`/dispatch?q=…&status=…`), so a view can be reloaded, bookmarked or sent. */
+export function filtersToSearch(f: Filters): string {
+  const q = new URLSearchParams();
+  if (f.q.trim()) q.set('q', f.q.trim());
+  if (f.status !== DEFAULT_FILTERS.status) q.set('status', f.status || 'all');
+  if (f.productLine) q.set('line', f.productLine);
+  if (f.technician.trim()) q.set('tech', f.technician.trim());
+  if (f.overdue) q.set('overdue', '1');
+  if (f.down) q.set('down', '1');
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+export function filtersFromSearch(search: string): Filters {
+  const q = new URLSearchParams(search);
+  const status = q.get('status');
+  return {
+    q: (q.get('q') ?? '').slice(0, 200),
+    status: status === null ? DEFAULT_FILTERS.status : status === 'all' ? '' : status,
+    productLine: q.get('line') ?? '',
+    technician: (q.get('tech') ?? '').slice(0, 100),
+    overdue: q.get('overdue') === '1',
+    down: q.get('down') === '1',
+  };
 }
 
 /** GET /api/tickets for the filters; a technician's list is scoped by the server, so no technician filter. */
 export function listQuery(f: Filters, me: MeResponse | null): URLSearchParams {
   const q = new URLSearchParams();
+  if (f.q.trim()) q.set('q', f.q.trim());
   if (f.status) q.set('status', f.status);
   if (f.productLine) q.set('productLine', f.productLine);
   if (f.technician.trim() && me?.role !== 'technician') q.set('technician', f.technician.trim());
   if (f.overdue) q.set('overdue', 'true');
+  if (f.down) q.set('down', 'true');
   // Down machines and the most urgent unmet deadlines first, so that the limit drops the least urgent tickets.
   q.set('sort', 'priority');
   q.set('limit', String(LIST_LIMIT));

@@ -1,6 +1,6 @@
 import { render } from 'preact';
 import { useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState } from 'preact/hooks';
-import type { FaultEntry, ProductLineSummary, Suggestion, TicketView } from '../../api/responses.js';
+import type { FaultEntry, MachineView, ProductLineSummary, Suggestion, TicketView } from '../../api/responses.js';
 import { ApiError, randomKey } from '../shared/api.js';
 import { errorMessage } from '../shared/errors.js';
 import type { Lang, Translator } from '../shared/i18n.js';
@@ -48,6 +48,26 @@ function App() {
   const session = useSession('panel.apiKey', STAFF);
   const { api } = session;
   const [alert, setAlert] = useState<AlertState | null>(null);
+  // The installed base: a known serial fills the form's empty machine and customer fields.
+  const [machine, setMachine] = useState<MachineView | null>(null);
+  const serialTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const lookUpSerial = (serial: string) => {
+    clearTimeout(serialTimer.current);
+    setMachine(null);
+    if (serial.trim().length < 3) return;
+    serialTimer.current = setTimeout(() => {
+      void api.request<MachineView>(`/api/equipment/${encodeURIComponent(serial.trim())}`).then(
+        (m) => {
+          setMachine(m);
+          setForm((f) => ({
+            ...f,
+            values: { ...f.values, 't-model': f.values['t-model'] || m.model, 't-customer': f.values['t-customer'] || m.customer, 't-site': f.values['t-site'] || m.site, 't-line': f.values['t-line'] || m.productLine },
+          }));
+        },
+        () => undefined, // not in the installed base: nothing to fill
+      );
+    }, 400);
+  };
   const [status, announce] = useAnnouncer();
   const focus = useFocusAfterRender();
   const keyInput = useRef<HTMLInputElement>(null);
@@ -462,7 +482,11 @@ function App() {
                 selected={selected ? { id: selected.id, title: fault ? bi(fault.title, lang) : '', score: selected.score, productLine: productLineForTicket() } : null}
                 tried={tried}
                 submitting={form.submitting}
-                onChange={(field, value) => setForm((f) => ({ ...f, values: { ...f.values, [field]: value } }))}
+                machineNote={machine ? t('machineFound', { model: machine.model, customer: machine.customer, warranty: machine.inWarranty ? t('inWarrantyUntil', { day: machine.warrantyEnd }) : t('outOfWarrantySince', { day: machine.warrantyEnd }) }) : undefined}
+                onChange={(field, value) => {
+                  setForm((f) => ({ ...f, values: { ...f.values, [field]: value } }));
+                  if (field === 't-serial') lookUpSerial(String(value));
+                }}
                 onSubmit={() => void submitTicket()}
                 onCancel={closeForm}
               />

@@ -25,6 +25,8 @@ export function TicketForm(props: {
   selected: { id: string; title: string; score?: number; productLine: string } | null;
   tried: StepTried[];
   submitting: boolean;
+  /** What the installed base knows about the serial typed (shown under the field). */
+  machineNote?: string;
   onChange: (field: FormField, value: string | boolean) => void;
   onSubmit: () => void;
   onCancel: () => void;
@@ -128,7 +130,7 @@ export function TicketForm(props: {
           {text('t-contact', t('fContact'), 200)}
           {text('t-phone', t('fPhone'), 40, 'tel', t('phoneHelp'))}
           {text('t-model', t('fModel'), 100)}
-          {text('t-serial', t('fSerial'), 100)}
+          {text('t-serial', t('fSerial'), 100, 'text', props.machineNote)}
         </div>
 
         <div class="form-field form-check">

@@ -4,12 +4,13 @@ import type {
   FaultEntry,
   FaultsResponse,
   MeResponse,
+  PartsResponse,
   SuggestResponse,
   TicketList,
   TicketView,
 } from '../../api/responses.js';
 import type { z } from 'zod';
-import type { assignSchema, createTicketSchema, statusChangeSchema } from '../../tickets/model.js';
+import type { assignSchema, closeOutSchema, createTicketSchema, statusChangeSchema } from '../../tickets/model.js';
 
 /**
  * The staff pages' one way to the server: typed calls (the types come from the
@@ -104,7 +105,7 @@ export function errorFromAnswer(status: number, body: unknown, retryAfterHeader:
 }
 
 interface Call {
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH';
   body?: unknown;
   headers?: Record<string, string>;
   signal?: AbortSignal;
@@ -113,6 +114,7 @@ interface Call {
 export type CreateTicketBody = z.input<typeof createTicketSchema>;
 export type StatusChangeBody = z.input<typeof statusChangeSchema>;
 export type AssignBody = z.input<typeof assignSchema>;
+export type CloseOutBody = z.input<typeof closeOutSchema>;
 
 /** The routes the pages use, typed by the contract. */
 export class Api {
@@ -160,6 +162,39 @@ export class Api {
     this.request<TicketView>('/api/tickets', { method: 'POST', body, headers: { 'Idempotency-Key': idempotencyKey } });
   changeStatus = (id: string, body: StatusChangeBody) => this.request<TicketView>(ticketPath(id, 'status'), { method: 'POST', body });
   assign = (id: string, body: AssignBody) => this.request<TicketView>(ticketPath(id, 'assign'), { method: 'POST', body });
+  closeOut = (id: string, body: CloseOutBody) => this.request<TicketView>(ticketPath(id, 'close-out'), { method: 'POST', body });
+  parts = (productLine: string) => this.request<PartsResponse>(`/api/parts?productLine=${encodeURIComponent(productLine)}`);
+
+  /** A photo or video from the site, sent as it is (the server types it from its bytes). */
+  async addMedia(id: string, file: Blob, name: string): Promise<TicketView> {
+    return this.send<TicketView>(`${ticketPath(id, 'media')}?name=${encodeURIComponent(name.slice(0, 200))}`, { method: 'POST', body: file, headers: { 'Content-Type': file.type || 'application/octet-stream' } }, 'json');
+  }
+
+  /** A ticket's photo (or its thumbnail) as a Blob, with the key: an <img> cannot send one, so pages show it by blob: URL. */
+  mediaBlob(ticketId: string, mediaId: string, thumbnail: boolean): Promise<Blob> {
+    return this.send<Blob>(`${ticketPath(ticketId, 'media')}/${encodeURIComponent(mediaId)}${thumbnail ? '/thumbnail' : ''}`, {}, 'blob');
+  }
+
+  private async send<T>(path: string, init: { method?: string; body?: Blob; headers?: Record<string, string> }, as: 'json' | 'blob'): Promise<T> {
+    const key = this.key();
+    let res: Response;
+    try {
+      res = await fetch(`${this.base}${path}`, { method: init.method ?? 'GET', body: init.body, headers: { ...(init.headers ?? {}), ...(key ? { Authorization: `Bearer ${key}` } : {}) }, cache: 'no-store', credentials: 'omit' } as RequestInit);
+    } catch (err) {
+      throw new ApiError(0, err instanceof Error ? err.message : 'network error', null, [], null, null, 'network');
+    }
+    if (!res.ok) {
+      const text = await res.text().catch(() => '');
+      let data: unknown = null;
+      try {
+        data = text ? JSON.parse(text) : null;
+      } catch {
+        data = null;
+      }
+      throw errorFromAnswer(res.status, data, res.headers.get('Retry-After'));
+    }
+    return (as === 'blob' ? await res.blob() : await res.json()) as T;
+  }
 }
 
 const ticketPath = (id: string, action = '') => `/api/tickets/${encodeURIComponent(id)}${action ? `/${action}` : ''}`;

@@ -1,0 +1,87 @@
+import { ActivityTypes, TurnContext, type Activity, type BotState, type Middleware } from 'botbuilder';
+import type { Logger } from 'pino';
+import { turnLang } from '../bot/turn-errors.js';
+import type { ConversationDirectory } from './conversations.js';
+import type { HandoffDesk } from './handoffs.js';
+
+/** The conversation state's phase while a person has the conversation (dialogs/session.ts). */
+const WAITING_FOR_PERSON = 'waiting-for-person';
+
+/** What still reaches the bot while a person holds the conversation: starting over, and an emergency. */
+export type PassThrough = (text: string) => 'restart' | 'emergency' | undefined;
+
+/**
+ * The live desk's view of every bot turn, on both adapters (Bot Framework channels and
+ * the local Direct Line), installed as middleware so the conversation itself need not
+ * know about it:
+ * - keeps the conversation's reference and language (how proactive messages reach it);
+ * - while the conversation is handed over (waiting or held), keeps what the operator
+ *   writes and what the bot answers for the agent, and passes the operator's typing
+ *   indicator on to the agent's panel;
+ * - a new handoff (the bot's handoff.initiate event) refreshes the panels' queues;
+ * - while a person holds it, the bot stays silent: the operator's words go to the agent
+ *   only — except "start over" and an emergency, which the bot still answers;
+ * - when the operator leaves the handoff themselves ("start over"), the handoff closes.
+ * Typing indicators never run the bot.
+ */
+export function liveMiddleware(deps: { directory: ConversationDirectory; desk: HandoffDesk; state: BotState; passThrough: PassThrough; log: Logger }): Middleware {
+  const { directory, desk, state, log } = deps;
+  const remember = (context: TurnContext) =>
+    directory.remember(TurnContext.getConversationReference(context.activity as Activity), turnLang(context, state)).catch((err: Error) => {
+      log.warn({ err: err.message }, 'could not keep the conversation reference');
+    });
+  return {
+    async onTurn(context, next) {
+      const activity = context.activity;
+      const conversationId = activity.conversation?.id;
+      const fromUser = activity.type === ActivityTypes.Message || activity.type === ActivityTypes.Typing || activity.type === ActivityTypes.ConversationUpdate;
+      if (!conversationId || !fromUser) return next();
+
+      const handoff = await desk.active(conversationId).catch((err: Error) => {
+        log.warn({ err: err.message }, 'could not look up the conversation’s handoff');
+        return undefined;
+      });
+      if (activity.type === ActivityTypes.Typing) {
+        if (handoff) await desk.operatorTyping(handoff.id);
+        return;
+      }
+      let passed: ReturnType<PassThrough>;
+      if (handoff && activity.type === ActivityTypes.Message && typeof activity.text === 'string') {
+        await desk.record(handoff.id, 'operator', activity.text);
+        passed = deps.passThrough(activity.text);
+        if (handoff.status === 'claimed' && !passed) {
+          await remember(context);
+          return; // the person answers, not the bot
+        }
+      }
+
+      const replies: string[] = [];
+      let handedOver = false;
+      context.onSendActivities(async (_ctx, activities, send) => {
+        for (const a of activities) {
+          if (a.type === ActivityTypes.Message && a.text) replies.push(a.text);
+          if (a.type === ActivityTypes.Event && a.name === 'handoff.initiate') handedOver = true;
+        }
+        return send();
+      });
+
+      await next();
+
+      // After a successful turn only: a failed turn's replies were never delivered.
+      await remember(context);
+      const now = handedOver ? await desk.active(conversationId) : handoff;
+      if (now) for (const text of replies) await desk.record(now.id, 'bot', text);
+      if (handedOver) await desk.queueChanged();
+      const phase = phaseOf(context, state);
+      if (handoff && !handedOver && (passed === 'restart' || (phase !== undefined && phase !== WAITING_FOR_PERSON))) {
+        // The operator went back to the assistant (start over): nobody is waiting any more.
+        if (await desk.endedByOperator(handoff.id)) await desk.record(handoff.id, 'bot', '— the operator went back to the assistant —');
+      }
+    },
+  };
+}
+
+function phaseOf(context: TurnContext, state: BotState): string | undefined {
+  const triage = (state.get(context) as { triage?: { phase?: unknown } } | undefined)?.triage;
+  return typeof triage?.phase === 'string' ? triage.phase : undefined;
+}
