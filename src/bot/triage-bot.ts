@@ -5,6 +5,7 @@ import { MAIN, MainDialog, turnLanguage } from '../../dialogs/main-dialog.js';
 import { t } from '../../dialogs/messages.js';
 import { ensureSpeak, say } from '../../dialogs/say.js';
 import { remember, session } from '../../dialogs/session.js';
+import { setTriage, triageStampMiddleware } from '../conversation/triage-state.js';
 
 /** Longest message the dialogs look at; anything longer is cut (and the user told so). */
 const MAX_TEXT = 10_000;
@@ -42,6 +43,7 @@ export class TriageBot extends ActivityHandler {
       const text = raw.slice(0, MAX_TEXT);
       ctx.activity.text = text;
       s.lang = turnLanguage(text, s.lang);
+      setTriage(ctx, { lang: s.lang, productLine: s.productLine, faultId: s.faultId });
       remember(s, 'user', text);
       const dc = await this.dialogs.createContext(ctx);
       // A photo with no words: thanked for, then the open question is asked again.
@@ -63,6 +65,9 @@ export class TriageBot extends ActivityHandler {
       }
       await next();
     });
+
+    // channelData.triage on every reply: what the bot waits for, for clients and the evaluation.
+    this.onTurn(async (ctx, next) => triageStampMiddleware.onTurn(ctx, next));
 
     this.onTurn(async (ctx, next) => {
       // Every reply speaks and is kept in the transcript handed to a person on handoff.
