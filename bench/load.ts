@@ -94,6 +94,8 @@ async function startServer(opts: { databaseUrl?: string; profileDir?: string }):
   child.stdout!.on('data', (d) => (out = (out + d).slice(-20_000)));
   child.stderr!.on('data', (d) => (out = (out + d).slice(-20_000)));
   const base = await new Promise<string>((resolve, reject) => {
+    // The poll catches its own fetch failure, so the promise it returns never rejects.
+    // eslint-disable-next-line @typescript-eslint/no-misused-promises
     const t = setInterval(async () => {
       const port = /"port":(\d+)/.exec(out)?.[1];
       if (child.exitCode !== null) {
