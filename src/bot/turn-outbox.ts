@@ -34,6 +34,11 @@ export class TurnOutbox {
     this.items.length = Math.min(mark, this.items.length);
   }
 
+  /** What the turn will deliver if it succeeds (a re-run's taken-back replies are not here). */
+  pending(): readonly Partial<Activity>[] {
+    return this.items;
+  }
+
   /**
    * Middleware that opens an outbox for the turn and, if the turn succeeds, hands its
    * replies to `deliver`. A failed turn's replies are dropped; what the error handler says
