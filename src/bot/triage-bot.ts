@@ -5,6 +5,7 @@ import { MAIN, MainDialog, turnLanguage } from '../../dialogs/main-dialog.js';
 import { t } from '../../dialogs/messages.js';
 import { ensureSpeak, say } from '../../dialogs/say.js';
 import { remember, session } from '../../dialogs/session.js';
+import { setTriage, triageStampMiddleware } from '../conversation/triage-state.js';
 import { StateConflictError } from './db-storage.js';
 import { TurnOutbox } from './turn-outbox.js';
 
@@ -49,6 +50,7 @@ export class TriageBot extends ActivityHandler {
       const text = raw.slice(0, MAX_TEXT);
       ctx.activity.text = text;
       s.lang = turnLanguage(text, s.lang);
+      setTriage(ctx, { lang: s.lang, productLine: s.productLine, faultId: s.faultId });
       remember(s, 'user', text);
       const dc = await this.dialogs.createContext(ctx);
       // A photo with no words: thanked for, then the open question is asked again.
@@ -70,6 +72,9 @@ export class TriageBot extends ActivityHandler {
       }
       await next();
     });
+
+    // channelData.triage on every reply: what the bot waits for, for clients and the evaluation.
+    this.onTurn(async (ctx, next) => triageStampMiddleware.onTurn(ctx, next));
 
     this.onTurn(async (ctx, next) => {
       // Once per turn, however often it runs (a re-run after a conflict keeps this hook).
@@ -96,10 +101,13 @@ export class TriageBot extends ActivityHandler {
   override async run(context: TurnContext): Promise<void> {
     const outbox = TurnOutbox.of(context);
     const mark = outbox?.mark() ?? 0;
+    // What the adapter and middleware put in the turn's state; a re-run starts from just that.
+    const before = new Set(context.turnState.keys());
     for (let attempt = 1; ; attempt++) {
       try {
         await super.run(context);
         await this.conversationState.saveChanges(context, false);
+        await outbox?.flush(context);
         return;
       } catch (err) {
         if (!(err instanceof StateConflictError)) throw err;
@@ -109,6 +117,7 @@ export class TriageBot extends ActivityHandler {
         }
         this.onStateConflict('rerun');
         outbox.rollback(mark);
+        for (const key of [...context.turnState.keys()]) if (!before.has(key) && key !== TRANSCRIBED) context.turnState.delete(key);
         await this.conversationState.load(context, true);
       }
     }

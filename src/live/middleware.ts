@@ -65,7 +65,7 @@ export function liveMiddleware(deps: { directory: ConversationDirectory; desk: H
       await next();
 
       // What the turn delivers: its outbox (a turn that ran again after a conflict took its first replies back).
-      const sent = TurnOutbox.of(context)?.pending() ?? seen;
+      const sent = TurnOutbox.of(context)?.replies() ?? seen;
       const replies = sent.filter((a) => a.type === ActivityTypes.Message && a.text).map((a) => a.text!);
       const handedOver = sent.some((a) => a.type === ActivityTypes.Event && a.name === 'handoff.initiate');
 

@@ -227,7 +227,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   registerHandoffRoutes(server, { desk: () => live?.desk, auth, pickupTargetSeconds: liveSettings.pickupTargetSeconds, log });
   routeUpgrades(server.server, { streams: () => streams, staff: () => staff, log });
 
-  await new Promise<void>((resolve) => server.listen(config.port, '0.0.0.0', resolve));
+  await new Promise<void>((resolve) => server.listen(config.port, config.host ?? '0.0.0.0', resolve));
   log.info({ port: (server.address() as { port: number }).port }, 'listening; loading the fault manual, index and store');
 
   /** The store may be down when we start: keep trying (readiness says so) rather than give up. */

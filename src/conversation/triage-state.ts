@@ -1,0 +1,84 @@
+import { ActivityTypes, type Middleware, type TurnContext } from 'botbuilder';
+
+/**
+ * Where the conversation stands, stamped on every message the bot sends as
+ * `channelData.triage`. Channels ignore it; the conversation evaluation
+ * (`npm run eval:chat`), the end-to-end tests and a call-center client read it to know
+ * what the bot is waiting for without parsing its words.
+ */
+export const TRIAGE_STATES = [
+  'greeting',
+  'ask-machine',
+  'ask-description',
+  'ask-model',
+  'clarify',
+  'choose-candidate',
+  'step',
+  'offer-person',
+  'ask-address',
+  'ask-location',
+  'ask-name',
+  'ask-phone',
+  'ask-down',
+  'confirm',
+  'ticket-created',
+  'resolved',
+  'closing',
+  'safety-stop',
+  'danger',
+  'intent',
+  'handed-off',
+  'waiting-for-person',
+  'ticket-status',
+  'restarted',
+  'not-our-machine',
+] as const;
+
+export type TriageStateName = (typeof TRIAGE_STATES)[number];
+
+export interface TriageInfo {
+  state: TriageStateName;
+  lang: 'en' | 'zh';
+  productLine?: string;
+  faultId?: string;
+  /** True when this turn's message was recognised as an emergency. */
+  danger?: boolean;
+  /** True when this turn raised a handoff to a person. */
+  handoff?: boolean;
+  /** The ticket this turn created (or reported on). */
+  ticket?: { number: string };
+}
+
+const KEY = Symbol('triageInfo');
+
+/**
+ * Record where the conversation stands; later messages of the turn carry it. Call it
+ * before sending the message (or prompt) that the state describes. Patches merge, so
+ * `danger`, `handoff` and `ticket` set earlier in the turn stay set for the turn.
+ */
+export function setTriage(ctx: TurnContext, patch: Partial<TriageInfo>): void {
+  const current = ctx.turnState.get(KEY) as TriageInfo | undefined;
+  ctx.turnState.set(KEY, { ...(current ?? { state: 'greeting', lang: 'en' }), ...patch });
+}
+
+export function triageOf(ctx: TurnContext): TriageInfo | undefined {
+  return ctx.turnState.get(KEY) as TriageInfo | undefined;
+}
+
+/** Stamps the turn's triage info (a snapshot at send time) on every outgoing message. */
+export const triageStampMiddleware: Middleware = {
+  async onTurn(ctx, next) {
+    ctx.onSendActivities(async (turn, activities, send) => {
+      const info = triageOf(turn);
+      if (info) {
+        for (const a of activities) {
+          if (a.type !== ActivityTypes.Message) continue;
+          const data = (a.channelData ?? {}) as Record<string, unknown>;
+          a.channelData = { ...data, triage: { ...info } };
+        }
+      }
+      return send();
+    });
+    await next();
+  },
+};
