@@ -258,7 +258,11 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     media = new MediaStore(db);
     await checkTechnicianKeys(roster, apiKeys, { seedDefault: !config.apiKeys }, log);
     const ticketService = new TicketService(kb, new TicketStore(db), gaps, roster, undefined, (serial) => machines.get(serial));
-    maintenance = new MaintenanceService(kb, maintenanceKnowledge, machines, ticketService);
+    // Reminders go into the contact's conversation through the live desk's proactive mechanism, once it is up.
+    const service = new MaintenanceService(kb, maintenanceKnowledge, machines, ticketService, undefined, {
+      remind: async (machine, visit) => (live ? live.reminders.remind(machine, visit) : false),
+    });
+    maintenance = service;
     equipment = machines;
     tickets = ticketService;
     const loaded = await openEngine(config, log, kb);
@@ -298,6 +302,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
         timeZone: liveSettings.timeZone,
       },
       technicianName: async (id) => (await roster?.get(id))?.name,
+      remindInspections: () => service.dueReminders(),
       passThrough: (text) => (findCommand(text) === 'restart' ? 'restart' : undefined),
       log,
     });
