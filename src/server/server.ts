@@ -281,7 +281,9 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
       metrics.suggestions.inc({ result: r.abstain ? 'abstain' : 'match' });
       counter.count('all', r.abstain);
     });
-    const parts = createBot({ db, engine: loaded, kb, tickets, gaps, machines: (serial) => machines.get(serial), onOutcome: (o) => metrics.outcomes.inc({ outcome: o }) });
+    const parts = createBot({ db, engine: loaded, kb, tickets, gaps, machines: (serial) => machines.get(serial), onOutcome: (o) => metrics.outcomes.inc({ outcome: o }),
+      onStateConflict: (result) => metrics.stateConflicts.inc({ result }),
+    });
     const bus = await openBus(db, { databaseUrl: config.databaseUrl, log });
     // Every append to a Direct Line log tells the instance holding that conversation's stream.
     const dlStore = new DirectLineStore(db, (id) => {
