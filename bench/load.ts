@@ -101,6 +101,8 @@ async function startServer(opts: { databaseUrl?: string; profileDir?: string }):
   child.stdout!.on('data', take);
   child.stderr!.on('data', take);
   const base = await new Promise<string>((resolve, reject) => {
+    // The poll catches its own fetch failure, so the promise it returns never rejects.
+    // eslint-disable-next-line @typescript-eslint/no-misused-promises
     const t = setInterval(async () => {
       if (child.exitCode !== null) {
         clearInterval(t);
