@@ -80,7 +80,7 @@ export function registerMediaRoutes(
         if (!ticket.media?.some((m) => m.id === id)) throw new NotFoundError(`ticket ${ticket.number} has no such photo or video`);
         const content = await media.content(id, variant);
         if (!content) throw new NotFoundError(variant === 'thumbnail' ? 'no thumbnail for this file (open the full view)' : 'no such file');
-        sendMedia(res, content);
+        sendMedia(req, res, content);
       }),
     );
   }
