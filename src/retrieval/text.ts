@@ -66,8 +66,6 @@ export function stemEn(word: string): string {
   else if (w.endsWith('ed') && !w.endsWith('eed') && w.length > 4) w = w.slice(0, -2);
   else if (/(sh|ch|ss|x|z)es$/.test(w)) w = w.slice(0, -2);
   else if (w.endsWith('s') && !/(ss|us|is)$/.test(w)) w = w.slice(0, -1);
-  // vibration / vibrate / vibrating, rotation / rotate, connection / connect: one form.
-  if (/(at|ct)ion$/.test(w) && w.length > 6) w = w.slice(0, -3);
   // One canonical form for move / moves / moved / moving and stop / stopped.
   if (w.endsWith('e') && w.length > 3) w = w.slice(0, -1);
   if (/([b-df-hj-km-np-rtv-z])\1$/.test(w)) w = w.slice(0, -1);
