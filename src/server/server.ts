@@ -29,6 +29,7 @@ import { openApiDocument } from './openapi.js';
 import { ConfigurationBotFrameworkAuthentication, ShowTypingMiddleware, type Activity, type BotAdapter, type TurnContext } from 'botbuilder';
 import { AuthenticationError } from 'botframework-connector';
 import { createBot } from '../bot/create-bot.js';
+import { answerRecognizers } from '../conversation/recognizers/index.js';
 import type { HandoffStore, OutcomeStore } from '../bot/records.js';
 import { RateLimits } from './rate-limit.js';
 import { Metrics } from './metrics.js';
@@ -274,7 +275,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
       metrics.suggestions.inc({ result: r.abstain ? 'abstain' : 'match' });
       counter.count('all', r.abstain);
     });
-    const parts = createBot({ db, engine: loaded, kb, tickets, gaps, machines: (serial) => machines.get(serial), onOutcome: (o) => metrics.outcomes.inc({ outcome: o }) });
+    const parts = createBot({ db, engine: loaded, kb, tickets, gaps, machines: (serial) => machines.get(serial), onOutcome: (o) => metrics.outcomes.inc({ outcome: o }), answers: answerRecognizers(config.knowledgeDir) });
     const bus = await openBus(db, { databaseUrl: config.databaseUrl, log });
     // Every append to a Direct Line log tells the instance holding that conversation's stream.
     const dlStore = new DirectLineStore(db, (id) => {
