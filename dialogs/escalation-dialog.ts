@@ -167,6 +167,9 @@ export class EscalationDialog extends ComponentDialog {
       s.ticket = { id: ticket.id, number: ticket.number };
       setTriage(step.context, { state: 'ticket-created', ticket: { number: ticket.number } });
       await say(step.context, t(s.lang, 'ticketCreated', { number: ticket.number, promise }));
+      // Not awaited on purpose: the ticket exists, so a failing endDialog must not reach
+      // the catch below and tell the operator that the ticket failed.
+      // eslint-disable-next-line @typescript-eslint/return-await
       return step.endDialog({ kind: 'ticket', number: ticket.number } satisfies EscalationResult);
     } catch {
       s.escalations -= 1;

@@ -268,7 +268,7 @@ export class MainDialog extends ComponentDialog {
     const found = await this.engineRead(text, s.productLine);
     if (hasFaultWords(this.deps, text, found)) return { kind: 'description', text: text.trim() };
     // "model SY5419THB", "型号是QTZ80": the one nameplate word in a short answer.
-    const codes = text.match(/[A-Za-z]*\d[A-Za-z0-9\-]*/g)?.filter((w) => w.length >= 3 && /[A-Za-z]/.test(w)) ?? [];
+    const codes = text.match(/[A-Za-z]*\d[A-Za-z0-9-]*/g)?.filter((w) => w.length >= 3 && /[A-Za-z]/.test(w)) ?? [];
     if (codes.length === 1 && text.length <= 40) return { kind: 'model', model: codes[0]! };
     return undefined;
   }

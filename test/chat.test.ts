@@ -1,10 +1,11 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser, screenshot } from './support/browser.js';
+import { launchBrowser, screenshot, until } from './support/browser.js';
 import { api, KEYS, startTestServer, type TestServer } from './support/server.js';
+import { ticketRequest } from './support/tickets.js';
 
 /**
  * The /chat page in a real Chromium: Microsoft's Web Chat (served from our own server)
- * against the server's local Direct Line endpoint, with polling. Whole conversations
+ * against the server's local Direct Line endpoint, streaming over its WebSocket. Whole conversations
  * are held through Web Chat's own UI — typing in its send box and clicking the
  * suggested actions it renders — and what they leave behind (a dispatch ticket, a
  * handoff record) is checked in the store. The page may talk to nobody but its server,
@@ -12,7 +13,7 @@ import { api, KEYS, startTestServer, type TestServer } from './support/server.js
  */
 
 const TIMEOUT = 120_000;
-/** Web Chat polls every 500 ms; a turn plus a poll or two is well inside this. */
+/** Replies are pushed over the WebSocket; a turn on a loaded machine is well inside this. */
 const WAIT = 20_000;
 
 interface TicketView {
@@ -30,6 +31,8 @@ interface TicketView {
 
 interface Watched {
   requests: string[];
+  /** WebSocket URLs the page opened. */
+  sockets: string[];
   consoleErrors: string[];
   csp: string[];
 }
@@ -103,7 +106,7 @@ async function click(page: Page, title: string): Promise<void> {
 
 /** Records every request, console error and CSP violation of a page. */
 async function watch(context: BrowserContext, page: Page): Promise<Watched> {
-  const w: Watched = { requests: [], consoleErrors: [], csp: [] };
+  const w: Watched = { requests: [], sockets: [], consoleErrors: [], csp: [] };
   await context.addInitScript(`
     window.__cspViolations = [];
     document.addEventListener('securitypolicyviolation', (e) => {
@@ -111,6 +114,7 @@ async function watch(context: BrowserContext, page: Page): Promise<Watched> {
     });
   `);
   page.on('request', (r) => w.requests.push(r.url()));
+  page.on('websocket', (ws) => w.sockets.push(ws.url()));
   page.on('console', (m) => {
     if (m.type() !== 'error') return;
     w.consoleErrors.push(m.text());
@@ -128,7 +132,11 @@ async function expectSelfContained(page: Page, w: Watched, base: string): Promis
   // Web Chat came from us, and spoke Direct Line to us, polling (no WebSocket).
   expect(w.requests).toContain(`${origin}/chat/webchat.js`);
   expect(w.requests.some((u) => u === `${origin}/chat/token`)).toBe(true);
-  expect(w.requests.some((u) => u.startsWith(`${origin}/v3/directline/conversations/`) && u.includes('/activities?watermark='))).toBe(true);
+  // Replies arrive over the conversation's streamUrl WebSocket, not by polling.
+  const wsOrigin = origin.replace(/^http/, 'ws');
+  expect(w.sockets.length).toBeGreaterThan(0);
+  expect(w.sockets.every((u) => u.startsWith(`${wsOrigin}/v3/directline/conversations/`) && u.includes('/stream?'))).toBe(true);
+  expect(w.requests.filter((u) => u.includes('/activities?watermark='))).toEqual([]);
   const violations = [...w.csp, ...(await page.evaluate<string[]>('window.__cspViolations ?? []'))];
   expect(violations).toEqual([]);
   // Not even a failed load (e.g. a /favicon.ico 404): the console stays clean.
@@ -317,6 +325,69 @@ describe('the /chat page (Web Chat over the local Direct Line) in Chromium', () 
         const transcript = JSON.parse(String(rows[0]!.transcript)) as { from: string; text: string }[];
         expect(transcript.filter((l) => l.from === 'user').map((l) => l.text)).toEqual(['塔吊吊不起来', '人工']);
 
+        await expectSelfContained(page, w, server.base);
+      } finally {
+        await context.close();
+      }
+    },
+    TIMEOUT,
+  );
+  it(
+    'receives the agent’s reply and ticket updates over the WebSocket, and a reload resumes the conversation',
+    async () => {
+      const context = await browser.newContext({ viewport: { width: 400, height: 800 }, locale: 'en-US', timezoneId: 'Asia/Shanghai' });
+      const page = await context.newPage();
+      const w = await watch(context, page);
+      const json = async <T>(res: Promise<Response>) => (await (await res).json()) as T;
+      try {
+        await page.goto(`${server.base}/chat`);
+        await waitForBot(page, /service assistant/);
+        await type(page, 'the boom of my pump truck shakes when it moves');
+        let mark = (await botTexts(page)).length;
+        await type(page, 'agent');
+        await waitForBot(page, /handing you over/i, mark);
+        const kept = JSON.parse((await page.evaluate<string | null>(`sessionStorage.getItem('triage-chat-conversation')`)) ?? '{}') as { conversationId: string; userId: string };
+        expect(kept.conversationId).toMatch(/\S/);
+
+        // The agent claims the chat and writes; a ticket is opened and assigned: all pushed to the page.
+        const handoff = await until(
+          async () => (await json<{ handoffs: { id: string; conversationId: string }[] }>(api(server.base, KEYS.agent, 'GET', '/api/handoffs?status=open'))).handoffs,
+          (hs) => hs.some((h) => h.conversationId === kept.conversationId),
+          'the handoff in the queue',
+        ).then((hs) => hs.find((h) => h.conversationId === kept.conversationId)!);
+        mark = (await botTexts(page)).length;
+        await api(server.base, KEYS.agent, 'POST', `/api/handoffs/${handoff.id}/claim`);
+        await waitForBot(page, /has joined the chat/, mark);
+        await api(server.base, KEYS.agent, 'POST', `/api/handoffs/${handoff.id}/messages`, { text: 'Hello, Wang from the service desk here. Is the boom folded now?' });
+        await waitForBot(page, /Wang from the service desk/, mark);
+        const detail = await json<{ ticketReference: string }>(api(server.base, KEYS.agent, 'GET', `/api/handoffs/${handoff.id}`));
+        const ticket = await json<{ id: string; number: string }>(
+          api(server.base, KEYS.agent, 'POST', '/api/tickets', ticketRequest({ reference: detail.ticketReference, source: 'panel' }), { 'idempotency-key': `chat-ws-${handoff.id}` }),
+        );
+        await api(server.base, KEYS.dispatcher, 'POST', `/api/tickets/${ticket.id}/assign`, { technicianId: 'T-07' });
+        await waitForBot(page, new RegExp(`Ticket ${ticket.number}: technician Li Qiang has been assigned`), mark);
+        const before = { bot: await botTexts(page), user: await page.locator(USER_BUBBLES).allInnerTexts() };
+
+        // A reload (the phone dropped the tab): the same conversation, its history, no new greeting.
+        await page.reload();
+        await waitForBot(page, new RegExp(`Ticket ${ticket.number}: technician Li Qiang`));
+        expect(await botTexts(page)).toEqual(before.bot);
+        expect(await page.locator(USER_BUBBLES).allInnerTexts()).toEqual(before.user);
+        const again = JSON.parse((await page.evaluate<string | null>(`sessionStorage.getItem('triage-chat-conversation')`)) ?? '{}') as { conversationId: string; userId: string };
+        expect(again).toEqual(expect.objectContaining({ conversationId: kept.conversationId, userId: kept.userId }));
+        expect(w.requests.filter((u) => u.endsWith('/chat/token'))).toHaveLength(1);
+
+        // It goes on where it was: the operator's words reach the agent, the next update reaches the page.
+        await type(page, 'yes it is folded, nobody is near it');
+        await until(
+          async () => (await json<{ messages: { from: string; text: string }[] }>(api(server.base, KEYS.agent, 'GET', `/api/handoffs/${handoff.id}/messages?after=0`))).messages,
+          (ms) => ms.some((m) => m.from === 'operator' && /nobody is near it/.test(m.text)),
+          'the operator’s message at the agent',
+        );
+        mark = (await botTexts(page)).length;
+        await api(server.base, KEYS.tech7, 'POST', `/api/tickets/${ticket.id}/status`, { status: 'en_route' });
+        await waitForBot(page, new RegExp(`Ticket ${ticket.number}: Li Qiang is on the way`), mark);
+        await shot(page, 'chat-resumed-phone');
         await expectSelfContained(page, w, server.base);
       } finally {
         await context.close();

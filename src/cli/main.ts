@@ -29,6 +29,11 @@ Commands:
   eval --file Q.jsonl [--json] [--details]
                                 retrieval metrics on a query file (overall, per tag,
                                 intents, calibration); --details: one JSON line per query
+  eval-chat --file C.json [--json] [--details] [--strict] [--url http://host:port] [--concurrency 2]
+                                scripted conversations (test/conversations/*.json) against the
+                                real bot over Direct Line (a server started in-process unless
+                                --url); PASS/FAIL per conversation and the summary by tag;
+                                --strict: exit 1 when one fails
   calibrate --file Q.jsonl[,R.jsonl]
                                 fit the confidence model for the active embedder on one
                                 or more query files and store it in knowledge/calibration.json
@@ -60,6 +65,9 @@ async function main(argv: string[]): Promise<number> {
       reason: { type: 'string' },
       machines: { type: 'string' },
       seed: { type: 'string' },
+      strict: { type: 'boolean', default: false },
+      url: { type: 'string' },
+      concurrency: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -132,6 +140,10 @@ async function main(argv: string[]): Promise<number> {
       if (values.json) console.log(JSON.stringify(report));
       else if (!values.details) printEvalReport(report, outcomes);
       return 0;
+    }
+    case 'eval-chat': {
+      const { evalChatCommand } = await import('./eval-chat.js');
+      return evalChatCommand(config, { file: requireFile(values.file), json: values.json, details: values.details, strict: values.strict, url: values.url, concurrency: values.concurrency });
     }
     case 'calibrate': {
       // Several files may be given, comma-separated: they are fitted on together.

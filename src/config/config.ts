@@ -86,6 +86,8 @@ const envSchema = z.object({
 
 export interface AppConfig {
   port: number;
+  /** The address to listen on; default all interfaces. In-process runs (eval:chat) use 127.0.0.1. */
+  host?: string;
   dataDir: string;
   indexDir?: string;
   knowledgeDir: string;

@@ -17,6 +17,7 @@ import { registerKnowledgeRoutes } from './knowledge-routes.js';
 import { registerTicketRoutes } from './ticket-routes.js';
 import { registerRosterRoutes } from './roster-routes.js';
 import { registerMediaRoutes } from './media-routes.js';
+import { DbTranscriptStore } from '../transcripts/store.js';
 import { RosterStore, checkTechnicianKeys } from '../roster/store.js';
 import { MediaStore } from '../media/store.js';
 import { registerEquipmentRoutes } from './equipment-routes.js';
@@ -26,7 +27,7 @@ import { EquipmentStore } from '../equipment/store.js';
 import { loadMaintenance } from '../maintenance/knowledge.js';
 import { MaintenanceService } from '../maintenance/service.js';
 import { openApiDocument } from './openapi.js';
-import { ConfigurationBotFrameworkAuthentication, ShowTypingMiddleware, type Activity, type BotAdapter, type TurnContext } from 'botbuilder';
+import { ConfigurationBotFrameworkAuthentication, ShowTypingMiddleware, TranscriptLoggerMiddleware, type Activity, type BotAdapter, type TurnContext } from 'botbuilder';
 import { AuthenticationError } from 'botframework-connector';
 import { createBot } from '../bot/create-bot.js';
 import { answerRecognizers } from '../conversation/recognizers/index.js';
@@ -108,6 +109,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   let tickets: TicketService | undefined;
   let roster: RosterStore | undefined;
   let media: MediaStore | undefined;
+  let transcripts: DbTranscriptStore | undefined;
   let gaps: GapStore | undefined;
   let db: Database | undefined;
   const apiKeys = config.apiKeys ?? defaultApiKeys(config.dataDir, log);
@@ -169,7 +171,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   });
   registerTicketRoutes(server, { tickets: () => tickets, gaps: () => gaps, outcomes: () => outcomes, roster: () => roster, auth, log });
   registerRosterRoutes(server, { roster: () => roster, tickets: () => tickets, auth, limits, log });
-  registerMediaRoutes(server, { tickets: () => tickets, media: () => media, roster: () => roster, directLine: () => directLine?.store, auth, limits, log });
+  registerMediaRoutes(server, { tickets: () => tickets, media: () => media, roster: () => roster, directLine: () => directLine?.store, transcripts: () => transcripts, auth, limits, log });
   registerKnowledgeRoutes(server, { kb, auth, log });
   let suggestionCounter: SuggestionCounter | undefined;
   registerFleetReportRoutes(server, { db: () => db, maintenance: () => maintenance, auth, limits, log });
@@ -228,7 +230,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   registerHandoffRoutes(server, { desk: () => live?.desk, auth, pickupTargetSeconds: liveSettings.pickupTargetSeconds, log });
   routeUpgrades(server.server, { streams: () => streams, staff: () => staff, log });
 
-  await new Promise<void>((resolve) => server.listen(config.port, '0.0.0.0', resolve));
+  await new Promise<void>((resolve) => server.listen(config.port, config.host ?? '0.0.0.0', resolve));
   log.info({ port: (server.address() as { port: number }).port }, 'listening; loading the fault manual, index and store');
 
   /** The store may be down when we start: keep trying (readiness says so) rather than give up. */
@@ -257,9 +259,14 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     const machines = new EquipmentStore(db);
     roster = new RosterStore(db);
     media = new MediaStore(db);
+    transcripts = new DbTranscriptStore(db, log);
     await checkTechnicianKeys(roster, apiKeys, { seedDefault: !config.apiKeys }, log);
     const ticketService = new TicketService(kb, new TicketStore(db), gaps, roster, undefined, (serial) => machines.get(serial));
-    maintenance = new MaintenanceService(kb, maintenanceKnowledge, machines, ticketService);
+    // Reminders go into the contact's conversation through the live desk's proactive mechanism, once it is up.
+    const service = new MaintenanceService(kb, maintenanceKnowledge, machines, ticketService, undefined, {
+      remind: async (machine, visit) => (live ? live.reminders.remind(machine, visit) : false),
+    });
+    maintenance = service;
     equipment = machines;
     tickets = ticketService;
     const loaded = await openEngine(config, log, kb);
@@ -275,7 +282,10 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
       metrics.suggestions.inc({ result: r.abstain ? 'abstain' : 'match' });
       counter.count('all', r.abstain);
     });
-    const parts = createBot({ db, engine: loaded, kb, tickets, gaps, machines: (serial) => machines.get(serial), onOutcome: (o) => metrics.outcomes.inc({ outcome: o }), answers: answerRecognizers(config.knowledgeDir) });
+    const parts = createBot({ db, engine: loaded, kb, tickets, gaps, machines: (serial) => machines.get(serial), onOutcome: (o) => metrics.outcomes.inc({ outcome: o }),
+      onStateConflict: (result) => metrics.stateConflicts.inc({ result }),
+      answers: answerRecognizers(config.knowledgeDir),
+    });
     const bus = await openBus(db, { databaseUrl: config.databaseUrl, log });
     // Every append to a Direct Line log tells the instance holding that conversation's stream.
     const dlStore = new DirectLineStore(db, (id) => {
@@ -297,6 +307,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
         timeZone: liveSettings.timeZone,
       },
       technicianName: async (id) => (await roster?.get(id))?.name,
+      remindInspections: () => service.dueReminders(),
       passThrough: (text) => (findCommand(text) === 'restart' ? 'restart' : undefined),
       log,
     });
@@ -316,6 +327,8 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
           );
         }
       });
+      // One transcript for every channel (botbuilder's logger): what staff read of a conversation, whichever way the operator came.
+      adapter.use(new TranscriptLoggerMiddleware(transcripts));
       // Typing indicators for channels that push (Teams, Emulator); a polling Direct Line client would see them too late.
       if (adapter === cloudAdapter) adapter.use(new ShowTypingMiddleware(400, 2000));
       adapter.use(liveParts.middleware);

@@ -1,28 +1,72 @@
-// Web Chat against this server's own Direct Line endpoint: a token from /chat/token,
-// then polling (no WebSocket), so the page needs nothing but this server. The upload
-// button sends photos through Direct Line's upload; "Share my location" sends the
-// browser's position as a `location` event, which the bot puts on the ticket.
+// Web Chat against this server's own Direct Line endpoint, streaming: the conversation's
+// streamUrl WebSocket pushes every reply (and an agent's messages, and ticket updates) the
+// moment it is stored; posting goes over HTTP as Direct Line 3.0 does. The upload button
+// sends photos through Direct Line's upload; "Share my location" sends the browser's
+// position as a `location` event, which the bot puts on the ticket.
+//
+// Resume: phones drop tabs when the operator switches to the dialler or the camera. The
+// conversation (id, token, user id) is kept in this tab's session storage; a reload
+// refreshes the token and reconnects to the same conversation, which replays its history
+// from the start (the page's own Web Chat store is empty after a reload), and Web Chat
+// goes on from its watermark after that: when the socket drops it reconnects with
+// GET /conversations/:id?watermark=… and receives only what it has not seen.
+const KEPT = 'triage-chat-conversation';
+
+/** The kept conversation if its token is still good (refreshed, so it lives another day), else nothing. */
+async function resumable() {
+  let kept;
+  try {
+    kept = JSON.parse(sessionStorage.getItem(KEPT) ?? 'null');
+  } catch {
+    kept = null;
+  }
+  if (!kept || typeof kept.token !== 'string' || typeof kept.conversationId !== 'string' || typeof kept.userId !== 'string') return undefined;
+  const res = await fetch('/v3/directline/tokens/refresh', { method: 'POST', headers: { Authorization: `Bearer ${kept.token}` } }).catch(() => undefined);
+  if (!res || !res.ok) {
+    // Expired or unknown (a day without a visit, another deployment): start afresh.
+    sessionStorage.removeItem(KEPT);
+    return undefined;
+  }
+  const { token, conversationId } = await res.json();
+  return conversationId === kept.conversationId ? { ...kept, token } : undefined;
+}
+
+/** A random user id (getRandomValues, unlike randomUUID, works on plain http too, e.g. a LAN address). */
+function newUserId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  return `user-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
 (async function start() {
   const status = document.getElementById('status');
   const shareButton = document.getElementById('share-location');
   const zh = Boolean(navigator.language && navigator.language.startsWith('zh'));
   const say = (en, cn) => (zh ? cn : en);
   try {
-    const res = await fetch('/chat/token', { method: 'POST' });
-    if (!res.ok) throw new Error(`the assistant is not ready (${res.status}); reload in a moment`);
-    const { token } = await res.json();
+    const kept = await resumable();
+    let conversation = kept;
+    if (!conversation) {
+      const res = await fetch('/chat/token', { method: 'POST' });
+      if (!res.ok) throw new Error(`the assistant is not ready (${res.status}); reload in a moment`);
+      const { token, conversationId } = await res.json();
+      conversation = { token, conversationId, userId: newUserId() };
+    }
+    sessionStorage.setItem(KEPT, JSON.stringify(conversation));
     const directLine = window.WebChat.createDirectLine({
-      token,
+      token: conversation.token,
       domain: `${window.location.origin}/v3/directline`,
-      webSocket: false,
-      pollingInterval: 500,
+      // A new conversation is started (and greeted) by POST /conversations; a kept one is rejoined by its id.
+      ...(kept ? { conversationId: kept.conversationId } : {}),
+      webSocket: true,
     });
     const store = window.WebChat.createStore();
     window.WebChat.renderWebChat(
       {
         directLine,
         store,
-        userID: `user-${Math.random().toString(36).slice(2, 10)}`,
+        userID: conversation.userId,
+        // While a person holds the chat, they see the operator typing (the bot ignores it).
+        sendTypingIndicator: true,
         locale: zh ? 'zh-CN' : 'en-US',
         styleOptions: { hideUploadButton: false, uploadAccept: 'image/jpeg,image/png,image/heic,image/heif,video/mp4', uploadMultiple: true, bubbleBorderRadius: 8, bubbleFromUserBorderRadius: 8, suggestedActionLayout: 'flow' },
       },
