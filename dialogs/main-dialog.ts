@@ -18,7 +18,7 @@ import { EscalationDialog, ESCALATE } from './escalation-dialog.js';
 import { MatchDialog, MATCH, type MatchResult } from './match-dialog.js';
 import { t } from './messages.js';
 import { choiceOptions, message, safetyList, say, stopWorkMessage } from './say.js';
-import { newSession, session, type TriageSession } from './session.js';
+import { describe, newSession, session, type TriageSession } from './session.js';
 import { describeMachine, recogniseMachine } from '../src/equipment/recognise.js';
 import { WalkDialog, WALK, type WalkResult } from './walk-dialog.js';
 
@@ -68,7 +68,8 @@ export class MainDialog extends ComponentDialog {
     }
     if (command === 'restart') {
       const s = await session(this.deps.session, inner.context);
-      await this.deps.session.set(inner.context, { ...newSession(s.lang), transcript: s.transcript });
+      // What counts per conversation survives starting over: escalations (each ticket its own idempotency key) and gaps recorded.
+      await this.deps.session.set(inner.context, { ...newSession(s.lang), transcript: s.transcript, escalations: s.escalations, gapsRecorded: s.gapsRecorded });
       await say(inner.context, t(s.lang, 'cancelled'));
       return inner.cancelAllDialogs(true);
     }
@@ -104,7 +105,10 @@ export class MainDialog extends ComponentDialog {
     const s = await session(this.deps.session, step.context);
     const text = String((step.options as { text?: string })?.text ?? '');
     const found = this.deps.engine.detectMachine(text);
-    if (found.faultWords.length >= 2) s.description = text;
+    if (found.faultWords.length >= 2) {
+      s.description = undefined;
+      describe(s, text);
+    }
     if (found.line) s.productLine = found.line;
     // A serial in the first message names the machine outright.
     if (await this.recogniseSerial(step.context, s, text)) s.modelAsked = true;

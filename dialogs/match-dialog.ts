@@ -4,7 +4,7 @@ import type { Suggestion } from '../src/retrieval/engine.js';
 import type { TriageDeps } from './deps.js';
 import { t } from './messages.js';
 import { choiceOptions, message, say } from './say.js';
-import { session } from './session.js';
+import { capDescription, describe, MAX_GAPS, session } from './session.js';
 
 export const MATCH = 'match';
 const FLOW = 'match-flow';
@@ -52,7 +52,9 @@ export class MatchDialog extends ComponentDialog {
   private async analyse(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const v = step.values as MatchValues;
     const s = await session(this.deps.session, step.context);
-    const { text, clarified, askFirst } = step.options as MatchOptions;
+    const { clarified, askFirst } = step.options as MatchOptions;
+    // A clarification is matched with what came before it; that text is bounded like the description.
+    const text = capDescription((step.options as MatchOptions).text);
     if (askFirst) {
       v.mode = 'clarify' as Mode;
       v.text = text;
@@ -64,8 +66,8 @@ export class MatchDialog extends ComponentDialog {
       return step.prompt(TEXT, { prompt: message(t(s.lang, 'emptyMessage')) });
     }
     // Keep everything the operator said about the fault, once.
-    if (!s.description || text.includes(s.description)) s.description = text;
-    else if (!s.description.includes(text)) s.description = `${s.description}\n${text}`;
+    describe(s, text);
+    const description = s.description ?? text;
     const found = await this.deps.engine.suggest(text, { productLine: s.productLine, limit: 8 });
     const excluded = new Set(s.excluded ?? []);
     const results = found.results.filter((r) => !excluded.has(r.id));
@@ -76,15 +78,18 @@ export class MatchDialog extends ComponentDialog {
         v.text = text;
         return step.prompt(TEXT, { prompt: message(t(s.lang, 'clarify')) });
       }
-      await this.deps.gaps.record({
-        source: 'abstained',
-        text: s.description,
-        language: detectLanguage(s.description),
-        productLine: s.productLine ?? null,
-        matchedFaultId: res.results[0]?.id ?? null,
-        actualFaultId: null,
-        ticketId: null,
-      });
+      if ((s.gapsRecorded ?? 0) < MAX_GAPS) {
+        s.gapsRecorded = (s.gapsRecorded ?? 0) + 1;
+        await this.deps.gaps.record({
+          source: 'abstained',
+          text: description,
+          language: detectLanguage(description),
+          productLine: s.productLine ?? null,
+          matchedFaultId: res.results[0]?.id ?? null,
+          actualFaultId: null,
+          ticketId: null,
+        });
+      }
       v.mode = 'unsure' as Mode;
       return step.prompt(CHOICE, choiceOptions(t(s.lang, 'stillUnsure'), [t(s.lang, 'offerPerson'), t(s.lang, 'tryAgain')], t(s.lang, 'didNotUnderstandChoice')));
     }

@@ -3,7 +3,7 @@ import type { TriageDeps } from './deps.js';
 import { t } from './messages.js';
 import { operatorSteps } from '../src/knowledge/operator-steps.js';
 import { choiceOptions, safetyList, say } from './say.js';
-import { session } from './session.js';
+import { rememberStep, session } from './session.js';
 
 export const WALK = 'walk';
 const FLOW = 'walk-flow';
@@ -55,7 +55,7 @@ export class WalkDialog extends ComponentDialog {
     const choice = (step.result as FoundChoice).index;
     if (choice === 4) return step.endDialog({ kind: 'not-it' } satisfies WalkResult);
     const result = (['fixed', 'not-fixed', 'could-not-do', 'skipped'] as const)[choice]!;
-    s.stepsTried.push({ faultId: fault.id, causeId: current.causeId, step: current.en, result });
+    rememberStep(s, { faultId: fault.id, causeId: current.causeId, step: current.en, result });
     if (choice === 0) return step.endDialog({ kind: 'fixed' } satisfies WalkResult);
     if (choice === 3) return step.endDialog({ kind: 'handoff' } satisfies WalkResult);
     return step.replaceDialog(WALK, { index: index + 1 });
