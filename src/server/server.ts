@@ -30,6 +30,7 @@ import { openApiDocument } from './openapi.js';
 import { ConfigurationBotFrameworkAuthentication, ShowTypingMiddleware, TranscriptLoggerMiddleware, type Activity, type BotAdapter, type TurnContext } from 'botbuilder';
 import { AuthenticationError } from 'botframework-connector';
 import { createBot } from '../bot/create-bot.js';
+import { answerRecognizers } from '../conversation/recognizers/index.js';
 import type { HandoffStore, OutcomeStore } from '../bot/records.js';
 import { RateLimits } from './rate-limit.js';
 import { Metrics } from './metrics.js';
@@ -285,6 +286,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     });
     const parts = createBot({ db, engine: loaded, kb, tickets, gaps, machines: (serial) => machines.get(serial), onOutcome: (o) => metrics.outcomes.inc({ outcome: o }),
       onStateConflict: (result) => metrics.stateConflicts.inc({ result }),
+      answers: answerRecognizers(config.knowledgeDir),
     });
     const dangerCues = new MessageAnalyser(loaded.language.cues);
     const bus = await openBus(db, { databaseUrl: config.databaseUrl, log });
