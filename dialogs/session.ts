@@ -23,6 +23,8 @@ export interface TriageSession {
   modelAsked?: boolean;
   stepsTried: StepTried[];
   transcript: TranscriptLine[];
+  /** The ticket this conversation opened last (for "where is my technician?"). */
+  ticket?: { id: string; number: string };
   /** Counts escalations, so each gets its own idempotency key. */
   escalations: number;
 }
