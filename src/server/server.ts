@@ -30,6 +30,7 @@ import { openApiDocument } from './openapi.js';
 import { ConfigurationBotFrameworkAuthentication, ShowTypingMiddleware, TranscriptLoggerMiddleware, type Activity, type BotAdapter, type TurnContext } from 'botbuilder';
 import { AuthenticationError } from 'botframework-connector';
 import { createBot } from '../bot/create-bot.js';
+import { answerRecognizers } from '../conversation/recognizers/index.js';
 import type { HandoffStore, OutcomeStore } from '../bot/records.js';
 import { RateLimits } from './rate-limit.js';
 import { Metrics } from './metrics.js';
@@ -52,6 +53,8 @@ import { StaffSockets } from '../live/staff-socket.js';
 import { registerHandoffRoutes } from './handoff-routes.js';
 import { findCommand } from '../../dialogs/commands.js';
 import { EncoderPool } from '../retrieval/embedders/encoder-pool.js';
+import { MessageAnalyser } from '../retrieval/understanding.js';
+import { normaliseText } from '../retrieval/phrases.js';
 
 /** The least an incoming Bot Framework activity must carry for the adapter to answer it. */
 const activityShape = z
@@ -170,7 +173,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   });
   registerTicketRoutes(server, { tickets: () => tickets, gaps: () => gaps, outcomes: () => outcomes, roster: () => roster, auth, log });
   registerRosterRoutes(server, { roster: () => roster, tickets: () => tickets, auth, limits, log });
-  registerMediaRoutes(server, { tickets: () => tickets, media: () => media, roster: () => roster, directLine: () => directLine?.store, transcripts: () => transcripts, auth, limits, log });
+  registerMediaRoutes(server, { tickets: () => tickets, media: () => media, roster: () => roster, directLine: () => directLine?.store, transcripts: () => transcripts, desk: () => live?.desk, auth, limits, log });
   registerKnowledgeRoutes(server, { kb, auth, log });
   let suggestionCounter: SuggestionCounter | undefined;
   registerFleetReportRoutes(server, { db: () => db, maintenance: () => maintenance, auth, limits, log });
@@ -283,7 +286,9 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     });
     const parts = createBot({ db, engine: loaded, kb, tickets, gaps, machines: (serial) => machines.get(serial), onOutcome: (o) => metrics.outcomes.inc({ outcome: o }),
       onStateConflict: (result) => metrics.stateConflicts.inc({ result }),
+      answers: answerRecognizers(config.knowledgeDir),
     });
+    const dangerCues = new MessageAnalyser(loaded.language.cues);
     const bus = await openBus(db, { databaseUrl: config.databaseUrl, log });
     // Every append to a Direct Line log tells the instance holding that conversation's stream.
     const dlStore = new DirectLineStore(db, (id) => {
@@ -306,7 +311,8 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
       },
       technicianName: async (id) => (await roster?.get(id))?.name,
       remindInspections: () => service.dueReminders(),
-      passThrough: (text) => (findCommand(text) === 'restart' ? 'restart' : undefined),
+      // Start over and danger (the manual's danger cues, as retrieval reads them) still reach the bot while a person holds the chat.
+      passThrough: (text) => (findCommand(text) === 'restart' ? 'restart' : dangerCues.isDangerous(normaliseText(text)) ? 'emergency' : undefined),
       log,
     });
     for (const adapter of [cloudAdapter, dlAdapter] as BotAdapter[]) {

@@ -4,6 +4,10 @@ import { catalogue } from './i18n.js';
 export const COMMON = catalogue(
   {
     skipToContent: 'Skip to content',
+    fieldNav: 'Technician',
+    mediaClose: 'Close',
+    fieldNavJobs: 'My jobs',
+    fieldNavInspections: 'My inspections',
     appName: 'Fault triage',
     signOut: 'Sign out',
     dismiss: 'Dismiss',
@@ -38,6 +42,10 @@ export const COMMON = catalogue(
   },
   {
     skipToContent: '跳到主要内容',
+    fieldNav: '技师',
+    mediaClose: '关闭',
+    fieldNavJobs: '我的工单',
+    fieldNavInspections: '我的例行检查',
     appName: '故障分诊',
     signOut: '退出',
     dismiss: '关闭',
