@@ -1,24 +1,23 @@
-import { EventFactory, MessageFactory, type Activity, type TurnContext } from 'botbuilder';
+import { MessageFactory, type TurnContext } from 'botbuilder';
 import {
   ChoicePrompt,
   ComponentDialog,
   TextPrompt,
   WaterfallDialog,
-  type DialogContext,
   type DialogTurnResult,
   type FoundChoice,
   type PromptValidatorContext,
   type WaterfallStepContext,
 } from 'botbuilder-dialogs';
 import { PRODUCT_LINE_CODES, type ProductLineCode } from '../src/knowledge/schema.js';
-import { detectLanguage } from '../src/retrieval/text.js';
-import { findCommand } from './commands.js';
 import type { TriageDeps } from './deps.js';
 import { EscalationDialog, ESCALATE } from './escalation-dialog.js';
 import { MatchDialog, MATCH, type MatchResult } from './match-dialog.js';
 import { t } from './messages.js';
 import { choiceOptions, message, safetyList, say, stopWorkMessage } from './say.js';
-import { newSession, session, type TriageSession } from './session.js';
+import { session, type TriageSession } from './session.js';
+import { handOff } from '../src/conversation/handoff.js';
+import { setTriage } from '../src/conversation/triage-state.js';
 import { describeMachine, recogniseMachine } from '../src/equipment/recognise.js';
 import { WalkDialog, WALK, type WalkResult } from './walk-dialog.js';
 
@@ -29,8 +28,9 @@ const TEXT = 'text';
 
 /**
  * The conversation: which machine → what happens → match (or clarify, or a person) →
- * safe steps one at a time → resolved, or escalation to a dispatch ticket. "agent" /
- * "人工" and "start over" / "取消" work at every point (handled before any prompt).
+ * safe steps one at a time → resolved, or escalation to a dispatch ticket. Emergencies,
+ * "agent" / "人工" and "start over" / "取消" are the turn level's (src/conversation/
+ * turn-handler.ts), handled before any dialog runs.
  */
 export class MainDialog extends ComponentDialog {
   constructor(private readonly deps: TriageDeps) {
@@ -54,50 +54,11 @@ export class MainDialog extends ComponentDialog {
     this.initialDialogId = FLOW;
   }
 
-  protected override async onContinueDialog(inner: DialogContext): Promise<DialogTurnResult> {
-    const interrupted = await this.interrupt(inner);
-    return interrupted ?? super.onContinueDialog(inner);
-  }
-
-  private async interrupt(inner: DialogContext): Promise<DialogTurnResult | undefined> {
-    const text = inner.context.activity.text ?? '';
-    const command = findCommand(text);
-    if (command === 'handoff') {
-      await this.handOff(inner.context, 'user asked for a person');
-      return inner.cancelAllDialogs(true);
-    }
-    if (command === 'restart') {
-      const s = await session(this.deps.session, inner.context);
-      await this.deps.session.set(inner.context, { ...newSession(s.lang), transcript: s.transcript });
-      await say(inner.context, t(s.lang, 'cancelled'));
-      return inner.cancelAllDialogs(true);
-    }
-    return undefined;
-  }
-
-  /** Hands the conversation to a person: the handoff event for the channel, and a queue record. */
+  /** Hands the conversation to a person (the turn level's one mechanism, src/conversation/handoff.ts). */
   async handOff(ctx: TurnContext, reason: string): Promise<void> {
     const s = await session(this.deps.session, ctx);
-    await say(ctx, t(s.lang, 'handoff'));
-    const transcript = {
-      activities: s.transcript.map(
-        (l) => ({ type: 'message', text: l.text, timestamp: new Date(l.at), from: { id: l.from, name: l.from, role: l.from } }) as Partial<Activity> as Activity,
-      ),
-    };
-    await ctx.sendActivity(
-      EventFactory.createHandoffInitiation(ctx, { reason, productLine: s.productLine, faultId: s.faultId, language: s.lang }, transcript),
-    );
-    const conversationId = ctx.activity.conversation.id;
-    await this.deps.handoffs.open({
-      conversationId,
-      channel: ctx.activity.channelId,
-      language: s.lang,
-      productLine: s.productLine,
-      faultId: s.faultId,
-      reason,
-      transcript: s.transcript,
-    });
-    await this.deps.outcomes.record({ conversationId, productLine: s.productLine, faultId: s.faultId, outcome: 'handed-off', steps: s.stepsTried });
+    setTriage(ctx, { state: 'handed-off' });
+    await handOff(ctx, this.deps, s, reason, { notice: t(s.lang, 'handoff') });
   }
 
   private async identifyMachine(step: WaterfallStepContext): Promise<DialogTurnResult> {
@@ -209,9 +170,3 @@ export class MainDialog extends ComponentDialog {
 }
 
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
-
-/** Language of this turn: a message in another script switches; emoji or digits keep the current one. */
-export function turnLanguage(text: string, current: 'en' | 'zh'): 'en' | 'zh' {
-  const lang = detectLanguage(text);
-  return lang === 'unknown' ? current : lang;
-}

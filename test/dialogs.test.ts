@@ -88,7 +88,8 @@ describe.each(BACKENDS)('the triage conversation (%s state)', (_name, open) => {
   });
 
   it('sends a fault that is not operator-serviceable straight to escalation with "stop, make safe"', async () => {
-    await c.send('塔吊起升刹车打滑，吊着的东西自己往下溜');
+    // (A load sliding down by itself would be an emergency, answered by the turn level: test/turn-level.test.ts.)
+    await c.send('塔吊钢丝绳断丝了，还有扭结');
     const replies = await c.send('跳过');
     const all = texts(replies).join('\n');
     expect(all).toMatch(/请立即停机并确保安全/);
@@ -143,7 +144,7 @@ describe.each(BACKENDS)('the triage conversation (%s state)', (_name, open) => {
     expect(lastText(handoff)).toMatch(/转接人工客服/);
     await c.send('road roller drum will not vibrate');
     expect(lastText(await c.send('start over'))).toMatch(/start over/);
-    expect(lastText(await c.send('hello'))).toMatch(/Which machine/);
+    expect(lastText(await c.send('it is broken'))).toMatch(/Which machine/);
   });
 
   it('continues a conversation after a restart (state in the database)', async () => {
@@ -153,7 +154,7 @@ describe.each(BACKENDS)('the triage conversation (%s state)', (_name, open) => {
   });
 
   it('answers bad input helpfully instead of failing', async () => {
-    expect(lastText(await c.send(''))).toMatch(/Which machine/);
+    expect(lastText(await c.send(''))).toMatch(/Describe the problem/);
     await c.send('Concrete pump truck');
     await c.send('Skip');
     expect(lastText(await c.send('🙂🙂🙂'))).toMatch(/did not get any words/);

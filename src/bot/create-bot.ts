@@ -9,21 +9,47 @@ import { HandoffStore, OutcomeStore, type Outcome } from './records.js';
 import { TriageBot } from './triage-bot.js';
 import { SiteInputs } from './site-inputs.js';
 import { MediaStore } from '../media/store.js';
+import { CommandRecognizer } from '../conversation/commands.js';
+import { DangerDetector } from '../conversation/danger.js';
+import { TurnHandler } from '../conversation/turn-handler.js';
+import { TurnVocabulary } from '../conversation/turn-vocabulary.js';
 
 /** The bot wired to the assistant's engine and stores; conversation state lives in the database. */
 export function createBot(deps: {
   db: Database;
+  /** The knowledge folder: the conversation's vocabularies are under conversation/. */
+  knowledgeDir: string;
   engine: SuggestionEngine;
   kb: KnowledgeBase;
   tickets: TicketService;
   gaps: GapStore;
   machines?: MachineLookup;
   onOutcome?: (outcome: Outcome) => void;
+  /** The roster's name for a technician id ("where is my technician?"). */
+  technicianName?: (id: string) => Promise<string | undefined>;
+  /** Emergency numbers over knowledge/safety.yaml's (config EMERGENCY_NUMBERS). */
+  emergencyNumbers?: Record<string, string>;
+  /** The deployment's time zone, for deadlines told to operators. */
+  timeZone?: string;
 }) {
   const conversationState = new ConversationState(new DatabaseStorage(deps.db));
   const handoffs = new HandoffStore(deps.db);
   const outcomes = new OutcomeStore(deps.db, deps.onOutcome);
   const site = new SiteInputs(conversationState, new MediaStore(deps.db), deps.tickets);
-  const bot = new TriageBot(conversationState, { engine: deps.engine, kb: deps.kb, tickets: deps.tickets, gaps: deps.gaps, handoffs, outcomes, machines: deps.machines, site });
-  return { bot, conversationState, handoffs, outcomes };
+  const turns = new TurnHandler({
+    kb: deps.kb,
+    engine: deps.engine,
+    handoffs,
+    outcomes,
+    tickets: deps.tickets,
+    numbers: { ...deps.kb.safety.emergencyNumbers, ...deps.emergencyNumbers },
+    danger: DangerDetector.load(deps.knowledgeDir),
+    commands: CommandRecognizer.load(deps.knowledgeDir),
+    vocabulary: TurnVocabulary.load(deps.knowledgeDir),
+    technicianName: deps.technicianName,
+    timeZone: deps.timeZone ?? 'Asia/Shanghai',
+    conversationTicket: (ctx) => site.ticketOf(ctx),
+  });
+  const bot = new TriageBot(conversationState, { engine: deps.engine, kb: deps.kb, tickets: deps.tickets, gaps: deps.gaps, handoffs, outcomes, machines: deps.machines, site }, turns);
+  return { bot, conversationState, handoffs, outcomes, turns };
 }

@@ -49,7 +49,6 @@ import { directLineTopic, DirectLineStreams, type DirectLineHint } from '../dire
 import { Live, openBus, routeUpgrades } from '../live/live.js';
 import { StaffSockets } from '../live/staff-socket.js';
 import { registerHandoffRoutes } from './handoff-routes.js';
-import { findCommand } from '../../dialogs/commands.js';
 import { EncoderPool } from '../retrieval/embedders/encoder-pool.js';
 
 /** The least an incoming Bot Framework activity must carry for the adapter to answer it. */
@@ -274,7 +273,19 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
       metrics.suggestions.inc({ result: r.abstain ? 'abstain' : 'match' });
       counter.count('all', r.abstain);
     });
-    const parts = createBot({ db, engine: loaded, kb, tickets, gaps, machines: (serial) => machines.get(serial), onOutcome: (o) => metrics.outcomes.inc({ outcome: o }) });
+    const parts = createBot({
+      db,
+      knowledgeDir: config.knowledgeDir,
+      engine: loaded,
+      kb,
+      tickets,
+      gaps,
+      machines: (serial) => machines.get(serial),
+      onOutcome: (o) => metrics.outcomes.inc({ outcome: o }),
+      technicianName: async (id) => (await roster?.get(id))?.name,
+      emergencyNumbers: config.emergencyNumbers,
+      timeZone: liveSettings.timeZone,
+    });
     const bus = await openBus(db, { databaseUrl: config.databaseUrl, log });
     // Every append to a Direct Line log tells the instance holding that conversation's stream.
     const dlStore = new DirectLineStore(db, (id) => {
@@ -296,7 +307,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
         timeZone: liveSettings.timeZone,
       },
       technicianName: async (id) => (await roster?.get(id))?.name,
-      passThrough: (text) => (findCommand(text) === 'restart' ? 'restart' : undefined),
+      passThrough: parts.turns.passThrough,
       log,
     });
     for (const adapter of [cloudAdapter, dlAdapter] as BotAdapter[]) {

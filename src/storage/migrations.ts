@@ -250,6 +250,14 @@ const MIGRATIONS: { id: string; sql: string[] }[] = [
       `CREATE INDEX triage_outcomes_created ON triage_outcomes (created_at)`,
     ],
   },
+  // 035–039: the conversation (issue 12).
+  {
+    id: '035-handoff-priority',
+    sql: [
+      // urgent: the bot detected an emergency (fire, injury, power line …); the queue takes these first.
+      `ALTER TABLE handoffs ADD COLUMN priority TEXT NOT NULL DEFAULT 'normal'`,
+    ],
+  },
 ];
 
 export async function migrate(db: Database): Promise<string[]> {
