@@ -90,12 +90,20 @@ async function startServer(opts: { databaseUrl?: string; profileDir?: string }):
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
+  // The log's tail is kept for the error message; the port is caught as it passes, since
+  // a long start (index building) can push its line out of the tail.
   let out = '';
-  child.stdout!.on('data', (d) => (out = (out + d).slice(-20_000)));
-  child.stderr!.on('data', (d) => (out = (out + d).slice(-20_000)));
+  let port: string | undefined;
+  const take = (d: Buffer) => {
+    out = (out + d).slice(-20_000);
+    port ??= /"port":(\d+)/.exec(out)?.[1];
+  };
+  child.stdout!.on('data', take);
+  child.stderr!.on('data', take);
   const base = await new Promise<string>((resolve, reject) => {
+    // The poll catches its own fetch failure, so the promise it returns never rejects.
+    // eslint-disable-next-line @typescript-eslint/no-misused-promises
     const t = setInterval(async () => {
-      const port = /"port":(\d+)/.exec(out)?.[1];
       if (child.exitCode !== null) {
         clearInterval(t);
         reject(new Error(`the server exited:\n${out}`));

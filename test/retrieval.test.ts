@@ -5,7 +5,7 @@ import { loadKnowledge } from '../src/knowledge/load.js';
 import { buildCorpus } from '../src/retrieval/corpus.js';
 import { openDenseChannel } from '../src/retrieval/dense-channel.js';
 import { createTransformersEmbedder } from '../src/retrieval/embedders/transformers-embedder.js';
-import { SuggestionEngine } from '../src/retrieval/engine.js';
+import type { SuggestionEngine } from '../src/retrieval/engine.js';
 import { openEngine } from '../src/retrieval/open-engine.js';
 import { writeTinyOnnxModel } from './support/tiny-onnx-model.js';
 import { KNOWLEDGE_DIR, REPO_ROOT } from './support/paths.js';

@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
 import type { TicketView } from '../src/api/responses.js';
-import { launchBrowser, screenshot, until } from './support/browser.js';
+import { axeViolations, launchBrowser, overflowsX, screenshot, until } from './support/browser.js';
 import { api, KEYS, startTestServer, type TestServer } from './support/server.js';
 import { ticketRequest } from './support/tickets.js';
 
@@ -16,23 +14,6 @@ import { ticketRequest } from './support/tickets.js';
  */
 
 const TIMEOUT = 180_000;
-const require = createRequire(import.meta.url);
-const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-
-async function axeViolations(page: Page): Promise<string[]> {
-  if (!(await page.evaluate<boolean>('typeof window.axe === "object"'))) await page.evaluate(AXE_SOURCE);
-  const r = await page.evaluate<{ passes: number; violations: string[] }>(
-    `axe.run(document).then((r) => ({ passes: r.passes.length, violations: r.violations.map((v) => v.impact + ' ' + v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', ')) }))`,
-  );
-  expect(r.passes).toBeGreaterThan(10);
-  return r.violations;
-}
-
-/**
- * Nothing sticks out sideways: no element reaches past the phone's 390 px (a mobile
- * browser would zoom the whole page out to fit it, so innerWidth alone cannot tell).
- */
-const overflowsX = (page: Page) => page.evaluate<boolean>(`window.innerWidth > 391 || [...document.querySelectorAll('body *')].some((e) => e.getBoundingClientRect().right > 391)`);
 
 describe('/tech: a field day on a phone', () => {
   let server: TestServer;

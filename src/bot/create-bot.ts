@@ -31,6 +31,8 @@ export function createBot(deps: {
   emergencyNumbers?: Record<string, string>;
   /** The deployment's time zone, for deadlines told to operators. */
   timeZone?: string;
+  /** A turn's state save lost to another turn's: 'rerun' (it ran again) or 'given-up'. */
+  onStateConflict?: (result: 'rerun' | 'given-up') => void;
 }) {
   const conversationState = new ConversationState(new DatabaseStorage(deps.db));
   const handoffs = new HandoffStore(deps.db);
@@ -50,6 +52,6 @@ export function createBot(deps: {
     timeZone: deps.timeZone ?? 'Asia/Shanghai',
     conversationTicket: (ctx) => site.ticketOf(ctx),
   });
-  const bot = new TriageBot(conversationState, { engine: deps.engine, kb: deps.kb, tickets: deps.tickets, gaps: deps.gaps, handoffs, outcomes, machines: deps.machines, site }, turns);
+  const bot = new TriageBot(conversationState, { engine: deps.engine, kb: deps.kb, tickets: deps.tickets, gaps: deps.gaps, handoffs, outcomes, machines: deps.machines, site }, turns, deps.onStateConflict);
   return { bot, conversationState, handoffs, outcomes, turns };
 }

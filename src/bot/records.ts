@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../storage/database.js';
+export type { HandoffPriority };
 
 export interface TranscriptLine {
   from: 'user' | 'bot';
@@ -7,8 +8,7 @@ export interface TranscriptLine {
   at: string;
 }
 
-/** urgent: the bot detected an emergency; the call center takes these first. */
-export type HandoffPriority = 'urgent' | 'normal';
+import type { HandoffPriority } from '../conversation/handoff.js';
 
 export interface HandoffRequest {
   conversationId: string;

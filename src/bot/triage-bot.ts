@@ -8,6 +8,12 @@ import { remember, session } from '../../dialogs/session.js';
 import { conversationLanguage } from '../conversation/language.js';
 import { setTriage, triageOf, triageStampMiddleware } from '../conversation/triage-state.js';
 import type { TurnHandler } from '../conversation/turn-handler.js';
+import { StateConflictError } from './db-storage.js';
+import { TurnOutbox } from './turn-outbox.js';
+
+/** Runs of one turn before a conflict with other turns is given up (the user is asked to wait). */
+const MAX_ATTEMPTS = 4;
+const TRANSCRIBED = Symbol('transcribed');
 
 /** Longest message the dialogs look at; anything longer is cut (and the user told so). */
 const MAX_TEXT = 10_000;
@@ -25,6 +31,7 @@ export class TriageBot extends ActivityHandler {
     private readonly conversationState: ConversationState,
     deps: Omit<TriageDeps, 'session'>,
     turns: TurnHandler,
+    private readonly onStateConflict: (result: 'rerun' | 'given-up') => void = () => undefined,
   ) {
     super();
     const accessor = conversationState.createProperty<DialogState>('dialogState');
@@ -91,6 +98,9 @@ export class TriageBot extends ActivityHandler {
     this.onTurn(async (ctx, next) => triageStampMiddleware.onTurn(ctx, next));
 
     this.onTurn(async (ctx, next) => {
+      // Once per turn, however often it runs (a re-run after a conflict keeps this hook).
+      if (ctx.turnState.get(TRANSCRIBED)) return next();
+      ctx.turnState.set(TRANSCRIBED, true);
       // Every reply speaks and is kept in the transcript handed to a person on handoff.
       ctx.onSendActivities(async (turn, activities, send) => {
         ensureSpeak(activities);
@@ -102,8 +112,35 @@ export class TriageBot extends ActivityHandler {
     });
   }
 
+  /**
+   * One turn, saved conditionally (src/bot/db-storage.ts). When another turn of the same
+   * conversation saved first — a double send, two instances — this turn's replies are
+   * taken back from the outbox and it runs again on the fresh state, so both messages are
+   * answered in order and neither update is lost. After MAX_ATTEMPTS the conflict goes to
+   * the turn-error handler, which asks the user to wait a moment.
+   */
   override async run(context: TurnContext): Promise<void> {
-    await super.run(context);
-    await this.conversationState.saveChanges(context, false);
+    const outbox = TurnOutbox.of(context);
+    const mark = outbox?.mark() ?? 0;
+    // What the adapter and middleware put in the turn's state; a re-run starts from just that.
+    const before = new Set(context.turnState.keys());
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await super.run(context);
+        await this.conversationState.saveChanges(context, false);
+        await outbox?.flush(context);
+        return;
+      } catch (err) {
+        if (!(err instanceof StateConflictError)) throw err;
+        if (attempt >= MAX_ATTEMPTS || !outbox) {
+          this.onStateConflict('given-up');
+          throw err;
+        }
+        this.onStateConflict('rerun');
+        outbox.rollback(mark);
+        for (const key of [...context.turnState.keys()]) if (!before.has(key) && key !== TRANSCRIBED) context.turnState.delete(key);
+        await this.conversationState.load(context, true);
+      }
+    }
   }
 }

@@ -1,11 +1,25 @@
 import { EventFactory, MessageFactory, type Activity, type TurnContext } from 'botbuilder';
 import type { TriageSession } from '../../dialogs/session.js';
-import type { HandoffPriority, HandoffStore, OutcomeStore } from '../bot/records.js';
 import { setTriage } from './triage-state.js';
 
+/** urgent: the bot detected an emergency; the call center takes these first. */
+export type HandoffPriority = 'urgent' | 'normal';
+
+/** What a handoff writes (src/bot/records.ts implements both on the shared database). */
 export interface HandoffDeps {
-  handoffs: HandoffStore;
-  outcomes: OutcomeStore;
+  handoffs: {
+    open(req: {
+      conversationId: string;
+      channel: string;
+      language: string;
+      productLine?: string;
+      faultId?: string;
+      reason: string;
+      priority?: HandoffPriority;
+      transcript: TriageSession['transcript'];
+    }): Promise<unknown>;
+  };
+  outcomes: { record(o: { conversationId: string; productLine?: string; faultId?: string; outcome: 'handed-off'; steps: unknown[] }): Promise<void> };
 }
 
 /**

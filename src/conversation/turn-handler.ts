@@ -3,7 +3,6 @@ import type { DialogContext } from 'botbuilder-dialogs';
 import { MAIN } from '../../dialogs/main-dialog.js';
 import { t } from '../../dialogs/messages.js';
 import { newSession, type TriageSession } from '../../dialogs/session.js';
-import { deadlineTime, liveText, type LiveMessageKey } from '../live/messages.js';
 import { phoneNumber } from '../tickets/model.js';
 import type { TicketService } from '../tickets/service.js';
 import type { CommandRecognizer } from './commands.js';
@@ -155,7 +154,7 @@ export class TurnHandler {
     const open = !['resolved', 'closed', 'cancelled'].includes(ticket.status);
     const deadline =
       next && open
-        ? turnText(lang, 'ticketNextDeadline', { clock: liveText(lang, `clock_${next.name}` as LiveMessageKey), time: deadlineTime(lang, new Date(next.dueAt), this.deps.timeZone) })
+        ? turnText(lang, 'ticketNextDeadline', { clock: turnText(lang, `clock_${next.name}` as TurnMessageKey), time: deadlineTime(lang, new Date(next.dueAt), this.deps.timeZone) })
         : open
           ? ''
           : turnText(lang, 'ticketAllMet');
@@ -167,6 +166,11 @@ export class TurnHandler {
     }).trim();
     await reply(ctx, 'ticket-status', text, { ticket: { number: ticket.number }, productLine: ticket.equipment.productLine });
   }
+}
+
+/** A deadline as the operator reads it: their language, the deployment's time zone. */
+function deadlineTime(lang: 'en' | 'zh', at: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat(lang === 'zh' ? 'zh-CN' : 'en-GB', { timeZone, month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }).format(at);
 }
 
 /** A fresh triage in the same conversation: its language, transcript and ticket stay. */

@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Activity } from 'botbuilder';
 import type { Logger } from 'pino';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -99,7 +100,7 @@ export class DirectLineStreams {
   }
 
   /** Handles an upgrade for `conversationId`; answers 401/404/503 over HTTP when it cannot open the stream. */
-  async upgrade(req: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer, conversationId: string, url: URL): Promise<void> {
+  async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, conversationId: string, url: URL): Promise<void> {
     const store = this.deps.store();
     if (!store) return refuse(socket, 503, 'the bot is still starting');
     try {
@@ -229,7 +230,7 @@ class StreamSession {
 }
 
 /** Answers an upgrade request over plain HTTP and closes the socket. */
-export function refuse(socket: import('node:stream').Duplex, status: number, message: string): void {
+export function refuse(socket: Duplex, status: number, message: string): void {
   const body = JSON.stringify({ code: status === 403 ? 'forbidden' : status === 429 ? 'rate_limited' : status === 404 ? 'not_found' : 'store_unavailable', error: message });
   const reason = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 503: 'Service Unavailable' }[status] ?? 'Error';
   if (!socket.writable) return void socket.destroy();

@@ -13,6 +13,7 @@ import { Delivery } from './delivery.js';
 import { HandoffDesk } from './handoffs.js';
 import { liveMiddleware, type PassThrough } from './middleware.js';
 import { STAFF_SOCKET_PATH, type StaffSockets } from './staff-socket.js';
+import { InspectionReminders } from './reminders.js';
 import { TicketNotices, type TechnicianName } from './ticket-notices.js';
 
 export interface LiveSettings {
@@ -25,6 +26,8 @@ export interface LiveSettings {
   /** The deployment's time zone, for deadline times told to operators. */
   timeZone: string;
 }
+
+const REMIND_EVERY_MS = 3600_000;
 
 /**
  * The bus for this store: PostgreSQL's LISTEN/NOTIFY when several instances may share it,
@@ -52,7 +55,10 @@ export class Live {
   readonly delivery: Delivery;
   readonly desk: HandoffDesk;
   readonly notices: TicketNotices;
+  /** Maintenance reminders into the contact's conversation (the maintenance service's ReminderChannel). */
+  readonly reminders: InspectionReminders;
   readonly middleware: Middleware;
+  private remindedAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private sweeping = false;
   private ticks = 0;
@@ -70,6 +76,8 @@ export class Live {
       registry: Registry;
       settings: LiveSettings;
       technicianName?: TechnicianName;
+      /** Sends the reminders that are due (MaintenanceService.dueReminders); run about hourly by the sweep. */
+      remindInspections?: () => Promise<unknown>;
       /** What the bot still answers while a person holds the conversation (the conversation's own commands and danger words). */
       passThrough: PassThrough;
       log: Logger;
@@ -86,6 +94,7 @@ export class Live {
     });
     this.desk = new HandoffDesk(db, { delivery: this.delivery, bus, log, pickup });
     this.notices = new TicketNotices(db, { directory: this.directory, delivery: this.delivery, desk: this.desk, technicianName: deps.technicianName, timeZone: deps.settings.timeZone, log });
+    this.reminders = new InspectionReminders(db, { directory: this.directory, delivery: this.delivery, timeZone: deps.settings.timeZone, log });
     this.stopListening = deps.tickets.onChange(this.notices.listener);
     this.middleware = liveMiddleware({ directory: this.directory, desk: this.desk, state: deps.state, passThrough: deps.passThrough, log });
   }
@@ -103,6 +112,11 @@ export class Live {
       await this.desk.sweepUnclaimed(this.deps.settings.unclaimedAfterMs);
       // Deadlines move in hours: a look every few sweeps is plenty.
       if (this.ticks++ % 6 === 0) await this.notices.sweepAtRisk();
+      // Inspections are planned in days: reminders once an hour (each visit is reminded once anyway).
+      if (this.deps.remindInspections && Date.now() - this.remindedAt >= REMIND_EVERY_MS) {
+        this.remindedAt = Date.now();
+        await this.deps.remindInspections();
+      }
     } catch (err) {
       this.deps.log.warn({ err: (err as Error).message }, 'live sweep failed; trying again at the next one');
     } finally {

@@ -24,6 +24,9 @@ const EN = {
   clock_fixed: 'the fault to be fixed',
   clock_follow_up: 'the follow-up call',
   theTechnician: 'the technician',
+  inspectionReminder: 'Maintenance reminder: your {model} (serial {serial}) at {site} is due for its inspection on {date}. Our service coordinator will call to agree a time; reply here if another day suits you better.',
+  inspectionReminderWhy:
+    'Maintenance reminder: your {model} (serial {serial}) at {site} is due for its inspection on {date}. Why then: {reason} Our service coordinator will call to agree a time; reply here if another day suits you better.',
 } as const;
 
 type Key = keyof typeof EN;
@@ -46,6 +49,8 @@ const ZH: Record<Key, string> = {
   clock_fixed: '故障修复',
   clock_follow_up: '回访',
   theTechnician: '技师',
+  inspectionReminder: '保养提醒：您位于{site}的 {model}（出厂编号 {serial}）将于{date}进行例行检查。服务协调员会致电与您约定时间；如需改期，请在这里回复。',
+  inspectionReminderWhy: '保养提醒：您位于{site}的 {model}（出厂编号 {serial}）将于{date}进行例行检查。安排原因：{reason}服务协调员会致电与您约定时间；如需改期，请在这里回复。',
 };
 
 export type LiveMessageKey = Key;

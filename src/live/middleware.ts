@@ -1,6 +1,7 @@
 import { ActivityTypes, TurnContext, type Activity, type BotState, type Middleware } from 'botbuilder';
 import type { Logger } from 'pino';
 import { turnLang } from '../bot/turn-errors.js';
+import { TurnOutbox } from '../bot/turn-outbox.js';
 import type { ConversationDirectory } from './conversations.js';
 import type { HandoffDesk } from './handoffs.js';
 
@@ -55,17 +56,18 @@ export function liveMiddleware(deps: { directory: ConversationDirectory; desk: H
         }
       }
 
-      const replies: string[] = [];
-      let handedOver = false;
+      const seen: Partial<Activity>[] = [];
       context.onSendActivities(async (_ctx, activities, send) => {
-        for (const a of activities) {
-          if (a.type === ActivityTypes.Message && a.text) replies.push(a.text);
-          if (a.type === ActivityTypes.Event && a.name === 'handoff.initiate') handedOver = true;
-        }
+        seen.push(...activities);
         return send();
       });
 
       await next();
+
+      // What the turn delivers: its outbox (a turn that ran again after a conflict took its first replies back).
+      const sent = TurnOutbox.of(context)?.replies() ?? seen;
+      const replies = sent.filter((a) => a.type === ActivityTypes.Message && a.text).map((a) => a.text!);
+      const handedOver = sent.some((a) => a.type === ActivityTypes.Event && a.name === 'handoff.initiate');
 
       // After a successful turn only: a failed turn's replies were never delivered.
       await remember(context);

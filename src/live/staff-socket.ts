@@ -98,7 +98,10 @@ export class StaffSockets {
       if (!agent) return ws.close(4401, 'send {"type":"auth","key":…} first');
       if (message.type === 'watch') {
         const wanted = new Set(message.handoffs);
-        for (const [id, stop] of subscriptions) if (!wanted.has(id)) (stop(), subscriptions.delete(id));
+        for (const [id, stop] of subscriptions) if (!wanted.has(id)) {
+          stop();
+          subscriptions.delete(id);
+        }
         for (const id of wanted) {
           if (!subscriptions.has(id)) subscriptions.set(id, bus.subscribe(handoffTopic(id), (hint: BusData) => send({ type: 'handoff', id, ...(hint as HandoffHint) })));
         }

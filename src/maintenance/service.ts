@@ -31,13 +31,13 @@ export interface InspectionView {
   workOrder?: { id: string; number: string; status: Ticket['status']; technicianId?: string; doneAt?: string };
 }
 
-/** Where a reminder to the machine's contact goes. The live-agent issue's proactive channel plugs in here. */
+/** Where a reminder to the machine's contact goes: the live desk's InspectionReminders (src/live/reminders.ts) in the server. */
 export interface ReminderChannel {
   /** Sends the reminder into the contact's conversation; false when the contact has none. */
   remind(machine: Machine, visit: InspectionView): Promise<boolean>;
 }
 
-/** Until conversations can be reached proactively, reminders stay in the dispatcher's list. */
+/** No conversation to remind in (tools, tests without the live desk): reminders stay in the dispatcher's list. */
 export const NO_PROACTIVE_CHANNEL: ReminderChannel = { remind: async () => false };
 
 const CACHE_MS = 60_000;

@@ -17,6 +17,7 @@ import { registerKnowledgeRoutes } from './knowledge-routes.js';
 import { registerTicketRoutes } from './ticket-routes.js';
 import { registerRosterRoutes } from './roster-routes.js';
 import { registerMediaRoutes } from './media-routes.js';
+import { DbTranscriptStore } from '../transcripts/store.js';
 import { RosterStore, checkTechnicianKeys } from '../roster/store.js';
 import { MediaStore } from '../media/store.js';
 import { registerEquipmentRoutes } from './equipment-routes.js';
@@ -26,7 +27,7 @@ import { EquipmentStore } from '../equipment/store.js';
 import { loadMaintenance } from '../maintenance/knowledge.js';
 import { MaintenanceService } from '../maintenance/service.js';
 import { openApiDocument } from './openapi.js';
-import { ConfigurationBotFrameworkAuthentication, ShowTypingMiddleware, type Activity, type BotAdapter, type TurnContext } from 'botbuilder';
+import { ConfigurationBotFrameworkAuthentication, ShowTypingMiddleware, TranscriptLoggerMiddleware, type Activity, type BotAdapter, type TurnContext } from 'botbuilder';
 import { AuthenticationError } from 'botframework-connector';
 import { createBot } from '../bot/create-bot.js';
 import type { HandoffStore, OutcomeStore } from '../bot/records.js';
@@ -106,6 +107,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   let tickets: TicketService | undefined;
   let roster: RosterStore | undefined;
   let media: MediaStore | undefined;
+  let transcripts: DbTranscriptStore | undefined;
   let gaps: GapStore | undefined;
   let db: Database | undefined;
   const apiKeys = config.apiKeys ?? defaultApiKeys(config.dataDir, log);
@@ -167,7 +169,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   });
   registerTicketRoutes(server, { tickets: () => tickets, gaps: () => gaps, outcomes: () => outcomes, roster: () => roster, auth, log });
   registerRosterRoutes(server, { roster: () => roster, tickets: () => tickets, auth, limits, log });
-  registerMediaRoutes(server, { tickets: () => tickets, media: () => media, roster: () => roster, directLine: () => directLine?.store, auth, limits, log });
+  registerMediaRoutes(server, { tickets: () => tickets, media: () => media, roster: () => roster, directLine: () => directLine?.store, transcripts: () => transcripts, auth, limits, log });
   registerKnowledgeRoutes(server, { kb, auth, log });
   let suggestionCounter: SuggestionCounter | undefined;
   registerFleetReportRoutes(server, { db: () => db, maintenance: () => maintenance, auth, limits, log });
@@ -255,9 +257,14 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     const machines = new EquipmentStore(db);
     roster = new RosterStore(db);
     media = new MediaStore(db);
+    transcripts = new DbTranscriptStore(db, log);
     await checkTechnicianKeys(roster, apiKeys, { seedDefault: !config.apiKeys }, log);
     const ticketService = new TicketService(kb, new TicketStore(db), gaps, roster, undefined, (serial) => machines.get(serial));
-    maintenance = new MaintenanceService(kb, maintenanceKnowledge, machines, ticketService);
+    // Reminders go into the contact's conversation through the live desk's proactive mechanism, once it is up.
+    const service = new MaintenanceService(kb, maintenanceKnowledge, machines, ticketService, undefined, {
+      remind: async (machine, visit) => (live ? live.reminders.remind(machine, visit) : false),
+    });
+    maintenance = service;
     equipment = machines;
     tickets = ticketService;
     const loaded = await openEngine(config, log, kb);
@@ -285,6 +292,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
       technicianName: async (id) => (await roster?.get(id))?.name,
       emergencyNumbers: config.emergencyNumbers,
       timeZone: liveSettings.timeZone,
+      onStateConflict: (result) => metrics.stateConflicts.inc({ result }),
     });
     const bus = await openBus(db, { databaseUrl: config.databaseUrl, log });
     // Every append to a Direct Line log tells the instance holding that conversation's stream.
@@ -307,6 +315,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
         timeZone: liveSettings.timeZone,
       },
       technicianName: async (id) => (await roster?.get(id))?.name,
+      remindInspections: () => service.dueReminders(),
       passThrough: parts.turns.passThrough,
       log,
     });
@@ -326,6 +335,8 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
           );
         }
       });
+      // One transcript for every channel (botbuilder's logger): what staff read of a conversation, whichever way the operator came.
+      adapter.use(new TranscriptLoggerMiddleware(transcripts));
       // Typing indicators for channels that push (Teams, Emulator); a polling Direct Line client would see them too late.
       if (adapter === cloudAdapter) adapter.use(new ShowTypingMiddleware(400, 2000));
       adapter.use(liveParts.middleware);

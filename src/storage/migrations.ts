@@ -250,6 +250,30 @@ const MIGRATIONS: { id: string; sql: string[] }[] = [
       `CREATE INDEX triage_outcomes_created ON triage_outcomes (created_at)`,
     ],
   },
+  // 040–044: live agents and proactive messages, continued (issue 15, and issue 17's reminders).
+  {
+    id: '040-inspection-reminders',
+    sql: [
+      // Which inspection visits the machine's contact has been reminded of in their conversation (once per visit, across instances).
+      `CREATE TABLE inspection_reminders (serial TEXT NOT NULL, due_on TEXT NOT NULL, conversation_id TEXT NOT NULL, sent_at TEXT NOT NULL, PRIMARY KEY (serial, due_on))`,
+    ],
+  },
+  // 045–049: the field workflow (issue 16).
+  {
+    id: '045-transcripts',
+    sql: [
+      // botbuilder's TranscriptLoggerMiddleware on every adapter writes here (src/transcripts/store.ts): one log for all channels.
+      `CREATE TABLE transcript_activities (
+         channel_id TEXT NOT NULL,
+         conversation_id TEXT NOT NULL,
+         seq BIGINT NOT NULL,
+         at TEXT NOT NULL,
+         activity TEXT NOT NULL,
+         PRIMARY KEY (channel_id, conversation_id, seq)
+       )`,
+      `CREATE INDEX transcript_activities_at ON transcript_activities (at)`,
+    ],
+  },
   // 035–039: the conversation (issue 12).
   {
     id: '035-handoff-priority',

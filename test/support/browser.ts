@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { REPO_ROOT } from './paths.js';
@@ -46,3 +47,22 @@ export async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, wh
   }
   return last;
 }
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core's violations on the page as it is now (every impact level), as "impact id: targets". */
+export async function axeViolations(page: Page): Promise<string[]> {
+  if (!(await page.evaluate<boolean>('typeof window.axe === "object"'))) await page.evaluate(AXE_SOURCE);
+  const r = await page.evaluate<{ passes: number; violations: string[] }>(
+    `axe.run(document).then((r) => ({ passes: r.passes.length, violations: r.violations.map((v) => v.impact + ' ' + v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', ')) }))`,
+  );
+  if (r.passes <= 10) throw new Error(`axe-core checked almost nothing (${r.passes} passes): is the page there?`);
+  return r.violations;
+}
+
+/**
+ * Something sticks out sideways: an element reaches past the viewport's `width` (a mobile
+ * browser would zoom the whole page out to fit it, so innerWidth alone cannot tell).
+ */
+export const overflowsX = (page: Page, width = 390) =>
+  page.evaluate<boolean>(`window.innerWidth > ${width + 1} || [...document.querySelectorAll('body *')].some((e) => e.getBoundingClientRect().right > ${width + 1})`);

@@ -105,7 +105,7 @@ export class EncoderPool implements Embedder {
     if (ready.some((r) => r.status === 'rejected')) {
       ready = await Promise.allSettled(
         ready.map((r, i) => {
-          if (r.status === 'fulfilled') return r.value;
+          if (r.status === 'fulfilled') return Promise.resolve(r.value);
           void started[i]!.worker.terminate();
           started[i] = spawn(spec);
           return started[i]!.ready;

@@ -134,7 +134,7 @@ export async function createTransformersEmbedder(opts: TransformersEmbedderOptio
   try {
     config = JSON.parse(folder.config.toString('utf8')) as typeof config;
   } catch (e) {
-    throw new Error(`Embedding model folder ${folder.dir}: config.json is not valid JSON (${(e as Error).message})`);
+    throw new Error(`Embedding model folder ${folder.dir}: config.json is not valid JSON (${(e as Error).message})`, { cause: e });
   }
 
   let extractor: FeatureExtractionPipeline;

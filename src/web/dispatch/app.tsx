@@ -212,6 +212,11 @@ function App() {
     // Show what the list already knows at once, then the authoritative copy.
     const known = ticketsRef.current.find((x) => x.id === id);
     if (known && selectedRef.current?.id !== id) setSelected(known);
+    // One column (a phone, a narrow window): the details are below the list, so go there.
+    if (window.matchMedia('(max-width: 1000px)').matches) {
+      focus('details-title');
+      requestAnimationFrame(() => document.getElementById('details')?.scrollIntoView({ block: 'start' }));
+    }
     const ticket = await loadDetails(id, 'action');
     if (ticket) announce(tRef.current('msgSelected', { number: ticket.number }));
   }

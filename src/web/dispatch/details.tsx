@@ -122,6 +122,14 @@ function Body(props: Parameters<typeof TicketDetails>[0] & { ticket: TicketView 
         <p id="no-status-actions" class="help" hidden={targets.length > 0}>
           {t('noStatusActions')}
         </p>
+        {/* The technician on the job works it on the phone view: the close-out form is there. */}
+        {props.me?.role === 'technician' && ticket.technicianId === props.me.technicianId && ['assigned', 'en_route', 'on_site'].includes(ticket.status) && (
+          <p>
+            <a id="tech-job-link" href={`/tech?job=${encodeURIComponent(ticket.id)}`}>
+              {ticket.status === 'on_site' ? t('techCloseOut') : t('techOpenJob')}
+            </a>
+          </p>
+        )}
         <FieldExtras t={t} api={props.api} me={props.me} ticket={ticket} onPick={props.onAssignTo} onError={props.onError} />
       </section>
 

@@ -150,16 +150,29 @@ function Row(props: { t: BoardT; lines: readonly ProductLineSummary[]; faults: R
           {ticket.number}
         </button>
       </th>
-      <td title={lineLabel(t, props.lines, ticket.equipment.productLine)}>{ticket.equipment.productLine}</td>
-      <td class="model">{ticket.equipment.model ?? '—'}</td>
-      <td class="faults">{ticket.faults.length ? ticket.faults.map((f) => <FaultLabel key={f.id} t={t} id={f.id} faults={props.faults} class="fault" />) : '—'}</td>
-      <td>{ticket.machineDown ? <span class="down-badge">{t('downYes')}</span> : <span class="muted">{t('downNo')}</span>}</td>
-      <td>
+      {/* data-label: on a phone the row is a card and each cell says what it is (style.css). */}
+      <td class="cell-line" data-label={t('colLine')} title={lineLabel(t, props.lines, ticket.equipment.productLine)}>
+        {ticket.equipment.productLine}
+      </td>
+      <td class="model" data-label={t('colModel')}>
+        {ticket.equipment.model ?? '—'}
+      </td>
+      <td class="faults" data-label={t('colFaults')}>
+        {ticket.faults.length ? ticket.faults.map((f) => <FaultLabel key={f.id} t={t} id={f.id} faults={props.faults} class="fault" />) : '—'}
+      </td>
+      <td class="cell-down" data-label={t('colDown')}>
+        {ticket.machineDown ? <span class="down-badge">{t('downYes')}</span> : <span class="muted">{t('downNo')}</span>}
+      </td>
+      <td class="cell-status" data-label={t('colStatus')}>
         <StatusBadge t={t} status={ticket.status} />
       </td>
-      <td>{ticket.technicianId ?? t('unassigned')}</td>
-      <td class="next-sla">{clock ? <Clock t={t} clock={clock} ticket={ticket} skewMs={props.skewMs} withName /> : <span class="muted">{t('noDeadline')}</span>}</td>
-      <td class="created">
+      <td class="cell-tech" data-label={t('colTech')}>
+        {ticket.technicianId ?? t('unassigned')}
+      </td>
+      <td class="next-sla" data-label={t('colNextSla')}>
+        {clock ? <Clock t={t} clock={clock} ticket={ticket} skewMs={props.skewMs} withName /> : <span class="muted">{t('noDeadline')}</span>}
+      </td>
+      <td class="created" data-label={t('colCreated')}>
         <Time t={t} iso={ticket.createdAt} short />
       </td>
     </tr>

@@ -66,7 +66,7 @@ export function SignIn(props: { t: T; hidden: boolean; help: string; submit: (ke
   return (
     <section id="sign-in" class="sign-in" aria-labelledby="sign-in-title" hidden={props.hidden}>
       <h2 id="sign-in-title">{t('signInTitle')}</h2>
-      <form id="sign-in-form" noValidate onSubmit={onSubmit}>
+      <form id="sign-in-form" noValidate onSubmit={(ev) => void onSubmit(ev)}>
         <label for="api-key">{t('apiKey')}</label>
         <input
           ref={props.inputRef}

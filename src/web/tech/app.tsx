@@ -52,6 +52,8 @@ function App() {
   const [faults, setFaults] = useState<FaultSummary[]>([]);
   const [loaded, setLoaded] = useState(false);
   const [inspections, setInspections] = useState(0);
+  /** A job named in the URL (/tech?job=<id>, the board's link for the technician on it): opened once the list has it. */
+  const wanted = useRef(new URLSearchParams(location.search).get('job'));
 
   const report = (err: unknown) => {
     const e = ApiError.from(err);
@@ -65,7 +67,10 @@ function App() {
       const q = new URLSearchParams({ status: WORK_STATUSES.join(','), sort: 'priority', limit: '200' });
       const list = await api.tickets(q);
       // Maintenance work orders have their own page (/inspect, with the checklist).
-      setJobs(sortJobs(list.tickets.filter((tk) => tk.kind !== 'maintenance')));
+      const mine = sortJobs(list.tickets.filter((tk) => tk.kind !== 'maintenance'));
+      setJobs(mine);
+      if (wanted.current && mine.some((j) => j.id === wanted.current)) setOpenId(wanted.current);
+      wanted.current = null;
       setInspections(list.tickets.filter((tk) => tk.kind === 'maintenance').length);
       setLoaded(true);
     } catch (err) {
