@@ -24,6 +24,8 @@ export interface TriageSession {
   modelAsked?: boolean;
   stepsTried: StepTried[];
   transcript: TranscriptLine[];
+  /** The ticket this conversation opened last (for "where is my technician?"). */
+  ticket?: { id: string; number: string };
   /** Counts escalations, so each gets its own idempotency key. */
   escalations: number;
   /**
@@ -36,8 +38,6 @@ export interface TriageSession {
   lastState?: TriageStateName;
   /** The ticket this conversation opened last (for "where is my technician?"). */
   ticketNumber?: string;
-  /** A number the operator gave to be called back on while waiting for a person. */
-  callback?: string;
 }
 
 export const newSession = (lang: Lang = 'en'): TriageSession => ({ lang, stepsTried: [], transcript: [], escalations: 0 });

@@ -27,10 +27,10 @@ export class HandoffStore {
 
   async open(req: HandoffRequest): Promise<{ id: string; created: boolean }> {
     const priority = req.priority ?? 'normal';
-    const [existing] = await this.db.query<{ id: string; priority: string }>(`SELECT id, priority FROM handoffs WHERE conversation_id = $1 AND status = 'open'`, [req.conversationId]);
+    const [existing] = await this.db.query<{ id: string; priority: string }>(`SELECT id, priority FROM handoffs WHERE conversation_id = $1 AND status IN ('open', 'claimed')`, [req.conversationId]);
     if (existing) {
       // An emergency in a conversation already waiting makes its request urgent.
-      if (priority === 'urgent' && existing.priority !== 'urgent') await this.db.run(`UPDATE handoffs SET priority = 'urgent', reason = $2 WHERE id = $1`, [existing.id, req.reason]);
+      if (priority === 'urgent' && existing.priority !== 'urgent') await this.db.run(`UPDATE handoffs SET priority = 'urgent' WHERE id = $1`, [existing.id]);
       return { id: existing.id, created: false };
     }
     const id = randomUUID();

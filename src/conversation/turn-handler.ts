@@ -3,7 +3,6 @@ import type { DialogContext } from 'botbuilder-dialogs';
 import { MAIN } from '../../dialogs/main-dialog.js';
 import { t } from '../../dialogs/messages.js';
 import { newSession, type TriageSession } from '../../dialogs/session.js';
-import { phoneNumber } from '../tickets/model.js';
 import type { TicketService } from '../tickets/service.js';
 import type { CommandRecognizer } from './commands.js';
 import type { DangerDetector } from './danger.js';
@@ -75,7 +74,7 @@ export class TurnHandler {
       await handOff(ctx, this.deps, s, 'user asked for a person', { notice: t(s.lang, 'handoff') });
       return;
     }
-    if (s.phase === 'waiting-for-person') return this.whileWaiting(ctx, s, text);
+    if (s.phase === 'waiting-for-person') return this.whileWaiting(ctx, s);
     if (dc.activeDialog) {
       await dc.continueDialog();
       this.afterFlowTurn(s, dc);
@@ -95,12 +94,8 @@ export class TurnHandler {
     s.phase = dc.activeDialog ? 'triage' : 'ended';
   }
 
-  private async whileWaiting(ctx: TurnContext, s: TriageSession, text: string): Promise<void> {
-    const phone = phoneNumber.safeParse(text.trim());
-    if (phone.success) {
-      s.callback = phone.data;
-      return reply(ctx, 'waiting-for-person', turnText(s.lang, 'callbackNoted', { phone: phone.data }));
-    }
+  /** After a handoff the person answers: the message is kept for them (the live desk records it, and notes a callback number). */
+  private async whileWaiting(ctx: TurnContext, s: TriageSession): Promise<void> {
     await reply(ctx, 'waiting-for-person', turnText(s.lang, 'waitingForPerson'));
   }
 
@@ -175,7 +170,7 @@ function deadlineTime(lang: 'en' | 'zh', at: Date, timeZone: string): string {
 
 /** A fresh triage in the same conversation: its language, transcript and ticket stay. */
 export function restartTriage(s: TriageSession): void {
-  const keep = { transcript: s.transcript, ticketNumber: s.ticketNumber, callback: s.callback, lastState: s.lastState };
+  const keep = { transcript: s.transcript, ticketNumber: s.ticketNumber, lastState: s.lastState };
   const lang = s.lang;
   for (const key of Object.keys(s)) delete (s as unknown as Record<string, unknown>)[key];
   Object.assign(s, newSession(lang), keep, { phase: 'triage' });

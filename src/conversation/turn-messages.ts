@@ -19,7 +19,6 @@ const EN = {
   emergencyEntry: 'For this situation:',
   emergencyRaised:
     'I have alerted our service desk as the highest priority; a person is taking over this chat. If you can, type a phone number we can call you back on — otherwise keep writing here.',
-  callbackNoted: 'Thank you. The service desk will call you back on {phone}. Keep away from the machine until help has arrived.',
   waitingForPerson: 'A person from our service desk will answer here as soon as they are free; your message has been passed on. Type "start over" if you want to go back to the assistant.',
   waitingAgain: 'You are in the queue for the service desk; your message has been passed on and a person will answer here.',
   restarted: 'OK, let us start over. Describe the problem whenever you are ready.',
@@ -66,7 +65,6 @@ const ZH: Record<Key, string> = {
   emergencyStopWork: '然后，在不危及任何人的前提下：',
   emergencyEntry: '针对这种情况：',
   emergencyRaised: '我已按最高优先级通知服务台，客服人员会接手本次对话。方便的话请输入一个可以回电的电话号码，或者继续在这里留言。',
-  callbackNoted: '谢谢。服务台会打 {phone} 给您回电。救援到达之前请远离设备。',
   waitingForPerson: '服务台的客服人员有空后会在这里回复您，您的消息已转给他们。如果想回到智能助手，请输入“重新开始”。',
   waitingAgain: '您已在服务台的排队中，消息已转给客服，客服会在这里回复您。',
   restarted: '好的，我们重新开始。准备好了请描述问题。',

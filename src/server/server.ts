@@ -30,6 +30,7 @@ import { openApiDocument } from './openapi.js';
 import { ConfigurationBotFrameworkAuthentication, ShowTypingMiddleware, TranscriptLoggerMiddleware, type Activity, type BotAdapter, type TurnContext } from 'botbuilder';
 import { AuthenticationError } from 'botframework-connector';
 import { createBot } from '../bot/create-bot.js';
+import { answerRecognizers } from '../conversation/recognizers/index.js';
 import type { HandoffStore, OutcomeStore } from '../bot/records.js';
 import { RateLimits } from './rate-limit.js';
 import { Metrics } from './metrics.js';
@@ -293,6 +294,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
       emergencyNumbers: config.emergencyNumbers,
       timeZone: liveSettings.timeZone,
       onStateConflict: (result) => metrics.stateConflicts.inc({ result }),
+      answers: answerRecognizers(config.knowledgeDir),
     });
     const bus = await openBus(db, { databaseUrl: config.databaseUrl, log });
     // Every append to a Direct Line log tells the instance holding that conversation's stream.
@@ -316,6 +318,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
       },
       technicianName: async (id) => (await roster?.get(id))?.name,
       remindInspections: () => service.dueReminders(),
+      // Start over and an emergency (the turn level's danger detector) still reach the bot while a person holds the chat.
       passThrough: parts.turns.passThrough,
       log,
     });

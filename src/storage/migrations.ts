@@ -258,6 +258,14 @@ const MIGRATIONS: { id: string; sql: string[] }[] = [
       `CREATE TABLE inspection_reminders (serial TEXT NOT NULL, due_on TEXT NOT NULL, conversation_id TEXT NOT NULL, sent_at TEXT NOT NULL, PRIMARY KEY (serial, due_on))`,
     ],
   },
+  {
+    id: '041-handoff-callback-priority',
+    sql: [
+      // A number the operator left to be called back on (E.164), and "urgent" once they reported danger while handed over.
+      `ALTER TABLE handoffs ADD COLUMN callback_phone TEXT`,
+      `ALTER TABLE handoffs ADD COLUMN priority TEXT`,
+    ],
+  },
   // 045–049: the field workflow (issue 16).
   {
     id: '045-transcripts',
@@ -272,14 +280,6 @@ const MIGRATIONS: { id: string; sql: string[] }[] = [
          PRIMARY KEY (channel_id, conversation_id, seq)
        )`,
       `CREATE INDEX transcript_activities_at ON transcript_activities (at)`,
-    ],
-  },
-  // 035–039: the conversation (issue 12).
-  {
-    id: '035-handoff-priority',
-    sql: [
-      // urgent: the bot detected an emergency (fire, injury, power line …); the queue takes these first.
-      `ALTER TABLE handoffs ADD COLUMN priority TEXT NOT NULL DEFAULT 'normal'`,
     ],
   },
 ];
