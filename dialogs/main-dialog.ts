@@ -14,7 +14,7 @@ import { handOff } from './handoff.js';
 import { MatchDialog, MATCH, type MatchResult } from './match-dialog.js';
 import { t, type Lang } from './messages.js';
 import { safetyList, say, stopWorkMessage } from './say.js';
-import { session, type TriageSession } from './session.js';
+import { capDescription, session, type TriageSession } from './session.js';
 import { WalkDialog, WALK, type WalkResult } from './walk-dialog.js';
 
 export const MAIN = 'main';
@@ -82,7 +82,7 @@ export class MainDialog extends ComponentDialog {
     const machine = s.productLine ? undefined : await this.readMachine(step.context, text, false, found);
     if (machine && 'other' in machine) return this.notOurMachine(step, s);
     if (machine?.line) s.productLine = machine.line;
-    if (hasFaultWords(this.deps, text, found)) s.description = text;
+    if (hasFaultWords(this.deps, text, found)) s.description = capDescription(text);
     setTriage(step.context, { productLine: s.productLine });
     if (s.productLine) return step.next();
     const names = this.lineNames(s.lang);
@@ -96,7 +96,7 @@ export class MainDialog extends ComponentDialog {
     if (answer && 'other' in answer) return this.notOurMachine(step, s);
     if (answer?.line) {
       s.productLine = answer.line;
-      if (answer.description && !s.description) s.description = answer.description;
+      if (answer.description && !s.description) s.description = capDescription(answer.description);
       setTriage(step.context, { productLine: s.productLine });
     }
     if (s.modelAsked) return step.next();
@@ -111,7 +111,7 @@ export class MainDialog extends ComponentDialog {
     const answer = step.result as ModelAnswer | undefined;
     if (answer?.kind === 'model') s.model = answer.model.slice(0, 100);
     if (answer?.kind === 'serial') await this.useMachine(step.context, s, answer.machine);
-    if (answer?.kind === 'description') s.description = s.description ? `${s.description}\n${answer.text}` : answer.text;
+    if (answer?.kind === 'description') s.description = capDescription(s.description ? `${s.description}\n${answer.text}` : answer.text);
     if (s.description) return step.next(s.description);
     return step.prompt(DESCRIBE, ask(s.lang, 'ask-description', t(s.lang, 'askDescription'), t(s.lang, 'acceptDescription')));
   }

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocket } from 'ws';
 import type { HandoffDetail, HandoffList, HandoffMessages, HandoffPickupReport, HandoffSummary } from '../src/api/handoffs.js';
+import { createSchema, dropSchema } from './support/databases.js';
 import { eventually, StaffLine, StreamingChat } from './support/live.js';
 import { api, KEYS, startTestServer, type TestServer } from './support/server.js';
 import { ticketRequest } from './support/tickets.js';
@@ -394,5 +395,59 @@ describe('live chats on a Bot Framework channel (/api/messages)', () => {
       (texts) => texts.some((t) => t.includes(`Ticket ${ticket.number}: technician Zhao Min has been assigned`)),
       'the assignment notice on the channel',
     );
+  });
+});
+
+describe('a conversation across a server restart (PostgreSQL)', () => {
+  let schema: string;
+  const servers: TestServer[] = [];
+  beforeAll(async () => {
+    schema = await createSchema();
+  });
+  afterAll(async () => {
+    for (const s of servers) await s.stop().catch(() => undefined);
+    await dropSchema(schema);
+  });
+
+  it('resumes the stream with its history and goes on where it was, handoff included', async () => {
+    const first = await startTestServer({ store: 'postgres', schema });
+    servers.push(first);
+    const chat = await StreamingChat.start(first.base);
+    await chat.say(first.base, 'the outriggers on my pump truck will not come down');
+    await chat.waitFor((a) => a.from.role === 'bot' && /model or serial/i.test(a.text ?? ''), 'the model question');
+    await chat.say(first.base, 'I want to talk to a person');
+    await chat.waitFor((a) => HANDED_OVER.test(a.text ?? ''), 'the handoff message');
+    const seen = chat.activities.map((a) => a.id);
+    chat.close();
+    await first.stop();
+
+    // Another process on the same store: the client reconnects (no watermark after a reload) and gets the whole conversation.
+    const second = await startTestServer({ store: 'postgres', schema });
+    servers.push(second);
+    const again = await StreamingChat.resume(second.base, { conversationId: chat.conversationId, token: chat.token });
+    await again.waitFor((a) => HANDED_OVER.test(a.text ?? ''), 'the history replayed');
+    expect(again.activities.map((a) => a.id)).toEqual(seen);
+
+    // The handoff survived: an agent on the new process claims and writes; the operator's words reach them.
+    const list = await json<HandoffList>(api(second.base, KEYS.agent, 'GET', '/api/handoffs?status=open'));
+    const handoff = list.handoffs.find((h) => h.conversationId === chat.conversationId)!;
+    await api(second.base, KEYS.agent, 'POST', `/api/handoffs/${handoff.id}/claim`);
+    await again.waitFor((a) => /has joined the chat/.test(a.text ?? ''), 'the joined notice');
+    await again.say(second.base, 'the left front leg is stuck halfway');
+    await eventually(
+      () => json<HandoffMessages>(api(second.base, KEYS.agent, 'GET', `/api/handoffs/${handoff.id}/messages?after=0`)),
+      (m) => m.messages.some((x) => x.from === 'operator' && /stuck halfway/.test(x.text)),
+      'the operator’s words at the agent',
+    );
+    // A reconnect from its watermark gets only what is new.
+    const mark = again.watermark;
+    await api(second.base, KEYS.agent, 'POST', `/api/handoffs/${handoff.id}/messages`, { text: 'Keep everyone clear of the truck, I am calling you now.' });
+    await again.waitFor((a) => /calling you now/.test(a.text ?? ''), 'the agent’s reply');
+    const later = await StreamingChat.resume(second.base, { conversationId: chat.conversationId, token: chat.token }, mark);
+    const replay = await later.waitFor((a) => /calling you now/.test(a.text ?? ''), 'the reply after the watermark');
+    expect(later.activities.every((a) => !seen.includes(a.id))).toBe(true);
+    expect(replay.from.name).toBe('Service desk');
+    again.close();
+    later.close();
   });
 });

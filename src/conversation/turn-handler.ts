@@ -168,9 +168,13 @@ function deadlineTime(lang: 'en' | 'zh', at: Date, timeZone: string): string {
   return new Intl.DateTimeFormat(lang === 'zh' ? 'zh-CN' : 'en-GB', { timeZone, month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }).format(at);
 }
 
-/** A fresh triage in the same conversation: its language, transcript and ticket stay. */
+/**
+ * A fresh triage in the same conversation: its language, transcript and ticket stay, and
+ * what counts per conversation (escalations: each ticket its own idempotency key; gaps
+ * recorded: a cap) survives starting over.
+ */
 export function restartTriage(s: TriageSession): void {
-  const keep = { transcript: s.transcript, ticketNumber: s.ticketNumber, lastState: s.lastState };
+  const keep = { transcript: s.transcript, ticketNumber: s.ticketNumber, lastState: s.lastState, escalations: s.escalations, gapsRecorded: s.gapsRecorded };
   const lang = s.lang;
   for (const key of Object.keys(s)) delete (s as unknown as Record<string, unknown>)[key];
   Object.assign(s, newSession(lang), keep, { phase: 'triage' });

@@ -170,7 +170,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   });
   registerTicketRoutes(server, { tickets: () => tickets, gaps: () => gaps, outcomes: () => outcomes, roster: () => roster, auth, log });
   registerRosterRoutes(server, { roster: () => roster, tickets: () => tickets, auth, limits, log });
-  registerMediaRoutes(server, { tickets: () => tickets, media: () => media, roster: () => roster, directLine: () => directLine?.store, transcripts: () => transcripts, auth, limits, log });
+  registerMediaRoutes(server, { tickets: () => tickets, media: () => media, roster: () => roster, directLine: () => directLine?.store, transcripts: () => transcripts, desk: () => live?.desk, auth, limits, log });
   registerKnowledgeRoutes(server, { kb, auth, log });
   let suggestionCounter: SuggestionCounter | undefined;
   registerFleetReportRoutes(server, { db: () => db, maintenance: () => maintenance, auth, limits, log });
