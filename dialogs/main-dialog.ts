@@ -31,6 +31,7 @@ type ModelAnswer = { kind: 'skip' } | { kind: 'model'; model: string } | { kind:
 
 /** A model or serial as typed on a nameplate: one to three words, one of them with a digit. */
 const MODEL_WORD = /^[a-z0-9][a-z0-9\-_/.]{1,29}$/i;
+const MODEL_LABEL = /^(?:(?:the\s+)?(?:model|serial|type)(?:\s+(?:number|no\.?))?|s\/?n|出厂编号|型号|编号)\s*(?:is|:|：|是|为)?\s*/i;
 
 /**
  * The conversation: which machine → model (optional) → what happens → match (or
@@ -241,8 +242,10 @@ export class MainDialog extends ComponentDialog {
     if (this.deps.answers.isSkip(text)) return { kind: 'skip' };
     const machine = this.deps.machines ? await recogniseMachine(text, this.deps.machines) : undefined;
     if (machine) return { kind: 'serial', machine };
-    const words = text.trim().split(/\s+/);
-    if (words.length <= 3 && words.some((w) => /\d/.test(w)) && words.every((w) => MODEL_WORD.test(w))) return { kind: 'model', model: text.trim() };
+    // "model SY5419THB", "型号是QTZ80": the label is not part of the model.
+    const bare = text.trim().replace(MODEL_LABEL, '').trim();
+    const words = bare.split(/\s+/);
+    if (words.length <= 3 && words.some((w) => /\d/.test(w)) && words.every((w) => MODEL_WORD.test(w))) return { kind: 'model', model: bare };
     const found = await this.engineRead(text, s.productLine);
     if (hasFaultWords(this.deps, text, found)) return { kind: 'description', text: text.trim() };
     // "model SY5419THB", "型号是QTZ80": the one nameplate word in a short answer.

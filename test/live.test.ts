@@ -268,6 +268,30 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
     expect(messages.messages.filter((m) => m.text.includes(ticket.number))).toHaveLength(4);
   });
 
+  it('tells a Chinese operator about their ticket in Chinese, and that it is fixed', async () => {
+    const chat = await start();
+    await chat.waitFor((a) => a.from.role === 'bot', 'the greeting');
+    await chat.say(s.base, '泵车支腿收不回来');
+    await chat.waitFor((a) => a.from.role === 'bot' && a.type === 'message' && chat.activities.filter((x) => x.from.role === 'user').length > 0, 'the answer');
+    const live = s.app.services().live!;
+    await eventually(() => live.directory.get(chat.conversationId), (k) => k?.language === 'zh', 'the conversation kept as Chinese');
+    const res = await api(s.base, KEYS.agent, 'POST', '/api/tickets', ticketRequest({ reference: `directline:${chat.conversationId}` }), { 'idempotency-key': `zh-${chat.conversationId}` });
+    const ticket = (await res.json()) as { id: string; number: string };
+    await chat.waitFor((a) => (a.text ?? '').includes(`已为您创建服务工单 ${ticket.number}`), 'the Chinese ticket notice');
+    await api(s.base, KEYS.dispatcher, 'POST', `/api/tickets/${ticket.id}/assign`, { technicianId: 'T-07' });
+    await chat.waitFor((a) => (a.text ?? '') === `工单 ${ticket.number}：已为您安排技师 Li Qiang。`, 'the Chinese assignment notice');
+    for (const status of ['en_route', 'on_site']) {
+      expect((await api(s.base, KEYS.tech7, 'POST', `/api/tickets/${ticket.id}/status`, { status })).status).toBe(200);
+    }
+    const closeOut = { actualFaultId: 'PT-H01', causeId: 'c1', rootCauseClass: 'needs-repair', workDone: 'Replaced the relief valve', minutesOnSite: 60 };
+    expect((await api(s.base, KEYS.tech7, 'POST', `/api/tickets/${ticket.id}/close-out`, closeOut)).status).toBe(200);
+    await chat.waitFor((a) => (a.text ?? '').startsWith(`工单 ${ticket.number}：技师已将故障标记为已修复`), 'the Chinese resolved notice');
+    const notices = chat.botTexts().filter((t) => t.includes(ticket.number));
+    expect(notices).toHaveLength(5);
+    // Chinese all through, but for the ticket number and the roster's name.
+    expect(notices.join('').replaceAll(ticket.number, '').replaceAll('Li Qiang', '')).not.toMatch(/[A-Za-z]{3,}/);
+  });
+
   it('warns the operator once when a deadline is at risk', async () => {
     const chat = await start();
     await chat.waitFor((a) => a.from.role === 'bot', 'the greeting');
