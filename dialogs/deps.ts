@@ -9,7 +9,8 @@ import type { SessionAccessor } from './session.js';
 
 /** What the conversation needs from the rest of the assistant. */
 export interface TriageDeps {
-  engine: SuggestionEngine;
+  /** Only what the conversation asks of the engine: a stub can stand in for it in dialog tests. */
+  engine: Pick<SuggestionEngine, 'suggest' | 'detectMachine'>;
   kb: KnowledgeBase;
   tickets: TicketService;
   gaps: GapStore;

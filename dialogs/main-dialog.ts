@@ -1,22 +1,20 @@
 import type { TurnContext } from 'botbuilder';
-import { ComponentDialog, WaterfallDialog, type DialogContext, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { ComponentDialog, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { bareNumber } from '../src/conversation/recognizers/index.js';
 import { setTriage } from '../src/conversation/triage-state.js';
 import { describeMachine, recogniseMachine } from '../src/equipment/recognise.js';
 import type { Machine } from '../src/equipment/model.js';
 import { PRODUCT_LINE_CODES, type ProductLineCode } from '../src/knowledge/schema.js';
 import type { SuggestResponse } from '../src/retrieval/engine.js';
-import { detectLanguage } from '../src/retrieval/text.js';
 import { AnswerPrompt, type AnswerPromptOptions } from './answer-prompt.js';
 import { ask, numbered, patience } from './ask.js';
-import { findCommand } from './commands.js';
 import type { TriageDeps } from './deps.js';
 import { EscalationDialog, ESCALATE, type EscalationResult } from './escalation-dialog.js';
 import { handOff } from './handoff.js';
 import { MatchDialog, MATCH, type MatchResult } from './match-dialog.js';
 import { t, type Lang } from './messages.js';
 import { safetyList, say, stopWorkMessage } from './say.js';
-import { newSession, session, type TriageSession } from './session.js';
+import { capDescription, session, type TriageSession } from './session.js';
 import { WalkDialog, WALK, type WalkResult } from './walk-dialog.js';
 
 export const MAIN = 'main';
@@ -33,12 +31,15 @@ type ModelAnswer = { kind: 'skip' } | { kind: 'model'; model: string } | { kind:
 
 /** A model or serial as typed on a nameplate: one to three words, one of them with a digit. */
 const MODEL_WORD = /^[a-z0-9][a-z0-9\-_/.]{1,29}$/i;
+const MODEL_LABEL = /^(?:(?:the\s+)?(?:model|serial|type)(?:\s+(?:number|no\.?))?|s\/?n|出厂编号|型号|编号)\s*(?:is|:|：|是|为)?\s*/i;
 
 /**
  * The conversation: which machine → model (optional) → what happens → match (or
  * clarify, or a person) → safe steps one at a time → resolved, or escalation to a
  * dispatch ticket. Every question is answered in free text (knowledge/conversation);
- * a stop-work fault gives its safety advice before any further question.
+ * a stop-work fault gives its safety advice before any further question. Emergencies,
+ * "agent" / "人工" and "start over" / "取消" are the turn level's (src/conversation/
+ * turn-handler.ts), handled before any dialog runs.
  */
 export class MainDialog extends ComponentDialog {
   constructor(private readonly deps: TriageDeps) {
@@ -65,28 +66,6 @@ export class MainDialog extends ComponentDialog {
     this.initialDialogId = FLOW;
   }
 
-  protected override async onContinueDialog(inner: DialogContext): Promise<DialogTurnResult> {
-    const interrupted = await this.interrupt(inner);
-    return interrupted ?? super.onContinueDialog(inner);
-  }
-
-  private async interrupt(inner: DialogContext): Promise<DialogTurnResult | undefined> {
-    const text = inner.context.activity.text ?? '';
-    const command = findCommand(text);
-    if (command === 'handoff') {
-      await this.handOff(inner.context, 'user asked for a person');
-      return inner.cancelAllDialogs(true);
-    }
-    if (command === 'restart') {
-      const s = await session(this.deps.session, inner.context);
-      await this.deps.session.set(inner.context, { ...newSession(s.lang), transcript: s.transcript });
-      setTriage(inner.context, { state: 'restarted', productLine: undefined, faultId: undefined });
-      await say(inner.context, t(s.lang, 'cancelled'));
-      return inner.cancelAllDialogs(true);
-    }
-    return undefined;
-  }
-
   /** Hands the conversation to a person: the handoff event for the channel, and a queue record. */
   handOff(ctx: TurnContext, reason: string): Promise<void> {
     return handOff(this.deps, ctx, reason);
@@ -104,7 +83,7 @@ export class MainDialog extends ComponentDialog {
     const machine = s.productLine ? undefined : await this.readMachine(step.context, text, false, found);
     if (machine && 'other' in machine) return this.notOurMachine(step, s);
     if (machine?.line) s.productLine = machine.line;
-    if (hasFaultWords(this.deps, text, found)) s.description = text;
+    if (hasFaultWords(this.deps, text, found)) s.description = capDescription(text);
     setTriage(step.context, { productLine: s.productLine });
     if (s.productLine) return step.next();
     const names = this.lineNames(s.lang);
@@ -118,7 +97,7 @@ export class MainDialog extends ComponentDialog {
     if (answer && 'other' in answer) return this.notOurMachine(step, s);
     if (answer?.line) {
       s.productLine = answer.line;
-      if (answer.description && !s.description) s.description = answer.description;
+      if (answer.description && !s.description) s.description = capDescription(answer.description);
       setTriage(step.context, { productLine: s.productLine });
     }
     if (s.modelAsked) return step.next();
@@ -133,7 +112,7 @@ export class MainDialog extends ComponentDialog {
     const answer = step.result as ModelAnswer | undefined;
     if (answer?.kind === 'model') s.model = answer.model.slice(0, 100);
     if (answer?.kind === 'serial') await this.useMachine(step.context, s, answer.machine);
-    if (answer?.kind === 'description') s.description = s.description ? `${s.description}\n${answer.text}` : answer.text;
+    if (answer?.kind === 'description') s.description = capDescription(s.description ? `${s.description}\n${answer.text}` : answer.text);
     if (s.description) return step.next(s.description);
     return step.prompt(DESCRIBE, ask(s.lang, 'ask-description', t(s.lang, 'askDescription'), t(s.lang, 'acceptDescription')));
   }
@@ -263,8 +242,10 @@ export class MainDialog extends ComponentDialog {
     if (this.deps.answers.isSkip(text)) return { kind: 'skip' };
     const machine = this.deps.machines ? await recogniseMachine(text, this.deps.machines) : undefined;
     if (machine) return { kind: 'serial', machine };
-    const words = text.trim().split(/\s+/);
-    if (words.length <= 3 && words.some((w) => /\d/.test(w)) && words.every((w) => MODEL_WORD.test(w))) return { kind: 'model', model: text.trim() };
+    // "model SY5419THB", "型号是QTZ80": the label is not part of the model.
+    const bare = text.trim().replace(MODEL_LABEL, '').trim();
+    const words = bare.split(/\s+/);
+    if (words.length <= 3 && words.some((w) => /\d/.test(w)) && words.every((w) => MODEL_WORD.test(w))) return { kind: 'model', model: bare };
     const found = await this.engineRead(text, s.productLine);
     if (hasFaultWords(this.deps, text, found)) return { kind: 'description', text: text.trim() };
     // "model SY5419THB", "型号是QTZ80": the one nameplate word in a short answer.
@@ -306,11 +287,5 @@ function hasFaultWords(deps: TriageDeps, text: string, found: SuggestResponse): 
 }
 
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
-
-/** Language of this turn: a message in another script switches; emoji or digits keep the current one. */
-export function turnLanguage(text: string, current: 'en' | 'zh'): 'en' | 'zh' {
-  const lang = detectLanguage(text);
-  return lang === 'unknown' ? current : lang;
-}
 
 export type { AnswerPromptOptions };

@@ -8,7 +8,7 @@ import { ask, askList, patience } from './ask.js';
 import type { TriageDeps } from './deps.js';
 import { t } from './messages.js';
 import { say } from './say.js';
-import { session } from './session.js';
+import { capDescription, describe, MAX_GAPS, session } from './session.js';
 
 export const MATCH = 'match';
 const FLOW = 'match-flow';
@@ -70,7 +70,9 @@ export class MatchDialog extends ComponentDialog {
   private async analyse(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const v = step.values as MatchValues;
     const s = await session(this.deps.session, step.context);
-    const { text, clarified, askFirst, then } = step.options as MatchOptions;
+    const { clarified, askFirst, then } = step.options as MatchOptions;
+    // A clarification is matched with what came before it; that text is bounded like the description.
+    const text = capDescription((step.options as MatchOptions).text);
     v.text = text;
     if (then === 'unsure') return this.unsure(step);
     if (then === 'describe') {
@@ -88,8 +90,7 @@ export class MatchDialog extends ComponentDialog {
       return step.prompt(TEXT, ask(s.lang, 'ask-description', t(s.lang, 'emptyMessage'), t(s.lang, 'acceptDescription')));
     }
     // Keep everything the operator said about the fault, once.
-    if (!s.description || text.includes(s.description)) s.description = text;
-    else if (!s.description.includes(text)) s.description = `${s.description}\n${text}`;
+    describe(s, text);
     const found = await this.deps.engine.suggest(text, { productLine: s.productLine, limit: 8 });
     const excluded = new Set(s.excluded ?? []);
     const results = found.results.filter((r) => !excluded.has(r.id));
@@ -138,7 +139,7 @@ export class MatchDialog extends ComponentDialog {
       const candidates = v.candidates ?? [];
       if ('index' in picked) return this.matched(step, candidates[picked.index]!);
       // "None of these": never offered again; one clarifying question, then a person.
-      s.excluded = [...(s.excluded ?? []), ...candidates.map((c) => c.id)];
+      s.excluded = [...new Set([...(s.excluded ?? []), ...candidates.map((c) => c.id)])];
       return step.replaceDialog(MATCH, { text, clarified: false, then: 'clarify-none' } satisfies MatchOptions);
     }
     // mode === 'unsure'
@@ -158,15 +159,18 @@ export class MatchDialog extends ComponentDialog {
     const v = step.values as MatchValues;
     const s = await session(this.deps.session, step.context);
     const text = s.description ?? v.text ?? '';
-    await this.deps.gaps.record({
-      source: 'abstained',
-      text,
-      language: detectLanguage(text),
-      productLine: s.productLine ?? null,
-      matchedFaultId: null,
-      actualFaultId: null,
-      ticketId: null,
-    });
+    if ((s.gapsRecorded ?? 0) < MAX_GAPS) {
+      s.gapsRecorded = (s.gapsRecorded ?? 0) + 1;
+      await this.deps.gaps.record({
+        source: 'abstained',
+        text,
+        language: detectLanguage(text),
+        productLine: s.productLine ?? null,
+        matchedFaultId: null,
+        actualFaultId: null,
+        ticketId: null,
+      });
+    }
     v.mode = 'unsure';
     return step.prompt(UNSURE, ask(s.lang, 'offer-person', t(s.lang, 'stillUnsure'), t(s.lang, 'acceptYesNo'), [t(s.lang, 'offerPerson'), t(s.lang, 'tryAgain')]));
   }

@@ -7,7 +7,7 @@ import { ask, patience } from './ask.js';
 import type { TriageDeps } from './deps.js';
 import { t, type Lang } from './messages.js';
 import { safetyList, say } from './say.js';
-import { session } from './session.js';
+import { rememberStep, session } from './session.js';
 
 export const WALK = 'walk';
 const FLOW = 'walk-flow';
@@ -81,7 +81,7 @@ export class WalkDialog extends ComponentDialog {
     if (answer === 'person') return step.endDialog({ kind: 'handoff' } satisfies WalkResult);
     if (answer.outcome === 'not-it') return step.endDialog({ kind: 'not-it' } satisfies WalkResult);
     const result = answer.outcome === 'fixed' ? 'fixed' : answer.outcome === 'could-not-do' ? 'could-not-do' : 'not-fixed';
-    s.stepsTried.push({ faultId: fault.id, causeId: current.causeId, step: current.en, result, ...(answer.reading ? { reading: answer.reading } : {}) });
+    rememberStep(s, { faultId: fault.id, causeId: current.causeId, step: current.en, result, ...(answer.reading ? { reading: answer.reading } : {}) });
     if (answer.reading) await say(step.context, t(s.lang, 'readingNoted', { reading: answer.reading }));
     if (result === 'fixed') return step.endDialog({ kind: 'fixed' } satisfies WalkResult);
     setTriage(step.context, { state: 'step' });
