@@ -1,22 +1,20 @@
 import type { TurnContext } from 'botbuilder';
-import { ComponentDialog, WaterfallDialog, type DialogContext, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { ComponentDialog, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { bareNumber } from '../src/conversation/recognizers/index.js';
 import { setTriage } from '../src/conversation/triage-state.js';
 import { describeMachine, recogniseMachine } from '../src/equipment/recognise.js';
 import type { Machine } from '../src/equipment/model.js';
 import { PRODUCT_LINE_CODES, type ProductLineCode } from '../src/knowledge/schema.js';
 import type { SuggestResponse } from '../src/retrieval/engine.js';
-import { detectLanguage } from '../src/retrieval/text.js';
 import { AnswerPrompt, type AnswerPromptOptions } from './answer-prompt.js';
 import { ask, numbered, patience } from './ask.js';
-import { findCommand } from './commands.js';
 import type { TriageDeps } from './deps.js';
 import { EscalationDialog, ESCALATE, type EscalationResult } from './escalation-dialog.js';
 import { handOff } from './handoff.js';
 import { MatchDialog, MATCH, type MatchResult } from './match-dialog.js';
 import { t, type Lang } from './messages.js';
 import { safetyList, say, stopWorkMessage } from './say.js';
-import { capDescription, newSession, session, type TriageSession } from './session.js';
+import { capDescription, session, type TriageSession } from './session.js';
 import { WalkDialog, WALK, type WalkResult } from './walk-dialog.js';
 
 export const MAIN = 'main';
@@ -24,6 +22,7 @@ const FLOW = 'flow';
 const MACHINE = 'ask-machine';
 const MODEL = 'ask-model';
 const DESCRIBE = 'ask-description';
+const PERSON = 'offer-person';
 
 /** The machine question's answer: one of our lines (with the fault, when the sentence says more), or another machine. */
 type MachineAnswer = { line: ProductLineCode; description?: string } | { other: true };
@@ -39,7 +38,9 @@ const MODEL_LABEL = /^(?:(?:the\s+)?(?:model|serial|type)(?:\s+(?:number|no\.?))
  * The conversation: which machine → model (optional) → what happens → match (or
  * clarify, or a person) → safe steps one at a time → resolved, or escalation to a
  * dispatch ticket. Every question is answered in free text (knowledge/conversation);
- * a stop-work fault gives its safety advice before any further question.
+ * a stop-work fault gives its safety advice before any further question. Emergencies,
+ * "agent" / "人工" and "start over" / "取消" are the turn level's (src/conversation/
+ * turn-handler.ts), handled before any dialog runs.
  */
 export class MainDialog extends ComponentDialog {
   constructor(private readonly deps: TriageDeps) {
@@ -49,6 +50,7 @@ export class MainDialog extends ComponentDialog {
     this.addDialog(new AnswerPrompt<ModelAnswer>(MODEL, (ctx, text) => this.readModel(ctx, text), p));
     // Anything but a non-answer is the description (the match says when it has no words to work with).
     this.addDialog(new AnswerPrompt<string>(DESCRIBE, (_ctx, text) => (text.trim() && !deps.answers.isSkip(text) ? text.trim() : undefined), p));
+    this.addDialog(new AnswerPrompt<boolean>(PERSON, (_ctx, text, o) => p.yesNo(text, o.lang), p));
     this.addDialog(new MatchDialog(deps));
     this.addDialog(new WalkDialog(deps));
     this.addDialog(new EscalationDialog(deps));
@@ -66,29 +68,6 @@ export class MainDialog extends ComponentDialog {
     this.initialDialogId = FLOW;
   }
 
-  protected override async onContinueDialog(inner: DialogContext): Promise<DialogTurnResult> {
-    const interrupted = await this.interrupt(inner);
-    return interrupted ?? super.onContinueDialog(inner);
-  }
-
-  private async interrupt(inner: DialogContext): Promise<DialogTurnResult | undefined> {
-    const text = inner.context.activity.text ?? '';
-    const command = findCommand(text);
-    if (command === 'handoff') {
-      await this.handOff(inner.context, 'user asked for a person');
-      return inner.cancelAllDialogs(true);
-    }
-    if (command === 'restart') {
-      const s = await session(this.deps.session, inner.context);
-      // What counts per conversation survives starting over: escalations (each ticket its own idempotency key) and gaps recorded.
-      await this.deps.session.set(inner.context, { ...newSession(s.lang), transcript: s.transcript, escalations: s.escalations, gapsRecorded: s.gapsRecorded });
-      setTriage(inner.context, { state: 'restarted', productLine: undefined, faultId: undefined });
-      await say(inner.context, t(s.lang, 'cancelled'));
-      return inner.cancelAllDialogs(true);
-    }
-    return undefined;
-  }
-
   /** Hands the conversation to a person: the handoff event for the channel, and a queue record. */
   handOff(ctx: TurnContext, reason: string): Promise<void> {
     return handOff(this.deps, ctx, reason);
@@ -103,6 +82,15 @@ export class MainDialog extends ComponentDialog {
     if (await this.recogniseSerial(step.context, s, text)) s.modelAsked = true;
     const found = await this.engineRead(text, s.productLine);
     if (found.intent && found.intent.route !== 'conversation') return this.answerIntent(step, s, found);
+    // 👍 alone, or a language the bot does not speak: no machine question.
+    if (!s.productLine && text.trim() && !/[\p{L}\p{N}]/u.test(text)) {
+      setTriage(step.context, { state: 'intent' });
+      await say(step.context, t(s.lang, 'noWords'));
+      return step.endDialog();
+    }
+    if (!s.productLine && found.abstain && this.deps.answers.isForeign(text) && !this.deps.engine.detectMachine(text).line) {
+      return step.prompt(PERSON, ask(s.lang, 'offer-person', t(s.lang, 'otherLanguage'), t(s.lang, 'acceptYesNo'), [t(s.lang, 'yesPerson'), t(s.lang, 'no')]));
+    }
     const machine = s.productLine ? undefined : await this.readMachine(step.context, text, false, found);
     if (machine && 'other' in machine) return this.notOurMachine(step, s);
     if (machine?.line) s.productLine = machine.line;
@@ -116,6 +104,11 @@ export class MainDialog extends ComponentDialog {
 
   private async askModel(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const s = await session(this.deps.session, step.context);
+    if (typeof step.result === 'boolean') {
+      if (step.result) await this.handOff(step.context, 'a language the bot does not speak');
+      else await say(step.context, t(s.lang, 'cancelled'));
+      return step.endDialog();
+    }
     const answer = step.result as MachineAnswer | undefined;
     if (answer && 'other' in answer) return this.notOurMachine(step, s);
     if (answer?.line) {
@@ -310,11 +303,5 @@ function hasFaultWords(deps: TriageDeps, text: string, found: SuggestResponse): 
 }
 
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
-
-/** Language of this turn: a message in another script switches; emoji or digits keep the current one. */
-export function turnLanguage(text: string, current: 'en' | 'zh'): 'en' | 'zh' {
-  const lang = detectLanguage(text);
-  return lang === 'unknown' ? current : lang;
-}
 
 export type { AnswerPromptOptions };

@@ -9,6 +9,7 @@ import { openEngine } from '../retrieval/open-engine.js';
 import type { SuggestionEngine } from '../retrieval/engine.js';
 import type { Database } from '../storage/database.js';
 import { openDatabase } from '../storage/open-database.js';
+import { DEFAULT_RETENTION, Retention } from '../storage/retention.js';
 import { TicketService } from '../tickets/service.js';
 import { TicketStore } from '../tickets/store.js';
 import { ApiKeyAuth, defaultApiKeys } from './auth.js';
@@ -51,10 +52,7 @@ import { directLineTopic, DirectLineStreams, type DirectLineHint } from '../dire
 import { Live, openBus, routeUpgrades } from '../live/live.js';
 import { StaffSockets } from '../live/staff-socket.js';
 import { registerHandoffRoutes } from './handoff-routes.js';
-import { findCommand } from '../../dialogs/commands.js';
 import { EncoderPool } from '../retrieval/embedders/encoder-pool.js';
-import { MessageAnalyser } from '../retrieval/understanding.js';
-import { normaliseText } from '../retrieval/phrases.js';
 
 /** The least an incoming Bot Framework activity must carry for the adapter to answer it. */
 const activityShape = z
@@ -253,6 +251,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     }
   };
   let closing = false;
+  let retention: Retention | undefined;
 
   const started = performance.now();
   const ready = (async () => {
@@ -284,11 +283,21 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
       metrics.suggestions.inc({ result: r.abstain ? 'abstain' : 'match' });
       counter.count('all', r.abstain);
     });
-    const parts = createBot({ db, engine: loaded, kb, tickets, gaps, machines: (serial) => machines.get(serial), onOutcome: (o) => metrics.outcomes.inc({ outcome: o }),
+    const parts = createBot({
+      db,
+      knowledgeDir: config.knowledgeDir,
+      engine: loaded,
+      kb,
+      tickets,
+      gaps,
+      machines: (serial) => machines.get(serial),
+      onOutcome: (o) => metrics.outcomes.inc({ outcome: o }),
+      technicianName: async (id) => (await roster?.get(id))?.name,
+      emergencyNumbers: config.emergencyNumbers,
+      timeZone: liveSettings.timeZone,
       onStateConflict: (result) => metrics.stateConflicts.inc({ result }),
       answers: answerRecognizers(config.knowledgeDir),
     });
-    const dangerCues = new MessageAnalyser(loaded.language.cues);
     const bus = await openBus(db, { databaseUrl: config.databaseUrl, log });
     // Every append to a Direct Line log tells the instance holding that conversation's stream.
     const dlStore = new DirectLineStore(db, (id) => {
@@ -311,8 +320,8 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
       },
       technicianName: async (id) => (await roster?.get(id))?.name,
       remindInspections: () => service.dueReminders(),
-      // Start over and danger (the manual's danger cues, as retrieval reads them) still reach the bot while a person holds the chat.
-      passThrough: (text) => (findCommand(text) === 'restart' ? 'restart' : dangerCues.isDangerous(normaliseText(text)) ? 'emergency' : undefined),
+      // Start over and an emergency (the turn level's danger detector) still reach the bot while a person holds the chat.
+      passThrough: parts.turns.passThrough,
       log,
     });
     for (const adapter of [cloudAdapter, dlAdapter] as BotAdapter[]) {
@@ -353,6 +362,8 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
       admit: (req) => limits.admitUpgrade(req),
       log,
     });
+    retention = new Retention(db, config.retention ?? DEFAULT_RETENTION, log);
+    retention.start();
     live = liveParts;
     live.start();
     bot = parts.bot;
@@ -373,6 +384,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
       streams?.close();
       staff?.close();
       await live?.close().catch(() => undefined);
+      await retention?.stop();
       await suggestionCounter?.flush().catch(() => undefined);
       await engine?.close();
       await db?.close();
