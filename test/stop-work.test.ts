@@ -80,18 +80,31 @@ describe('stop-work faults in the conversation', () => {
     return replies;
   }
 
-  it.each(cases.filter(([id]) => id !== 'CP-E14'))('%s (%s) gets "stop, make safe" and goes straight to escalation', async (id, lang, text) => {
+  it.each(cases.filter(([id]) => id !== 'CP-E14'))('%s (%s) gets "stop, make safe" at once and goes to a ticket or, when it is an emergency, to a person', async (id, lang, text) => {
     const c = new Conversation(t.db, eng, `conv-${id}-${lang}`);
     const replies = await describe_(c, text, lang, id);
     const all = texts(replies).join('\n');
     const fault = kb.faultsById.get(id)!;
+    expect(all).not.toMatch(/Step 1 of|第 1 步/);
+    const triage = replies.map((r) => (r.channelData as { triage?: { danger?: boolean; handoff?: boolean } } | undefined)?.triage);
+    if (triage.some((x) => x?.danger)) {
+      // Words that describe an emergency (a load sliding, a fire, a person at risk) are answered by the
+      // turn level before any dialog: the emergency numbers and the entry's own first-minute
+      // instructions at once, and an urgent handoff to a person instead of questions for a ticket.
+      // (The entry's own notes when the detector recognises the entry, otherwise the line's stop-work steps.)
+      expect(all).toMatch(/119|120/);
+      const own = fault.safety.every((note) => all.includes(note[lang]));
+      const line = stopWorkSteps(kb, fault.product_line, lang).every((step) => all.includes(step));
+      expect(own || line).toBe(true);
+      expect(triage.some((x) => x?.handoff)).toBe(true);
+      return;
+    }
     expect(all).toMatch(lang === 'zh' ? /请立即停机并确保安全/ : /Please stop the machine now and make it safe/);
     // The entry's own first-minute instructions are shown; the line's routine list only where it applies.
     for (const note of fault.safety) expect(all).toContain(note[lang]);
     const lineSteps = stopWorkSteps(kb, fault.product_line, lang);
     if (fault.stop_work === 'own') expect(all).not.toContain(lineSteps[0]);
     else for (const s of lineSteps) expect(all).toContain(s);
-    expect(all).not.toMatch(/Step 1 of|第 1 步/);
     expect(lastText(replies)).toMatch(lang === 'zh' ? /工地地址/ : /site address/);
   });
 
@@ -99,10 +112,11 @@ describe('stop-work faults in the conversation', () => {
     const c = new Conversation(t.db, eng);
     const replies = await describe_(c, '塔吊起升刹车打滑，吊着的东西自己往下溜', 'zh', 'TC-M03');
     const all = texts(replies).join('\n');
-    expect(all).toMatch(/请立即停机并确保安全/);
+    // A load sliding down by itself is an emergency: answered at once, before any dialog, with the crane's steps.
+    expect(all).toMatch(/请立即停机并确保安全|这是紧急情况/);
     for (const step of stopWorkSteps(kb, 'TC', 'zh')) expect(all).toContain(step);
     expect(all.indexOf('自由回转')).toBeLessThan(all.indexOf('断开塔机总电源'));
-    expect(lastText(replies)).toMatch(/工地地址/);
+    expect(lastText(replies)).toMatch(/工地地址|回电/);
   });
 
   it('walks a diesel trailer-pump start fault (CP-E14, self-service) through its operator steps', async () => {
