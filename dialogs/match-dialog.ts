@@ -122,6 +122,7 @@ export class MatchDialog extends ComponentDialog {
     v.candidates = close;
     const titles = close.map((c) => c.title[s.lang]);
     // The leading candidate is where the conversation stands until the operator picks.
+    s.faultId = top.id;
     setTriage(step.context, { faultId: top.id });
     return step.prompt(PICK, askList(s.lang, 'choose-candidate', t(s.lang, 'pickList'), [...titles, t(s.lang, 'noneOfThese')], t(s.lang, 'acceptChoice'), titles));
   }
@@ -147,6 +148,8 @@ export class MatchDialog extends ComponentDialog {
       if ('index' in picked) return this.matched(step, candidates[picked.index]!);
       // "None of these": never offered again; one clarifying question, then a person.
       s.excluded = [...new Set([...(s.excluded ?? []), ...candidates.map((c) => c.id)])];
+      s.faultId = undefined;
+      setTriage(step.context, { faultId: undefined });
       return step.replaceDialog(MATCH, { text, clarified: false, then: 'clarify-none' } satisfies MatchOptions);
     }
     // mode === 'unsure'
