@@ -10,7 +10,6 @@ import {
   type PromptValidatorContext,
   type WaterfallStepContext,
 } from 'botbuilder-dialogs';
-import { PRODUCT_LINE_CODES, type ProductLineCode } from '../src/knowledge/schema.js';
 import { detectLanguage } from '../src/retrieval/text.js';
 import { findCommand } from './commands.js';
 import type { TriageDeps } from './deps.js';
@@ -109,11 +108,12 @@ export class MainDialog extends ComponentDialog {
     // A serial in the first message names the machine outright.
     if (await this.recogniseSerial(step.context, s, text)) s.modelAsked = true;
     if (!s.productLine && found.otherMachine) {
-      await say(step.context, t(s.lang, 'notOurMachine'));
+      await say(step.context, t(s.lang, 'notOurMachine', { lines: this.deps.kb.productLines.sentence(s.lang) }));
       return step.endDialog();
     }
     if (s.productLine) return step.next();
-    const names = PRODUCT_LINE_CODES.map((code) => this.lineName(code, s.lang));
+    const lines = this.deps.kb.productLines;
+    const names = lines.codes.map((code) => lines.label(code, s.lang));
     return step.prompt(CHOICE, choiceOptions(t(s.lang, 'askLine'), [...names, t(s.lang, 'lineOther')], t(s.lang, 'didNotUnderstandChoice')));
   }
 
@@ -121,11 +121,12 @@ export class MainDialog extends ComponentDialog {
     const s = await session(this.deps.session, step.context);
     const choice = step.result as FoundChoice | undefined;
     if (choice) {
-      if (choice.index >= PRODUCT_LINE_CODES.length) {
-        await say(step.context, t(s.lang, 'notOurMachine'));
+      const codes = this.deps.kb.productLines.codes;
+      if (choice.index >= codes.length) {
+        await say(step.context, t(s.lang, 'notOurMachine', { lines: this.deps.kb.productLines.sentence(s.lang) }));
         return step.endDialog();
       }
-      s.productLine = PRODUCT_LINE_CODES[choice.index];
+      s.productLine = codes[choice.index];
     }
     if (s.modelAsked) return step.next();
     s.modelAsked = true;
@@ -202,13 +203,7 @@ export class MainDialog extends ComponentDialog {
     return true;
   }
 
-  private lineName(code: ProductLineCode, lang: 'en' | 'zh'): string {
-    const line = this.deps.kb.policy.product_lines.find((l) => l.code === code)!;
-    return lang === 'zh' ? line.name.zh : capitalise(line.name.en);
-  }
 }
-
-const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** Language of this turn: a message in another script switches; emoji or digits keep the current one. */
 export function turnLanguage(text: string, current: 'en' | 'zh'): 'en' | 'zh' {

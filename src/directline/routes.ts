@@ -7,7 +7,7 @@ import { safeEqual } from '../server/auth.js';
 import { UnauthorizedError, guarded } from '../server/http-errors.js';
 import type { RateLimits } from '../server/rate-limit.js';
 import { StoreUnavailableError } from '../storage/database.js';
-import { InvalidRequestError } from '../tickets/errors.js';
+import { InvalidRequestError } from '../errors/domain-errors.js';
 import type { DirectLineAdapter } from './adapter.js';
 import { newActivityId, TOKEN_VALID_MS, type DirectLineStore } from './store.js';
 import { streamTicket, streamUrl } from './stream.js';

@@ -3,7 +3,7 @@ import type { Histogram } from 'prom-client';
 import type { HandoffDetail, HandoffMessage, HandoffStatus, HandoffSummary } from '../api/handoffs.js';
 import type { Database } from '../storage/database.js';
 import type { StepTried, TicketStatus } from '../tickets/model.js';
-import { NotFoundError } from '../tickets/errors.js';
+import { NotFoundError } from '../errors/domain-errors.js';
 import type { Bus } from './bus.js';
 import type { Lang } from './conversations.js';
 import type { Delivery, Sender } from './delivery.js';

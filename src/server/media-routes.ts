@@ -9,7 +9,7 @@ import type { MediaStore } from '../media/store.js';
 import type { RosterStore } from '../roster/store.js';
 import { StoreUnavailableError } from '../storage/database.js';
 import type { Actor } from '../tickets/actor.js';
-import { NotFoundError } from '../tickets/errors.js';
+import { NotFoundError } from '../errors/domain-errors.js';
 import type { Ticket } from '../tickets/model.js';
 import type { TicketService } from '../tickets/service.js';
 import type { ApiKeyAuth } from './auth.js';

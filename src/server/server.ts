@@ -147,6 +147,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     auth.actor(req);
     if (!engine) throw new StoreUnavailableError('the retrieval index is still loading');
     const { text, ...o } = suggestBody.parse(req.body ?? {});
+    o.productLine = kb.productLines.parseOptional(o.productLine);
     // A client that has gone (a superseded panel request, a closed tab) gets no work:
     // its queued encoder call is dropped and nothing is answered.
     const gone = new AbortController();
@@ -166,8 +167,8 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   server.get('/api/openapi.json', async (_req, res) => {
     res.send(200, openApiDocument());
   });
-  registerTicketRoutes(server, { tickets: () => tickets, gaps: () => gaps, outcomes: () => outcomes, roster: () => roster, auth, log });
-  registerRosterRoutes(server, { roster: () => roster, tickets: () => tickets, auth, limits, log });
+  registerTicketRoutes(server, { tickets: () => tickets, gaps: () => gaps, outcomes: () => outcomes, roster: () => roster, lines: kb.productLines, auth, log });
+  registerRosterRoutes(server, { roster: () => roster, tickets: () => tickets, lines: kb.productLines, auth, limits, log });
   registerMediaRoutes(server, { tickets: () => tickets, media: () => media, roster: () => roster, directLine: () => directLine?.store, auth, limits, log });
   registerKnowledgeRoutes(server, { kb, auth, log });
   let suggestionCounter: SuggestionCounter | undefined;
@@ -256,7 +257,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     const machines = new EquipmentStore(db);
     roster = new RosterStore(db);
     media = new MediaStore(db);
-    await checkTechnicianKeys(roster, apiKeys, { seedDefault: !config.apiKeys }, log);
+    await checkTechnicianKeys(roster, apiKeys, { seedDefault: !config.apiKeys, skills: kb.productLines.codes }, log);
     const ticketService = new TicketService(kb, new TicketStore(db), gaps, roster, undefined, (serial) => machines.get(serial));
     // Reminders go into the contact's conversation through the live desk's proactive mechanism, once it is up.
     const service = new MaintenanceService(kb, maintenanceKnowledge, machines, ticketService, undefined, {
