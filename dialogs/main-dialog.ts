@@ -10,7 +10,7 @@ import {
   type PromptValidatorContext,
   type WaterfallStepContext,
 } from 'botbuilder-dialogs';
-import { detectLanguage } from '../src/retrieval/text.js';
+import { detectLanguage } from '../src/language/detect.js';
 import { findCommand } from './commands.js';
 import type { TriageDeps } from './deps.js';
 import { EscalationDialog, ESCALATE } from './escalation-dialog.js';

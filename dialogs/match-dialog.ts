@@ -1,5 +1,5 @@
 import { ComponentDialog, ChoicePrompt, TextPrompt, WaterfallDialog, type DialogTurnResult, type FoundChoice, type WaterfallStepContext } from 'botbuilder-dialogs';
-import { detectLanguage } from '../src/retrieval/text.js';
+import { detectLanguage } from '../src/language/detect.js';
 import type { Suggestion } from '../src/retrieval/engine.js';
 import type { TriageDeps } from './deps.js';
 import { t } from './messages.js';

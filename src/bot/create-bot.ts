@@ -5,9 +5,9 @@ import type { SuggestionEngine } from '../retrieval/engine.js';
 import type { Database } from '../storage/database.js';
 import type { MachineLookup, TicketService } from '../tickets/service.js';
 import { DatabaseStorage } from './db-storage.js';
-import { HandoffStore, OutcomeStore, type Outcome } from './records.js';
+import { HandoffStore, OutcomeStore, type Outcome } from '../records/triage-records.js';
 import { TriageBot } from './triage-bot.js';
-import { SiteInputs } from './site-inputs.js';
+import { SiteInputs } from '../conversation/site-inputs.js';
 import { MediaStore } from '../media/store.js';
 
 /** The bot wired to the assistant's engine and stores; conversation state lives in the database. */

@@ -1,5 +1,6 @@
+import type { z } from 'zod';
 import { InvalidRequestError } from '../errors/domain-errors.js';
-import type { Bilingual, ProductLine, ServicePolicy } from './schema.js';
+import { productLineCode, type Bilingual, type ProductLine, type ServicePolicy } from './schema.js';
 
 type Lang = keyof Bilingual;
 
@@ -14,9 +15,20 @@ export class ProductLines {
   readonly codes: readonly string[];
   private readonly byCode: ReadonlyMap<string, ProductLine>;
 
+  /** A zod schema for a code of this manual, for request schemas built at start (errors listed with the others). */
+  readonly schema: z.ZodType<string>;
+
   constructor(policy: ServicePolicy) {
     this.byCode = new Map(policy.product_lines.map((l) => [l.code, l]));
     this.codes = policy.product_lines.map((l) => l.code);
+    this.schema = productLineCode.refine(
+      (code) => this.byCode.has(code),
+      (code) => ({ message: this.unknown(code) }),
+    );
+  }
+
+  private unknown(value: string): string {
+    return `unknown product line "${value.slice(0, 40)}" (this manual has ${this.codes.join(', ')})`;
   }
 
   has(code: string): boolean {
@@ -62,7 +74,7 @@ export class ProductLines {
   parse(value: string, field = 'productLine'): string {
     const code = value.trim().toUpperCase();
     if (this.byCode.has(code)) return code;
-    throw new InvalidRequestError(field, `unknown product line "${value.slice(0, 40)}" (this manual has ${this.codes.join(', ')})`);
+    throw new InvalidRequestError(field, this.unknown(value));
   }
 
   /** `parse` for an optional value. */

@@ -13,9 +13,9 @@ import { StoreUnavailableError } from '../storage/database.js';
 import type { Actor } from '../tickets/actor.js';
 import { NotFoundError } from '../errors/domain-errors.js';
 import type { TicketService } from '../tickets/service.js';
-import type { ApiKeyAuth } from './auth.js';
-import { guarded, HttpProblem } from './http-errors.js';
-import type { RateLimits } from './rate-limit.js';
+import type { ApiKeyAuth } from '../http/auth.js';
+import { guarded, HttpProblem } from '../http/http-errors.js';
+import type { RateLimits } from '../http/rate-limit.js';
 import { ticketView } from './ticket-routes.js';
 
 /** A fleet file of a few thousand machines is well under this; anything larger is split. */

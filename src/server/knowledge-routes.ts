@@ -5,8 +5,8 @@ import type { KnowledgeBase } from '../knowledge/load.js';
 import { isOperatorStep } from '../knowledge/operator-steps.js';
 import { stopWorkForFault } from '../knowledge/safety.js';
 import { NotFoundError } from '../errors/domain-errors.js';
-import type { ApiKeyAuth } from './auth.js';
-import { guarded } from './http-errors.js';
+import type { ApiKeyAuth } from '../http/auth.js';
+import { guarded } from '../http/http-errors.js';
 import { partsQuery } from '../api/requests.js';
 
 /** The manual as staff pages read it: a summary list and whole entries with their parts named. */

@@ -1,17 +1,17 @@
 import type { Logger } from 'pino';
 import type { Request, Response, Server } from 'restify';
 import { z } from 'zod';
-import { technicianInput, technicianPatch, technicianReplace, type Technician } from '../roster/model.js';
+import { technicianSchemas, type Technician } from '../roster/model.js';
 import type { RosterStore } from '../roster/store.js';
 import { rankTechnicians } from '../roster/suggest.js';
 import { StoreUnavailableError } from '../storage/database.js';
 import type { Actor } from '../tickets/actor.js';
 import { ForbiddenError, InvalidRequestError, NotFoundError } from '../errors/domain-errors.js';
 import type { TicketService } from '../tickets/service.js';
-import type { ApiKeyAuth } from './auth.js';
-import { guarded } from './http-errors.js';
+import type { ApiKeyAuth } from '../http/auth.js';
+import { guarded } from '../http/http-errors.js';
 import type { ProductLines } from '../knowledge/product-lines.js';
-import type { RateLimits } from './rate-limit.js';
+import type { RateLimits } from '../http/rate-limit.js';
 
 export const rosterQuery = z.object({ active: z.enum(['true', 'false']).optional() }).strict();
 
@@ -32,11 +32,8 @@ export function registerRosterRoutes(
   deps: { roster: () => RosterStore | undefined; tickets: () => TicketService | undefined; lines: ProductLines; auth: ApiKeyAuth; limits: RateLimits; log: Logger },
 ) {
   const { auth, log } = deps;
-  // Skills are product lines of the loaded manual; the schema checks only their shape.
-  const skills = <T extends { skills?: string[] }>(t: T): T => {
-    t.skills?.forEach((s, i) => deps.lines.parse(s, `skills.${i}`));
-    return t;
-  };
+  // Skills are product lines of the loaded manual.
+  const { technicianInput, technicianReplace, technicianPatch } = technicianSchemas(deps.lines.schema);
   const route = (allowed: readonly Actor['role'][], handler: (req: Request, res: Response, roster: RosterStore, actor: Actor) => Promise<void>) =>
     guarded(log, async (req, res) => {
       const actor = auth.actor(req, allowed);
@@ -73,7 +70,7 @@ export function registerRosterRoutes(
   server.post(
     '/api/technicians',
     route(['admin'], async (req, res, roster) => {
-      const t = await roster.create(skills(technicianInput.parse(req.body ?? {})));
+      const t = await roster.create(technicianInput.parse(req.body ?? {}));
       log.info({ technician: t.id, skills: t.skills, active: t.active }, 'technician added');
       res.header('Location', `/api/technicians/${t.id}`);
       res.send(201, t);
@@ -86,7 +83,7 @@ export function registerRosterRoutes(
       const body = (req.body ?? {}) as Record<string, unknown>;
       if (body.id !== undefined && body.id !== idOf(req)) throw new InvalidRequestError('id', `the body names ${String(body.id).slice(0, 40)} but the URL ${idOf(req)}; ids do not change`);
       const { id: _same, ...rest } = body;
-      const { expectedVersion, ...fields } = skills(technicianReplace.parse(rest));
+      const { expectedVersion, ...fields } = technicianReplace.parse(rest);
       res.send(200, await roster.update(idOf(req), () => ({ id: idOf(req), ...fields }), expectedVersion));
     }),
   );
@@ -94,7 +91,7 @@ export function registerRosterRoutes(
   server.patch(
     '/api/technicians/:id',
     route(['admin'], async (req, res, roster) => {
-      const { expectedVersion, ...change } = skills(technicianPatch.parse(req.body ?? {}));
+      const { expectedVersion, ...change } = technicianPatch.parse(req.body ?? {});
       res.send(200, await roster.update(idOf(req), (t) => ({ ...t, ...change }), expectedVersion));
     }),
   );

@@ -3,7 +3,7 @@ import type { GapStore } from '../feedback/gap-store.js';
 import type { KnowledgeBase } from '../knowledge/load.js';
 import { plannedGrade, workloadCoefficient } from '../knowledge/grades.js';
 import type { Fault } from '../knowledge/schema.js';
-import { detectLanguage } from '../retrieval/text.js';
+import { detectLanguage } from '../language/detect.js';
 import type { Actor } from './actor.js';
 import type { RosterStore } from '../roster/store.js';
 import { ConflictError, ForbiddenError, InvalidRequestError, NotFoundError } from '../errors/domain-errors.js';

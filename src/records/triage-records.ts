@@ -1,3 +1,4 @@
+/** The triage records a conversation leaves: handoff requests to a person, outcomes (resolved, escalated, handed off …) and transcript lines. Used by the dialogs (through their deps), the panel's API and reports. */
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../storage/database.js';
 
