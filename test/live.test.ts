@@ -194,6 +194,40 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
     expect(detail.releasedTo).toBe('bot');
   });
 
+  it('keeps a callback number the operator leaves while waiting; danger while held marks the chat urgent and still reaches the bot', async () => {
+    const chat = await start();
+    const queued = await handOver(s, chat);
+    let mark = chat.activities.length;
+    await chat.say(s.base, 'please call me back on 139 1234 5678');
+    const noted = await chat.waitFor((a) => /call you back on/.test(a.text ?? ''), 'the callback confirmation', mark);
+    expect(noted.text).toContain('+86 139 1234 5678');
+    const waiting = await eventually(
+      () => json<HandoffDetail>(api(s.base, KEYS.agent, 'GET', `/api/handoffs/${queued.id}`)),
+      (d) => d.callbackPhone !== undefined,
+      'the callback number on the handoff',
+    );
+    expect(waiting).toEqual(expect.objectContaining({ callbackPhone: '+8613912345678', status: 'open', priority: 'normal' }));
+    // The number was not read as a new fault description: no triage answer besides the confirmation.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(chat.botTexts().slice(chat.botTexts().indexOf(noted.text!) + 1).filter((t) => !/is busy/.test(t))).toEqual([]);
+
+    await api(s.base, KEYS.agent, 'POST', `/api/handoffs/${queued.id}/claim`);
+    await chat.waitFor((a) => /has joined the chat/.test(a.text ?? ''), 'the joined notice');
+    mark = chat.activities.length;
+    await chat.say(s.base, 'the truck is tipping over and a man is under the boom');
+    const urgent = await eventually(
+      () => json<HandoffDetail>(api(s.base, KEYS.agent, 'GET', `/api/handoffs/${queued.id}`)),
+      (d) => d.priority === 'urgent',
+      'the chat marked urgent',
+    );
+    expect(urgent.status).toBe('claimed');
+    // Not silent for danger: the bot answers it although a person holds the chat.
+    await chat.waitFor((a) => /^Safety first:/.test(a.text ?? ''), 'the bot’s safety answer to the danger', mark);
+    // The agent keeps the chat: danger does not end it.
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await json<HandoffDetail>(api(s.base, KEYS.agent, 'GET', `/api/handoffs/${queued.id}`))).status).toBe('claimed');
+  });
+
   it('tells the operator when nobody claims the chat in time, once', async () => {
     const chat = await start();
     const queued = await handOver(s, chat);

@@ -40,4 +40,14 @@ describe('ProductLineDetector', () => {
     expect(detector.detect('left the pickup by the gate, the outriggers on the pump will not come down').otherMachine).toBe(false);
     expect(detector.detect('my excavator’s tracks won’t turn').otherMachine).toBe(true);
   });
+
+  it('reads another machine in a side remark, and ours in a ruled-out clause, as not the machine in question', () => {
+    // The leading complaint is ours; the cab air conditioner is an aside.
+    expect(detector.detect('两个手柄都推不动 屏幕是亮的 空调也不行').otherMachine).toBe(false);
+    expect(detector.detect('the loader next door is fine, our hopper gate is jammed').otherMachine).toBe(false);
+    // …but an aside is only an aside when the leading complaint names no other machine.
+    expect(detector.detect('the forklift mast drops by itself, and the forklift horn is dead too').otherMachine).toBe(true);
+    expect(detector.detect("the mat behind the screed is wavy, the roller guys swear it's not them").line).toBeUndefined();
+    expect(detector.detect('not the roller, the paver screed won’t heat').line).toBe('PV');
+  });
 });

@@ -67,4 +67,15 @@ describe('matching what the message says (lexical channel)', () => {
     expect(await engine.suggest("my excavator's tracks won't turn")).toMatchObject({ abstain: true, reason: 'other-machine' });
     expect(await engine.suggest('冲击夯打不着火')).toMatchObject({ abstain: true, reason: 'other-machine' });
   });
+
+  it('matches a message of "fine" words only as it stands, since nothing else describes the fault', async () => {
+    expect((await top('the paver screed is cold'))[0]).toBe('PV-E01');
+  });
+
+  it('keeps a clause cut off by a word, not punctuation, with the complaint it introduces', () => {
+    const a = analyser.analyse('since the rain this morning the trolley will only creep in');
+    const complaint = segmentsOf(a.clauses, a.normalised).find((s) => s.symptomatic)!;
+    expect(complaint.text).toMatch(/trolley/);
+    expect(complaint.text).toMatch(/creep/);
+  });
 });

@@ -15,6 +15,18 @@ import { ticketRequest } from './support/tickets.js';
 
 const TIMEOUT = 180_000;
 
+/** The photos the page keeps in IndexedDB for close-outs not yet sent. */
+const queuedPhotos = (page: Page) =>
+  page.evaluate<{ ticketId: string; name: string; size: number }[]>(`new Promise((resolve, reject) => {
+    const open = indexedDB.open('field');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const req = open.result.transaction('closeout-photos').objectStore('closeout-photos').getAll();
+      req.onsuccess = () => { resolve(req.result.map((p) => ({ ticketId: p.ticketId, name: p.name, size: p.blob.size }))); open.result.close(); };
+      req.onerror = () => reject(req.error);
+    };
+  })`);
+
 describe('/tech: a field day on a phone', () => {
   let server: TestServer;
   let browser: Browser;
@@ -134,14 +146,22 @@ describe('/tech: a field day on a phone', () => {
       await page.getByLabel('Work done').fill('Fuel tank was empty; refilled and bled the fuel line.');
       await page.getByLabel('Minutes on site').fill('30');
       await context.setOffline(true);
+      // A photo taken without network: kept in the phone's IndexedDB, not only in the page.
+      const gauge = await sharp({ create: { width: 400, height: 300, channels: 3, background: '#2980b9' } }).jpeg().toBuffer();
+      await page.getByLabel('Add photos').setInputFiles({ name: 'fuel-gauge.jpg', mimeType: 'image/jpeg', buffer: gauge });
+      await until(() => page.locator('#co-photos-pending').textContent(), (t) => /1 photo waiting to upload: fuel-gauge\.jpg/.test(t ?? ''), 'the photo kept');
       await page.getByRole('button', { name: 'Submit close-out' }).click();
       await page.getByText(/No connection: the close-out is kept on this phone/).waitFor();
       const kept = JSON.parse((await page.evaluate<string | null>(`localStorage.getItem('tech.closeOut.${rr.id}')`))!) as { submitted: boolean };
       expect(kept.submitted).toBe(true);
+      expect(await queuedPhotos(page)).toEqual([{ ticketId: rr.id, name: 'fuel-gauge.jpg', size: gauge.length }]);
       expect(((await (await api(server.base, KEYS.dispatcher, 'GET', `/api/tickets/${rr.id}`)).json()) as TicketView).status).toBe('on_site');
       await screenshot(page, 'tech-close-out-queued-390');
 
+      // The page is gone (a reload without network fails): nothing of it survives but what the phone stored.
+      await page.reload().catch(() => undefined);
       await context.setOffline(false);
+      await page.reload();
       const resolved = await until(
         async () => ((await (await api(server.base, KEYS.dispatcher, 'GET', `/api/tickets/${rr.id}`)).json()) as TicketView),
         (t) => t.status === 'resolved',
@@ -150,9 +170,42 @@ describe('/tech: a field day on a phone', () => {
       );
       expect(resolved.closeOut).toMatchObject({ actualFaultId: null, rootCauseClass: 'operator-error', minutesOnSite: 30 });
       expect(resolved.history.filter((h) => h.action === 'closed-out')).toHaveLength(1);
+      // The offline photo went with it, once.
+      expect(resolved.media!.map((m) => [m.name, m.by, m.size])).toEqual([['fuel-gauge.jpg', 'technician', gauge.length]]);
       await until(() => page.evaluate<string | null>(`localStorage.getItem('tech.closeOut.${rr.id}')`), (v) => v === null, 'the draft cleared');
+      expect(await queuedPhotos(page)).toEqual([]);
       const gaps = await server.app.services().gaps!.list('open');
       expect(gaps.find((g) => g.ticketId === rr.id)).toMatchObject({ source: 'close-out-not-in-manual' });
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'is one app with /inspect: the same navigation and one sign-in for both',
+    async () => {
+      const nav = page.getByRole('navigation', { name: 'Technician' });
+      await nav.getByRole('link', { name: /My jobs/ }).waitFor();
+      expect(await nav.getByRole('link', { name: /My jobs/ }).getAttribute('aria-current')).toBe('page');
+      await nav.getByRole('link', { name: /My inspections/ }).tap();
+      await page.waitForURL(/\/inspect$/);
+      // Signed in already: the inspections, not the key form.
+      await page.getByRole('heading', { name: 'Inspection work orders' }).waitFor();
+      expect(await page.locator('#sign-in').isHidden()).toBe(true);
+      expect(await page.locator('#whoami').textContent()).toContain('T-07');
+      expect(await page.getByRole('navigation', { name: 'Technician' }).getByRole('link', { name: /My inspections/ }).getAttribute('aria-current')).toBe('page');
+      expect(await overflowsX(page)).toBe(false);
+      expect(await axeViolations(page)).toEqual([]);
+      await screenshot(page, 'inspect-in-the-tech-app-390');
+
+      await page.getByRole('navigation', { name: 'Technician' }).getByRole('link', { name: /My jobs/ }).tap();
+      await page.waitForURL(/\/tech$/);
+      await page.getByRole('heading', { name: 'My jobs', level: 2 }).waitFor();
+      expect(await page.locator('#sign-in').isHidden()).toBe(true);
+      // Signing out on one screen signs out of the app.
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.goto(`${server.base}/inspect`);
+      await page.getByLabel('API key').waitFor();
+      expect(await page.locator('#sign-in').isVisible()).toBe(true);
     },
     TIMEOUT,
   );

@@ -91,7 +91,7 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
   });
 
   it('tells a key its role, sorts by urgency, and serves the manual to staff', async () => {
-    expect(await (await api(s.base, KEYS.tech7, 'GET', '/api/me')).json()).toEqual({ role: 'technician', technicianId: 'T-07' });
+    expect(await (await api(s.base, KEYS.tech7, 'GET', '/api/me')).json()).toEqual({ role: 'technician', technicianId: 'T-07', label: expect.stringMatching(/^technician:T-07#[0-9a-f]{6}$/) });
     const due = (await (await api(s.base, KEYS.dispatcher, 'GET', '/api/tickets?status=open&sort=due&_=123')).json()) as {
       serverTime: string;
       tickets: { sla: { clocks: { dueAt: string; metAt?: string }[] } }[];

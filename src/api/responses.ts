@@ -227,7 +227,11 @@ export type TicketView = z.infer<typeof ticketView>;
 export const ticketList = z.object({ serverTime: isoDateTime.describe("the server's clock, for countdowns"), tickets: z.array(ticketView) });
 export type TicketList = z.infer<typeof ticketList>;
 
-export const meResponse = z.object({ role: z.enum(['agent', 'dispatcher', 'technician', 'admin']), technicianId: z.string().nullable() });
+export const meResponse = z.object({
+  role: z.enum(['agent', 'dispatcher', 'technician', 'admin']),
+  technicianId: z.string().nullable(),
+  label: z.string().optional().describe('the key as records name it (role and a fingerprint, never the secret): a live chat’s claimedBy, a ticket’s history'),
+});
 export type MeResponse = z.infer<typeof meResponse>;
 
 export const gapCreated = z.object({ id: z.string(), status: z.string() });

@@ -19,11 +19,13 @@ export function createBot(deps: {
   gaps: GapStore;
   machines?: MachineLookup;
   onOutcome?: (outcome: Outcome) => void;
+  /** A turn's state save lost to another turn's: 'rerun' (it ran again) or 'given-up'. */
+  onStateConflict?: (result: 'rerun' | 'given-up') => void;
 }) {
   const conversationState = new ConversationState(new DatabaseStorage(deps.db));
   const handoffs = new HandoffStore(deps.db);
   const outcomes = new OutcomeStore(deps.db, deps.onOutcome);
   const site = new SiteInputs(conversationState, new MediaStore(deps.db), deps.tickets);
-  const bot = new TriageBot(conversationState, { engine: deps.engine, kb: deps.kb, tickets: deps.tickets, gaps: deps.gaps, handoffs, outcomes, machines: deps.machines, site });
+  const bot = new TriageBot(conversationState, { engine: deps.engine, kb: deps.kb, tickets: deps.tickets, gaps: deps.gaps, handoffs, outcomes, machines: deps.machines, site }, deps.onStateConflict);
   return { bot, conversationState, handoffs, outcomes };
 }

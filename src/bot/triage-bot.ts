@@ -6,6 +6,12 @@ import { t } from '../../dialogs/messages.js';
 import { ensureSpeak, say } from '../../dialogs/say.js';
 import { remember, session } from '../../dialogs/session.js';
 import { setTriage, triageStampMiddleware } from '../conversation/triage-state.js';
+import { StateConflictError } from './db-storage.js';
+import { TurnOutbox } from './turn-outbox.js';
+
+/** Runs of one turn before a conflict with other turns is given up (the user is asked to wait). */
+const MAX_ATTEMPTS = 4;
+const TRANSCRIBED = Symbol('transcribed');
 
 /** Longest message the dialogs look at; anything longer is cut (and the user told so). */
 const MAX_TEXT = 10_000;
@@ -21,6 +27,7 @@ export class TriageBot extends ActivityHandler {
   constructor(
     private readonly conversationState: ConversationState,
     deps: Omit<TriageDeps, 'session'>,
+    private readonly onStateConflict: (result: 'rerun' | 'given-up') => void = () => undefined,
   ) {
     super();
     const accessor = conversationState.createProperty<DialogState>('dialogState');
@@ -70,6 +77,9 @@ export class TriageBot extends ActivityHandler {
     this.onTurn(async (ctx, next) => triageStampMiddleware.onTurn(ctx, next));
 
     this.onTurn(async (ctx, next) => {
+      // Once per turn, however often it runs (a re-run after a conflict keeps this hook).
+      if (ctx.turnState.get(TRANSCRIBED)) return next();
+      ctx.turnState.set(TRANSCRIBED, true);
       // Every reply speaks and is kept in the transcript handed to a person on handoff.
       ctx.onSendActivities(async (turn, activities, send) => {
         ensureSpeak(activities);
@@ -81,8 +91,35 @@ export class TriageBot extends ActivityHandler {
     });
   }
 
+  /**
+   * One turn, saved conditionally (src/bot/db-storage.ts). When another turn of the same
+   * conversation saved first — a double send, two instances — this turn's replies are
+   * taken back from the outbox and it runs again on the fresh state, so both messages are
+   * answered in order and neither update is lost. After MAX_ATTEMPTS the conflict goes to
+   * the turn-error handler, which asks the user to wait a moment.
+   */
   override async run(context: TurnContext): Promise<void> {
-    await super.run(context);
-    await this.conversationState.saveChanges(context, false);
+    const outbox = TurnOutbox.of(context);
+    const mark = outbox?.mark() ?? 0;
+    // What the adapter and middleware put in the turn's state; a re-run starts from just that.
+    const before = new Set(context.turnState.keys());
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await super.run(context);
+        await this.conversationState.saveChanges(context, false);
+        await outbox?.flush(context);
+        return;
+      } catch (err) {
+        if (!(err instanceof StateConflictError)) throw err;
+        if (attempt >= MAX_ATTEMPTS || !outbox) {
+          this.onStateConflict('given-up');
+          throw err;
+        }
+        this.onStateConflict('rerun');
+        outbox.rollback(mark);
+        for (const key of [...context.turnState.keys()]) if (!before.has(key) && key !== TRANSCRIBED) context.turnState.delete(key);
+        await this.conversationState.load(context, true);
+      }
+    }
   }
 }

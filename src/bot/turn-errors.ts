@@ -4,6 +4,7 @@ import { t, type Lang, type MessageKey } from '../../dialogs/messages.js';
 import { message } from '../../dialogs/say.js';
 import { EngineBusyError } from '../retrieval/embedders/embedder.js';
 import { detectLanguage } from '../language/detect.js';
+import { StateConflictError } from './db-storage.js';
 
 /** The user's language as far as this turn knows it: the saved conversation's, else the message's. */
 export function turnLang(context: TurnContext, state: BotState): Lang | undefined {
@@ -20,9 +21,9 @@ export function notice(context: TurnContext, state: BotState, key: MessageKey) {
 }
 
 /** botbuilder-dialogs wraps what a dialog throws (DialogContextError.error); look inside. */
-function isEngineBusy(err: unknown): boolean {
+function isA(err: unknown, kind: abstract new (...args: never[]) => Error): boolean {
   for (let e = err, depth = 0; e && depth < 5; depth++) {
-    if (e instanceof EngineBusyError) return true;
+    if (e instanceof kind) return true;
     e = (e as { error?: unknown }).error ?? (e as { cause?: unknown }).cause;
   }
   return false;
@@ -39,7 +40,13 @@ export function turnErrorHandler(log: Logger, state: BotState, channelFailed: (e
   return async (context: TurnContext, error: Error): Promise<void> => {
     try {
       const channel = context.activity?.channelId;
-      if (isEngineBusy(error)) {
+      if (isA(error, StateConflictError)) {
+        // Other turns of this conversation kept saving first (the bot re-ran this one several times): nothing was saved or sent.
+        log.warn({ channel, conversation: context.activity?.conversation?.id }, 'bot turn given up: the conversation kept moving on in other turns');
+        await context.sendActivity(notice(context, state, 'turnBusy'));
+        return;
+      }
+      if (isA(error, EngineBusyError)) {
         // Nothing is broken: the sentence encoder's queue was full. The turn was not saved, so the user's resend replays it.
         log.warn({ channel, conversation: context.activity?.conversation?.id }, 'bot turn refused: the suggestion engine is busy');
         await context.sendActivity(notice(context, state, 'engineBusy'));

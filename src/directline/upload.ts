@@ -1,5 +1,6 @@
 import type { Activity } from 'botbuilder';
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import parseRange from 'range-parser';
 import type { Request, Response } from 'restify';
 import { z } from 'zod';
 import { inspectMedia, UnsupportedMediaError, type Inspected } from '../media/inspect.js';
@@ -153,19 +154,40 @@ export async function serveAttachment(req: Request, res: Response, h: Omit<Uploa
   }
   const content = await h.media.content(mediaId, variant);
   if (!content) throw new NotFoundError('no such attachment');
-  sendMedia(res, content);
+  sendMedia(req, res, content);
 }
 
-/** Media bytes with headers that keep a browser from reading them as anything else. */
-export function sendMedia(res: Response, content: { contentType: string; bytes: Buffer }): void {
-  res.writeHead(200, {
+/**
+ * Media bytes with headers that keep a browser from reading them as anything else. A
+ * `Range` request (a video player seeking, a phone resuming a download) gets 206 with
+ * that one range (range-parser reads the header), a range past the end 416; several
+ * ranges at once get the whole file (allowed by RFC 9110, and no player asks for them).
+ * The bytes are content-addressed, so they never change under a range.
+ */
+export function sendMedia(req: Request, res: Response, content: { contentType: string; bytes: Buffer }): void {
+  const size = content.bytes.length;
+  const headers = {
     'Content-Type': content.contentType,
-    'Content-Length': content.bytes.length,
+    'Accept-Ranges': 'bytes',
     'Cache-Control': 'private, max-age=86400, immutable',
     'X-Content-Type-Options': 'nosniff',
     'Content-Security-Policy': "default-src 'none'; sandbox",
     'Content-Disposition': 'inline',
-  });
+  };
+  const asked = req.headers.range;
+  const ranges = typeof asked === 'string' ? parseRange(size, asked, { combine: true }) : -2;
+  if (ranges === -1) {
+    res.writeHead(416, { ...headers, 'Content-Range': `bytes */${size}`, 'Content-Length': 0 });
+    res.end();
+    return;
+  }
+  if (ranges !== -2 && ranges.type === 'bytes' && ranges.length === 1) {
+    const { start, end } = ranges[0]!;
+    res.writeHead(206, { ...headers, 'Content-Range': `bytes ${start}-${end}/${size}`, 'Content-Length': end - start + 1 });
+    res.end(content.bytes.subarray(start, end + 1));
+    return;
+  }
+  res.writeHead(200, { ...headers, 'Content-Length': size });
   res.end(content.bytes);
 }
 

@@ -234,6 +234,21 @@ export class HandoffDesk {
     return true;
   }
 
+  /** The operator left a number to be called back on: the agent's view shows it. */
+  async noteCallback(id: string, phone: string): Promise<void> {
+    const changed = await this.db.run(`UPDATE handoffs SET callback_phone = $2 WHERE id = $1 AND status IN ('open', 'claimed')`, [id, phone]);
+    if (changed === 1) await this.changed(id, String((await this.row(id)).status) as HandoffStatus);
+  }
+
+  /** The operator reported danger while handed over: the chat goes to the top of the agents' attention. */
+  async markUrgent(id: string): Promise<void> {
+    const changed = await this.db.run(`UPDATE handoffs SET priority = 'urgent' WHERE id = $1 AND status IN ('open', 'claimed') AND (priority IS NULL OR priority <> 'urgent')`, [id]);
+    if (changed === 1) {
+      this.deps.log.warn({ handoff: id }, 'danger reported in a handed-over chat');
+      await this.changed(id, String((await this.row(id)).status) as HandoffStatus);
+    }
+  }
+
   /** Links a ticket opened for the conversation to its active handoff (the chat view shows it). */
   async linkTicket(conversationId: string, ticketId: string): Promise<void> {
     const active = await this.active(conversationId);

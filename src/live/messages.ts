@@ -24,6 +24,7 @@ const EN = {
   clock_fixed: 'the fault to be fixed',
   clock_follow_up: 'the follow-up call',
   theTechnician: 'the technician',
+  callbackNoted: 'Thank you. We will call you back on {phone} as soon as someone is free. You can keep writing here meanwhile.',
   inspectionReminder: 'Maintenance reminder: your {model} (serial {serial}) at {site} is due for its inspection on {date}. Our service coordinator will call to agree a time; reply here if another day suits you better.',
   inspectionReminderWhy:
     'Maintenance reminder: your {model} (serial {serial}) at {site} is due for its inspection on {date}. Why then: {reason} Our service coordinator will call to agree a time; reply here if another day suits you better.',
@@ -49,6 +50,7 @@ const ZH: Record<Key, string> = {
   clock_fixed: '故障修复',
   clock_follow_up: '回访',
   theTechnician: '技师',
+  callbackNoted: '谢谢！客服有空时会立即拨打 {phone} 给您回电。等候期间您也可以继续在这里留言。',
   inspectionReminder: '保养提醒：您位于{site}的 {model}（出厂编号 {serial}）将于{date}进行例行检查。服务协调员会致电与您约定时间；如需改期，请在这里回复。',
   inspectionReminderWhy: '保养提醒：您位于{site}的 {model}（出厂编号 {serial}）将于{date}进行例行检查。安排原因：{reason}服务协调员会致电与您约定时间；如需改期，请在这里回复。',
 };

@@ -1,8 +1,11 @@
 import { ActivityTypes, TurnContext, type Activity, type BotState, type Middleware } from 'botbuilder';
 import type { Logger } from 'pino';
 import { turnLang } from '../bot/turn-errors.js';
+import { TurnOutbox } from '../bot/turn-outbox.js';
+import { findPhoneNumbersInText } from 'libphonenumber-js';
 import type { ConversationDirectory } from './conversations.js';
 import type { HandoffDesk } from './handoffs.js';
+import { liveText } from './messages.js';
 
 /** The conversation state's phase while a person has the conversation (dialogs/session.ts). */
 const WAITING_FOR_PERSON = 'waiting-for-person';
@@ -21,6 +24,10 @@ export type PassThrough = (text: string) => 'restart' | 'emergency' | undefined;
  * - a new handoff (the bot's handoff.initiate event) refreshes the panels' queues;
  * - while a person holds it, the bot stays silent: the operator's words go to the agent
  *   only — except "start over" and an emergency, which the bot still answers;
+ * - an emergency while handed over marks the chat urgent for the agents (and the bot answers it);
+ * - a phone number the operator writes while handed over is kept as the callback number;
+ *   while nobody has claimed the chat yet the desk confirms it (the bot does not read a
+ *   number as a new fault);
  * - when the operator leaves the handoff themselves ("start over"), the handoff closes.
  * Typing indicators never run the bot.
  */
@@ -49,23 +56,34 @@ export function liveMiddleware(deps: { directory: ConversationDirectory; desk: H
       if (handoff && activity.type === ActivityTypes.Message && typeof activity.text === 'string') {
         await desk.record(handoff.id, 'operator', activity.text);
         passed = deps.passThrough(activity.text);
+        if (passed === 'emergency') await desk.markUrgent(handoff.id);
+        const phone = callbackNumber(activity.text);
+        if (phone) await desk.noteCallback(handoff.id, phone.e164);
         if (handoff.status === 'claimed' && !passed) {
           await remember(context);
           return; // the person answers, not the bot
         }
+        if (phone && !passed) {
+          const text = liveText(handoff.language === 'zh' ? 'zh' : 'en', 'callbackNoted', { phone: phone.shown });
+          await context.sendActivity({ type: ActivityTypes.Message, text, speak: text });
+          await desk.record(handoff.id, 'bot', text);
+          await remember(context);
+          return;
+        }
       }
 
-      const replies: string[] = [];
-      let handedOver = false;
+      const seen: Partial<Activity>[] = [];
       context.onSendActivities(async (_ctx, activities, send) => {
-        for (const a of activities) {
-          if (a.type === ActivityTypes.Message && a.text) replies.push(a.text);
-          if (a.type === ActivityTypes.Event && a.name === 'handoff.initiate') handedOver = true;
-        }
+        seen.push(...activities);
         return send();
       });
 
       await next();
+
+      // What the turn delivers: its outbox (a turn that ran again after a conflict took its first replies back).
+      const sent = TurnOutbox.of(context)?.replies() ?? seen;
+      const replies = sent.filter((a) => a.type === ActivityTypes.Message && a.text).map((a) => a.text!);
+      const handedOver = sent.some((a) => a.type === ActivityTypes.Event && a.name === 'handoff.initiate');
 
       // After a successful turn only: a failed turn's replies were never delivered.
       await remember(context);
@@ -73,7 +91,8 @@ export function liveMiddleware(deps: { directory: ConversationDirectory; desk: H
       if (now) for (const text of replies) await desk.record(now.id, 'bot', text);
       if (handedOver) await desk.queueChanged();
       const phase = phaseOf(context, state);
-      if (handoff && !handedOver && (passed === 'restart' || (phase !== undefined && phase !== WAITING_FOR_PERSON))) {
+      // An emergency answered by the bot leaves the chat with the person who holds it.
+      if (handoff && !handedOver && (passed === 'restart' || (passed !== 'emergency' && phase !== undefined && phase !== WAITING_FOR_PERSON))) {
         // The operator went back to the assistant (start over): nobody is waiting any more.
         if (await desk.endedByOperator(handoff.id)) await desk.record(handoff.id, 'bot', '— the operator went back to the assistant —');
       }
@@ -84,4 +103,10 @@ export function liveMiddleware(deps: { directory: ConversationDirectory; desk: H
 function phaseOf(context: TurnContext, state: BotState): string | undefined {
   const triage = (state.get(context) as { triage?: { phase?: unknown } } | undefined)?.triage;
   return typeof triage?.phase === 'string' ? triage.phase : undefined;
+}
+
+/** The first valid phone number in the operator's words (numbers without a country code are Chinese, as in tickets). */
+export function callbackNumber(text: string): { e164: string; shown: string } | undefined {
+  const found = findPhoneNumbersInText(text.slice(0, 2000), 'CN')[0];
+  return found ? { e164: found.number.number, shown: found.number.formatInternational() } : undefined;
 }

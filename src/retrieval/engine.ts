@@ -102,7 +102,7 @@ export interface Tuning {
   lexicalDecides: { coverage: number; strength: number; lead: number };
 }
 export const DEFAULT_TUNING: Tuning = {
-  linePrior: 0.3,
+  linePrior: 0.8,
   against: 1,
   safeLead: 0.85,
   denseWeight: 0.5,
@@ -387,6 +387,9 @@ export class SuggestionEngine {
       if (!/[\p{L}\p{N}]/u.test(seg.text)) continue;
       const best = new Map<string, { score: number; phrasing: number; matched: string[] }>();
       for (const hit of this.lexical.query(seg.text, allow)) {
+        // What is ruled out speaks against the entries it is the subject of (their titles), not
+        // against every phrasing that mentions it ("hoisting's fine" is in the trolley entry's words too).
+        if (seg.weight < 0 && this.corpus[hit.phrasing]!.kind !== 'title') continue;
         const id = this.corpus[hit.phrasing]!.faultId;
         const b = best.get(id);
         if (!b || hit.score > b.score) best.set(id, { score: hit.score, phrasing: hit.phrasing, matched: hit.matched });

@@ -81,8 +81,13 @@ export class ProductLineDetector {
     // "plate compactor" as our "compactor".
     const otherHits: PhraseHit[] = [...this.others.find(normalised), ...this.misspeltOthers(normalised)];
     blank(otherHits);
+    // A machine named in a clause that rules it out ("not the roller", "the roller guys say
+    // it's not them") is not the machine the message is about.
+    const ruledOut = (h: PhraseHit) => own.some((c) => c.ruledOut && c.start <= h.start && h.start < c.end);
     const ourHits = this.ours.find(remainder);
-    const named = new Set<ProductLineCode>(ourHits.map((h) => this.aliasLine.get(h.phrase) ?? this.aliasLine.get(h.phrase.replace(/(es|s)$/, ''))!).filter(Boolean));
+    const named = new Set<ProductLineCode>(
+      ourHits.filter((h) => !ruledOut(h)).map((h) => this.aliasLine.get(h.phrase) ?? this.aliasLine.get(h.phrase.replace(/(es|s)$/, ''))!).filter(Boolean),
+    );
     blank(ourHits);
     for (const h of this.misspeltOurs(remainder)) {
       named.add(h.line);
@@ -95,7 +100,17 @@ export class ProductLineDetector {
       }
     }
 
-    const about = otherHits.filter((h) => this.isAbout(h, normalised, own));
+    const inClause = (c: Clause) => otherHits.some((h) => c.start <= h.start && h.start < c.end);
+    // The complaint that leads (the first one, or the one cue words call the main one): a
+    // machine named only in a later or minor complaint ("…, the cab air conditioner is out
+    // too") is a side remark when the leading complaint names none.
+    const symptomatic = own.filter((c) => c.symptomatic);
+    const leading = symptomatic.find((c) => c.primary) ?? symptomatic[0];
+    const aside = (h: PhraseHit) => {
+      const clause = own.find((c) => c.start <= h.start && h.start < c.end);
+      return clause !== undefined && leading !== undefined && clause !== leading && !clause.primary && !inClause(leading);
+    };
+    const about = otherHits.filter((h) => this.isAbout(h, normalised, own) && !aside(h));
     return {
       line: named.size === 1 ? [...named][0] : undefined,
       named: [...named],

@@ -19,10 +19,16 @@ export interface Clause {
   ruledOut: boolean;
   /** Parts of an otherwise affirmative clause that are ruled out ("…, no alarm"). */
   ruledOutSpans: PhraseHit[];
+  /** In a ruled-out clause, the words that rule out ("is fine", "not the"): what remains is the subject. */
+  cueSpans: PhraseHit[];
+  /** Ruled out by "not the X" / "不是X" rather than by saying X is fine. */
+  notThe: boolean;
   primary: boolean;
   minor: boolean;
   /** Names surroundings rather than the machine ("mixer trucks are queuing"). */
   incidental: boolean;
+  /** Split from the clause before by a word, not punctuation ("the trolley will | only creep in"). */
+  continues: boolean;
 }
 
 /** A stretch of the message matched as one query, with how much it counts. */
@@ -88,7 +94,7 @@ export class MessageAnalyser {
 
   analyse(text: string): MessageAnalysis {
     const normalised = normaliseText(text);
-    const clauses = this.split(normalised).map(({ start, end }) => this.readClause(normalised.slice(start, end), start, end));
+    const clauses = this.split(normalised).map(({ start, end, continues }) => ({ ...this.readClause(normalised.slice(start, end), start, end), continues }));
     return { normalised, clauses, symptomatic: clauses.some((c) => c.symptomatic) };
   }
 
@@ -121,13 +127,14 @@ export class MessageAnalyser {
     return this.symptom.find(this.cleaned(text)).filter((s) => !fine.some((f) => overlaps(f, s) && f.end - f.start >= s.end - s.start));
   }
 
-  private readClause(text: string, start: number, end: number): Clause {
+  private readClause(text: string, start: number, end: number): Omit<Clause, 'continues'> {
     const cleaned = this.cleaned(text);
     const symptoms = this.symptom.find(cleaned);
     // "Fine" words are read on the clause as written: 没问题 is a not-symptom and fine at once.
     const fine = this.fine.find(text).filter((f) => !symptoms.some((s) => overlaps(f, s) && s.end - s.start > f.end - f.start));
     const realSymptoms = this.symptomHits(text, fine);
-    const notThe = this.notThe.has(cleaned);
+    const notTheHits = this.notThe.find(cleaned);
+    const notThe = notTheHits.length > 0;
     const ruledOut = notThe || (fine.length > 0 && realSymptoms.length === 0);
     return {
       text,
@@ -136,25 +143,33 @@ export class MessageAnalyser {
       symptomatic: realSymptoms.length > 0 && !notThe,
       ruledOut,
       ruledOutSpans: ruledOut ? [] : fine,
+      cueSpans: ruledOut ? [...notTheHits, ...fine] : [],
+      notThe,
       primary: this.primary.has(text),
       minor: this.minor.has(text),
       incidental: this.incidental.has(text),
     };
   }
 
-  private split(text: string): { start: number; end: number }[] {
+  private split(text: string): { start: number; end: number; continues: boolean }[] {
     const cuts = new Set<number>([0, text.length]);
+    const punctuation = new Set<number>();
     for (const m of text.matchAll(PUNCTUATION)) {
       cuts.add(m.index);
       cuts.add(m.index + m[0].length);
+      punctuation.add(m.index + m[0].length);
     }
-    for (const hit of this.breaks.find(text)) cuts.add(hit.start);
+    const byWord = new Set<number>();
+    for (const hit of this.breaks.find(text)) {
+      cuts.add(hit.start);
+      if (!punctuation.has(hit.start) && !/[\p{P}]\s*$/u.test(text.slice(0, hit.start))) byWord.add(hit.start);
+    }
     const sorted = [...cuts].sort((a, b) => a - b);
-    const out: { start: number; end: number }[] = [];
+    const out: { start: number; end: number; continues: boolean }[] = [];
     for (let i = 0; i + 1 < sorted.length; i++) {
       const start = sorted[i]!;
       const end = sorted[i + 1]!;
-      if (/[\p{L}\p{N}]/u.test(text.slice(start, end))) out.push({ start, end });
+      if (/[\p{L}\p{N}]/u.test(text.slice(start, end))) out.push({ start, end, continues: byWord.has(start) });
     }
     return out;
   }
@@ -184,12 +199,15 @@ export function segmentsOf(clauses: readonly Clause[], source: string): Segment[
   for (const clause of clauses) {
     // The text to match comes from the source (machine names blanked), the reading from the clause.
     const c = { ...clause, text: source.slice(clause.start, clause.end) };
-    if (c.ruledOut) {
+    // A message of "fine" words only describes no fault at all: what it says is fine may
+    // be the complaint ("the screed is cold"), so it is matched as it stands.
+    if (c.ruledOut && (anySymptom || c.notThe)) {
       flushContext();
-      out.push({ text: c.text, weight: SEGMENT_WEIGHT.ruledOut, symptomatic: false });
+      // What is ruled out is the clause's subject ("the boom itself"), not the words saying it is fine.
+      out.push({ text: blankSpans(c.text, c.cueSpans), weight: SEGMENT_WEIGHT.ruledOut, symptomatic: false });
       continue;
     }
-    const text = blankSpans(c.text, c.ruledOutSpans.map((s) => ({ start: s.start, end: s.end })));
+    const text = c.ruledOut ? c.text : blankSpans(c.text, c.ruledOutSpans.map((s) => ({ start: s.start, end: s.end })));
     for (const s of c.ruledOutSpans) out.push({ text: c.text.slice(s.start, s.end), weight: SEGMENT_WEIGHT.ruledOut, symptomatic: false });
     if (!c.symptomatic) {
       const last = out.at(-1);
@@ -203,7 +221,10 @@ export function segmentsOf(clauses: readonly Clause[], source: string): Segment[
     }
     const lead = pending.filter((p) => !p.incidental);
     const leadWords = lead.reduce((n, p) => n + words(p.text), 0);
-    const attached = leadWords <= ATTACH_MAX_WORDS ? lead : [];
+    // A clause cut from this one by a word, not punctuation, is its subject, however long
+    // ("since the rain the trolley will | only creep in").
+    const joined = c.continues && lead.at(-1) === pending.at(-1) ? lead.slice(-1) : [];
+    const attached = leadWords <= ATTACH_MAX_WORDS ? lead : joined;
     pending = pending.filter((p) => !attached.includes(p));
     flushContext();
     let weight: number = complaints === 0 ? SEGMENT_WEIGHT.first : SEGMENT_WEIGHT.later;

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Request, Response, Server } from 'restify';
 import { z } from 'zod';
 import type { DirectLineStore } from '../directline/store.js';
+import type { DbTranscriptStore } from '../transcripts/store.js';
 import { sendMedia, UPLOAD_LIMITS } from '../directline/upload.js';
 import { inspectMedia, UnsupportedMediaError } from '../media/inspect.js';
 import type { MediaStore } from '../media/store.js';
@@ -46,6 +47,7 @@ export function registerMediaRoutes(
     media: () => MediaStore | undefined;
     roster: () => RosterStore | undefined;
     directLine: () => DirectLineStore | undefined;
+    transcripts: () => DbTranscriptStore | undefined;
     auth: ApiKeyAuth;
     limits: RateLimits;
     log: Logger;
@@ -80,7 +82,7 @@ export function registerMediaRoutes(
         if (!ticket.media?.some((m) => m.id === id)) throw new NotFoundError(`ticket ${ticket.number} has no such photo or video`);
         const content = await media.content(id, variant);
         if (!content) throw new NotFoundError(variant === 'thumbnail' ? 'no thumbnail for this file (open the full view)' : 'no such file');
-        sendMedia(res, content);
+        sendMedia(req, res, content);
       }),
     );
   }
@@ -109,30 +111,40 @@ export function registerMediaRoutes(
     '/api/tickets/:id/transcript',
     route('api', ['agent', 'dispatcher', 'admin', 'technician'], async (req, res, actor, { tickets }) => {
       const ticket = await tickets.get(String(req.params.id), actor);
-      res.send(200, { ticketId: ticket.id, ...(await transcriptOf(ticket, deps.directLine())) });
+      res.send(200, { ticketId: ticket.id, ...(await transcriptOf(ticket, deps.transcripts(), deps.directLine())) });
     }),
   );
 }
 
-/** The conversation behind a bot ticket, from the Direct Line log (the one channel whose log this server keeps). */
-async function transcriptOf(ticket: Ticket, store: DirectLineStore | undefined): Promise<{ channel: string; conversationId: string; lines: TranscriptLine[] }> {
-  const [channel, ...rest] = (ticket.reference ?? '').split(':');
+/**
+ * The conversation behind a bot ticket, from the transcript botbuilder's logger keeps for
+ * every channel. Tickets opened before that log existed still read their Direct Line log.
+ */
+async function transcriptOf(
+  ticket: Ticket,
+  transcripts: DbTranscriptStore | undefined,
+  directLine: DirectLineStore | undefined,
+): Promise<{ channel: string; conversationId: string; lines: TranscriptLine[] }> {
+  const [channel = '', ...rest] = (ticket.reference ?? '').split(':');
   const conversationId = rest.join(':');
   if (ticket.source !== 'bot' || !conversationId) throw new NotFoundError(`ticket ${ticket.number} did not come from a bot conversation`);
-  if (channel !== 'directline' || !store) throw new NotFoundError(`no transcript is kept for the ${channel} channel; see the steps tried on the ticket`);
-  const lines: TranscriptLine[] = [];
+  if (!transcripts) throw new StoreUnavailableError('the server is still starting');
+  let activities: Partial<Activity>[] = await transcripts.all(channel, conversationId, MAX_TRANSCRIPT);
+  if (activities.length === 0 && channel === 'directline' && directLine) activities = await directLineLog(directLine, conversationId);
+  const lines = activities.map(lineOf).filter((l): l is TranscriptLine => l !== undefined);
+  if (lines.length === 0) throw new NotFoundError(`the conversation of ticket ${ticket.number} is no longer kept`);
+  return { channel, conversationId, lines: lines.slice(0, MAX_TRANSCRIPT) };
+}
+
+async function directLineLog(store: DirectLineStore, conversationId: string): Promise<Partial<Activity>[]> {
+  const out: Partial<Activity>[] = [];
   let watermark = 0;
   for (;;) {
     const page = await store.since(conversationId, watermark);
-    for (const a of page.activities) {
-      const line = lineOf(a);
-      if (line) lines.push(line);
-    }
-    if (page.activities.length === 0 || page.watermark === watermark || lines.length >= MAX_TRANSCRIPT) break;
+    out.push(...page.activities);
+    if (page.activities.length === 0 || page.watermark === watermark || out.length >= MAX_TRANSCRIPT) return out;
     watermark = page.watermark;
   }
-  if (lines.length === 0) throw new NotFoundError(`the conversation of ticket ${ticket.number} is no longer kept`);
-  return { channel, conversationId, lines: lines.slice(0, MAX_TRANSCRIPT) };
 }
 
 function lineOf(a: Partial<Activity>): TranscriptLine | undefined {

@@ -14,6 +14,7 @@ export class Metrics {
   readonly httpSeconds: Histogram<'route' | 'method' | 'status'>;
   readonly suggestions: Counter<'result'>;
   readonly outcomes: Counter<'outcome'>;
+  readonly stateConflicts: Counter<'result'>;
   private db: Database | undefined;
   private encoder: (() => EncoderPoolStats) | undefined;
 
@@ -34,6 +35,12 @@ export class Metrics {
       name: 'triage_outcomes_total',
       help: 'How triage ended: resolved, resolved-by-phone, escalated, handed-off',
       labelNames: ['outcome'],
+      registers: [this.registry],
+    });
+    this.stateConflicts = new Counter({
+      name: 'triage_bot_state_conflicts_total',
+      help: 'Turns whose conversation state another turn saved first: rerun (ran again on fresh state) or given-up (the user was asked to wait)',
+      labelNames: ['result'],
       registers: [this.registry],
     });
     const metrics = this;

@@ -17,6 +17,7 @@ import { registerKnowledgeRoutes } from './knowledge-routes.js';
 import { registerTicketRoutes } from './ticket-routes.js';
 import { registerRosterRoutes } from './roster-routes.js';
 import { registerMediaRoutes } from './media-routes.js';
+import { DbTranscriptStore } from '../transcripts/store.js';
 import { RosterStore, checkTechnicianKeys } from '../roster/store.js';
 import { MediaStore } from '../media/store.js';
 import { registerEquipmentRoutes } from './equipment-routes.js';
@@ -26,7 +27,7 @@ import { EquipmentStore } from '../equipment/store.js';
 import { loadMaintenance } from '../maintenance/knowledge.js';
 import { MaintenanceService } from '../maintenance/service.js';
 import { openApiDocument } from './openapi.js';
-import { ConfigurationBotFrameworkAuthentication, ShowTypingMiddleware, type Activity, type BotAdapter, type TurnContext } from 'botbuilder';
+import { ConfigurationBotFrameworkAuthentication, ShowTypingMiddleware, TranscriptLoggerMiddleware, type Activity, type BotAdapter, type TurnContext } from 'botbuilder';
 import { AuthenticationError } from 'botframework-connector';
 import { createBot } from '../bot/create-bot.js';
 import type { HandoffStore, OutcomeStore } from '../records/triage-records.js';
@@ -51,6 +52,8 @@ import { StaffSockets } from '../live/staff-socket.js';
 import { registerHandoffRoutes } from './handoff-routes.js';
 import { findCommand } from '../../dialogs/commands.js';
 import { EncoderPool } from '../retrieval/embedders/encoder-pool.js';
+import { MessageAnalyser } from '../retrieval/understanding.js';
+import { normaliseText } from '../retrieval/phrases.js';
 
 /** The least an incoming Bot Framework activity must carry for the adapter to answer it. */
 const activityShape = z
@@ -107,6 +110,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   let tickets: TicketService | undefined;
   let roster: RosterStore | undefined;
   let media: MediaStore | undefined;
+  let transcripts: DbTranscriptStore | undefined;
   let gaps: GapStore | undefined;
   let db: Database | undefined;
   const apiKeys = config.apiKeys ?? defaultApiKeys(config.dataDir, log);
@@ -169,7 +173,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   });
   registerTicketRoutes(server, { tickets: () => tickets, gaps: () => gaps, outcomes: () => outcomes, roster: () => roster, lines: kb.productLines, auth, log });
   registerRosterRoutes(server, { roster: () => roster, tickets: () => tickets, lines: kb.productLines, auth, limits, log });
-  registerMediaRoutes(server, { tickets: () => tickets, media: () => media, roster: () => roster, directLine: () => directLine?.store, auth, limits, log });
+  registerMediaRoutes(server, { tickets: () => tickets, media: () => media, roster: () => roster, directLine: () => directLine?.store, transcripts: () => transcripts, auth, limits, log });
   registerKnowledgeRoutes(server, { kb, auth, log });
   let suggestionCounter: SuggestionCounter | undefined;
   registerFleetReportRoutes(server, { db: () => db, maintenance: () => maintenance, auth, limits, log });
@@ -257,6 +261,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     const machines = new EquipmentStore(db);
     roster = new RosterStore(db);
     media = new MediaStore(db);
+    transcripts = new DbTranscriptStore(db, log);
     await checkTechnicianKeys(roster, apiKeys, { seedDefault: !config.apiKeys, skills: kb.productLines.codes }, log);
     const ticketService = new TicketService(kb, new TicketStore(db), gaps, roster, undefined, (serial) => machines.get(serial));
     // Reminders go into the contact's conversation through the live desk's proactive mechanism, once it is up.
@@ -279,7 +284,10 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
       metrics.suggestions.inc({ result: r.abstain ? 'abstain' : 'match' });
       counter.count('all', r.abstain);
     });
-    const parts = createBot({ db, engine: loaded, kb, tickets, gaps, machines: (serial) => machines.get(serial), onOutcome: (o) => metrics.outcomes.inc({ outcome: o }) });
+    const parts = createBot({ db, engine: loaded, kb, tickets, gaps, machines: (serial) => machines.get(serial), onOutcome: (o) => metrics.outcomes.inc({ outcome: o }),
+      onStateConflict: (result) => metrics.stateConflicts.inc({ result }),
+    });
+    const dangerCues = new MessageAnalyser(loaded.language.cues);
     const bus = await openBus(db, { databaseUrl: config.databaseUrl, log });
     // Every append to a Direct Line log tells the instance holding that conversation's stream.
     const dlStore = new DirectLineStore(db, (id) => {
@@ -302,7 +310,8 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
       },
       technicianName: async (id) => (await roster?.get(id))?.name,
       remindInspections: () => service.dueReminders(),
-      passThrough: (text) => (findCommand(text) === 'restart' ? 'restart' : undefined),
+      // Start over and danger (the manual's danger cues, as retrieval reads them) still reach the bot while a person holds the chat.
+      passThrough: (text) => (findCommand(text) === 'restart' ? 'restart' : dangerCues.isDangerous(normaliseText(text)) ? 'emergency' : undefined),
       log,
     });
     for (const adapter of [cloudAdapter, dlAdapter] as BotAdapter[]) {
@@ -321,6 +330,8 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
           );
         }
       });
+      // One transcript for every channel (botbuilder's logger): what staff read of a conversation, whichever way the operator came.
+      adapter.use(new TranscriptLoggerMiddleware(transcripts));
       // Typing indicators for channels that push (Teams, Emulator); a polling Direct Line client would see them too late.
       if (adapter === cloudAdapter) adapter.use(new ShowTypingMiddleware(400, 2000));
       adapter.use(liveParts.middleware);

@@ -101,7 +101,7 @@ export function registerTicketRoutes(
   server.get(
     '/api/me',
     route(undefined, async (_req, res, _service, actor) => {
-      res.send(200, { role: actor.role, technicianId: actor.technicianId ?? null });
+      res.send(200, { role: actor.role, technicianId: actor.technicianId ?? null, label: actor.label });
     }),
   );
 

@@ -258,6 +258,30 @@ const MIGRATIONS: { id: string; sql: string[] }[] = [
       `CREATE TABLE inspection_reminders (serial TEXT NOT NULL, due_on TEXT NOT NULL, conversation_id TEXT NOT NULL, sent_at TEXT NOT NULL, PRIMARY KEY (serial, due_on))`,
     ],
   },
+  {
+    id: '041-handoff-callback-priority',
+    sql: [
+      // A number the operator left to be called back on (E.164), and "urgent" once they reported danger while handed over.
+      `ALTER TABLE handoffs ADD COLUMN callback_phone TEXT`,
+      `ALTER TABLE handoffs ADD COLUMN priority TEXT`,
+    ],
+  },
+  // 045–049: the field workflow (issue 16).
+  {
+    id: '045-transcripts',
+    sql: [
+      // botbuilder's TranscriptLoggerMiddleware on every adapter writes here (src/transcripts/store.ts): one log for all channels.
+      `CREATE TABLE transcript_activities (
+         channel_id TEXT NOT NULL,
+         conversation_id TEXT NOT NULL,
+         seq BIGINT NOT NULL,
+         at TEXT NOT NULL,
+         activity TEXT NOT NULL,
+         PRIMARY KEY (channel_id, conversation_id, seq)
+       )`,
+      `CREATE INDEX transcript_activities_at ON transcript_activities (at)`,
+    ],
+  },
 ];
 
 export async function migrate(db: Database): Promise<string[]> {

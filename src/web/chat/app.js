@@ -65,6 +65,8 @@ function newUserId() {
         directLine,
         store,
         userID: conversation.userId,
+        // While a person holds the chat, they see the operator typing (the bot ignores it).
+        sendTypingIndicator: true,
         locale: zh ? 'zh-CN' : 'en-US',
         styleOptions: { hideUploadButton: false, uploadAccept: 'image/jpeg,image/png,image/heic,image/heif,video/mp4', uploadMultiple: true, bubbleBorderRadius: 8, bubbleFromUserBorderRadius: 8, suggestedActionLayout: 'flow' },
       },

@@ -4,6 +4,7 @@ import type { TicketView } from '../../api/responses.js';
 import { ApiError, type StatusChangeBody } from '../shared/api.js';
 import { errorMessage } from '../shared/errors.js';
 import type { Translator } from '../shared/i18n.js';
+import { FIELD_SESSION, FieldNav } from '../shared/field.js';
 import { useAnnouncer, useLanguage, useSession } from '../shared/session.js';
 import { Alert, SignIn, StatusRegion, TopBar, useRefState, type AlertState } from '../shared/ui.js';
 import { INSPECT } from './text.js';
@@ -58,7 +59,7 @@ function ChecklistItem(props: { t: T; item: Item; answer: Answer; onChange: (a: 
 
 function App() {
   const { t, toggle } = useLanguage(INSPECT, (tt) => tt('pageTitle'));
-  const session = useSession('inspect.apiKey', ['technician', 'admin']);
+  const session = useSession(FIELD_SESSION, ['technician', 'admin']);
   const { api } = session;
   const [status, announce] = useAnnouncer();
   const keyInput = useRef<HTMLInputElement>(null);
@@ -166,6 +167,7 @@ function App() {
   return (
     <>
       <TopBar t={t} title={t('pageTitle')} me={session.me} signedIn={signedIn} onToggleLang={toggle} onSignOut={() => (session.signOut(), setJobs([]), setJob(null))} />
+      {signedIn && <FieldNav t={t} current="inspections" counts={{ inspections: jobs.length }} />}
       <Alert t={t} alert={alert} onDismiss={() => setAlert(null)} />
       <StatusRegion message={status} />
       <main id="main" tabIndex={-1}>

@@ -8,17 +8,21 @@ import { bi } from '../shared/manual.js';
 import { roleName, useAnnouncer, useLanguage, useSession } from '../shared/session.js';
 import { Alert, SignIn, StatusRegion, TopBar, useFocusAfterRender, type AlertState } from '../shared/ui.js';
 import { FaultDetails } from './details.js';
-import { emptyForm, FIELD_INPUT, promisedHours, stepsTried, ticketBody, type FormField, type FormValues, type TickResult } from './logic.js';
+import { emptyForm, FIELD_INPUT, promisedHours, stepsTried, ticketBody, type FormField, type FormValues, type StepTried, type TickResult } from './logic.js';
 import { SuggestSearch } from './search.js';
 import { InputPane, routeName } from './suggestions.js';
+import { LiveDesk, type ChatForTicket } from './live.js';
 import { PANEL } from './text.js';
 import { TicketForm, type FormErrors } from './ticket-form.js';
 
 /**
  * The call-center suggestion panel: the agent types what the caller says, reads out
  * safety notes and steps, ticks what was tried, and ends the call with a dispatch
- * ticket or "resolved on the phone". This module holds the call's state and wires the
- * panes; the rules are in logic.ts, the search in search.ts.
+ * ticket or "resolved on the phone". The second view is the live chats (live.tsx): the
+ * queue of conversations the bot handed over, answered in the operator's own chat; a
+ * ticket opened from a chat uses the call view's form, prefilled and linked to the
+ * conversation. This module holds the call's state and wires the panes; the rules are
+ * in logic.ts, the search in search.ts.
  */
 
 export type PanelT = Translator<typeof PANEL.en>;
@@ -102,6 +106,12 @@ function App() {
   const [actionMsg, setActionMsg] = useState({ text: '', kind: 'ok' });
   const focusListOnResults = useRef(false);
   const lastAnnounced = useRef('');
+  const [view, setView] = useState<'call' | 'live'>('call');
+  const [waitingChats, setWaitingChats] = useState(0);
+  const [cue, setCue] = useState(false);
+  const cueTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  /** The live chat the form's ticket is for: its conversation hears about the ticket; its tried steps go along. */
+  const [chatLink, setChatLink] = useState<{ reference: string; stepsTried: StepTried[] } | null>(null);
 
   const showAlert = (message: string, source = 'action') => setAlert({ message, source });
   const describe = (err: unknown) => {
@@ -290,7 +300,9 @@ function App() {
     setForm((f) => ({ ...f, submitting: true }));
     const sel = selected ? { id: selected.id, score: selected.score, productLine: productLineForTicket() } : null;
     try {
-      const created = await api.createTicket(ticketBody(form.values, sel, tried), form.idempotencyKey);
+      const body = ticketBody(form.values, sel, tried);
+      if (chatLink) Object.assign(body, { reference: chatLink.reference, stepsTried: [...chatLink.stepsTried, ...(body.stepsTried ?? [])] });
+      const created = await api.createTicket(body, form.idempotencyKey);
       setTicket(created);
       setForm((f) => ({ ...f, open: false, submitting: false, errors: noErrors }));
       document.getElementById('details-scroll')?.scrollTo(0, 0);
@@ -362,6 +374,38 @@ function App() {
     focusListOnResults.current = false;
     setForm({ open: false, idempotencyKey: '', values: emptyForm(), errors: noErrors, submitting: false });
     setActionMsg({ text: '', kind: 'ok' });
+    setChatLink(null);
+  };
+
+  /** A ticket from a live chat: a fresh call with the operator's words, the bot's match and the callback number, the form open. */
+  const ticketFromChat = ({ detail, words }: ChatForTicket) => {
+    newCall();
+    setChatLink({ reference: detail.ticketReference, stepsTried: detail.stepsTried });
+    setText(words);
+    setLine(detail.productLine ?? '');
+    if (words.trim()) void search.run(words, detail.productLine ?? '');
+    setForm({
+      open: true,
+      idempotencyKey: randomKey('panel-chat'),
+      values: { ...emptyForm(), 't-words': words, 't-line': detail.productLine ?? '', 't-phone': detail.callbackPhone ?? '' },
+      errors: noErrors,
+      submitting: false,
+    });
+    setView('call');
+    if (detail.faultId) {
+      const id = detail.faultId;
+      const seq = ++faultSeq.current;
+      api.fault(id).then(
+        (entry) => {
+          if (seq !== faultSeq.current) return;
+          setFaults((m) => new Map(m).set(id, entry));
+          setSelected({ id, productLine: entry.product_line, title: entry.title });
+          setViewed([id]);
+        },
+        () => undefined, // a fault no longer in the manual: the ticket goes without it
+      );
+    }
+    focus('t-customer');
   };
 
   async function signIn(key: string): Promise<boolean> {
@@ -422,7 +466,38 @@ function App() {
         <Alert t={t} alert={alert} onDismiss={() => setAlert(null)} />
         <StatusRegion message={status} />
         <SignIn t={t} hidden={signedIn} help={t('apiKeyHelp')} inputRef={keyInput} submit={signIn} onEmpty={() => showAlert(t('errKeyRequired'), 'signin')} />
-        <div id="panel" class="workspace panel" hidden={!signedIn}>
+        {signedIn ? (
+          <div class="views" role="tablist" aria-label={t('pageTitle')}>
+            <button type="button" role="tab" id="tab-call" aria-selected={view === 'call'} aria-controls="panel" onClick={() => setView('call')}>
+              {t('tabCall')}
+            </button>
+            <button type="button" role="tab" id="tab-live" class={cue ? 'cue' : ''} aria-selected={view === 'live'} aria-controls="live" onClick={() => setView('live')}>
+              {waitingChats ? t('tabLiveCount', { count: waitingChats }) : t('tabLive')}
+            </button>
+          </div>
+        ) : null}
+        {signedIn && session.key ? (
+          <LiveDesk
+            t={t}
+            lang={lang}
+            api={api}
+            apiKey={session.key}
+            me={session.me}
+            hidden={view !== 'live'}
+            onWaiting={(count, arrived) => {
+              setWaitingChats(count);
+              if (!arrived) return;
+              setCue(true);
+              clearTimeout(cueTimer.current);
+              cueTimer.current = setTimeout(() => setCue(false), 8000);
+            }}
+            onOpenTicket={ticketFromChat}
+            onError={(err) => handleError(err)}
+            onRefused={() => expireRef.current(new ApiError(401, 'the key was refused'))}
+            announce={announce}
+          />
+        ) : null}
+        <div id="panel" class="workspace panel" hidden={!signedIn || view !== 'call'}>
           <InputPane
             t={t}
             lines={lines}
@@ -473,6 +548,11 @@ function App() {
                 onReadIn={setScriptLang}
                 onTick={setTick}
               />
+              {chatLink && form.open ? (
+                <p id="chat-link-note" class="note">
+                  {t('liveTicketFor')}
+                </p>
+              ) : null}
               <TicketForm
                 t={t}
                 lines={lines}

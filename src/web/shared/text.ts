@@ -4,6 +4,9 @@ import { catalogue } from './i18n.js';
 export const COMMON = catalogue(
   {
     skipToContent: 'Skip to content',
+    fieldNav: 'Technician',
+    fieldNavJobs: 'My jobs',
+    fieldNavInspections: 'My inspections',
     appName: 'Fault triage',
     signOut: 'Sign out',
     dismiss: 'Dismiss',
@@ -38,6 +41,9 @@ export const COMMON = catalogue(
   },
   {
     skipToContent: '跳到主要内容',
+    fieldNav: '技师',
+    fieldNavJobs: '我的工单',
+    fieldNavInspections: '我的例行检查',
     appName: '故障分诊',
     signOut: '退出',
     dismiss: '关闭',

@@ -6,7 +6,9 @@ import { errorMessage } from '../shared/errors.js';
 import { shortDateTime } from '../shared/format.js';
 import type { Translator } from '../shared/i18n.js';
 import { bi } from '../shared/manual.js';
+import { FIELD_SESSION, FieldNav } from '../shared/field.js';
 import { MediaThumbs } from '../shared/media.js';
+import { dropPhoto, keepPhotos, photosFor, type QueuedPhoto } from './photo-queue.js';
 import { useAnnouncer, useLanguage, useSession } from '../shared/session.js';
 import { Alert, SignIn, StatusRegion, TopBar, useRefState, type AlertState } from '../shared/ui.js';
 import {
@@ -41,7 +43,7 @@ const RETRY_MS = 10_000;
 
 function App() {
   const { t, toggle } = useLanguage(TECH, (tt) => tt('pageTitle'));
-  const session = useSession('tech.apiKey', ['technician', 'admin']);
+  const session = useSession(FIELD_SESSION, ['technician', 'admin']);
   const { api, keyRef } = session;
   const [status, announce] = useAnnouncer();
   const keyInput = useRef<HTMLInputElement>(null);
@@ -104,7 +106,8 @@ function App() {
     return () => clearInterval(timer);
   }, []);
 
-  // Close-outs kept on the phone are sent again when the network is back.
+  // Close-outs kept on the phone are sent again when the network is back, and at once
+  // when the app opens signed in (after a reload, or a tab the browser had dropped).
   useEffect(() => {
     const retry = () =>
       void resendQueued(api, (n) => announce(t('closedOut', { number: n }))).then(async () => {
@@ -112,17 +115,19 @@ function App() {
       });
     window.addEventListener('online', retry);
     const timer = setInterval(retry, RETRY_MS);
+    if (session.key) retry();
     return () => {
       window.removeEventListener('online', retry);
       clearInterval(timer);
     };
-  }, [t]);
+  }, [t, session.key]);
 
   const signedIn = Boolean(session.key && me);
   const open = jobs.find((j) => j.id === openId) ?? null;
   return (
     <>
       <TopBar t={t} title={t('pageTitle')} me={me} signedIn={signedIn} onToggleLang={toggle} onSignOut={signOut} />
+      {signedIn && <FieldNav t={t} current="jobs" counts={{ jobs: jobs.length, inspections }} />}
       <main id="main" tabIndex={-1}>
         <Alert t={t} alert={alert} onDismiss={() => setAlert(null)} />
         <SignIn
@@ -143,11 +148,6 @@ function App() {
           }}
         />
         {signedIn && !open && <JobList t={t} jobs={jobs} loaded={loaded} onOpen={setOpenId} onRefresh={() => void loadJobs()} faults={faults} />}
-        {signedIn && !open && inspections > 0 && (
-          <p>
-            <a href="/inspect">{t.plural('inspections', inspections)}</a>
-          </p>
-        )}
         {signedIn && open && (
           <Job
             key={open.id}
@@ -382,14 +382,28 @@ function Photos(props: { t: T; api: Api; job: TicketView; onError: (e: unknown) 
   );
 }
 
-/** Sends a draft marked submitted: photos first, then the close-out; true once the server has it. */
-async function sendDraft(api: Api, d: Draft, photos: File[]): Promise<TicketView | 'network'> {
+/**
+ * Sends a draft marked submitted: the photos kept for it first (each forgotten once the
+ * server has it, so a retry sends only the rest), then the close-out.
+ */
+async function sendDraft(api: Api, d: Draft): Promise<TicketView | 'network'> {
+  // One send per job at a time: the retry timer, the online event and Submit may meet.
+  const running = inFlight.get(d.ticketId);
+  if (running) return running;
+  const p = sendOnce(api, d).finally(() => inFlight.delete(d.ticketId));
+  inFlight.set(d.ticketId, p);
+  return p;
+}
+
+const inFlight = new Map<string, Promise<TicketView | 'network'>>();
+
+async function sendOnce(api: Api, d: Draft): Promise<TicketView | 'network'> {
   const built = closeOutBody(d);
   if ('problems' in built) throw new Error('incomplete draft');
   try {
-    while (photos.length > 0) {
-      await api.addMedia(d.ticketId, photos[0]!, photos[0]!.name || 'photo.jpg');
-      photos.shift();
+    for (const photo of await photosFor(d.ticketId)) {
+      await api.addMedia(d.ticketId, photo.blob, photo.name);
+      await dropPhoto(photo.key);
     }
     return await api.closeOut(d.ticketId, built.body);
   } catch (err) {
@@ -404,9 +418,6 @@ async function sendDraft(api: Api, d: Draft, photos: File[]): Promise<TicketView
   }
 }
 
-/** Photos picked for a queued close-out, while the page stays open. */
-const pendingPhotos = new Map<string, File[]>();
-
 async function resendQueued(api: Api, done: (number: string) => void): Promise<void> {
   if (!navigator.onLine) return;
   const keys = Array.from({ length: localStorage.length }, (_, i) => localStorage.key(i)).filter((k): k is string => k?.startsWith('tech.closeOut.') ?? false);
@@ -414,10 +425,9 @@ async function resendQueued(api: Api, done: (number: string) => void): Promise<v
     const d = loadDraft(localStorage, key.slice('tech.closeOut.'.length));
     if (!d?.submitted) continue;
     try {
-      const r = await sendDraft(api, d, pendingPhotos.get(d.ticketId) ?? []);
+      const r = await sendDraft(api, d);
       if (r !== 'network') {
         saveDraft(localStorage, null, d.ticketId);
-        pendingPhotos.delete(d.ticketId);
         done(r.number);
       }
     } catch {
@@ -432,7 +442,9 @@ function CloseOutForm(props: { t: T; api: Api; job: TicketView; faults: FaultSum
   const [entry, setEntry] = useState<FaultEntry | null>(null);
   const [catalogue, setCatalogue] = useState<PartsResponse['parts']>([]);
   const [partQuery, setPartQuery] = useState('');
-  const [photos, setPhotos] = useState<File[]>(() => pendingPhotos.get(job.id) ?? []);
+  /** Photos picked for this close-out and not yet on the server (kept in IndexedDB). */
+  const [photos, setPhotos] = useState<QueuedPhoto[]>([]);
+  const refreshPhotos = () => photosFor(job.id).then(setPhotos, () => setPhotos([]));
   const [problems, setProblems] = useState<string[]>([]);
   const [sending, setSending] = useState(false);
   const [queued, setQueued] = useState(draft.submitted);
@@ -447,6 +459,7 @@ function CloseOutForm(props: { t: T; api: Api; job: TicketView; faults: FaultSum
 
   useEffect(() => {
     api.parts(job.equipment.productLine).then((r) => setCatalogue(r.parts), props.onError);
+    void refreshPhotos();
   }, []);
   useEffect(() => {
     if (!draft.actualFaultId || draft.notInManual) return setEntry(null);
@@ -469,10 +482,10 @@ function CloseOutForm(props: { t: T; api: Api; job: TicketView; faults: FaultSum
     setDraft({ parts: draft.parts.some((p) => p.code === code) ? draft.parts.map((p) => (p.code === code ? { ...p, quantity: p.quantity + 1 } : p)) : [...draft.parts, { code, quantity: 1 }] });
     setPartQuery('');
   };
-  const pickPhotos = (files: FileList | null) => {
-    const next = [...photos, ...Array.from(files ?? [])];
-    pendingPhotos.set(job.id, next);
-    setPhotos(next);
+  const pickPhotos = (input: HTMLInputElement) => {
+    const files = Array.from(input.files ?? []);
+    input.value = '';
+    keepPhotos(job.id, files).then(refreshPhotos, props.onError);
   };
 
   const submit = async (ev: Event) => {
@@ -488,19 +501,19 @@ function CloseOutForm(props: { t: T; api: Api; job: TicketView; faults: FaultSum
     setDraft(submitted);
     setSending(true);
     try {
-      const r = await sendDraft(api, submitted, pendingPhotos.get(job.id) ?? photos);
+      const r = await sendDraft(api, submitted);
       if (r === 'network') {
         setQueued(true);
         return;
       }
       saveDraft(localStorage, null, job.id);
-      pendingPhotos.delete(job.id);
       props.onDone(r);
     } catch (err) {
       setDraft({ submitted: false });
       props.onError(err);
     } finally {
       setSending(false);
+      void refreshPhotos();
     }
   };
 
@@ -609,8 +622,12 @@ function CloseOutForm(props: { t: T; api: Api; job: TicketView; faults: FaultSum
       <input id="co-minutes" type="number" min={0} inputMode="numeric" value={draft.minutesOnSite} aria-invalid={problems.includes(t('errMinutes')) ? 'true' : undefined} onInput={(e) => setDraft({ minutesOnSite: (e.target as HTMLInputElement).value })} />
 
       <label for="co-photos">{t('addPhotos')}</label>
-      <input id="co-photos" type="file" accept="image/jpeg,image/png,image/heic,image/heif,video/mp4" capture="environment" multiple onChange={(e) => pickPhotos((e.target as HTMLInputElement).files)} />
-      {photos.length > 0 && <p class="muted">{t.plural('photosPending', photos.length)}</p>}
+      <input id="co-photos" type="file" accept="image/jpeg,image/png,image/heic,image/heif,video/mp4" capture="environment" multiple onChange={(e) => pickPhotos(e.target as HTMLInputElement)} />
+      {photos.length > 0 && (
+        <p class="muted" id="co-photos-pending">
+          {`${t.plural('photosPending', photos.length)}: ${photos.map((p) => p.name).join(', ')}`}
+        </p>
+      )}
 
       <p class="muted">{t('draftSaved')}</p>
       <button type="submit" class="primary" disabled={sending}>
