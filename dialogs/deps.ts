@@ -4,11 +4,13 @@ import type { KnowledgeBase } from '../src/knowledge/load.js';
 import type { SuggestionEngine } from '../src/retrieval/engine.js';
 import type { MachineLookup, TicketService } from '../src/tickets/service.js';
 import type { SiteInputs } from '../src/conversation/site-inputs.js';
+import type { AnswerRecognizers } from '../src/conversation/recognizers/index.js';
 import type { SessionAccessor } from './session.js';
 
 /** What the conversation needs from the rest of the assistant. */
 export interface TriageDeps {
-  engine: SuggestionEngine;
+  /** Only what the conversation asks of the engine: a stub can stand in for it in dialog tests. */
+  engine: Pick<SuggestionEngine, 'suggest' | 'detectMachine'>;
   kb: KnowledgeBase;
   tickets: TicketService;
   gaps: GapStore;
@@ -19,4 +21,6 @@ export interface TriageDeps {
   machines?: MachineLookup;
   /** Photos and the position sent from the site. */
   site: SiteInputs;
+  /** What people type at the prompts (knowledge/conversation/answers.yaml). */
+  answers: AnswerRecognizers;
 }

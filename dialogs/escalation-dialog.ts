@@ -1,18 +1,12 @@
-import {
-  ChoicePrompt,
-  ComponentDialog,
-  TextPrompt,
-  WaterfallDialog,
-  type DialogTurnResult,
-  type FoundChoice,
-  type PromptValidatorContext,
-  type WaterfallStepContext,
-} from 'botbuilder-dialogs';
+import { ComponentDialog, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { setTriage } from '../src/conversation/triage-state.js';
 import { phoneNumber } from '../src/tickets/model.js';
 import { promisedHours } from '../src/tickets/sla.js';
+import { AnswerPrompt } from './answer-prompt.js';
+import { ask, patience } from './ask.js';
 import type { TriageDeps } from './deps.js';
 import { t } from './messages.js';
-import { choiceOptions, message, say } from './say.js';
+import { say } from './say.js';
 import { session } from './session.js';
 
 export const ESCALATE = 'escalate';
@@ -20,7 +14,8 @@ const FLOW = 'escalate-flow';
 const ADDRESS = 'escalate-address';
 const NAME = 'escalate-name';
 const PHONE = 'escalate-phone';
-const CHOICE = 'escalate-choice';
+const DOWN = 'escalate-down';
+const CONFIRM = 'escalate-confirm';
 
 interface EscalationValues {
   reason: string;
@@ -30,65 +25,91 @@ interface EscalationValues {
   machineDown?: boolean;
 }
 
+export type EscalationResult = { kind: 'ticket'; number: string } | { kind: 'not-sent' } | { kind: 'failed' } | { kind: 'not-it' };
+
+const NOT_IT = { notIt: true } as const;
 const hasLetters = (s: string) => /[\p{L}]/u.test(s);
 
 /**
  * Collects what a technician needs (site, contact, machine down?), confirms a summary
- * and opens the dispatch ticket. The idempotency key is the conversation and the
- * escalation's number, so a retried turn never opens a second ticket.
+ * and opens the dispatch ticket. Yes/no answers go through ConfirmPrompt's culture
+ * models plus the vocabulary ("it's completely down", "对，提交吧"); phones are checked
+ * with libphonenumber's full metadata and asked again when invalid. After a stop-work
+ * match, "that's not my problem" at the first question drops the match. The idempotency
+ * key is the conversation and the escalation's number, so a retried turn never opens a
+ * second ticket.
  */
 export class EscalationDialog extends ComponentDialog {
   constructor(private readonly deps: TriageDeps) {
     super(ESCALATE);
-    this.addDialog(new TextPrompt(ADDRESS, async (p: PromptValidatorContext<string>) => {
-      const v = p.recognized.value?.trim() ?? '';
-      return p.recognized.succeeded && v.length >= 5 && v.length <= 500 && hasLetters(v);
-    }));
-    this.addDialog(new TextPrompt(NAME, async (p: PromptValidatorContext<string>) => {
-      const v = p.recognized.value?.trim() ?? '';
-      return p.recognized.succeeded && v.length >= 1 && v.length <= 100 && hasLetters(v);
-    }));
-    this.addDialog(new TextPrompt(PHONE, async (p: PromptValidatorContext<string>) => p.recognized.succeeded && phoneNumber.safeParse(p.recognized.value).success));
-    this.addDialog(new ChoicePrompt(CHOICE));
+    const p = patience(deps);
+    this.addDialog(
+      new AnswerPrompt<string | typeof NOT_IT>(ADDRESS, (_ctx, text, o) => {
+        if (o.data === 'stop-work' && deps.answers.stepAnswer(text)?.outcome === 'not-it') return NOT_IT;
+        const v = text.trim();
+        return v.length >= 5 && v.length <= 500 && hasLetters(v) ? v : undefined;
+      }, p),
+    );
+    this.addDialog(
+      new AnswerPrompt<string>(NAME, (_ctx, text) => {
+        const v = text.trim();
+        return v.length >= 1 && v.length <= 100 && hasLetters(v) && !deps.answers.isSkip(v) ? v : undefined;
+      }, p),
+    );
+    this.addDialog(
+      new AnswerPrompt<string>(PHONE, (_ctx, text) => {
+        const parsed = phoneNumber.safeParse(text);
+        return parsed.success ? parsed.data : undefined;
+      }, p),
+    );
+    this.addDialog(new AnswerPrompt<boolean>(DOWN, (_ctx, text, o) => p.yesNoReader.read(text, o.lang, 'down'), p));
+    this.addDialog(
+      new AnswerPrompt<boolean>(CONFIRM, (_ctx, text, o) => {
+        if (text.trim() === t(o.lang, 'confirmSend')) return true;
+        if (text.trim() === t(o.lang, 'cancelTicket')) return false;
+        return p.yesNoReader.read(text, o.lang, 'confirm');
+      }, p),
+    );
     this.addDialog(
       new WaterfallDialog(FLOW, [this.address.bind(this), this.name.bind(this), this.phone.bind(this), this.down.bind(this), this.confirm.bind(this), this.create.bind(this)]),
     );
     this.initialDialogId = FLOW;
   }
 
-  private async lang(step: WaterfallStepContext) {
-    return (await session(this.deps.session, step.context)).lang;
-  }
-
   private async address(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    const lang = await this.lang(step);
-    (step.values as EscalationValues).reason = (step.options as { reason?: string })?.reason ?? 'escalated';
-    await say(step.context, t(lang, 'escalateIntro'));
-    return step.prompt(ADDRESS, { prompt: message(t(lang, 'askAddress')), retryPrompt: message(t(lang, 'badAddress')) });
+    const s = await session(this.deps.session, step.context);
+    const options = (step.options ?? {}) as { reason?: string; stopWork?: boolean };
+    (step.values as EscalationValues).reason = options.reason ?? 'escalated';
+    await say(step.context, t(s.lang, 'escalateIntro'));
+    const buttons = options.stopWork ? [t(s.lang, 'notIt')] : [];
+    const question = options.stopWork ? `${t(s.lang, 'askAddress')} ${t(s.lang, 'stopWorkNotIt')}` : t(s.lang, 'askAddress');
+    return step.prompt(ADDRESS, ask(s.lang, 'ask-address', question, t(s.lang, 'acceptAddress'), buttons, options.stopWork ? 'stop-work' : undefined));
   }
 
   private async name(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    const lang = await this.lang(step);
+    const s = await session(this.deps.session, step.context);
+    if (step.result === NOT_IT || (step.result as { notIt?: boolean }).notIt) return step.endDialog({ kind: 'not-it' } satisfies EscalationResult);
     (step.values as EscalationValues).address = String(step.result).trim();
-    return step.prompt(NAME, { prompt: message(t(lang, 'askName')), retryPrompt: message(t(lang, 'badName')) });
+    return step.prompt(NAME, ask(s.lang, 'ask-name', t(s.lang, 'askName'), t(s.lang, 'acceptName')));
   }
 
   private async phone(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    const lang = await this.lang(step);
+    const s = await session(this.deps.session, step.context);
     (step.values as EscalationValues).name = String(step.result).trim();
-    return step.prompt(PHONE, { prompt: message(t(lang, 'askPhone')), retryPrompt: message(t(lang, 'badPhone')) });
+    const o = ask(s.lang, 'ask-phone', t(s.lang, 'askPhone'), t(s.lang, 'acceptPhone'));
+    return step.prompt(PHONE, { ...o, retryPrompt: ask(s.lang, 'ask-phone', t(s.lang, 'badPhone'), '').prompt });
   }
 
   private async down(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    const lang = await this.lang(step);
-    (step.values as EscalationValues).phone = phoneNumber.parse(step.result);
-    return step.prompt(CHOICE, choiceOptions(t(lang, 'askDown'), yesNo(lang), t(lang, 'didNotUnderstandChoice')));
+    const s = await session(this.deps.session, step.context);
+    (step.values as EscalationValues).phone = String(step.result);
+    return step.prompt(DOWN, ask(s.lang, 'ask-down', t(s.lang, 'askDown'), t(s.lang, 'acceptDown'), [t(s.lang, 'yes'), t(s.lang, 'no')]));
   }
 
   private async confirm(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const s = await session(this.deps.session, step.context);
     const v = step.values as EscalationValues;
-    v.machineDown = (step.result as FoundChoice).index === 0;
+    v.machineDown = step.result === true;
     const fault = s.faultId ? this.deps.kb.faultsById.get(s.faultId) : undefined;
     const line = this.deps.kb.policy.product_lines.find((l) => l.code === s.productLine);
     const summary = [
@@ -100,18 +121,17 @@ export class EscalationDialog extends ComponentDialog {
     ]
       .filter(Boolean)
       .join('; ');
-    return step.prompt(
-      CHOICE,
-      choiceOptions(t(s.lang, 'confirmSummary', { summary }), [t(s.lang, 'confirmSend'), t(s.lang, 'cancelTicket')], t(s.lang, 'didNotUnderstandChoice')),
-    );
+    const text = t(s.lang, 'confirmSummary', { summary });
+    return step.prompt(CONFIRM, ask(s.lang, 'confirm', text, t(s.lang, 'acceptYesNo'), [t(s.lang, 'confirmSend'), t(s.lang, 'cancelTicket')]));
   }
 
   private async create(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const s = await session(this.deps.session, step.context);
     const v = step.values as EscalationValues;
-    if ((step.result as FoundChoice).index !== 0) {
+    if (step.result !== true) {
+      setTriage(step.context, { state: 'closing' });
       await say(step.context, t(s.lang, 'ticketNotSent'));
-      return step.endDialog({ kind: 'not-sent' });
+      return step.endDialog({ kind: 'not-sent' } satisfies EscalationResult);
     }
     const conversationId = step.context.activity.conversation.id;
     s.escalations += 1;
@@ -144,22 +164,18 @@ export class EscalationDialog extends ComponentDialog {
       const h = promisedHours(ticket);
       const span = (hours: number) => (s.lang === 'zh' ? `${hours} 小时` : `${hours} ${hours === 1 ? 'hour' : 'hours'}`);
       const promise = t(s.lang, 'slaPromise', { respond: span(h.respond), onSite: span(h.on_site), fixed: span(h.fixed) });
+      s.ticket = { id: ticket.id, number: ticket.number };
+      setTriage(step.context, { state: 'ticket-created', ticket: { number: ticket.number } });
       await say(step.context, t(s.lang, 'ticketCreated', { number: ticket.number, promise }));
       // Not awaited on purpose: the ticket exists, so a failing endDialog must not reach
       // the catch below and tell the operator that the ticket failed.
       // eslint-disable-next-line @typescript-eslint/return-await
-      return step.endDialog({ kind: 'ticket', number: ticket.number });
+      return step.endDialog({ kind: 'ticket', number: ticket.number } satisfies EscalationResult);
     } catch {
       s.escalations -= 1;
+      setTriage(step.context, { state: 'offer-person' });
       await say(step.context, t(s.lang, 'ticketFailed'));
-      return step.endDialog({ kind: 'failed' });
+      return step.endDialog({ kind: 'failed' } satisfies EscalationResult);
     }
   }
-}
-
-function yesNo(lang: 'en' | 'zh') {
-  return [
-    { value: t(lang, 'yes'), synonyms: ['yes', 'y', 'yeah', 'yep', 'down', '是', '是的', '对', '停机了'] },
-    { value: t(lang, 'no'), synonyms: ['no', 'n', 'nope', 'not down', '否', '不是', '没有', '还能用'] },
-  ];
 }

@@ -1,5 +1,4 @@
 import { ActivityTypes, MessageFactory, type Activity, type TurnContext } from 'botbuilder';
-import { ChoiceFactory, ListStyle, type Choice, type PromptOptions } from 'botbuilder-dialogs';
 import type { KnowledgeBase } from '../src/knowledge/load.js';
 import { stopWorkForFault } from '../src/knowledge/safety.js';
 import type { Fault } from '../src/knowledge/schema.js';
@@ -12,12 +11,6 @@ export function message(text: string): Partial<Activity> {
 
 export async function say(ctx: TurnContext, ...texts: string[]): Promise<void> {
   for (const text of texts) await ctx.sendActivity(message(text));
-}
-
-/** Options for a choice prompt: the choices become suggested actions; a retry says so in the user's language. */
-export function choiceOptions(text: string, choices: (string | Choice)[], retry: string): PromptOptions {
-  const list = ChoiceFactory.toChoices(choices);
-  return { prompt: message(text), retryPrompt: message(`${retry} ${text}`), choices: list, style: ListStyle.suggestedAction };
 }
 
 /** Every message the bot sends carries `speak`; prompts built elsewhere get it here. */

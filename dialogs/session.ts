@@ -23,8 +23,12 @@ export interface TriageSession {
   modelAsked?: boolean;
   stepsTried: StepTried[];
   transcript: TranscriptLine[];
+  /** The ticket this conversation opened last (for "where is my technician?"). */
+  ticket?: { id: string; number: string };
   /** Counts escalations, so each gets its own idempotency key. */
   escalations: number;
+  /** Knowledge gaps this conversation recorded (at most MAX_GAPS: a stranger cannot fill the review queue). */
+  gapsRecorded?: number;
 }
 
 export const newSession = (lang: Lang = 'en'): TriageSession => ({ lang, stepsTried: [], transcript: [], escalations: 0 });
@@ -36,6 +40,30 @@ export async function session(accessor: SessionAccessor, ctx: TurnContext): Prom
 }
 
 const MAX_TRANSCRIPT = 60;
+/**
+ * What a stranger can make one conversation keep is bounded: the description (it goes into
+ * the ticket and the knowledge gaps, src/feedback/gap-text.ts caps gaps the same) and the
+ * steps tried; the transcript keeps its last lines.
+ */
+export const MAX_DESCRIPTION = 2000;
+const MAX_STEPS_TRIED = 100;
+export const MAX_GAPS = 3;
+
+/** At most MAX_DESCRIPTION characters of a description, cut at a code point. */
+export function capDescription(text: string): string {
+  return text.length <= MAX_DESCRIPTION ? text : [...text].slice(0, MAX_DESCRIPTION).join('');
+}
+
+/** Adds the operator's words to the fault description, once, up to MAX_DESCRIPTION characters. */
+export function describe(s: TriageSession, text: string): void {
+  if (!s.description || text.includes(s.description)) s.description = capDescription(text);
+  else if (!s.description.includes(text)) s.description = capDescription(`${s.description}\n${text}`);
+}
+
+export function rememberStep(s: TriageSession, tried: StepTried): void {
+  s.stepsTried.push(tried);
+  if (s.stepsTried.length > MAX_STEPS_TRIED) s.stepsTried.splice(0, s.stepsTried.length - MAX_STEPS_TRIED);
+}
 
 export function remember(s: TriageSession, from: TranscriptLine['from'], text: string): void {
   s.transcript.push({ from, text: text.slice(0, 1000), at: new Date().toISOString() });

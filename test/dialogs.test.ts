@@ -88,12 +88,14 @@ describe.each(BACKENDS)('the triage conversation (%s state)', (_name, open) => {
   });
 
   it('sends a fault that is not operator-serviceable straight to escalation with "stop, make safe"', async () => {
-    await c.send('塔吊起升刹车打滑，吊着的东西自己往下溜');
-    const replies = await c.send('跳过');
+    // The safety advice comes before any question: no model question first.
+    const replies = await c.send('塔吊起升刹车打滑，吊着的东西自己往下溜');
     const all = texts(replies).join('\n');
     expect(all).toMatch(/请立即停机并确保安全/);
-    expect(all).not.toMatch(/第 1 步/);
+    expect(all).not.toMatch(/第 1 步|型号/);
     expect(lastText(replies)).toMatch(/工地地址/);
+    expect(replies.at(-1)?.channelData?.triage).toMatchObject({ state: 'ask-address', productLine: 'TC' });
+    expect(replies.some((a) => a.channelData?.triage?.state === 'safety-stop')).toBe(true);
   });
 
   it('lets the operator reject a wrong match at the first step and matches again without it', async () => {
@@ -108,16 +110,19 @@ describe.each(BACKENDS)('the triage conversation (%s state)', (_name, open) => {
   });
 
   it('offers a short choice when candidates are close, and goes on with the one picked', async () => {
-    await c.send('tower crane');
+    await c.send('paver');
     await c.send('Skip');
-    const replies = await c.send('no power at all');
+    // Two complaints, each another entry's: the operator chooses.
+    const replies = await c.send("material isn't reaching the screed, either the slat conveyor or the augers aren't running");
     expect(lastText(replies)).toMatch(/could be one of these/);
-    const choices = actions(replies);
-    expect(choices.length).toBeGreaterThanOrEqual(3);
-    expect(choices.length).toBeLessThanOrEqual(4);
-    expect(choices.at(-1)).toBe('None of these');
-    expect(choices).toContain(kb.faultsById.get('TC-E05')!.title.en);
-    const picked = await c.send(kb.faultsById.get('TC-E05')!.title.en);
+    const auger = kb.faultsById.get('PV-H03')!.title.en;
+    // Listed in full and numbered in the text, with full-length buttons on a card.
+    expect(lastText(replies)).toMatch(new RegExp(`\\d\\. ${auger.replace(/[()/]/g, '.')}`));
+    const buttons = replies.flatMap((a) => a.attachments ?? []).flatMap((a) => (a.content as { buttons?: { title: string }[] }).buttons ?? []).map((b) => b.title);
+    expect(buttons.length).toBeGreaterThanOrEqual(3);
+    expect(buttons.at(-1)).toBe('None of these');
+    expect(buttons).toContain(auger);
+    const picked = await c.send(auger);
     expect(lastText(picked)).toMatch(/^Step 1 of/);
     expect(lastText(await c.send('Talk to a person'))).toMatch(/handing you over/);
   });

@@ -32,6 +32,8 @@ describe('ProductLineDetector', () => {
     expect(detector.detect('the plate compactor does not vibrate').otherMachine).toBe(true);
     expect(detector.detect('site generator won’t start').otherMachine).toBe(true);
     expect(detector.detect('drill rod stuck in the rod loader').otherMachine).toBe(false);
+    expect(detector.detect('plate compacter not vibrating').otherMachine).toBe(true);
+    expect(detector.detect('the compacter is not vibrating').otherMachine).toBe(false);
   });
 
   it('reads what the text is about: surroundings and parts of our machines are not another machine', () => {

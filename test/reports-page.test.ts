@@ -11,7 +11,7 @@ import { api, KEYS, startTestServer, type TestServer } from './support/server.js
 const require = createRequire(import.meta.url);
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
-/** /reports in Chromium at 1366×768 over seeded history: six plots, each downloadable as the CSV of what it draws. */
+/** /reports in Chromium at 1366×768 over seeded history: seven plots, each downloadable as the CSV of what it draws. */
 describe('the reports page', () => {
   let s: TestServer;
   let browser: Browser;
@@ -52,11 +52,11 @@ describe('the reports page', () => {
     expect(await page.isHidden('#reports')).toBe(true);
   });
 
-  it('draws six plots with Chart.js, fits 1366×768, passes axe, and makes no outside request', async () => {
+  it('draws seven plots with Chart.js, fits 1366×768, passes axe, and makes no outside request', async () => {
     await signIn(KEYS.dispatcher);
     await until(() => page.getAttribute('body', 'data-ready'), (v) => v === 'true', 'the reports');
     const figures = await page.$$eval('figure.report', (els) => els.map((e) => ({ id: e.id, canvas: Boolean(e.querySelector('canvas')) })));
-    expect(figures.map((f) => f.id)).toEqual(['report-sla', 'report-workload', 'report-self-service', 'report-knowledge-gaps', 'report-first-fault', 'report-inspections']);
+    expect(figures.map((f) => f.id)).toEqual(['report-sla', 'report-workload', 'report-self-service', 'report-knowledge-gaps', 'report-first-fault', 'report-inspections', 'report-pickup']);
     expect(figures.every((f) => f.canvas)).toBe(true);
     const drawn = await page.evaluate<number[]>(`[...document.querySelectorAll('canvas')].map((c) => Chart.getChart(c).data.datasets.reduce((n, d) => n + d.data.filter((v) => v !== null).length, 0))`);
     expect(drawn.every((n) => n > 0)).toBe(true);
@@ -86,7 +86,7 @@ describe('the reports page', () => {
     const firstRespond = sla.productLines[0]!.clocks.respond!.compliance;
     expect(rows[0]!.split(',')[1]).toBe(firstRespond === null ? '' : String(Math.round(firstRespond * 1000) / 10));
 
-    for (const id of ['workload', 'self-service', 'knowledge-gaps', 'first-fault', 'inspections']) {
+    for (const id of ['workload', 'self-service', 'knowledge-gaps', 'first-fault', 'inspections', 'pickup']) {
       const [d] = await Promise.all([page.waitForEvent('download'), page.click(`#report-${id} button.download`)]);
       const lines = readFileSync((await d.path())!, 'utf8').trim().split('\r\n');
       expect(lines.length).toBeGreaterThan(1);

@@ -28,6 +28,12 @@ describe('non-fault requests (knowledge/intents.yaml)', () => {
     ['thanks, that sorted it', 'thanks', 'conversation'],
     ['are you hiring technicians?', 'job', 'office'],
     ['can you email me the operator manual as a pdf', 'other-request', 'person'],
+    // A count of things wanted is an order, whatever the part is called.
+    ['need 6 wear rings and a spare remote battery for the trailer pump', 'parts-order', 'parts-desk'],
+    ['要三根输送管', 'parts-order', 'parts-desk'],
+    ['sorry, pocket dial', 'not-for-us', 'conversation'],
+    ['test test 123', 'not-for-us', 'conversation'],
+    ['不好意思发错了', 'not-for-us', 'conversation'],
   ];
   it.each(cases)('%s → %s', async (text, id, route) => {
     const res = await engine.suggest(text);
@@ -35,7 +41,14 @@ describe('non-fault requests (knowledge/intents.yaml)', () => {
   });
 
   it('leaves fault descriptions to the manual, with or without politeness around them', async () => {
-    for (const text of ['hi, the boom on my pump truck will not lift', '你好，泵车堵管了', 'the delivery pipe keeps blocking', 'thanks — the outriggers still will not come down']) {
+    for (const text of [
+      'hi, the boom on my pump truck will not lift',
+      '你好，泵车堵管了',
+      'the delivery pipe keeps blocking',
+      'thanks — the outriggers still will not come down',
+      'we need two technicians out here, the boom will not lift',
+      'the pressure test on the boom cylinder failed',
+    ]) {
       const res = await engine.suggest(text);
       expect([text, res.intent, res.reason]).toEqual([text, undefined, res.abstain ? 'low-confidence' : undefined]);
       expect(res.results.length).toBeGreaterThan(0);

@@ -23,6 +23,21 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
     expect(reused.status).toBe(422);
   });
 
+  it('keeps Idempotency-Keys to their caller: another key replaying one gets its own ticket, and nobody can pre-claim the bot’s', async () => {
+    const mine = (await (await create(KEYS.agent, ticketRequest(), { 'idempotency-key': 'shared-key-0001' })).json()) as { id: string };
+    const replay = await create(KEYS.dispatcher, ticketRequest(), { 'idempotency-key': 'shared-key-0001' });
+    expect(replay.status).toBe(201);
+    expect(((await replay.json()) as { id: string }).id).not.toBe(mine.id);
+    // An agent takes the key the bot uses for a conversation's first escalation …
+    const claimed = (await (await create(KEYS.agent, ticketRequest(), { 'idempotency-key': 'bot:conv-claimed:1' })).json()) as { id: string };
+    // … and the bot's escalation in that conversation still opens its own ticket.
+    const bot = { role: 'bot' as const, label: 'bot' };
+    const escalated = await s.app.services().tickets!.create(ticketRequest({ source: 'bot', operatorWords: 'from the chat' }), bot, 'bot:conv-claimed:1');
+    expect(escalated.created).toBe(true);
+    expect(escalated.ticket.id).not.toBe(claimed.id);
+    expect(escalated.ticket.operatorWords).toBe('from the chat');
+  });
+
   it('answers 401 without or with an unknown key, 403 for the wrong role', async () => {
     expect((await api(s.base, undefined, 'GET', '/api/tickets')).status).toBe(401);
     expect((await api(s.base, 'not-a-real-key-at-all', 'GET', '/api/tickets')).status).toBe(401);

@@ -19,6 +19,7 @@ const dispatcher: Actor = { role: 'dispatcher', label: 'dispatcher#test' };
 const agent: Actor = { role: 'agent', label: 'agent#test' };
 const tech7: Actor = { role: 'technician', technicianId: 'T-07', label: 'technician:T-07#test' };
 const tech8: Actor = { role: 'technician', technicianId: 'T-08', label: 'technician:T-08#test' };
+const admin: Actor = { role: 'admin', label: 'admin#test' };
 
 describe.each(BACKENDS)('tickets on %s', (_name, open) => {
   let t: TestDatabase;
@@ -135,6 +136,18 @@ describe.each(BACKENDS)('tickets on %s', (_name, open) => {
     expect(createTicketSchema.safeParse({ ...ticketRequest(), contact: { name: 'x', phone: '12345' } }).success).toBe(false);
   });
 
+  it('credits the manual’s grade: a technician may not send one, an admin may override it', async () => {
+    const { ticket } = await service.create(ticketRequest({ operatorWords: 'grade check' }), agent);
+    await service.assign(ticket.id, 'T-07', dispatcher);
+    await service.changeStatus(ticket.id, 'en_route', tech7);
+    await service.changeStatus(ticket.id, 'on_site', tech7);
+    const closeOut = { actualFaultId: 'PT-H01', causeId: 'c1', rootCauseClass: 'operator-error' as const, partsUsed: [], workDone: 'x', minutesOnSite: 30 };
+    await expect(service.closeOut(ticket.id, { ...closeOut, grade: 'A3' }, tech7)).rejects.toBeInstanceOf(ForbiddenError);
+    const resolved = await service.closeOut(ticket.id, closeOut, tech7);
+    const manual = kb.faultsById.get('PT-H01')!.causes.find((c) => c.id === 'c1')!.grade;
+    expect(resolved.closeOut).toMatchObject({ grade: manual, technicianId: 'T-07' });
+  });
+
   it('feeds close-outs that differ from the match into the knowledge-gap list, and counts workload', async () => {
     for (const actual of ['PT-H03', null] as const) {
       const { ticket } = await service.create(ticketRequest({ operatorWords: `words for ${actual}` }), agent);
@@ -144,7 +157,7 @@ describe.each(BACKENDS)('tickets on %s', (_name, open) => {
       await service.closeOut(
         ticket.id,
         { actualFaultId: actual, rootCauseClass: 'part-replacement', partsUsed: [], workDone: 'x', minutesOnSite: 30, grade: 'B2' },
-        tech7,
+        admin, // only an admin may override the manual's grade
       );
     }
     const items = await gaps.list();

@@ -104,15 +104,20 @@ export const handoffMessages = z.object({
 });
 export type HandoffMessages = z.infer<typeof handoffMessages>;
 
-export const handoffPickupReport = z.object({
-  from: isoDateTime,
-  to: isoDateTime,
-  targetSeconds: z.number().describe('the pickup target (HANDOFF_PICKUP_TARGET_SECONDS)'),
+const pickupFigures = {
   handoffs: z.number().int(),
   claimed: z.number().int(),
   withinTarget: z.number().int().describe('claimed within the target'),
   withinTargetShare: z.number().nullable(),
   unclaimedNotices: z.number().int().describe('times the bot told an operator nobody was free'),
   pickupSeconds: z.object({ median: z.number().nullable(), p90: z.number().nullable(), max: z.number().nullable() }),
+};
+
+export const handoffPickupReport = z.object({
+  from: isoDateTime,
+  to: isoDateTime,
+  targetSeconds: z.number().describe('the pickup target (HANDOFF_PICKUP_TARGET_SECONDS)'),
+  ...pickupFigures,
+  months: z.array(z.object({ month: z.string().describe('YYYY-MM (UTC) of the handoffs'), ...pickupFigures })).describe('the same figures per month, oldest first'),
 });
 export type HandoffPickupReport = z.infer<typeof handoffPickupReport>;

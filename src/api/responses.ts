@@ -149,6 +149,14 @@ export const ticketMedia = z.object({
 });
 export type TicketMediaView = z.infer<typeof ticketMedia>;
 
+/** The photos and videos an operator sent in a handed-over conversation (the live desk shows them). */
+export const conversationMedia = z.object({
+  handoffId: z.string(),
+  conversationId: z.string(),
+  media: z.array(ticketMedia),
+});
+export type ConversationMedia = z.infer<typeof conversationMedia>;
+
 /** What the calling key may do next with this ticket (the same rules the service enforces). */
 export const allowedView = z.object({
   assign: z.boolean(),

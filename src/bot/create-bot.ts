@@ -9,6 +9,8 @@ import { HandoffStore, OutcomeStore, type Outcome } from '../records/triage-reco
 import { TriageBot } from './triage-bot.js';
 import { SiteInputs } from '../conversation/site-inputs.js';
 import { MediaStore } from '../media/store.js';
+import { answerRecognizers, type AnswerRecognizers } from '../conversation/recognizers/index.js';
+import { fileURLToPath } from 'node:url';
 
 /** The bot wired to the assistant's engine and stores; conversation state lives in the database. */
 export function createBot(deps: {
@@ -19,6 +21,8 @@ export function createBot(deps: {
   gaps: GapStore;
   machines?: MachineLookup;
   onOutcome?: (outcome: Outcome) => void;
+  /** What people type at the prompts; by default the repository's knowledge/conversation. */
+  answers?: AnswerRecognizers;
   /** A turn's state save lost to another turn's: 'rerun' (it ran again) or 'given-up'. */
   onStateConflict?: (result: 'rerun' | 'given-up') => void;
 }) {
@@ -26,6 +30,13 @@ export function createBot(deps: {
   const handoffs = new HandoffStore(deps.db);
   const outcomes = new OutcomeStore(deps.db, deps.onOutcome);
   const site = new SiteInputs(conversationState, new MediaStore(deps.db), deps.tickets);
-  const bot = new TriageBot(conversationState, { engine: deps.engine, kb: deps.kb, tickets: deps.tickets, gaps: deps.gaps, handoffs, outcomes, machines: deps.machines, site }, deps.onStateConflict);
+  const bot = new TriageBot(
+    conversationState,
+    { engine: deps.engine, kb: deps.kb, tickets: deps.tickets, gaps: deps.gaps, handoffs, outcomes, machines: deps.machines, site, answers: deps.answers ?? answerRecognizers(DEFAULT_KNOWLEDGE) },
+    deps.onStateConflict,
+  );
   return { bot, conversationState, handoffs, outcomes };
 }
+
+/** The repository's knowledge folder (dist/src/bot → knowledge). */
+const DEFAULT_KNOWLEDGE = fileURLToPath(new URL('../../../knowledge', import.meta.url));

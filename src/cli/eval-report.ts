@@ -18,6 +18,7 @@ export function printEvalReport(report: EvalReport, outcomes: QueryOutcome[]): v
       `${pct(report.calibration.confident_wrong_rate)} (${report.calibration.confident_wrong} of ${report.calibration.confident_answers})`,
     ],
     ['latency p50 / p95', `${report.p50_ms.toFixed(1)} ms / ${report.p95_ms.toFixed(1)} ms`],
+    ...(report.encoder_use ? [['sentence encoder asked', `${report.encoder_use.embedded} of ${report.encoder_use.ranked} ranked queries (${(100 * report.encoder_use.share).toFixed(1)} %)`] as [string, string]] : []),
     ['embedder', report.embedder],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));

@@ -32,6 +32,8 @@ export interface EvalReport extends GroupReport {
   p50_ms: number;
   p95_ms: number;
   embedder: string;
+  /** How often the sentence encoder was asked: of the queries ranked as faults, the share embedded (needsDenseChannel). */
+  encoder_use?: { ranked: number; embedded: number; share: number };
 }
 
 export function percentile(values: number[], p: number): number {
@@ -50,6 +52,7 @@ const WARM_UP = ['warm up the model', 'engine check', '预热', 'hydraulic press
  */
 export async function evaluate(engine: SuggestionEngine, queries: EvalQuery[], embedder: string) {
   for (const text of WARM_UP) await engine.suggest(text, { limit: 10 });
+  const before = { ...engine.encoderUse };
   const outcomes: QueryOutcome[] = [];
   for (const query of queries) {
     const t0 = performance.now();
@@ -58,7 +61,10 @@ export async function evaluate(engine: SuggestionEngine, queries: EvalQuery[], e
     const idx = response.results.findIndex((r) => query.expect.includes(r.id));
     outcomes.push({ query, response, rank: idx >= 0 ? idx + 1 : undefined, ms });
   }
-  return { report: summarise(outcomes, embedder), outcomes };
+  const ranked = engine.encoderUse.ranked - before.ranked;
+  const embedded = engine.encoderUse.embedded - before.embedded;
+  const report: EvalReport = { ...summarise(outcomes, embedder), encoder_use: { ranked, embedded, share: ranked === 0 ? 0 : round(embedded / ranked) } };
+  return { report, outcomes };
 }
 
 /** Whether the engine's first answer is right: an expected fault in scope, nothing for out-of-scope text. */

@@ -29,7 +29,9 @@ export class ApiKeyAuth {
     for (const k of keys) {
       const hash = digest(k.secret);
       const label = `${k.role}${k.technicianId ? `:${k.technicianId}` : ''}#${hash.slice(0, 6)}`;
-      this.byHash.set(hash, { role: k.role, technicianId: k.technicianId, label });
+      // The scope is derived from the digest, not the digest itself, so what the tickets table keeps says nothing about the key.
+      const scope = digest(`idempotency-scope:${hash}`).slice(0, 32);
+      this.byHash.set(hash, { role: k.role, technicianId: k.technicianId, label, scope });
     }
   }
 

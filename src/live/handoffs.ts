@@ -26,6 +26,13 @@ export interface Agent {
   label: string;
 }
 
+/** Handoffs in a period, the pickup times (seconds) of those claimed, and how often nobody came in time. */
+export interface PickupTimes {
+  handoffs: number;
+  pickups: number[];
+  unclaimedNotices: number;
+}
+
 /** The topics of the live desk on the bus. */
 export const QUEUE_TOPIC = 'handoffs';
 export const handoffTopic = (id: string) => `handoff:${id}`;
@@ -286,16 +293,22 @@ export class HandoffDesk {
   // ---------------------------------------------------------------------------------
 
   /** Pickup times in a period, for the reports. */
-  async pickupTimes(from: string, to: string): Promise<{ handoffs: number; pickups: number[]; unclaimedNotices: number }> {
+  async pickupTimes(from: string, to: string): Promise<PickupTimes & { months: (PickupTimes & { month: string })[] }> {
     const rows = await this.db.query<{ created_at: string; claimed_at: string | null; unclaimed_notice_at: string | null }>(
-      `SELECT created_at, claimed_at, unclaimed_notice_at FROM handoffs WHERE created_at >= $1 AND created_at < $2`,
+      `SELECT created_at, claimed_at, unclaimed_notice_at FROM handoffs WHERE created_at >= $1 AND created_at < $2 ORDER BY created_at`,
       [from, to],
     );
-    return {
-      handoffs: rows.length,
-      pickups: rows.filter((r) => r.claimed_at).map((r) => Math.max(0, (Date.parse(r.claimed_at!) - Date.parse(r.created_at)) / 1000)),
-      unclaimedNotices: rows.filter((r) => r.unclaimed_notice_at).length,
-    };
+    const times = (rs: typeof rows): PickupTimes => ({
+      handoffs: rs.length,
+      pickups: rs.filter((r) => r.claimed_at).map((r) => Math.max(0, (Date.parse(r.claimed_at!) - Date.parse(r.created_at)) / 1000)),
+      unclaimedNotices: rs.filter((r) => r.unclaimed_notice_at).length,
+    });
+    const byMonth = new Map<string, typeof rows>();
+    for (const r of rows) {
+      const month = r.created_at.slice(0, 7);
+      byMonth.set(month, [...(byMonth.get(month) ?? []), r]);
+    }
+    return { ...times(rows), months: [...byMonth].map(([month, rs]) => ({ month, ...times(rs) })) };
   }
 
   private async row(id: string): Promise<Row> {

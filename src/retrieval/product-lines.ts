@@ -39,6 +39,8 @@ export class ProductLineDetector {
   private readonly pinyinAliases: { line: ProductLineCode; syllables: string }[];
   private readonly others: PhraseSet;
   private readonly fuzzyOthers: string[];
+  /** Names of several words, one of them long enough to be misspelt ("plate compacter"). */
+  private readonly fuzzyOtherPhrases: string[][];
 
   /**
    * @param otherNames names of machines we do not service
@@ -62,6 +64,7 @@ export class ProductLineDetector {
       .filter((n) => !this.isOurPart(n) && !this.aliasLine.has(n));
     this.others = new PhraseSet(names);
     this.fuzzyOthers = names.filter((n) => /^[a-z]{6,}$/.test(n));
+    this.fuzzyOtherPhrases = names.filter((n) => /^[a-z]+( [a-z]+)+$/.test(n) && n.split(' ').some((w) => w.length >= 6)).map((n) => n.split(' '));
   }
 
   /** The manual uses this word for a part of our machines (小车, 空调 in a cab …). */
@@ -108,7 +111,16 @@ export class ProductLineDetector {
     const leading = symptomatic.find((c) => c.primary) ?? symptomatic[0];
     const aside = (h: PhraseHit) => {
       const clause = own.find((c) => c.start <= h.start && h.start < c.end);
-      return clause !== undefined && leading !== undefined && clause !== leading && !clause.primary && !inClause(leading);
+      // Only a complaint of its own after the leading one; a name presented as the machine
+      // ("我们那台挖机 / 动臂抬不起来") is still what the message is about.
+      return (
+        clause !== undefined &&
+        leading !== undefined &&
+        clause.symptomatic &&
+        clause.start > leading.start &&
+        !clause.primary &&
+        !inClause(leading)
+      );
     };
     const about = otherHits.filter((h) => this.isAbout(h, normalised, own) && !aside(h));
     return {
@@ -133,7 +145,27 @@ export class ProductLineDetector {
 
   /** "excavater", "forklfit": one typo from a one-word name of six letters or more (and not a word of the manual). */
   private misspeltOthers(text: string): PhraseHit[] {
-    return misspelt(text, this.fuzzyOthers, this.manual).map((m) => ({ phrase: m.name, start: m.start, end: m.end }));
+    const out = misspelt(text, this.fuzzyOthers, this.manual).map((m) => ({ phrase: m.name, start: m.start, end: m.end }));
+    // Several words: every word as written or, for a word of six letters or more, one typo
+    // away; at least one written exactly and one not (the exact phrase is found already).
+    const words = [...text.matchAll(/[a-z]+/g)];
+    for (const name of this.fuzzyOtherPhrases) {
+      for (let i = 0; i + name.length <= words.length; i++) {
+        let exact = 0;
+        let near = 0;
+        for (let k = 0; k < name.length; k++) {
+          const w = words[i + k]![0];
+          if (w === name[k]) exact++;
+          else if (name[k]!.length >= 6 && !this.manual.hasWord(w) && withinOneEdit(w, name[k]!)) near++;
+          else break;
+        }
+        if (exact > 0 && near > 0 && exact + near === name.length) {
+          const last = words[i + name.length - 1]!;
+          out.push({ phrase: name.join(' '), start: words[i]!.index, end: last.index + last[0].length });
+        }
+      }
+    }
+    return out;
   }
 
   private misspeltOurs(text: string): (PhraseHit & { line: ProductLineCode })[] {

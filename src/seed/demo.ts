@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { addDays, warrantyEnd } from '../equipment/model.js';
 import { EquipmentStore, type MachineInput } from '../equipment/store.js';
 import { GapStore } from '../feedback/gap-store.js';
@@ -202,11 +203,14 @@ export async function seedDemo(db: Database, kb: KnowledgeBase, maintenance: Mai
       await db.run(`UPDATE knowledge_gaps SET created_at = $1 WHERE id = $2`, [`${day}T10:00:00.000Z`, g.id]);
     }
   }
+  // Handoffs get their own random stream, so adding them changed nothing else the seed makes.
+  const desk = prng(opts.seed ^ 0x5eed);
   for (const o of outcomes) {
     await db.run(
       `INSERT INTO triage_outcomes (id, created_at, conversation_id, product_line, fault_id, outcome, steps, ticket_id) VALUES ($1, $2, $3, $4, NULL, $5, '[]', NULL)`,
       [`seed-${outcomeCount}`, o.at.toISOString(), `seed-conversation-${outcomeCount}`, o.line, o.outcome],
     );
+    if (o.outcome === 'handed-off') await seedHandoff(db, desk, `seed-conversation-${outcomeCount}`, o.at, o.line);
     outcomeCount++;
   }
   // Close-outs recorded their gaps at the real time; they belong to the close-out's day.
@@ -300,4 +304,33 @@ export async function seedDemo(db: Database, kb: KnowledgeBase, maintenance: Mai
       await step();
     }
   }
+}
+
+/**
+ * A handed-over chat, closed: most are claimed within a minute or two (a long tail on busy
+ * days), a few waited past the unclaimed notice, and some were never claimed (the
+ * operator went back to the bot): what the pickup report and its plot show.
+ */
+async function seedHandoff(db: Database, rnd: ReturnType<typeof prng>, conversationId: string, at: Date, line: string): Promise<void> {
+  const claimed = rnd.chance(0.93);
+  const waited = Math.round(15 + 60 * -Math.log(1 - rnd.next() * 0.995)); // exponential, mean about 75 s
+  const claimedAt = claimed ? new Date(at.getTime() + waited * 1000) : undefined;
+  const closedAt = new Date(at.getTime() + (claimed ? waited + rnd.int(120, 900) : rnd.int(200, 900)) * 1000);
+  await db.run(
+    `INSERT INTO handoffs (id, created_at, conversation_id, channel, language, product_line, fault_id, reason, transcript, status, claimed_by, claimed_at, closed_at, closed_by, released_to, unclaimed_notice_at, priority)
+     VALUES ($1, $2, $3, 'directline', $4, $5, NULL, 'user asked for a person', '[]', 'closed', $6, $7, $8, $9, $10, $11, 'normal')`,
+    [
+      randomUUID(),
+      at.toISOString(),
+      conversationId,
+      rnd.chance(0.6) ? 'zh' : 'en',
+      line,
+      claimed ? 'agent#seed01' : null,
+      claimedAt?.toISOString() ?? null,
+      closedAt.toISOString(),
+      claimed ? 'agent#seed01' : 'operator',
+      claimed && rnd.chance(0.3) ? 'bot' : claimed ? 'closed' : 'bot',
+      !claimed || waited > 180 ? new Date(at.getTime() + 180_000).toISOString() : null,
+    ],
+  );
 }

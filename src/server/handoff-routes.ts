@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Request, Response, Server } from 'restify';
 import { handoffIdParam, handoffListQuery, handoffMessageBody, handoffMessagesQuery, handoffReleaseBody } from '../api/handoffs.js';
 import { periodQuery } from '../api/requests.js';
-import { HandoffConflictError, type HandoffDesk } from '../live/handoffs.js';
+import { HandoffConflictError, type HandoffDesk, type PickupTimes } from '../live/handoffs.js';
 import { StoreUnavailableError } from '../storage/database.js';
 import type { Actor } from '../tickets/actor.js';
 import type { ApiKeyAuth } from '../http/auth.js';
@@ -112,17 +112,23 @@ export function registerHandoffRoutes(
       const from = f ? new Date(f) : new Date(to.getTime() - 30 * 86_400_000);
       const times = await desk.pickupTimes(from.toISOString(), to.toISOString());
       const target = deps.pickupTargetSeconds;
-      const withinTarget = times.pickups.filter((s) => s <= target).length;
+      const figures = (t: PickupTimes) => {
+        const withinTarget = t.pickups.filter((s) => s <= target).length;
+        return {
+          handoffs: t.handoffs,
+          claimed: t.pickups.length,
+          withinTarget,
+          withinTargetShare: t.pickups.length ? Math.round((withinTarget / t.pickups.length) * 1000) / 1000 : null,
+          unclaimedNotices: t.unclaimedNotices,
+          pickupSeconds: pickupStats(t.pickups),
+        };
+      };
       res.send(200, {
         from: from.toISOString(),
         to: to.toISOString(),
         targetSeconds: target,
-        handoffs: times.handoffs,
-        claimed: times.pickups.length,
-        withinTarget,
-        withinTargetShare: times.pickups.length ? Math.round((withinTarget / times.pickups.length) * 1000) / 1000 : null,
-        unclaimedNotices: times.unclaimedNotices,
-        pickupSeconds: pickupStats(times.pickups),
+        ...figures(times),
+        months: times.months.map((m) => ({ month: m.month, ...figures(m) })),
       });
     }, ['dispatcher', 'admin', 'agent']),
   );

@@ -4,6 +4,9 @@ import type { Request, Response, Server } from 'restify';
 import { z } from 'zod';
 import type { DirectLineStore } from '../directline/store.js';
 import type { DbTranscriptStore } from '../transcripts/store.js';
+import type { HandoffDesk } from '../live/handoffs.js';
+import { handoffIdParam } from '../api/handoffs.js';
+import type { ConversationMedia } from '../api/responses.js';
 import { sendMedia, UPLOAD_LIMITS } from '../directline/upload.js';
 import { inspectMedia, UnsupportedMediaError } from '../media/inspect.js';
 import type { MediaStore } from '../media/store.js';
@@ -18,6 +21,9 @@ import { guarded, HttpProblem } from '../http/http-errors.js';
 import type { RateLimits } from '../http/rate-limit.js';
 import { assertOnRoster } from './roster-routes.js';
 import { ticketView } from './ticket-routes.js';
+
+/** Who works the live queue (as the handoff routes). */
+const DESK_ROLES: readonly Actor['role'][] = ['agent', 'dispatcher', 'admin'];
 
 const mediaId = z.string().regex(/^[0-9a-f]{64}$/, 'a media id is the SHA-256 of the file, 64 hex digits');
 export const mediaUploadQuery = z.object({ name: z.string().trim().min(1).max(200).optional() }).strict();
@@ -48,6 +54,7 @@ export function registerMediaRoutes(
     roster: () => RosterStore | undefined;
     directLine: () => DirectLineStore | undefined;
     transcripts: () => DbTranscriptStore | undefined;
+    desk: () => HandoffDesk | undefined;
     auth: ApiKeyAuth;
     limits: RateLimits;
     log: Logger;
@@ -80,6 +87,40 @@ export function registerMediaRoutes(
         const ticket = await tickets.get(String(req.params.id), actor);
         const id = mediaId.parse(String(req.params.mediaId));
         if (!ticket.media?.some((m) => m.id === id)) throw new NotFoundError(`ticket ${ticket.number} has no such photo or video`);
+        const content = await media.content(id, variant);
+        if (!content) throw new NotFoundError(variant === 'thumbnail' ? 'no thumbnail for this file (open the full view)' : 'no such file');
+        sendMedia(req, res, content);
+      }),
+    );
+  }
+
+  // The photos of a handed-over conversation, for the live desk (a ticket may not exist yet).
+  const handoffConversation = async (req: Request) => {
+    const desk = deps.desk();
+    if (!desk) throw new StoreUnavailableError('the live desk is still starting');
+    const h = await desk.get(handoffIdParam.parse(req.params ?? {}).id);
+    return { handoffId: h.id, conversationId: h.conversationId, channel: h.channel };
+  };
+  server.get(
+    '/api/handoffs/:id/media',
+    route('api', DESK_ROLES, async (req, res, _actor, { media }) => {
+      const h = await handoffConversation(req);
+      // Uploads come through the local Direct Line (Web Chat's upload button); other channels keep their files.
+      const refs = h.channel === 'directline' ? await media.linked(h.conversationId) : [];
+      const body: ConversationMedia = { handoffId: h.handoffId, conversationId: h.conversationId, media: refs.map((r) => ({ ...r, by: 'operator' as const })) };
+      res.send(200, body);
+    }),
+  );
+  for (const [path, variant] of [
+    ['/api/handoffs/:id/media/:mediaId', 'full'],
+    ['/api/handoffs/:id/media/:mediaId/thumbnail', 'thumbnail'],
+  ] as const) {
+    server.get(
+      path,
+      route('api', DESK_ROLES, async (req, res, _actor, { media }) => {
+        const h = await handoffConversation(req);
+        const id = mediaId.parse(String(req.params.mediaId));
+        if (!(await media.isLinked(h.conversationId, id))) throw new NotFoundError('this conversation has no such photo or video');
         const content = await media.content(id, variant);
         if (!content) throw new NotFoundError(variant === 'thumbnail' ? 'no thumbnail for this file (open the full view)' : 'no such file');
         sendMedia(req, res, content);

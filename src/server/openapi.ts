@@ -273,6 +273,22 @@ export function openApiDocument() {
     responses: { 200: json(live.handoffDetail, 'the handoff'), ...errors(...STAFF, 404) },
   });
   route({
+    method: 'get',
+    path: '/api/handoffs/{id}/media',
+    summary: 'The photos and videos the operator sent in this conversation (agent, dispatcher, admin)',
+    request: handoffParam,
+    responses: { 200: json(api.conversationMedia, 'oldest first'), ...errors(...STAFF, 404) },
+  });
+  for (const [suffix, what] of [['', 'the file as sent (Range gets 206)'], ['/thumbnail', 'a JPEG thumbnail (320 px)']] as const) {
+    route({
+      method: 'get',
+      path: `/api/handoffs/{id}/media/{mediaId}${suffix}`,
+      summary: `A photo or video of the handed-over conversation: ${what}`,
+      request: { params: handoffParam.params.extend({ mediaId: z.string().openapi({ description: 'SHA-256 of the file' }) }) },
+      responses: { 200: { description: what, content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } } }, ...errors(...STAFF, 404) },
+    });
+  }
+  route({
     method: 'post',
     path: '/api/handoffs/{id}/claim',
     summary: 'Take the chat (409 handoff_claimed if someone else holds it; an admin may take it over); the operator is told a person joined',

@@ -30,6 +30,7 @@ import { openApiDocument } from './openapi.js';
 import { ConfigurationBotFrameworkAuthentication, ShowTypingMiddleware, TranscriptLoggerMiddleware, type Activity, type BotAdapter, type TurnContext } from 'botbuilder';
 import { AuthenticationError } from 'botframework-connector';
 import { createBot } from '../bot/create-bot.js';
+import { answerRecognizers } from '../conversation/recognizers/index.js';
 import type { HandoffStore, OutcomeStore } from '../records/triage-records.js';
 import { RateLimits } from '../http/rate-limit.js';
 import { Metrics } from './metrics.js';
@@ -173,7 +174,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   });
   registerTicketRoutes(server, { tickets: () => tickets, gaps: () => gaps, outcomes: () => outcomes, roster: () => roster, lines: kb.productLines, auth, log });
   registerRosterRoutes(server, { roster: () => roster, tickets: () => tickets, lines: kb.productLines, auth, limits, log });
-  registerMediaRoutes(server, { tickets: () => tickets, media: () => media, roster: () => roster, directLine: () => directLine?.store, transcripts: () => transcripts, auth, limits, log });
+  registerMediaRoutes(server, { tickets: () => tickets, media: () => media, roster: () => roster, directLine: () => directLine?.store, transcripts: () => transcripts, desk: () => live?.desk, auth, limits, log });
   registerKnowledgeRoutes(server, { kb, auth, log });
   let suggestionCounter: SuggestionCounter | undefined;
   registerFleetReportRoutes(server, { db: () => db, maintenance: () => maintenance, auth, limits, log });
@@ -286,6 +287,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     });
     const parts = createBot({ db, engine: loaded, kb, tickets, gaps, machines: (serial) => machines.get(serial), onOutcome: (o) => metrics.outcomes.inc({ outcome: o }),
       onStateConflict: (result) => metrics.stateConflicts.inc({ result }),
+      answers: answerRecognizers(config.knowledgeDir),
     });
     const dangerCues = new MessageAnalyser(loaded.language.cues);
     const bus = await openBus(db, { databaseUrl: config.databaseUrl, log });

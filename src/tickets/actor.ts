@@ -8,4 +8,6 @@ export interface Actor {
   technicianId?: string;
   /** What the audit history records: a role and a key fingerprint, never the secret. */
   label: string;
+  /** Who owns the caller's idempotency keys: one id per API key (from its digest); the bot scopes its own keys by conversation. */
+  scope?: string;
 }

@@ -1,4 +1,4 @@
-import { isValidPhoneNumber, parsePhoneNumberWithError } from 'libphonenumber-js';
+import { isValidPhoneNumber, parsePhoneNumberWithError } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import type { Billing } from '../equipment/model.js';
 import { causeClass, faultId, gradeCode, partCode, productLineCode } from '../knowledge/schema.js';
@@ -36,6 +36,8 @@ export const stepTriedSchema = z
     causeId: storableText().max(10).optional(),
     step: text(1000),
     result: z.enum(['fixed', 'not-fixed', 'could-not-do', 'skipped']),
+    /** A reading or fault code the operator gave at this step ("92 degrees", "E-0231"). */
+    reading: text(300).optional(),
   })
   .strict();
 export type StepTried = z.infer<typeof stepTriedSchema>;

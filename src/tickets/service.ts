@@ -51,6 +51,17 @@ export function allowedActions(ticket: Ticket, actor: Actor): { assign: boolean;
 export type TicketChange = { kind: 'created' | 'status' | 'assigned' | 'closed-out'; ticket: Ticket };
 
 /**
+ * Idempotency keys belong to their caller: an API key's are kept under that key's scope,
+ * so another caller's replay of the same key is a new request (and never gets the first
+ * caller's ticket back), and nobody can claim a key the bot will use (`bot:<conversation>:<n>`,
+ * kept as the bot's own, unscoped: no HTTP caller is the bot).
+ */
+export function scopedKey(actor: Actor, key: string | undefined): string | undefined {
+  if (key === undefined || actor.role === 'bot') return key;
+  return `api:${actor.scope ?? actor.label}:${key}`;
+}
+
+/**
  * Ticket rules in one place: what the manual implies for a new ticket (grade, parts,
  * tier, deadlines), the lifecycle, who may do what, and the close-out that feeds the
  * knowledge-gap loop.
@@ -132,7 +143,7 @@ export class TicketService {
           history: [{ at, actor: actor.label, action: 'created', to: 'new' }],
         };
       },
-      idempotencyKey,
+      scopedKey(actor, idempotencyKey),
       requestHash,
     );
     if (result.created) this.changed('created', result.ticket);
@@ -265,6 +276,10 @@ export class TicketService {
     input.partsUsed.forEach((p, i) => {
       if (!this.kb.parts.has(p.code)) throw new InvalidRequestError(`partsUsed.${i}.code`, `unknown part code ${p.code}`);
     });
+    // The credited grade is the manual's (the cause's, else the fault's); only an admin may override it.
+    if (input.grade !== undefined && actor.role !== 'admin') {
+      throw new ForbiddenError('the grade comes from the fault manual (the cause you name); only an admin may override it');
+    }
     const grade = input.grade ?? cause?.grade ?? (actual ? plannedGrade(actual) : ticket.grade) ?? 'C1';
     const { expectedVersion, grade: _override, ...rest } = input;
 

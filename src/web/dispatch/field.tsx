@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { AssignmentSuggestions, MeResponse, TicketView, TranscriptResponse } from '../../api/responses.js';
 import type { Api } from '../shared/api.js';
-import { MediaThumbs } from '../shared/media.js';
+import { MediaThumbs, ticketMediaSource } from '../shared/media.js';
 import { Time } from './parts.js';
 import type { BoardT } from './app.js';
 
@@ -71,7 +71,14 @@ export function FieldExtras(props: { t: BoardT; api: Api; me: MeResponse | null;
       {media.length > 0 && (
         <section aria-labelledby="media-title">
           <h3 id="media-title">{t('photos')}</h3>
-          <MediaThumbs api={api} ticketId={ticket.id} media={media} label={(m) => `${m.name} (${t.dynamic(`by_${m.by}`)})`} onError={props.onError} />
+          <MediaThumbs
+            source={ticketMediaSource(api, ticket.id)}
+            sourceKey={ticket.id}
+            media={media}
+            label={(m) => `${m.name} (${t.dynamic(`by_${m.by}`)})`}
+            closeLabel={t('mediaClose')}
+            onError={props.onError}
+          />
         </section>
       )}
       {ticket.source === 'bot' && (

@@ -7,6 +7,7 @@ import type { Lang } from '../shared/i18n.js';
 import { useSecondTick } from '../shared/ui.js';
 import type { PanelT } from './app.js';
 import { LiveLine, type LineState, type LiveEvent } from './live-line.js';
+import { LivePhotos } from './live-photos.js';
 
 /**
  * Live chats in the call-center panel: the queue of conversations the bot handed over
@@ -437,6 +438,7 @@ export function LiveDesk(props: {
           {t('liveDetails')}
         </h2>
         {detail ? <Facts t={t} detail={detail} /> : <p class="empty">{t('livePick')}</p>}
+        {detail && <LivePhotos t={t} api={api} handoffId={detail.id} refreshKey={messages.length} onError={props.onError} />}
       </section>
     </div>
   );

@@ -1,6 +1,7 @@
 import type { Chart as ChartJs, ChartConfiguration } from 'chart.js';
 import { render } from 'preact';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import type { HandoffPickupReport } from '../../api/handoffs.js';
 import type {
   GapTrendReport,
   InspectionComplianceReport,
@@ -18,7 +19,7 @@ import { Alert, SignIn, StatusRegion, TopBar, useRefState, type AlertState } fro
 import { REPORTS } from './text.js';
 
 /**
- * The reports page: six plots drawn by Chart.js (its UMD bundle from the npm package,
+ * The reports page: seven plots drawn by Chart.js (its UMD bundle from the npm package,
  * served by this server as /reports/chart.js). Every plot is drawn from one table, and
  * the same table is the accessible data table under the plot and the CSV download, so
  * what is downloaded is exactly what is drawn.
@@ -38,6 +39,7 @@ interface Data {
   gaps: GapTrendReport;
   inspections: InspectionComplianceReport;
   schedule: ScheduleResponse;
+  pickup: HandoffPickupReport;
   lines: ProductLineSummary[];
 }
 type Series = { label: string; data: (number | null)[] };
@@ -116,6 +118,16 @@ const PLOTS: Report[] = [
       rows: d.inspections.productLines.filter((l) => l.due > 0).map((l) => [line(l.productLine), l.onTime, l.late, l.missed, pct(l.compliance)]),
     }),
     plot: (tb, t) => ({ kind: 'bar', stacked: true, labels: labels(tb), series: [1, 2, 3].map((i) => ({ label: col(t, tb.columns[i]!), data: numbers(tb, i) })) }),
+  },
+  {
+    id: 'pickup',
+    title: 'pickupTitle',
+    caption: 'pickupCaption',
+    table: (d) => ({
+      columns: ['month', 'median', 'p90', 'target', 'withinTarget', 'handoffs'],
+      rows: d.pickup.months.map((m) => [m.month, m.pickupSeconds.median, m.pickupSeconds.p90, d.pickup.targetSeconds, pct(m.withinTargetShare), m.handoffs]),
+    }),
+    plot: (tb, t) => ({ kind: 'line', labels: labels(tb), series: [1, 2, 3].map((i) => ({ label: col(t, tb.columns[i]!), data: numbers(tb, i) })) }),
   },
 ];
 
@@ -251,16 +263,17 @@ async function loadData(api: Api): Promise<Data> {
   const now = new Date();
   const from = encodeURIComponent(new Date(Date.UTC(now.getUTCFullYear() - 1, now.getUTCMonth() + 1, 1)).toISOString());
   const get = <R,>(path: string) => api.request<R>(path);
-  const [sla, workload, self, gaps, inspections, schedule, faults] = await Promise.all([
+  const [sla, workload, self, gaps, inspections, schedule, pickup, faults] = await Promise.all([
     get<SlaReport>(`/api/reports/sla?from=${from}`),
     get<WorkloadReport>(`/api/reports/workload?from=${from}`),
     get<SelfServiceReport>('/api/reports/self-service'),
     get<GapTrendReport>('/api/reports/knowledge-gaps'),
     get<InspectionComplianceReport>('/api/reports/inspections'),
     get<ScheduleResponse>('/api/inspections/schedule'),
+    get<HandoffPickupReport>(`/api/reports/handoffs?from=${from}`),
     api.faults(),
   ]);
-  return { sla, workload, self, gaps, inspections, schedule, lines: faults.productLines };
+  return { sla, workload, self, gaps, inspections, schedule, pickup, lines: faults.productLines };
 }
 
 function App() {

@@ -46,6 +46,13 @@ const REPORTS_ONLY = catalogue(
     col_late: 'late',
     col_missed: 'missed',
     col_compliance: 'compliance',
+    pickupTitle: 'Live-chat pickup time',
+    pickupCaption: 'Per month: seconds from the bot handing a chat over to an agent claiming it (median and 90th percentile), against the target.',
+    col_median: 'median (s)',
+    col_p90: '90th percentile (s)',
+    col_target: 'target (s)',
+    col_withinTarget: 'within target (%)',
+    col_handoffs: 'handoffs',
   },
   {
     pageTitle: '服务报表',
@@ -90,6 +97,13 @@ const REPORTS_ONLY = catalogue(
     col_late: '延迟',
     col_missed: '漏检',
     col_compliance: '达成率',
+    pickupTitle: '在线对话接入时间',
+    pickupCaption: '每月：从机器人转人工到坐席接入的秒数（中位数和 90 分位数），与目标对比。',
+    col_median: '中位数（秒）',
+    col_p90: '90 分位数（秒）',
+    col_target: '目标（秒）',
+    col_withinTarget: '达标比例（%）',
+    col_handoffs: '转人工次数',
   },
 );
 

@@ -1,5 +1,6 @@
 import type { GapReportBody, PhoneOutcomeBody, SuggestBody } from '../../api/requests.js';
 import type {
+  ConversationMedia,
   ErrorBody,
   FaultEntry,
   FaultsResponse,
@@ -173,6 +174,14 @@ export class Api {
   /** A ticket's photo (or its thumbnail) as a Blob, with the key: an <img> cannot send one, so pages show it by blob: URL. */
   mediaBlob(ticketId: string, mediaId: string, thumbnail: boolean): Promise<Blob> {
     return this.send<Blob>(`${ticketPath(ticketId, 'media')}/${encodeURIComponent(mediaId)}${thumbnail ? '/thumbnail' : ''}`, {}, 'blob');
+  }
+
+  /** The photos and videos of a handed-over conversation (the live desk). */
+  handoffMedia = (handoffId: string) => this.request<ConversationMedia>(`/api/handoffs/${encodeURIComponent(handoffId)}/media`);
+
+  /** One of them (or its thumbnail) as a Blob, with the key. */
+  handoffMediaBlob(handoffId: string, mediaId: string, thumbnail: boolean): Promise<Blob> {
+    return this.send<Blob>(`/api/handoffs/${encodeURIComponent(handoffId)}/media/${encodeURIComponent(mediaId)}${thumbnail ? '/thumbnail' : ''}`, {}, 'blob');
   }
 
   private async send<T>(path: string, init: { method?: string; body?: Blob; headers?: Record<string, string> }, as: 'json' | 'blob'): Promise<T> {

@@ -5,6 +5,7 @@ export const COMMON = catalogue(
   {
     skipToContent: 'Skip to content',
     fieldNav: 'Technician',
+    mediaClose: 'Close',
     fieldNavJobs: 'My jobs',
     fieldNavInspections: 'My inspections',
     appName: 'Fault triage',
@@ -42,6 +43,7 @@ export const COMMON = catalogue(
   {
     skipToContent: '跳到主要内容',
     fieldNav: '技师',
+    mediaClose: '关闭',
     fieldNavJobs: '我的工单',
     fieldNavInspections: '我的例行检查',
     appName: '故障分诊',

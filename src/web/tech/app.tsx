@@ -7,7 +7,7 @@ import { shortDateTime } from '../shared/format.js';
 import type { Translator } from '../shared/i18n.js';
 import { bi } from '../shared/manual.js';
 import { FIELD_SESSION, FieldNav } from '../shared/field.js';
-import { MediaThumbs } from '../shared/media.js';
+import { MediaThumbs, ticketMediaSource } from '../shared/media.js';
 import { dropPhoto, keepPhotos, photosFor, type QueuedPhoto } from './photo-queue.js';
 import { useAnnouncer, useLanguage, useSession } from '../shared/session.js';
 import { Alert, SignIn, StatusRegion, TopBar, useRefState, type AlertState } from '../shared/ui.js';
@@ -377,7 +377,7 @@ function Photos(props: { t: T; api: Api; job: TicketView; onError: (e: unknown) 
     <section aria-labelledby="photos-title">
       <h3 id="photos-title">{t('photos')}</h3>
       {media.length === 0 && <p class="muted">{t('noPhotos')}</p>}
-      <MediaThumbs api={props.api} ticketId={job.id} media={media} label={label} onError={props.onError} />
+      <MediaThumbs source={ticketMediaSource(props.api, job.id)} sourceKey={job.id} media={media} label={label} closeLabel={t('mediaClose')} onError={props.onError} />
     </section>
   );
 }
