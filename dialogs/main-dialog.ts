@@ -1,22 +1,20 @@
 import type { TurnContext } from 'botbuilder';
-import { ComponentDialog, WaterfallDialog, type DialogContext, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { ComponentDialog, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { bareNumber } from '../src/conversation/recognizers/index.js';
 import { setTriage } from '../src/conversation/triage-state.js';
 import { describeMachine, recogniseMachine } from '../src/equipment/recognise.js';
 import type { Machine } from '../src/equipment/model.js';
 import type { ProductLineCode } from '../src/knowledge/schema.js';
 import type { SuggestResponse } from '../src/retrieval/engine.js';
-import { detectLanguage } from '../src/language/detect.js';
 import { AnswerPrompt, type AnswerPromptOptions } from './answer-prompt.js';
 import { ask, numbered, patience } from './ask.js';
-import { findCommand } from './commands.js';
 import type { TriageDeps } from './deps.js';
 import { EscalationDialog, ESCALATE, type EscalationResult } from './escalation-dialog.js';
 import { handOff } from './handoff.js';
 import { MatchDialog, MATCH, type MatchResult } from './match-dialog.js';
 import { t, type Lang } from './messages.js';
 import { safetyList, say, stopWorkMessage } from './say.js';
-import { capDescription, newSession, session, type TriageSession } from './session.js';
+import { capDescription, session, type TriageSession } from './session.js';
 import { WalkDialog, WALK, type WalkResult } from './walk-dialog.js';
 
 export const MAIN = 'main';
@@ -39,7 +37,9 @@ const MODEL_LABEL = /^(?:(?:the\s+)?(?:model|serial|type)(?:\s+(?:number|no\.?))
  * The conversation: which machine → model (optional) → what happens → match (or
  * clarify, or a person) → safe steps one at a time → resolved, or escalation to a
  * dispatch ticket. Every question is answered in free text (knowledge/conversation);
- * a stop-work fault gives its safety advice before any further question.
+ * a stop-work fault gives its safety advice before any further question. Emergencies,
+ * "agent" / "人工" and "start over" / "取消" are the turn level's (src/conversation/
+ * turn-handler.ts), handled before any dialog runs.
  */
 export class MainDialog extends ComponentDialog {
   constructor(private readonly deps: TriageDeps) {
@@ -64,29 +64,6 @@ export class MainDialog extends ComponentDialog {
       ]),
     );
     this.initialDialogId = FLOW;
-  }
-
-  protected override async onContinueDialog(inner: DialogContext): Promise<DialogTurnResult> {
-    const interrupted = await this.interrupt(inner);
-    return interrupted ?? super.onContinueDialog(inner);
-  }
-
-  private async interrupt(inner: DialogContext): Promise<DialogTurnResult | undefined> {
-    const text = inner.context.activity.text ?? '';
-    const command = findCommand(text);
-    if (command === 'handoff') {
-      await this.handOff(inner.context, 'user asked for a person');
-      return inner.cancelAllDialogs(true);
-    }
-    if (command === 'restart') {
-      const s = await session(this.deps.session, inner.context);
-      // What counts per conversation survives starting over: escalations (each ticket its own idempotency key) and gaps recorded.
-      await this.deps.session.set(inner.context, { ...newSession(s.lang), transcript: s.transcript, escalations: s.escalations, gapsRecorded: s.gapsRecorded });
-      setTriage(inner.context, { state: 'restarted', productLine: undefined, faultId: undefined });
-      await say(inner.context, t(s.lang, 'cancelled'));
-      return inner.cancelAllDialogs(true);
-    }
-    return undefined;
   }
 
   /** Hands the conversation to a person: the handoff event for the channel, and a queue record. */
@@ -307,12 +284,6 @@ export class MainDialog extends ComponentDialog {
 function hasFaultWords(deps: TriageDeps, text: string, found: SuggestResponse): boolean {
   if (deps.answers.isSkip(text) || deps.answers.isVague(text)) return false;
   return deps.engine.detectMachine(text).faultWords.length >= 2 || (!found.abstain && found.results.length > 0);
-}
-
-/** Language of this turn: a message in another script switches; emoji or digits keep the current one. */
-export function turnLanguage(text: string, current: 'en' | 'zh'): 'en' | 'zh' {
-  const lang = detectLanguage(text);
-  return lang === 'unknown' ? current : lang;
 }
 
 export type { AnswerPromptOptions };

@@ -2,6 +2,7 @@ import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
 import type { TranscriptLine } from '../src/records/triage-records.js';
 import type { ProductLineCode } from '../src/knowledge/schema.js';
 import type { StepTried } from '../src/tickets/model.js';
+import type { TriageStateName } from '../src/conversation/triage-state.js';
 import type { Lang } from './messages.js';
 
 /** What the bot knows about the conversation so far; kept in conversation state. */
@@ -27,6 +28,16 @@ export interface TriageSession {
   ticket?: { id: string; number: string };
   /** Counts escalations, so each gets its own idempotency key. */
   escalations: number;
+  /**
+   * Where the conversation is (src/conversation/turn-handler.ts): a triage under way (or
+   * none yet), a flow that has ended (resolved, ticket sent, not our machine …), or
+   * waiting for a person after a handoff (the live desk reads this).
+   */
+  phase?: 'triage' | 'ended' | 'waiting-for-person';
+  /** The state the bot's last reply described (channelData.triage.state): which question is open. */
+  lastState?: TriageStateName;
+  /** The ticket this conversation opened last (for "where is my technician?"). */
+  ticketNumber?: string;
   /** Knowledge gaps this conversation recorded (at most MAX_GAPS: a stranger cannot fill the review queue). */
   gapsRecorded?: number;
 }

@@ -89,7 +89,8 @@ describe.each(BACKENDS)('the triage conversation (%s state)', (_name, open) => {
 
   it('sends a fault that is not operator-serviceable straight to escalation with "stop, make safe"', async () => {
     // The safety advice comes before any question: no model question first.
-    const replies = await c.send('塔吊起升刹车打滑，吊着的东西自己往下溜');
+    // (A load sliding down by itself is an emergency, answered by the turn level: test/turn-level.test.ts.)
+    const replies = await c.send('塔吊钢丝绳断了好几根丝，还有扭结');
     const all = texts(replies).join('\n');
     expect(all).toMatch(/请立即停机并确保安全/);
     expect(all).not.toMatch(/第 1 步|型号/);
@@ -148,7 +149,8 @@ describe.each(BACKENDS)('the triage conversation (%s state)', (_name, open) => {
     expect(lastText(handoff)).toMatch(/转接人工客服/);
     await c.send('road roller drum will not vibrate');
     expect(lastText(await c.send('start over'))).toMatch(/start over/);
-    expect(lastText(await c.send('hello'))).toMatch(/Which machine/);
+    // (a greeting now gets a greeting; test/turn-level.test.ts)
+    expect(lastText(await c.send('it is broken'))).toMatch(/Which machine/);
   });
 
   it('continues a conversation after a restart (state in the database)', async () => {
@@ -158,7 +160,7 @@ describe.each(BACKENDS)('the triage conversation (%s state)', (_name, open) => {
   });
 
   it('answers bad input helpfully instead of failing', async () => {
-    expect(lastText(await c.send(''))).toMatch(/Which machine/);
+    expect(lastText(await c.send(''))).toMatch(/Describe the problem/);
     await c.send('Concrete pump truck');
     await c.send('Skip');
     expect(lastText(await c.send('🙂🙂🙂'))).toMatch(/did not get any words/);

@@ -223,7 +223,8 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
     );
     expect(urgent.status).toBe('claimed');
     // Not silent for danger: the bot answers it although a person holds the chat.
-    await chat.waitFor((a) => /^Safety first:/.test(a.text ?? ''), 'the bot’s safety answer to the danger', mark);
+    // (the turn level's emergency answer: src/conversation/emergency.ts)
+    await chat.waitFor((a) => /^This is an emergency/.test(a.text ?? ''), 'the bot’s safety answer to the danger', mark);
     // The agent keeps the chat: danger does not end it.
     await new Promise((r) => setTimeout(r, 500));
     expect((await json<HandoffDetail>(api(s.base, KEYS.agent, 'GET', `/api/handoffs/${queued.id}`))).status).toBe('claimed');

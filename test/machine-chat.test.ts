@@ -9,6 +9,7 @@ import { TicketService } from '../src/tickets/service.js';
 import { TicketStore } from '../src/tickets/store.js';
 import { RosterStore } from '../src/roster/store.js';
 import { engine, kb, lastText, texts } from './support/bot.js';
+import { KNOWLEDGE_DIR } from './support/paths.js';
 import { sqliteDatabase, type TestDatabase } from './support/databases.js';
 
 /** The bot knows the machine by its serial: typed at the model question or in the first message. */
@@ -35,7 +36,7 @@ describe('the bot and the installed base', () => {
     const gaps = new GapStore(t.db);
     const lookup = (serial: string) => new EquipmentStore(t.db).get(serial);
     const tickets = new TicketService(kb, new TicketStore(t.db), gaps, new RosterStore(t.db), undefined, lookup);
-    const parts = createBot({ db: t.db, engine: eng, kb, tickets, gaps, machines: lookup });
+    const parts = createBot({ db: t.db, knowledgeDir: KNOWLEDGE_DIR, engine: eng, kb, tickets, gaps, machines: lookup });
     adapter = new TestAdapter(async (ctx) => parts.bot.run(ctx), {
       channelId: 'test',
       serviceUrl: 'https://test.invalid',

@@ -1,11 +1,13 @@
 import { ActivityHandler, ActivityTypes, type ConversationState, type TurnContext } from 'botbuilder';
-import { DialogSet, DialogTurnStatus, type DialogState } from 'botbuilder-dialogs';
+import { DialogSet, type DialogState } from 'botbuilder-dialogs';
 import type { TriageDeps } from '../../dialogs/deps.js';
-import { MAIN, MainDialog, turnLanguage } from '../../dialogs/main-dialog.js';
+import { MainDialog } from '../../dialogs/main-dialog.js';
 import { t } from '../../dialogs/messages.js';
 import { ensureSpeak, say } from '../../dialogs/say.js';
 import { remember, session } from '../../dialogs/session.js';
-import { setTriage, triageStampMiddleware } from '../conversation/triage-state.js';
+import { conversationLanguage } from '../conversation/language.js';
+import { setTriage, triageOf, triageStampMiddleware } from '../conversation/triage-state.js';
+import type { TurnHandler } from '../conversation/turn-handler.js';
 import { StateConflictError } from './db-storage.js';
 import { TurnOutbox } from './turn-outbox.js';
 
@@ -17,9 +19,10 @@ const TRANSCRIBED = Symbol('transcribed');
 const MAX_TEXT = 10_000;
 
 /**
- * The bot: greets new users, keeps the conversation's language and transcript, runs
- * the dialogs, and saves state at the end of every turn (in the shared database, so a
- * restart or another instance continues where this one stopped).
+ * The bot: greets new users, keeps the conversation's language and transcript, hands
+ * every message to the turn level (danger first, commands, the lifecycle; the dialogs
+ * for a flow under way), and saves state at the end of every turn (in the shared
+ * database, so a restart or another instance continues where this one stopped).
  */
 export class TriageBot extends ActivityHandler {
   private readonly dialogs: DialogSet;
@@ -27,6 +30,7 @@ export class TriageBot extends ActivityHandler {
   constructor(
     private readonly conversationState: ConversationState,
     deps: Omit<TriageDeps, 'session'>,
+    turns: TurnHandler,
     private readonly onStateConflict: (result: 'rerun' | 'given-up') => void = () => undefined,
   ) {
     super();
@@ -39,6 +43,7 @@ export class TriageBot extends ActivityHandler {
     this.onMembersAdded(async (ctx, next) => {
       const newcomers = (ctx.activity.membersAdded ?? []).filter((m) => m.id !== ctx.activity.recipient.id);
       if (newcomers.length > 0) {
+        setTriage(ctx, { state: 'greeting' });
         await say(ctx, `${t('zh', 'greeting')}\n\n${t('en', 'greeting')}`);
       }
       await next();
@@ -49,7 +54,9 @@ export class TriageBot extends ActivityHandler {
       const raw = typeof ctx.activity.text === 'string' ? ctx.activity.text : '';
       const text = raw.slice(0, MAX_TEXT);
       ctx.activity.text = text;
-      s.lang = turnLanguage(text, s.lang);
+      // The channel's locale first, then the description turns; slot answers never switch it.
+      const spoke = s.transcript.some((l) => l.from === 'user');
+      s.lang = conversationLanguage(text, { lang: spoke ? s.lang : undefined, openState: s.lastState, locale: ctx.activity.locale });
       setTriage(ctx, { lang: s.lang, productLine: s.productLine, faultId: s.faultId });
       remember(s, 'user', text);
       const dc = await this.dialogs.createContext(ctx);
@@ -58,8 +65,11 @@ export class TriageBot extends ActivityHandler {
         if (dc.activeDialog) await dc.repromptDialog();
         return next();
       }
-      const result = await dc.continueDialog();
-      if (result.status === DialogTurnStatus.empty) await dc.beginDialog(MAIN, { text });
+      await turns.message(ctx, s, dc, text);
+      // Which question is open now, for the next turn (language policy, lifecycle).
+      const info = triageOf(ctx);
+      if (info) s.lastState = info.state;
+      if (info?.ticket && info.state === 'ticket-created') s.ticketNumber = info.ticket.number;
       await next();
     });
 
@@ -73,7 +83,18 @@ export class TriageBot extends ActivityHandler {
       await next();
     });
 
-    // channelData.triage on every reply: what the bot waits for, for clients and the evaluation.
+    // The machine, fault and language the conversation knows when each reply goes out
+    // (the dialogs learn them mid-turn), then channelData.triage on every reply.
+    this.onTurn(async (ctx, next) => {
+      ctx.onSendActivities(async (turn, _activities, send) => {
+        if (turn.activity.type === ActivityTypes.Message) {
+          const s = await session(sessionAccessor, turn);
+          setTriage(turn, { lang: s.lang, productLine: s.productLine, faultId: s.faultId });
+        }
+        return send();
+      });
+      await next();
+    });
     this.onTurn(async (ctx, next) => triageStampMiddleware.onTurn(ctx, next));
 
     this.onTurn(async (ctx, next) => {

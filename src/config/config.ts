@@ -73,6 +73,14 @@ const envSchema = z.object({
   HANDOFF_PICKUP_TARGET_SECONDS: z.coerce.number().int().min(1).max(86_400).default(120),
   /** How often each instance sweeps for unclaimed handoffs and deadlines at risk, in seconds. */
   LIVE_SWEEP_SECONDS: z.coerce.number().min(0.2).max(3600).default(10),
+  /**
+   * This deployment's emergency numbers, name=number comma-separated ("fire=119,ambulance=120,power=95598"),
+   * over knowledge/safety.yaml's: what the bot gives first when a message is an emergency.
+   */
+  EMERGENCY_NUMBERS: z
+    .string()
+    .regex(/^\s*(fire|ambulance|police|traffic|power)\s*=\s*[0-9+][0-9 +-]{1,19}\s*(,\s*(fire|ambulance|police|traffic|power)\s*=\s*[0-9+][0-9 +-]{1,19}\s*)*$/, 'EMERGENCY_NUMBERS must look like fire=119,ambulance=120 (names: fire, ambulance, police, traffic, power)')
+    .optional(),
   /** The deployment's time zone (IANA), for deadline times told to operators. */
   SERVICE_TIME_ZONE: z.string().default('Asia/Shanghai').refine((tz) => {
     try {
@@ -109,6 +117,8 @@ export interface AppConfig {
     | { kind: 'transformers'; modelDir: string; languages: readonly string[] | 'any' };
   /** The encoder pool (see src/retrieval/embedders/encoder-pool.ts); defaults there. */
   encoder?: { threads?: number; maxQueue?: number };
+  /** Emergency numbers over knowledge/safety.yaml's ({fire: "119", …}). */
+  emergencyNumbers?: Record<string, string>;
 }
 
 
@@ -158,5 +168,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     knowledgeDir: resolve(e.KNOWLEDGE_DIR),
     logLevel: e.LOG_LEVEL,
     embedder,
+    emergencyNumbers: e.EMERGENCY_NUMBERS ? parseEmergencyNumbers(e.EMERGENCY_NUMBERS) : undefined,
   };
+}
+
+function parseEmergencyNumbers(value: string): Record<string, string> {
+  return Object.fromEntries(
+    value.split(',').map((pair) => {
+      const [name, number] = pair.split('=').map((x) => x.trim());
+      return [name!, number!.replace(/\s+/g, ' ')];
+    }),
+  );
 }

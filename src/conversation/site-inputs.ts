@@ -121,6 +121,11 @@ export class SiteInputs {
     return loc ? { lat: loc.lat, lon: loc.lon } : undefined;
   }
 
+  /** The ticket this conversation opened last (its id), if any. */
+  async ticketOf(ctx: TurnContext): Promise<string | undefined> {
+    return (await this.state.get(ctx, {})).ticketId;
+  }
+
   /** After the bot opened a ticket: the conversation's photos go onto it, and later ones follow. */
   async opened(ctx: TurnContext, ticket: Ticket): Promise<void> {
     const s = await this.state.get(ctx, {});

@@ -1,12 +1,15 @@
 /** The triage records a conversation leaves: handoff requests to a person, outcomes (resolved, escalated, handed off …) and transcript lines. Used by the dialogs (through their deps), the panel's API and reports. */
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../storage/database.js';
+export type { HandoffPriority };
 
 export interface TranscriptLine {
   from: 'user' | 'bot';
   text: string;
   at: string;
 }
+
+import type { HandoffPriority } from '../conversation/handoff.js';
 
 export interface HandoffRequest {
   conversationId: string;
@@ -15,6 +18,7 @@ export interface HandoffRequest {
   productLine?: string;
   faultId?: string;
   reason: string;
+  priority?: HandoffPriority;
   transcript: TranscriptLine[];
 }
 
@@ -23,13 +27,18 @@ export class HandoffStore {
   constructor(private readonly db: Database) {}
 
   async open(req: HandoffRequest): Promise<{ id: string; created: boolean }> {
-    const [existing] = await this.db.query<{ id: string }>(`SELECT id FROM handoffs WHERE conversation_id = $1 AND status = 'open'`, [req.conversationId]);
-    if (existing) return { id: existing.id, created: false };
+    const priority = req.priority ?? 'normal';
+    const [existing] = await this.db.query<{ id: string; priority: string }>(`SELECT id, priority FROM handoffs WHERE conversation_id = $1 AND status IN ('open', 'claimed')`, [req.conversationId]);
+    if (existing) {
+      // An emergency in a conversation already waiting makes its request urgent.
+      if (priority === 'urgent' && existing.priority !== 'urgent') await this.db.run(`UPDATE handoffs SET priority = 'urgent' WHERE id = $1`, [existing.id]);
+      return { id: existing.id, created: false };
+    }
     const id = randomUUID();
     await this.db.run(
-      `INSERT INTO handoffs (id, created_at, conversation_id, channel, language, product_line, fault_id, reason, transcript, status)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open')`,
-      [id, new Date().toISOString(), req.conversationId, req.channel, req.language, req.productLine ?? null, req.faultId ?? null, req.reason, JSON.stringify(req.transcript)],
+      `INSERT INTO handoffs (id, created_at, conversation_id, channel, language, product_line, fault_id, reason, transcript, status, priority)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10)`,
+      [id, new Date().toISOString(), req.conversationId, req.channel, req.language, req.productLine ?? null, req.faultId ?? null, req.reason, JSON.stringify(req.transcript), priority],
     );
     return { id, created: true };
   }
@@ -46,6 +55,7 @@ export class HandoffStore {
       productLine: r.product_line ?? undefined,
       faultId: r.fault_id ?? undefined,
       reason: r.reason!,
+      priority: r.priority === 'urgent' ? 'urgent' : 'normal',
       transcript: JSON.parse(r.transcript!) as TranscriptLine[],
     }));
   }

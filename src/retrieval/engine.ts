@@ -208,6 +208,16 @@ export class SuggestionEngine {
     return { line: named.line, otherMachine: named.otherMachine, faultWords: tokenize(named.remainder) };
   }
 
+  /**
+   * The request a text makes when it is not a fault (knowledge/intents.yaml: a quote, an
+   * invoice, the own ticket, thanks …), without ranking the manual: the conversation's
+   * turn handler asks before a triage starts.
+   */
+  detectIntent(text: string): { id: string; route: IntentRoute } | undefined {
+    const found = this.intents.detect(this.analyser.analyse(text.slice(0, MAX_QUERY_CHARS).trim()).normalised);
+    return found && { id: found.id, route: found.route };
+  }
+
   private readonly observers: ((r: SuggestResponse) => void)[] = [];
 
   /** Called with every answer (metrics count matches and abstentions). */

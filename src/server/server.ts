@@ -51,10 +51,7 @@ import { directLineTopic, DirectLineStreams, type DirectLineHint } from '../dire
 import { Live, openBus, routeUpgrades } from '../live/live.js';
 import { StaffSockets } from '../live/staff-socket.js';
 import { registerHandoffRoutes } from './handoff-routes.js';
-import { findCommand } from '../../dialogs/commands.js';
 import { EncoderPool } from '../retrieval/embedders/encoder-pool.js';
-import { MessageAnalyser } from '../retrieval/understanding.js';
-import { normaliseText } from '../retrieval/phrases.js';
 
 /** The least an incoming Bot Framework activity must carry for the adapter to answer it. */
 const activityShape = z
@@ -285,11 +282,21 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
       metrics.suggestions.inc({ result: r.abstain ? 'abstain' : 'match' });
       counter.count('all', r.abstain);
     });
-    const parts = createBot({ db, engine: loaded, kb, tickets, gaps, machines: (serial) => machines.get(serial), onOutcome: (o) => metrics.outcomes.inc({ outcome: o }),
+    const parts = createBot({
+      db,
+      knowledgeDir: config.knowledgeDir,
+      engine: loaded,
+      kb,
+      tickets,
+      gaps,
+      machines: (serial) => machines.get(serial),
+      onOutcome: (o) => metrics.outcomes.inc({ outcome: o }),
+      technicianName: async (id) => (await roster?.get(id))?.name,
+      emergencyNumbers: config.emergencyNumbers,
+      timeZone: liveSettings.timeZone,
       onStateConflict: (result) => metrics.stateConflicts.inc({ result }),
       answers: answerRecognizers(config.knowledgeDir),
     });
-    const dangerCues = new MessageAnalyser(loaded.language.cues);
     const bus = await openBus(db, { databaseUrl: config.databaseUrl, log });
     // Every append to a Direct Line log tells the instance holding that conversation's stream.
     const dlStore = new DirectLineStore(db, (id) => {
@@ -312,8 +319,8 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
       },
       technicianName: async (id) => (await roster?.get(id))?.name,
       remindInspections: () => service.dueReminders(),
-      // Start over and danger (the manual's danger cues, as retrieval reads them) still reach the bot while a person holds the chat.
-      passThrough: (text) => (findCommand(text) === 'restart' ? 'restart' : dangerCues.isDangerous(normaliseText(text)) ? 'emergency' : undefined),
+      // Start over and an emergency (the turn level's danger detector) still reach the bot while a person holds the chat.
+      passThrough: parts.turns.passThrough,
       log,
     });
     for (const adapter of [cloudAdapter, dlAdapter] as BotAdapter[]) {

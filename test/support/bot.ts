@@ -29,7 +29,7 @@ export class Conversation {
   constructor(db: Database, eng: SuggestionEngine, conversationId = 'conv-1') {
     const gaps = new GapStore(db);
     this.tickets = new TicketService(kb, new TicketStore(db), gaps, new RosterStore(db));
-    this.parts = createBot({ db, engine: eng, kb, tickets: this.tickets, gaps });
+    this.parts = createBot({ db, knowledgeDir: KNOWLEDGE_DIR, engine: eng, kb, tickets: this.tickets, gaps });
     this.adapter = new TestAdapter(async (ctx) => this.parts.bot.run(ctx), {
       channelId: 'test',
       serviceUrl: 'https://test.invalid',
