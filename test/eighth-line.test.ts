@@ -94,7 +94,7 @@ describe('an eighth product line added as data', () => {
 
   it('is offered and recognised by the bot, and named in its not-our-machine answer', async () => {
     const offered = await openChat(srv.base);
-    const question = await offered.say('hello');
+    const question = await offered.say('it is broken');
     expect(question).toMatch(/Which machine/);
     expect(question).toContain('[Concrete placing boom]');
     expect(await offered.say('Concrete placing boom')).toMatch(/model or serial/);
