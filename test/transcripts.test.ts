@@ -110,12 +110,12 @@ function channelSay(base: string, connector: FakeConnector, conversationId: stri
   };
 }
 
-describe('transcripts of every channel', () => {
+describe.each(['sqlite', 'postgres'] as const)('transcripts of every channel (%s)', (store) => {
   let server: TestServer;
   const connector = new FakeConnector();
 
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ store });
     await connector.start();
   }, TIMEOUT);
 

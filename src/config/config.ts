@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ROLES, type Role } from '../tickets/actor.js';
+import type { RetentionSettings } from '../storage/retention.js';
 
 export interface ApiKey {
   secret: string;
@@ -82,6 +83,12 @@ const envSchema = z.object({
     .regex(/^\s*(fire|ambulance|police|traffic|power)\s*=\s*[0-9+][0-9 +-]{1,19}\s*(,\s*(fire|ambulance|police|traffic|power)\s*=\s*[0-9+][0-9 +-]{1,19}\s*)*$/, 'EMERGENCY_NUMBERS must look like fire=119,ambulance=120 (names: fire, ambulance, police, traffic, power)')
     .optional(),
   /** The deployment's time zone (IANA), for deadline times told to operators. */
+  /** Anonymous conversations (state, references, transcripts) idle this many days are purged; a ticket's conversation is kept. */
+  CONVERSATION_RETENTION_DAYS: z.coerce.number().positive().max(3650).default(30),
+  /** Local Direct Line conversations and their activity logs idle this many days are purged; default CONVERSATION_RETENTION_DAYS. */
+  DIRECTLINE_LOG_RETENTION_DAYS: z.coerce.number().positive().max(3650).optional(),
+  /** How often each instance runs the retention sweep, in minutes. */
+  RETENTION_SWEEP_MINUTES: z.coerce.number().min(0.01).max(10_080).default(60),
   SERVICE_TIME_ZONE: z.string().default('Asia/Shanghai').refine((tz) => {
     try {
       new Intl.DateTimeFormat('en', { timeZone: tz });
@@ -111,6 +118,8 @@ export interface AppConfig {
   rateLimitScale?: number;
   /** Live chats and proactive notices (issue 15); defaults when absent. */
   live?: { unclaimedAfterSeconds: number; pickupTargetSeconds: number; sweepSeconds: number; timeZone: string };
+  /** Retention of anonymous conversations and Direct Line logs (src/storage/retention.ts); defaults there when absent. */
+  retention?: RetentionSettings;
   embedder:
     | { kind: 'use' }
     | { kind: 'none' }
@@ -159,6 +168,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     trustProxy: e.TRUST_PROXY?.split(',').map((h) => h.trim()).filter(Boolean),
     rateLimitScale: e.RATE_LIMIT_SCALE,
     live: { unclaimedAfterSeconds: e.HANDOFF_UNCLAIMED_SECONDS, pickupTargetSeconds: e.HANDOFF_PICKUP_TARGET_SECONDS, sweepSeconds: e.LIVE_SWEEP_SECONDS, timeZone: e.SERVICE_TIME_ZONE },
+    retention: {
+      conversationDays: e.CONVERSATION_RETENTION_DAYS,
+      directLineLogDays: e.DIRECTLINE_LOG_RETENTION_DAYS ?? e.CONVERSATION_RETENTION_DAYS,
+      sweepMs: e.RETENTION_SWEEP_MINUTES * 60_000,
+    },
     databaseUrl: e.DATABASE_URL,
     apiKeys: e.API_KEYS ? parseApiKeys(e.API_KEYS) : undefined,
     port: e.PORT,

@@ -9,6 +9,7 @@ import { openEngine } from '../retrieval/open-engine.js';
 import type { SuggestionEngine } from '../retrieval/engine.js';
 import type { Database } from '../storage/database.js';
 import { openDatabase } from '../storage/open-database.js';
+import { DEFAULT_RETENTION, Retention } from '../storage/retention.js';
 import { TicketService } from '../tickets/service.js';
 import { TicketStore } from '../tickets/store.js';
 import { ApiKeyAuth, defaultApiKeys } from '../http/auth.js';
@@ -251,6 +252,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     }
   };
   let closing = false;
+  let retention: Retention | undefined;
 
   const started = performance.now();
   const ready = (async () => {
@@ -361,6 +363,8 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
       admit: (req) => limits.admitUpgrade(req),
       log,
     });
+    retention = new Retention(db, config.retention ?? DEFAULT_RETENTION, log);
+    retention.start();
     live = liveParts;
     live.start();
     bot = parts.bot;
@@ -381,6 +385,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
       streams?.close();
       staff?.close();
       await live?.close().catch(() => undefined);
+      await retention?.stop();
       await suggestionCounter?.flush().catch(() => undefined);
       await engine?.close();
       await db?.close();
