@@ -22,6 +22,7 @@ const FLOW = 'flow';
 const MACHINE = 'ask-machine';
 const MODEL = 'ask-model';
 const DESCRIBE = 'ask-description';
+const PERSON = 'offer-person';
 
 /** The machine question's answer: one of our lines (with the fault, when the sentence says more), or another machine. */
 type MachineAnswer = { line: ProductLineCode; description?: string } | { other: true };
@@ -49,6 +50,7 @@ export class MainDialog extends ComponentDialog {
     this.addDialog(new AnswerPrompt<ModelAnswer>(MODEL, (ctx, text) => this.readModel(ctx, text), p));
     // Anything but a non-answer is the description (the match says when it has no words to work with).
     this.addDialog(new AnswerPrompt<string>(DESCRIBE, (_ctx, text) => (text.trim() && !deps.answers.isSkip(text) ? text.trim() : undefined), p));
+    this.addDialog(new AnswerPrompt<boolean>(PERSON, (_ctx, text, o) => p.yesNo(text, o.lang), p));
     this.addDialog(new MatchDialog(deps));
     this.addDialog(new WalkDialog(deps));
     this.addDialog(new EscalationDialog(deps));
@@ -80,6 +82,15 @@ export class MainDialog extends ComponentDialog {
     if (await this.recogniseSerial(step.context, s, text)) s.modelAsked = true;
     const found = await this.engineRead(text, s.productLine);
     if (found.intent && found.intent.route !== 'conversation') return this.answerIntent(step, s, found);
+    // 👍 alone, or a language the bot does not speak: no machine question.
+    if (!s.productLine && text.trim() && !/[\p{L}\p{N}]/u.test(text)) {
+      setTriage(step.context, { state: 'intent' });
+      await say(step.context, t(s.lang, 'noWords'));
+      return step.endDialog();
+    }
+    if (!s.productLine && found.abstain && this.deps.answers.isForeign(text) && !this.deps.engine.detectMachine(text).line) {
+      return step.prompt(PERSON, ask(s.lang, 'offer-person', t(s.lang, 'otherLanguage'), t(s.lang, 'acceptYesNo'), [t(s.lang, 'yesPerson'), t(s.lang, 'no')]));
+    }
     const machine = s.productLine ? undefined : await this.readMachine(step.context, text, false, found);
     if (machine && 'other' in machine) return this.notOurMachine(step, s);
     if (machine?.line) s.productLine = machine.line;
@@ -93,6 +104,11 @@ export class MainDialog extends ComponentDialog {
 
   private async askModel(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const s = await session(this.deps.session, step.context);
+    if (typeof step.result === 'boolean') {
+      if (step.result) await this.handOff(step.context, 'a language the bot does not speak');
+      else await say(step.context, t(s.lang, 'cancelled'));
+      return step.endDialog();
+    }
     const answer = step.result as MachineAnswer | undefined;
     if (answer && 'other' in answer) return this.notOurMachine(step, s);
     if (answer?.line) {

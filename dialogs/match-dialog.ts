@@ -8,7 +8,7 @@ import { ask, askList, patience } from './ask.js';
 import type { TriageDeps } from './deps.js';
 import { t } from './messages.js';
 import { say } from './say.js';
-import { capDescription, describe, MAX_GAPS, session } from './session.js';
+import { capDescription, describe, MAX_GAPS, session, type TriageSession } from './session.js';
 
 export const MATCH = 'match';
 const FLOW = 'match-flow';
@@ -42,6 +42,8 @@ interface MatchValues {
   mode?: Mode;
   text?: string;
   candidates?: Suggestion[];
+  /** The question follows a rejected match ("not my problem", "none of these"). */
+  rejected?: boolean;
 }
 
 type Picked = { index: number } | { none: true };
@@ -81,6 +83,7 @@ export class MatchDialog extends ComponentDialog {
     }
     if (then === 'clarify-none' || askFirst) {
       v.mode = 'clarify';
+      v.rejected = true;
       const question = askFirst ? t(s.lang, 'notItAsk') : t(s.lang, 'noneOfTheseClarify');
       return step.prompt(TEXT, ask(s.lang, 'clarify', question, t(s.lang, 'acceptDescription')));
     }
@@ -132,6 +135,10 @@ export class MatchDialog extends ComponentDialog {
       const answer = String(step.result ?? '');
       // "none of those either": nothing new to match, so a person.
       if (this.rejectsAll(answer)) return step.replaceDialog(MATCH, { text, clarified: true, then: 'unsure' } satisfies MatchOptions);
+      // After a rejected match the earlier words led astray: the new words alone, when they match.
+      if (v.rejected && (await this.matchesAlone(answer, s.productLine, s.excluded))) {
+        return step.replaceDialog(MATCH, { text: answer, clarified: true } satisfies MatchOptions);
+      }
       return step.replaceDialog(MATCH, { text: `${text} ${answer}`.trim(), clarified: true } satisfies MatchOptions);
     }
     if (v.mode === 'pick') {
@@ -173,6 +180,13 @@ export class MatchDialog extends ComponentDialog {
     }
     v.mode = 'unsure';
     return step.prompt(UNSURE, ask(s.lang, 'offer-person', t(s.lang, 'stillUnsure'), t(s.lang, 'acceptYesNo'), [t(s.lang, 'offerPerson'), t(s.lang, 'tryAgain')]));
+  }
+
+  private async matchesAlone(text: string, productLine: TriageSession['productLine'], excluded: string[] = []): Promise<boolean> {
+    if (!/[\p{L}\p{N}]/u.test(text)) return false;
+    const found = await this.deps.engine.suggest(text, { productLine, limit: 3 });
+    const top = found.results[0];
+    return !found.abstain && top !== undefined && !excluded.includes(top.id);
   }
 
   private rejectsAll(answer: string): boolean {

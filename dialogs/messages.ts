@@ -30,6 +30,8 @@ const en = {
   intentOffice: 'That is a question for our service office (prices, invoices, warranty, contracts). Type "agent" and a person will help you. If a machine has a fault, describe it and I will help.',
   intentTicket: 'I do not see a service ticket in this conversation yet. Type "agent" and a person can look it up for you, or describe the fault and I will open one.',
   intentPerson: 'A person can help you with that: type "agent". If a machine has a fault, describe it and I will help.',
+  noWords: 'Thank you. If something is wrong with a machine, tell me what happens in a few words; type "agent" to reach a person.',
+  otherLanguage: 'Sorry, I can only read English and Chinese (我只能看懂中文和英文). Shall I get a person to help you?',
   askLine: 'Which machine is it?',
   lineOther: 'Something else',
   // {lines}: the manual's product lines (kb.productLines.sentence), so a new line needs no text change.
@@ -116,6 +118,8 @@ const zh: Record<keyof typeof en, string> = {
   intentOffice: '这个问题由服务办公室处理（价格、发票、三包、合同）。请输入“人工”，会有工作人员帮您。如果设备有故障，请描述一下，我来帮您。',
   intentTicket: '这次对话里还没有服务工单。输入“人工”可以让工作人员帮您查，或者描述故障，我来为您创建工单。',
   intentPerson: '这个问题需要工作人员来处理：请输入“人工”。如果设备有故障，请描述一下，我来帮您。',
+  noWords: '谢谢。如果设备有问题，请用几句话描述一下现象；需要人工请输入“人工”。',
+  otherLanguage: '抱歉，我只能看懂中文和英文（I can only read English and Chinese）。需要为您转人工吗？',
   askLine: '请问是哪种设备？',
   lineOther: '其他设备',
   notOurMachine: '抱歉，我只能处理我们生产和服务的设备：{lines}。需要人工帮助请输入“人工”。',

@@ -1,4 +1,4 @@
-import { ActivityTypes, MessageFactory, type Activity, type TurnContext } from 'botbuilder';
+import { MessageFactory, type Activity, type TurnContext } from 'botbuilder';
 import type { KnowledgeBase } from '../src/knowledge/load.js';
 import { stopWorkForFault } from '../src/knowledge/safety.js';
 import type { Fault } from '../src/knowledge/schema.js';
@@ -11,13 +11,6 @@ export function message(text: string): Partial<Activity> {
 
 export async function say(ctx: TurnContext, ...texts: string[]): Promise<void> {
   for (const text of texts) await ctx.sendActivity(message(text));
-}
-
-/** Every message the bot sends carries `speak`; prompts built elsewhere get it here. */
-export function ensureSpeak(activities: Partial<Activity>[]): void {
-  for (const a of activities) {
-    if (a.type === ActivityTypes.Message && a.text && !a.speak) a.speak = a.text;
-  }
 }
 
 /** The entry's safety notes as a Markdown list (Web Chat, Teams and most channels render it; plain text stays readable). */

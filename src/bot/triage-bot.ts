@@ -1,13 +1,14 @@
-import { ActivityHandler, ActivityTypes, type ConversationState, type TurnContext } from 'botbuilder';
+import { ActivityHandler, ActivityTypes, SetSpeakMiddleware, type ConversationState, type TurnContext } from 'botbuilder';
 import { DialogSet, type DialogState } from 'botbuilder-dialogs';
 import type { TriageDeps } from '../../dialogs/deps.js';
 import { MainDialog } from '../../dialogs/main-dialog.js';
 import { t } from '../../dialogs/messages.js';
-import { ensureSpeak, say } from '../../dialogs/say.js';
+import { say } from '../../dialogs/say.js';
 import { remember, session } from '../../dialogs/session.js';
 import { conversationLanguage } from '../conversation/language.js';
 import { setTriage, triageOf, triageStampMiddleware } from '../conversation/triage-state.js';
 import type { TurnHandler } from '../conversation/turn-handler.js';
+import { DEFAULT_VOICE, settleInputHints, spokenText, ssml, voiceLocale } from '../conversation/voice.js';
 import { StateConflictError } from './db-storage.js';
 import { TurnOutbox } from './turn-outbox.js';
 
@@ -32,6 +33,7 @@ export class TriageBot extends ActivityHandler {
     deps: Omit<TriageDeps, 'session'>,
     turns: TurnHandler,
     private readonly onStateConflict: (result: 'rerun' | 'given-up') => void = () => undefined,
+    voiceName: string = DEFAULT_VOICE,
   ) {
     super();
     const accessor = conversationState.createProperty<DialogState>('dialogState');
@@ -97,13 +99,41 @@ export class TriageBot extends ActivityHandler {
     });
     this.onTurn(async (ctx, next) => triageStampMiddleware.onTurn(ctx, next));
 
+    // Ready for the phone: the words to speak (no Markdown, choices said with their keypad
+    // numbers) in the conversation's locale, an inputHint on every reply, then SSML —
+    // botbuilder's SetSpeakMiddleware with a voice on voice channels, a <speak> element elsewhere.
+    this.onTurn(async (ctx, next) => {
+      ctx.onSendActivities(async (turn, activities, send) => {
+        const s = await session(sessionAccessor, turn);
+        for (const a of activities) {
+          if (a.type !== ActivityTypes.Message) {
+            if (a.type === ActivityTypes.Event) a.inputHint ??= 'ignoringInput';
+            continue;
+          }
+          a.locale = voiceLocale(s.lang);
+          a.inputHint ??= 'acceptingInput';
+          if (!a.speak || a.speak === a.text) a.speak = spokenText(a, s.lang);
+        }
+        return send();
+      });
+      await next();
+    });
+    const speak = new SetSpeakMiddleware(voiceName, true);
+    this.onTurn(async (ctx, next) => speak.onTurn(ctx, next));
+    this.onTurn(async (ctx, next) => {
+      ctx.onSendActivities(async (_turn, activities, send) => {
+        for (const a of activities) if (a.type === ActivityTypes.Message && a.speak) a.speak = ssml(a.speak, a.locale ?? 'en-US');
+        return send();
+      });
+      await next();
+    });
+
     this.onTurn(async (ctx, next) => {
       // Once per turn, however often it runs (a re-run after a conflict keeps this hook).
       if (ctx.turnState.get(TRANSCRIBED)) return next();
       ctx.turnState.set(TRANSCRIBED, true);
-      // Every reply speaks and is kept in the transcript handed to a person on handoff.
+      // Every reply is kept in the transcript handed to a person on handoff.
       ctx.onSendActivities(async (turn, activities, send) => {
-        ensureSpeak(activities);
         const s = await session(sessionAccessor, turn);
         for (const a of activities) if (a.type === ActivityTypes.Message && a.text) remember(s, 'bot', a.text);
         return send();
@@ -128,6 +158,8 @@ export class TriageBot extends ActivityHandler {
       try {
         await super.run(context);
         await this.conversationState.saveChanges(context, false);
+        // All of the turn's replies are known now: only the last one invites an answer.
+        if (outbox) settleInputHints(outbox.replies().slice(mark));
         await outbox?.flush(context);
         return;
       } catch (err) {

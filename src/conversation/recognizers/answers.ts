@@ -29,6 +29,7 @@ export class AnswerRecognizers {
   private readonly choiceFiller: Set<string>;
   private readonly readings: RegExp[];
   private readonly vagueWords: PhraseMatcher<'vague'>;
+  private readonly english: Set<string>;
 
   constructor(readonly answers: Answers) {
     this.yesNoWords = new PhraseMatcher({ yes: both(answers.yes_no.yes), no: both(answers.yes_no.no), unsure: both(answers.yes_no.unsure) });
@@ -41,6 +42,7 @@ export class AnswerRecognizers {
     this.choiceFiller = new Set(both(answers.choice.filler).map((w) => normalise(w)));
     this.readings = answers.readings.patterns.map((p) => new RegExp(p, 'giu'));
     this.vagueWords = new PhraseMatcher({ vague: both(answers.vague) });
+    this.english = new Set(answers.english_words.map((w) => normalise(w).replace(/'/g, '')));
   }
 
   /**
@@ -65,6 +67,15 @@ export class AnswerRecognizers {
   /** "need help", "有个问题": a problem is announced but not described. */
   isVague(text: string): boolean {
     return !/[\p{L}\p{N}]/u.test(this.vagueWords.rest(text));
+  }
+
+  /** A message in a language the bot does not speak: three Latin words or more, fewer than one in five common English, no Chinese. */
+  isForeign(text: string): boolean {
+    const norm = normalise(text);
+    if (hasCjk(norm)) return false;
+    const words = norm.match(/\p{L}[\p{L}']*/gu) ?? [];
+    const known = words.filter((w) => this.english.has(w.replace(/'/g, ''))).length;
+    return words.length >= 3 && known / words.length < 0.2;
   }
 
   /** Words of the message that this option's text explains and the other's does not (stems, Chinese pairs). */
@@ -152,14 +163,14 @@ export function bareNumber(text: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-/** Latin word stems (first five letters) and Chinese characters pairs: enough to tell options apart. */
+/** Latin word stems (first four letters: "driv" is drive, driving) and Chinese character pairs: enough to tell options apart. */
 function contentTokens(text: string, filler: Set<string>): string[] {
   const norm = normalise(text);
   const out: string[] = [];
   for (const w of norm.match(/[a-z][a-z']*/g) ?? []) {
     const bare = w.replace(/'/g, '');
     if (filler.has(w) || filler.has(bare) || bare.length < 3) continue;
-    out.push(bare.slice(0, 5));
+    out.push(bare.slice(0, 4));
   }
   for (const run of norm.match(/[\u3400-\u9fff]+/gu) ?? []) {
     let r = run;

@@ -43,6 +43,7 @@ export const answersSchema = z
       .strict(),
     readings: z.object({ patterns: z.array(pattern).min(1).max(20) }).strict(),
     vague: bilingual,
+    english_words: phrases.min(1),
   })
   .strict();
 
