@@ -88,15 +88,11 @@ export function LiveDesk(props: {
 
   const mine = (h: { status: string; claimedBy?: string }) => h.status === 'claimed' && !!props.me?.label && h.claimedBy === props.me.label;
 
-  const describe = (err: unknown) => {
-    const e = ApiError.from(err);
-    if (e.status === 409) return e.message; // the server says who holds it, or that it closed
-    return e.message;
-  };
+  /** A refused action says why in the chat (a 409 names who holds it, or that it closed); a lost key signs out. */
   const fail = (err: unknown) => {
     const e = ApiError.from(err);
     if (e.kind === 'unauthorized' || e.kind === 'aborted') return propsRef.current.onError(e);
-    setNote({ text: describe(e), kind: 'bad' });
+    setNote({ text: e.message, kind: 'bad' });
   };
 
   /** Both lists; a chat that was not there before is new: the cue sounds and the row is marked. */
