@@ -1,7 +1,7 @@
 import { ComponentDialog, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { bareNumber } from '../src/conversation/recognizers/index.js';
 import { setTriage } from '../src/conversation/triage-state.js';
-import { detectLanguage } from '../src/retrieval/text.js';
+import { detectLanguage } from '../src/language/detect.js';
 import type { Suggestion } from '../src/retrieval/engine.js';
 import { AnswerPrompt, type AnswerPromptOptions } from './answer-prompt.js';
 import { ask, askList, patience } from './ask.js';
