@@ -8,9 +8,6 @@
  * from one after it. The composition roots (src/server/server.ts wiring, src/cli, src/seed,
  * the end-to-end conversation evaluation in src/evaluation/chat)
  * may import anything; nothing imports them. `npm run lint` runs these rules.
- *
- * Known violations that are being moved are listed in .dependency-cruiser-known-violations.json
- * (`npm run lint:deps:baseline` rewrites it); a new violation fails the lint.
  */
 // The conversation evaluation (src/evaluation/chat) starts the whole server, so it is one too.
 const roots = '^src/(cli|seed|evaluation/chat)/|^src/server/server\\.ts$';
@@ -34,6 +31,27 @@ module.exports = {
       comment: 'The CLI, the seed and the server wiring assemble the application; nothing depends on them.',
       from: { pathNot: roots },
       to: { path: roots },
+    },
+    {
+      name: 'foundation-imports-nothing',
+      severity: 'error',
+      comment: 'General errors and language detection are used by every stage, so they depend on none.',
+      from: { path: '^src/(errors|language)/' },
+      to: { path: '^(dialogs|src)/', pathNot: '^src/(errors|language)/' },
+    },
+    {
+      name: 'records-are-storage',
+      severity: 'error',
+      comment: 'The triage records (handoffs, outcomes, transcripts) are a store: the dialogs, the panel API and reports use them.',
+      from: { path: '^src/records/' },
+      to: { path: '^(dialogs|src)/', pathNot: '^src/(records|storage|errors|language)/' },
+    },
+    {
+      name: 'http-helpers-below-routes',
+      severity: 'error',
+      comment: 'src/http (guarded handlers, the error envelope, API-key auth, rate limits) is shared by the server routes and the channels; it knows none of them.',
+      from: { path: '^src/http/' },
+      to: { path: `^(dialogs|src/(conversation|server|web))/|${top}` },
     },
     {
       name: 'knowledge-is-the-source',

@@ -13,7 +13,7 @@ import { readQuerySet } from '../src/evaluation/query-set.js';
 import { openEngine } from '../src/retrieval/open-engine.js';
 import { ExactVectorIndex, HnswVectorIndex } from '../src/retrieval/vector-index.js';
 import { l2normalise } from '../src/retrieval/embedders/embedder.js';
-import { detectLanguage } from '../src/retrieval/text.js';
+import { detectLanguage } from '../src/language/detect.js';
 
 const { values } = parseArgs({
   options: { file: { type: 'string', default: 'test/eval/public.jsonl' }, scale: { type: 'string', default: '100000' } },

@@ -1,9 +1,9 @@
 import type { GapStore } from '../src/feedback/gap-store.js';
-import type { HandoffStore, OutcomeStore } from '../src/bot/records.js';
+import type { HandoffStore, OutcomeStore } from '../src/records/triage-records.js';
 import type { KnowledgeBase } from '../src/knowledge/load.js';
 import type { SuggestionEngine } from '../src/retrieval/engine.js';
 import type { MachineLookup, TicketService } from '../src/tickets/service.js';
-import type { SiteInputs } from '../src/bot/site-inputs.js';
+import type { SiteInputs } from '../src/conversation/site-inputs.js';
 import type { AnswerRecognizers } from '../src/conversation/recognizers/index.js';
 import type { SessionAccessor } from './session.js';
 

@@ -4,7 +4,7 @@ import { bareNumber } from '../src/conversation/recognizers/index.js';
 import { setTriage } from '../src/conversation/triage-state.js';
 import { describeMachine, recogniseMachine } from '../src/equipment/recognise.js';
 import type { Machine } from '../src/equipment/model.js';
-import { PRODUCT_LINE_CODES, type ProductLineCode } from '../src/knowledge/schema.js';
+import type { ProductLineCode } from '../src/knowledge/schema.js';
 import type { SuggestResponse } from '../src/retrieval/engine.js';
 import { AnswerPrompt, type AnswerPromptOptions } from './answer-prompt.js';
 import { ask, numbered, patience } from './ask.js';
@@ -194,7 +194,7 @@ export class MainDialog extends ComponentDialog {
 
   private async notOurMachine(step: WaterfallStepContext, s: TriageSession): Promise<DialogTurnResult> {
     setTriage(step.context, { state: 'not-our-machine' });
-    await say(step.context, t(s.lang, 'notOurMachine'));
+    await say(step.context, t(s.lang, 'notOurMachine', { lines: this.deps.kb.productLines.sentence(s.lang) }));
     return step.endDialog();
   }
 
@@ -228,11 +228,12 @@ export class MainDialog extends ComponentDialog {
    */
   private async readMachine(ctx: TurnContext, text: string, menu: boolean, known?: SuggestResponse): Promise<MachineAnswer | undefined> {
     const s = await session(this.deps.session, ctx);
+    const codes = this.deps.kb.productLines.codes;
     if (menu) {
       const n = bareNumber(text);
       if (n !== undefined) {
-        if (n >= 1 && n <= PRODUCT_LINE_CODES.length) return { line: PRODUCT_LINE_CODES[n - 1]! };
-        return n === PRODUCT_LINE_CODES.length + 1 ? { other: true } : undefined;
+        if (n >= 1 && n <= codes.length) return { line: codes[n - 1]! };
+        return n === codes.length + 1 ? { other: true } : undefined;
       }
     }
     const named = this.deps.engine.detectMachine(text);
@@ -241,8 +242,8 @@ export class MainDialog extends ComponentDialog {
     if (named.otherMachine) return { other: true };
     if (menu) {
       const picked = this.deps.answers.choice(text, [...this.lineNames(s.lang), t(s.lang, 'lineOther')]);
-      if (picked === 'none' || picked === PRODUCT_LINE_CODES.length) return { other: true };
-      if (typeof picked === 'number') return { line: PRODUCT_LINE_CODES[picked]! };
+      if (picked === 'none' || picked === codes.length) return { other: true };
+      if (typeof picked === 'number') return { line: codes[picked]! };
     }
     if (this.deps.answers.isVague(text)) return undefined;
     const found = known ?? (await this.engineRead(text));
@@ -288,11 +289,10 @@ export class MainDialog extends ComponentDialog {
     await say(ctx, describeMachine(machine, line.name, s.lang));
   }
 
+  /** The manual's lines as menu labels (kb.productLines), in its order. */
   private lineNames(lang: Lang): string[] {
-    return PRODUCT_LINE_CODES.map((code) => {
-      const line = this.deps.kb.policy.product_lines.find((l) => l.code === code)!;
-      return lang === 'zh' ? line.name.zh : capitalise(line.name.en);
-    });
+    const lines = this.deps.kb.productLines;
+    return lines.codes.map((code) => lines.label(code, lang));
   }
 }
 
@@ -301,7 +301,5 @@ function hasFaultWords(deps: TriageDeps, text: string, found: SuggestResponse): 
   if (deps.answers.isSkip(text) || deps.answers.isVague(text)) return false;
   return deps.engine.detectMachine(text).faultWords.length >= 2 || (!found.abstain && found.results.length > 0);
 }
-
-const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 export type { AnswerPromptOptions };

@@ -1,7 +1,7 @@
 import { ComponentDialog, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { bareNumber } from '../src/conversation/recognizers/index.js';
 import { setTriage } from '../src/conversation/triage-state.js';
-import { detectLanguage } from '../src/retrieval/text.js';
+import { detectLanguage } from '../src/language/detect.js';
 import type { Suggestion } from '../src/retrieval/engine.js';
 import { AnswerPrompt, type AnswerPromptOptions } from './answer-prompt.js';
 import { ask, askList, patience } from './ask.js';
@@ -122,6 +122,7 @@ export class MatchDialog extends ComponentDialog {
     v.candidates = close;
     const titles = close.map((c) => c.title[s.lang]);
     // The leading candidate is where the conversation stands until the operator picks.
+    s.faultId = top.id;
     setTriage(step.context, { faultId: top.id });
     return step.prompt(PICK, askList(s.lang, 'choose-candidate', t(s.lang, 'pickList'), [...titles, t(s.lang, 'noneOfThese')], t(s.lang, 'acceptChoice'), titles));
   }
@@ -147,6 +148,8 @@ export class MatchDialog extends ComponentDialog {
       if ('index' in picked) return this.matched(step, candidates[picked.index]!);
       // "None of these": never offered again; one clarifying question, then a person.
       s.excluded = [...new Set([...(s.excluded ?? []), ...candidates.map((c) => c.id)])];
+      s.faultId = undefined;
+      setTriage(step.context, { faultId: undefined });
       return step.replaceDialog(MATCH, { text, clarified: false, then: 'clarify-none' } satisfies MatchOptions);
     }
     // mode === 'unsure'

@@ -34,7 +34,8 @@ const en = {
   otherLanguage: 'Sorry, I can only read English and Chinese (我只能看懂中文和英文). Shall I get a person to help you?',
   askLine: 'Which machine is it?',
   lineOther: 'Something else',
-  notOurMachine: "Sorry, I can only help with our concrete pumps, rollers, pavers, tower cranes, milling machines and directional drills. Type \"agent\" if you want to talk to a person.",
+  // {lines}: the manual's product lines (kb.productLines.sentence), so a new line needs no text change.
+  notOurMachine: 'Sorry, I can only help with the machines we make and service: {lines}. Type "agent" if you want to talk to a person.',
   askModel: 'What is the model or serial number? With the serial number I can look up your machine. (You can skip this.)',
   skip: 'Skip',
   askDescription: 'What happens? Describe the problem as you see it, hear it or smell it.',
@@ -121,7 +122,7 @@ const zh: Record<keyof typeof en, string> = {
   otherLanguage: '抱歉，我只能看懂中文和英文（I can only read English and Chinese）。需要为您转人工吗？',
   askLine: '请问是哪种设备？',
   lineOther: '其他设备',
-  notOurMachine: '抱歉，我只能处理我们的泵车、拖泵、压路机、摊铺机、塔机、铣刨机和水平定向钻。需要人工帮助请输入“人工”。',
+  notOurMachine: '抱歉，我只能处理我们生产和服务的设备：{lines}。需要人工帮助请输入“人工”。',
   askModel: '设备型号或出厂编号是多少？有出厂编号我可以直接查到您的设备。（可以跳过）',
   skip: '跳过',
   askDescription: '出了什么情况？请描述您看到、听到或闻到的现象。',

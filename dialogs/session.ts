@@ -1,5 +1,5 @@
 import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
-import type { TranscriptLine } from '../src/bot/records.js';
+import type { TranscriptLine } from '../src/records/triage-records.js';
 import type { ProductLineCode } from '../src/knowledge/schema.js';
 import type { StepTried } from '../src/tickets/model.js';
 import type { TriageStateName } from '../src/conversation/triage-state.js';

@@ -44,13 +44,16 @@ async function attack(server: ServerProcess, keys: (string | undefined)[]) {
     body: JSON.stringify(ticketRequest()),
   });
   const ticket = (await created.json()) as { id: string };
+  // A Direct Line token and its conversation: the Direct Line routes (activities, upload, stream) are tried with it too.
+  const dl = (await (await fetch(`${server.base}/chat/token`, { method: 'POST' })).json()) as { token: string; conversationId: string };
   const requests: { method: string; url: string; init: RequestInit }[] = [];
   for (const [path, methods] of Object.entries(doc.paths)) {
     for (const method of Object.keys(methods).map((m) => m.toUpperCase())) {
-      const params = path.includes('{') ? PARAMS.map((p) => encodeURIComponent(p).slice(0, 4000)).concat([ticket.id]) : [''];
+      const directLine = path.startsWith('/v3/directline');
+      const params = path.includes('{') ? PARAMS.map((p) => encodeURIComponent(p).slice(0, 4000)).concat([directLine ? dl.conversationId : ticket.id]) : [''];
       for (const p of params) {
         const url = `${server.base}${path.replace(/\{[^}]+\}/g, p)}`;
-        for (const key of keys) {
+        for (const key of directLine ? [...keys, dl.token] : keys) {
           const auth: Record<string, string> = key ? { authorization: `Bearer ${key}` } : {};
           if (method === 'GET' || method === 'DELETE') {
             requests.push({ method, url: `${url}?limit=${encodeURIComponent(PARAMS[requests.length % PARAMS.length]!)}&from=%00&status=open&q=\u202e`, init: { headers: auth } });

@@ -1,4 +1,5 @@
-import { detectLanguage, stemEn, tokenize } from '../src/retrieval/text.js';
+import { detectLanguage } from '../src/language/detect.js';
+import { stemEn, tokenize } from '../src/retrieval/text.js';
 
 describe('text processing', () => {
   it('detects Chinese, English and mixed text', () => {

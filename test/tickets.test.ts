@@ -1,7 +1,7 @@
 import { GapStore } from '../src/feedback/gap-store.js';
 import { loadKnowledge } from '../src/knowledge/load.js';
 import type { Actor } from '../src/tickets/actor.js';
-import { ForbiddenError, IdempotencyConflictError, InvalidRequestError, VersionConflictError } from '../src/tickets/errors.js';
+import { ForbiddenError, IdempotencyConflictError, InvalidRequestError, VersionConflictError } from '../src/errors/domain-errors.js';
 import { TransitionError } from '../src/tickets/lifecycle.js';
 import { createTicketSchema } from '../src/tickets/model.js';
 import { slaCompliance } from '../src/tickets/reports.js';

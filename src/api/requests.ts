@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { storableText } from '../storage/storable-text.js';
-import { productLineCode } from '../knowledge/schema.js';
+import { faultId, productLineCode } from '../knowledge/schema.js';
 import { stepTriedSchema, ticketStatus } from '../tickets/model.js';
 
 /**
@@ -54,7 +54,7 @@ export const phoneOutcome = z
   .object({
     text: storableText().trim().min(1).max(10_000),
     productLine: productLineCode.optional(),
-    faultId: z.string().regex(/^(PT|CP|RR|PV|TC|MM|HD)-[EMHO]\d{2}$/).optional(),
+    faultId: faultId.optional(),
     stepsTried: z.array(stepTriedSchema).max(100).default([]),
     reference: storableText().max(200).optional(),
   })

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { t, type Lang, type MessageKey } from '../../dialogs/messages.js';
 import { message } from '../../dialogs/say.js';
 import { EngineBusyError } from '../retrieval/embedders/embedder.js';
-import { detectLanguage } from '../retrieval/text.js';
+import { detectLanguage } from '../language/detect.js';
 import { StateConflictError } from './db-storage.js';
 
 /** The user's language as far as this turn knows it: the saved conversation's, else the message's. */

@@ -8,7 +8,6 @@ import { evaluate, outcomeDetails } from '../evaluation/evaluate.js';
 import { readQuerySet } from '../evaluation/query-set.js';
 import { formatProblem, inspectKnowledge } from '../knowledge/load.js';
 import { inspectMaintenance } from '../maintenance/knowledge.js';
-import { productLineCode } from '../knowledge/schema.js';
 import { inspectLanguageData } from '../retrieval/language-data.js';
 import { calibrationPath, openEngine } from '../retrieval/open-engine.js';
 import { z } from 'zod';
@@ -127,7 +126,7 @@ async function main(argv: string[]): Promise<number> {
       const text = positionals.join(' ');
       if (!text) throw new UsageError('suggest needs the text to match');
       const engine = await openEngine(config, log);
-      const productLine = values.line ? productLineCode.parse(values.line.toUpperCase()) : undefined;
+      const productLine = engine.kb.productLines.parseOptional(values.line, '--line');
       const res = await engine.suggest(text, { productLine, limit: values.limit ? Number(values.limit) : 5 });
       console.log(JSON.stringify(res, null, 2));
       return 0;

@@ -1,11 +1,12 @@
 import { EventFactory, MessageFactory, type Activity, type TurnContext } from 'botbuilder';
 import type { TriageSession } from '../../dialogs/session.js';
+import type { HandoffPriority } from '../records/triage-records.js';
 import { setTriage } from './triage-state.js';
 
 /** urgent: the bot detected an emergency; the call center takes these first. */
-export type HandoffPriority = 'urgent' | 'normal';
+export type { HandoffPriority };
 
-/** What a handoff writes (src/bot/records.ts implements both on the shared database). */
+/** What a handoff writes (src/records/triage-records.ts implements both on the shared database). */
 export interface HandoffDeps {
   handoffs: {
     open(req: {

@@ -6,8 +6,8 @@ import { z } from 'zod';
 import { inspectMedia, UnsupportedMediaError, type Inspected } from '../media/inspect.js';
 import { readMultipart, UploadRefused, type UploadedFile } from '../media/multipart.js';
 import type { MediaRef, MediaStore } from '../media/store.js';
-import { HttpProblem } from '../server/http-errors.js';
-import { NotFoundError } from '../tickets/errors.js';
+import { HttpProblem } from '../http/http-errors.js';
+import { NotFoundError } from '../errors/domain-errors.js';
 import type { DirectLineStore } from './store.js';
 
 /** Limits of what an operator may send through the chat. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ServicePolicy } from '../knowledge/schema.js';
-import { PRODUCT_LINE_CODES, type ProductLineCode } from '../knowledge/schema.js';
+import type { ProductLineCode } from '../knowledge/schema.js';
 import { phoneNumber } from '../tickets/model.js';
 
 /**
@@ -72,7 +72,7 @@ export function rowSchema(policy: ServicePolicy, today: string) {
         .trim()
         .transform((v, ctx) => {
           const code = lineByWord.get(v.toLowerCase());
-          if (!code) ctx.addIssue({ code: 'custom', message: `unknown product line "${v.slice(0, 40)}" (use ${PRODUCT_LINE_CODES.join(', ')})` });
+          if (!code) ctx.addIssue({ code: 'custom', message: `unknown product line "${v.slice(0, 40)}" (use ${policy.product_lines.map((l) => l.code).join(', ')})` });
           return code as ProductLineCode;
         }),
       customer: z.string().trim().min(1, 'must not be empty').max(200, 'at most 200 characters'),

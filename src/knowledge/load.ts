@@ -14,6 +14,7 @@ import {
   type GradeTable,
   type ServicePolicy,
 } from './schema.js';
+import { ProductLines } from './product-lines.js';
 import { checkKnowledge } from './rules.js';
 import { fillNumbers, safetyData, type SafetyData } from './safety.js';
 
@@ -33,6 +34,8 @@ export interface Part {
 
 export interface KnowledgeBase {
   policy: ServicePolicy;
+  /** The manual's product lines: codes, names per language, and the check for codes from outside. */
+  productLines: ProductLines;
   grades: GradeTable['grades'];
   parts: Map<string, Part>;
   /** Emergency numbers and per-line stop-work instructions (knowledge/safety.yaml). */
@@ -176,6 +179,7 @@ export function inspectKnowledge(dir: string): { kb?: KnowledgeBase; problems: K
   if (!policy || !gradeTable || !safety || !stepLint) return { problems };
   const kb: KnowledgeBase = {
     policy,
+    productLines: new ProductLines(policy),
     grades: gradeTable.grades,
     safety,
     stepLint,

@@ -37,6 +37,11 @@ export function checkKnowledge(kb: KnowledgeBase): KnowledgeProblem[] {
       problems.push({ file: 'safety.yaml', entry: code, field: `stop_work.lines.${code}`, message: 'product line has no stop-work instructions' });
     }
   }
+  for (const code of Object.keys(kb.safety.stopWork.lines)) {
+    if (!lines.has(code)) {
+      problems.push({ file: 'safety.yaml', entry: code, field: `stop_work.lines.${code}`, message: `stop-work list for ${code}, which is not a product line in service-policy.yaml` });
+    }
+  }
 
   for (const fault of kb.faults) {
     const at = (field: string, message: string) =>

@@ -3,7 +3,7 @@ import type { Histogram } from 'prom-client';
 import type { HandoffDetail, HandoffMessage, HandoffStatus, HandoffSummary } from '../api/handoffs.js';
 import type { Database } from '../storage/database.js';
 import type { StepTried, TicketStatus } from '../tickets/model.js';
-import { NotFoundError } from '../tickets/errors.js';
+import { NotFoundError } from '../errors/domain-errors.js';
 import type { Bus } from './bus.js';
 import type { Lang } from './conversations.js';
 import type { Delivery, Sender } from './delivery.js';
@@ -52,7 +52,7 @@ const str = (v: unknown) => (v === null || v === undefined ? undefined : String(
  * conversation through the proactive mechanism, and releasing it to the bot or closing
  * it. Every change is announced on the bus so that panels on every instance update
  * without reloading. The bot's side (opening a handoff, the transcript, the callback
- * number) is written by the conversation (src/bot/records.ts).
+ * number) is written by the conversation (src/records/triage-records.ts).
  */
 export class HandoffDesk {
   constructor(

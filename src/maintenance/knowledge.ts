@@ -23,6 +23,9 @@ export function inspectMaintenance(dir: string, kb: KnowledgeBase): { maintenanc
     if (basename(file).replace(/\.ya?ml$/, '') !== data.product_line) {
       problems.push({ file: name, field: 'product_line', message: `the file of line ${data.product_line} is named ${data.product_line}.yaml` });
     }
+    if (!kb.productLines.has(data.product_line)) {
+      problems.push({ file: name, field: 'product_line', message: `${data.product_line} is not a product line in service-policy.yaml (${kb.productLines.codes.join(', ')})` });
+    }
     checkChecklist(name, data, kb, problems);
     checklists.set(data.product_line, data);
   }

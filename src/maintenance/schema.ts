@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bilingual, partCode, productLineCode } from '../knowledge/schema.js';
+import { bilingual, faultId, partCode, productLineCode } from '../knowledge/schema.js';
 
 /**
  * The maintenance service (保健服务) as data, validated like the fault manual: per
@@ -8,7 +8,6 @@ import { bilingual, partCode, productLineCode } from '../knowledge/schema.js';
  * orders are clocked, and the value-added items (超值服务) of strategic lines.
  */
 
-const faultId = z.string().regex(/^(PT|CP|RR|PV|TC|MM|HD)-[EMHO]\d{2}$/, 'a fault id looks like PT-H01');
 const review = z
   .object({ status: z.enum(['default', 'reviewed', 'draft']), note: z.string().optional(), reviewed_by: z.string().optional() })
   .strict();

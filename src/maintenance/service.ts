@@ -4,7 +4,7 @@ import type { EquipmentStore } from '../equipment/store.js';
 import type { KnowledgeBase } from '../knowledge/load.js';
 import type { ProductLineCode } from '../knowledge/schema.js';
 import type { Actor } from '../tickets/actor.js';
-import { ForbiddenError, InvalidRequestError, NotFoundError } from '../tickets/errors.js';
+import { ForbiddenError, InvalidRequestError, NotFoundError } from '../errors/domain-errors.js';
 import { assertTransition } from '../tickets/lifecycle.js';
 import type { Ticket } from '../tickets/model.js';
 import type { TicketService } from '../tickets/service.js';

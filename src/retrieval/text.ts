@@ -1,28 +1,16 @@
 /**
- * Language detection and tokenisation shared by the lexical channel, the confidence
+ * Tokenisation shared by the lexical channel, the confidence
  * measure and product-line detection. English is lower-cased, stripped of stop words
  * and lightly stemmed; Chinese is segmented into words with ICU's dictionary
  * (Intl.Segmenter) and also into character bigrams, because operators write the same
  * term with different word boundaries (臂架不动 / 臂架动不了).
  */
 
-const CJK = /[\u3400-\u9fff\uf900-\ufaff]/u;
+import type { Lang } from '../language/detect.js';
+
+export type { Lang };
 const CJK_RUN = /[\u3400-\u9fff\uf900-\ufaff]+/gu;
 const LATIN_WORD = /[a-z0-9]+(?:'[a-z]+)?/g;
-
-export type Lang = 'zh' | 'en' | 'unknown';
-
-/** The dominant language of a text: Chinese if a third or more of its letters are CJK. */
-export function detectLanguage(text: string): Lang {
-  let cjk = 0;
-  let latin = 0;
-  for (const ch of text) {
-    if (CJK.test(ch)) cjk++;
-    else if (/[a-zA-Z]/.test(ch)) latin++;
-  }
-  if (cjk === 0 && latin === 0) return 'unknown';
-  return cjk * 3 >= latin ? 'zh' : 'en';
-}
 
 const EN_STOP = new Set(
   (

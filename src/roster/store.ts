@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
-import { PRODUCT_LINE_CODES } from '../knowledge/schema.js';
 import { isUniqueViolation, type Database } from '../storage/database.js';
-import { ConflictError, NotFoundError, VersionConflictError } from '../tickets/errors.js';
+import { ConflictError, NotFoundError, VersionConflictError } from '../errors/domain-errors.js';
 import type { Technician, TechnicianInput } from './model.js';
 
 /** Statuses in which a ticket is a technician's current work. */
@@ -72,12 +71,17 @@ export class RosterStore {
  * (no API_KEYS) an empty roster gets their technician as a sample entry, so a fresh
  * `npm start` can assign a ticket end to end; otherwise a missing id is only reported.
  */
-export async function checkTechnicianKeys(roster: RosterStore, keys: readonly { role: string; technicianId?: string }[], opts: { seedDefault: boolean }, log: Logger): Promise<void> {
+export async function checkTechnicianKeys(
+  roster: RosterStore,
+  keys: readonly { role: string; technicianId?: string }[],
+  opts: { seedDefault: boolean; skills: readonly string[] },
+  log: Logger,
+): Promise<void> {
   const ids = keys.filter((k) => k.role === 'technician' && k.technicianId).map((k) => k.technicianId!);
   if (opts.seedDefault && ids.length > 0 && (await roster.list()).length === 0) {
     for (const id of ids) {
       await roster
-        .create({ id, name: `Sample technician ${id}`, phone: '+8613800138000', skills: [...PRODUCT_LINE_CODES], region: 'Shanghai', active: true })
+        .create({ id, name: `Sample technician ${id}`, phone: '+8613800138000', skills: [...opts.skills], region: 'Shanghai', active: true })
         .catch((err: unknown) => {
           if (!(err instanceof ConflictError)) throw err; // another instance seeded it first
         });

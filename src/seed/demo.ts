@@ -3,7 +3,7 @@ import { addDays, warrantyEnd } from '../equipment/model.js';
 import { EquipmentStore, type MachineInput } from '../equipment/store.js';
 import { GapStore } from '../feedback/gap-store.js';
 import type { KnowledgeBase } from '../knowledge/load.js';
-import { PRODUCT_LINE_CODES, type ProductLineCode } from '../knowledge/schema.js';
+import type { ProductLineCode } from '../knowledge/schema.js';
 import type { MaintenanceKnowledge } from '../maintenance/knowledge.js';
 import { MaintenanceService } from '../maintenance/service.js';
 import type { Database } from '../storage/database.js';
@@ -48,7 +48,8 @@ const ROAD = [0.3, 0.3, 0.7, 1.8, 2.2, 2.0, 1.0, 0.9, 1.2, 1.0, 0.5, 0.3];
 const CONCRETE = [0.5, 0.6, 1.3, 1.6, 1.5, 1.0, 0.8, 0.8, 1.4, 1.5, 1.0, 0.6];
 const STEADY = [0.8, 0.7, 1.0, 1.1, 1.1, 1.0, 1.0, 1.0, 1.1, 1.1, 1.0, 0.9];
 
-const SHAPES: Record<ProductLineCode, LineShape> = {
+/** Demo shapes of the default manual's lines; a line the manual adds gets a steady generic shape. */
+const SHAPES: Partial<Record<ProductLineCode, LineShape>> = {
   PT: { share: 0.24, models: ['37X-5RZ', '47X-5RZ', '56X-6RZ', '62X-6RZ'], base: 0.0045, bumpMonths: [3, 8], season: CONCRETE },
   CP: { share: 0.13, models: ['HBT60', 'HBT80', 'HBT90CH'], base: 0.0035, bumpMonths: [2], season: CONCRETE },
   RR: { share: 0.15, models: ['XS203J', 'XS263J', 'XD123'], base: 0.003, bumpMonths: [5], season: ROAD },
@@ -57,6 +58,9 @@ const SHAPES: Record<ProductLineCode, LineShape> = {
   MM: { share: 0.09, models: ['LX2000', 'XM200K'], base: 0.0045, bumpMonths: [3], season: ROAD },
   HD: { share: 0.11, models: ['ZT-20', 'ZT-32', 'XZ680'], base: 0.0035, bumpMonths: [6], season: STEADY },
 };
+
+const shapeOf = (line: ProductLineCode): LineShape =>
+  SHAPES[line] ?? { share: 0.1, models: [`${line}-100`, `${line}-200`], base: 0.0035, bumpMonths: [4], season: STEADY };
 
 const CUSTOMERS = [
   'Harbour Construction', 'Jiangnan Concrete Co.', '华东路桥集团', 'Li Brothers Roadworks', '中建八局第三公司', 'Riverside Building Group',
@@ -112,7 +116,7 @@ export async function seedDemo(db: Database, kb: KnowledgeBase, maintenance: Mai
   const roster = new RosterStore(db, clock);
   for (const [i, id] of TECHNICIANS.entries()) {
     if (await roster.get(id)) continue;
-    await roster.create({ id, name: `Technician ${id}`, phone: `+86138001380${String(i + 10).padStart(2, '0')}`, skills: [...PRODUCT_LINE_CODES], region: REGIONS[i % REGIONS.length]!, active: true });
+    await roster.create({ id, name: `Technician ${id}`, phone: `+86138001380${String(i + 10).padStart(2, '0')}`, skills: [...kb.productLines.codes], region: REGIONS[i % REGIONS.length]!, active: true });
   }
   const tickets = new TicketService(kb, store, gaps, roster, clock, (s) => equipment.get(s));
   const service = new MaintenanceService(kb, maintenance, equipment, tickets, clock);
@@ -120,16 +124,16 @@ export async function seedDemo(db: Database, kb: KnowledgeBase, maintenance: Mai
 
   // The installed base: accepted over the last two and a half years, more recently more.
   const machines: MachineInput[] = [];
-  const lines = Object.keys(SHAPES) as ProductLineCode[];
+  const lines = kb.productLines.codes;
   let n = 0;
   for (const line of lines) {
-    const count = Math.max(3, Math.round(opts.machines * SHAPES[line].share));
+    const count = Math.max(3, Math.round(opts.machines * shapeOf(line).share));
     const tier = kb.policy.product_lines.find((l) => l.code === line)!.service_tier;
     for (let i = 0; i < count; i++) {
       const age = Math.floor(Math.pow(rnd.next(), 0.8) * 900) + 20;
       const acceptedOn = addDays(today, -age);
       const months = rnd.pick([12, 12, 12, 18, 24]);
-      const model = rnd.pick(SHAPES[line].models);
+      const model = rnd.pick(shapeOf(line).models);
       const plan = rnd.chance(0.1) ? rnd.pick(['premium', 'standard']) : tier;
       n++;
       machines.push({
@@ -160,7 +164,7 @@ export async function seedDemo(db: Database, kb: KnowledgeBase, maintenance: Mai
     const month = Number(day.slice(5, 7));
     for (const m of machines) {
       if (m.acceptedOn > day) continue;
-      const shape = SHAPES[m.productLine];
+      const shape = shapeOf(m.productLine);
       const ageMonth = Math.floor((Date.parse(day) - Date.parse(m.acceptedOn)) / (30 * 86_400_000)) + 1;
       // New machines fail more before their first fault (teething), and at the line's wear bumps.
       const bump = shape.bumpMonths.includes(ageMonth) ? 5 : ageMonth === 1 ? 2.5 : 1;

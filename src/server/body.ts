@@ -1,5 +1,5 @@
 import type { Next, Request, Response } from 'restify';
-import { HttpProblem } from './http-errors.js';
+import { HttpProblem } from '../http/http-errors.js';
 
 /**
  * What a route does with a request body:

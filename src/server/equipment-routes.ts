@@ -11,11 +11,11 @@ import type { MaintenanceService } from '../maintenance/service.js';
 import { inspectionResultSchema } from '../maintenance/work-order.js';
 import { StoreUnavailableError } from '../storage/database.js';
 import type { Actor } from '../tickets/actor.js';
-import { NotFoundError } from '../tickets/errors.js';
+import { NotFoundError } from '../errors/domain-errors.js';
 import type { TicketService } from '../tickets/service.js';
-import type { ApiKeyAuth } from './auth.js';
-import { guarded, HttpProblem } from './http-errors.js';
-import type { RateLimits } from './rate-limit.js';
+import type { ApiKeyAuth } from '../http/auth.js';
+import { guarded, HttpProblem } from '../http/http-errors.js';
+import type { RateLimits } from '../http/rate-limit.js';
 import { ticketView } from './ticket-routes.js';
 
 /** A fleet file of a few thousand machines is well under this; anything larger is split. */
@@ -115,7 +115,7 @@ export function registerEquipmentRoutes(server: Server, deps: FleetDeps): void {
     route(STAFF, async (req, res, s) => {
       const q = listQuery.parse(req.query ?? {});
       const day = today();
-      const machines = await s.equipment.list({ q: q.q, productLine: q.productLine, limit: q.limit ?? 50 });
+      const machines = await s.equipment.list({ q: q.q, productLine: deps.kb.productLines.parseOptional(q.productLine), limit: q.limit ?? 50 });
       res.send(200, { machines: machines.map((m) => ({ ...publicMachine(m), inWarranty: inWarranty(m, day) })) });
     }),
   );
@@ -131,7 +131,7 @@ export function registerEquipmentRoutes(server: Server, deps: FleetDeps): void {
       const inspections = await s.maintenance.inspections({ from: m.acceptedOn, to: addDays(day, 366) }, { serial: m.serial });
       res.send(200, {
         ...publicMachine(m),
-        productLineName: deps.kb.policy.product_lines.find((l) => l.code === m.productLine)!.name,
+        productLineName: deps.kb.productLines.get(m.productLine)!.name,
         inWarranty: inWarranty(m, day),
         billing: billingFor(m, day),
         // Technicians see the machine's history as a list; a ticket itself stays theirs only.
@@ -158,7 +158,7 @@ export function registerEquipmentRoutes(server: Server, deps: FleetDeps): void {
       const q = rangeQuery.parse(req.query ?? {});
       const from = q.from ?? today();
       const to = q.to ?? addDays(from, 30);
-      const list = await s.maintenance.inspections({ from, to }, { productLine: q.productLine });
+      const list = await s.maintenance.inspections({ from, to }, { productLine: deps.kb.productLines.parseOptional(q.productLine) });
       res.send(200, { from, to, inspections: q.status ? list.filter((i) => i.status === q.status) : list });
     }),
   );

@@ -4,9 +4,9 @@ import type { MaintenanceService } from '../maintenance/service.js';
 import { gapTrend, selfServiceTrend } from '../reports/trends.js';
 import type { Database } from '../storage/database.js';
 import { StoreUnavailableError } from '../storage/database.js';
-import type { ApiKeyAuth } from './auth.js';
-import { guarded } from './http-errors.js';
-import type { RateLimits } from './rate-limit.js';
+import type { ApiKeyAuth } from '../http/auth.js';
+import { guarded } from '../http/http-errors.js';
+import type { RateLimits } from '../http/rate-limit.js';
 import { periodQuery } from '../api/requests.js';
 
 /** Trends for the reports page default to the last twelve months (the SLA and workload reports keep 30 days). */

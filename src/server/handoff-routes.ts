@@ -5,8 +5,8 @@ import { periodQuery } from '../api/requests.js';
 import { HandoffConflictError, type HandoffDesk, type PickupTimes } from '../live/handoffs.js';
 import { StoreUnavailableError } from '../storage/database.js';
 import type { Actor } from '../tickets/actor.js';
-import type { ApiKeyAuth } from './auth.js';
-import { guarded, HttpProblem } from './http-errors.js';
+import type { ApiKeyAuth } from '../http/auth.js';
+import { guarded, HttpProblem } from '../http/http-errors.js';
 
 /** Who works the live queue. */
 const DESK_ROLES: readonly Actor['role'][] = ['agent', 'dispatcher', 'admin'];

@@ -4,15 +4,15 @@ import { plannedGrade, workloadCoefficient } from '../knowledge/grades.js';
 import type { KnowledgeBase } from '../knowledge/load.js';
 import { isOperatorStep } from '../knowledge/operator-steps.js';
 import { stopWorkForFault } from '../knowledge/safety.js';
-import { NotFoundError } from '../tickets/errors.js';
-import type { ApiKeyAuth } from './auth.js';
-import { guarded } from './http-errors.js';
+import { NotFoundError } from '../errors/domain-errors.js';
+import type { ApiKeyAuth } from '../http/auth.js';
+import { guarded } from '../http/http-errors.js';
 import { partsQuery } from '../api/requests.js';
 
 /** The manual as staff pages read it: a summary list and whole entries with their parts named. */
 export function registerKnowledgeRoutes(server: Server, deps: { kb: KnowledgeBase; auth: ApiKeyAuth; log: Logger }) {
   const { kb, auth, log } = deps;
-  const productLines = kb.policy.product_lines.map((l) => ({ code: l.code, name: l.name, serviceTier: l.service_tier }));
+  const productLines = kb.productLines.summaries();
   const summaries = kb.faults.map((f) => ({
     id: f.id,
     productLine: f.product_line,
@@ -29,7 +29,7 @@ export function registerKnowledgeRoutes(server: Server, deps: { kb: KnowledgeBas
   // The part catalogue of a line, for the technician's close-out (parts used).
   server.get('/api/parts', guarded(log, async (req, res) => {
     auth.actor(req);
-    const { productLine } = partsQuery.parse(req.query ?? {});
+    const productLine = kb.productLines.parseOptional(partsQuery.parse(req.query ?? {}).productLine);
     const parts = [...kb.parts.values()].filter((p) => !productLine || p.code.startsWith(`${productLine}-`));
     res.send(200, { parts });
   }));

@@ -13,12 +13,12 @@ import type { MediaStore } from '../media/store.js';
 import type { RosterStore } from '../roster/store.js';
 import { StoreUnavailableError } from '../storage/database.js';
 import type { Actor } from '../tickets/actor.js';
-import { NotFoundError } from '../tickets/errors.js';
+import { NotFoundError } from '../errors/domain-errors.js';
 import type { Ticket } from '../tickets/model.js';
 import type { TicketService } from '../tickets/service.js';
-import type { ApiKeyAuth } from './auth.js';
-import { guarded, HttpProblem } from './http-errors.js';
-import type { RateLimits } from './rate-limit.js';
+import type { ApiKeyAuth } from '../http/auth.js';
+import { guarded, HttpProblem } from '../http/http-errors.js';
+import type { RateLimits } from '../http/rate-limit.js';
 import { assertOnRoster } from './roster-routes.js';
 import { ticketView } from './ticket-routes.js';
 

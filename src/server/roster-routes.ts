@@ -1,16 +1,17 @@
 import type { Logger } from 'pino';
 import type { Request, Response, Server } from 'restify';
 import { z } from 'zod';
-import { technicianInput, technicianPatch, technicianReplace, type Technician } from '../roster/model.js';
+import { technicianSchemas, type Technician } from '../roster/model.js';
 import type { RosterStore } from '../roster/store.js';
 import { rankTechnicians } from '../roster/suggest.js';
 import { StoreUnavailableError } from '../storage/database.js';
 import type { Actor } from '../tickets/actor.js';
-import { ForbiddenError, InvalidRequestError, NotFoundError } from '../tickets/errors.js';
+import { ForbiddenError, InvalidRequestError, NotFoundError } from '../errors/domain-errors.js';
 import type { TicketService } from '../tickets/service.js';
-import type { ApiKeyAuth } from './auth.js';
-import { guarded } from './http-errors.js';
-import type { RateLimits } from './rate-limit.js';
+import type { ApiKeyAuth } from '../http/auth.js';
+import { guarded } from '../http/http-errors.js';
+import type { ProductLines } from '../knowledge/product-lines.js';
+import type { RateLimits } from '../http/rate-limit.js';
 
 export const rosterQuery = z.object({ active: z.enum(['true', 'false']).optional() }).strict();
 
@@ -28,9 +29,11 @@ export async function assertOnRoster(actor: Actor, roster: Pick<RosterStore, 'ge
 /** The roster: dispatch reads it, admins keep it; assignment suggestions per ticket. */
 export function registerRosterRoutes(
   server: Server,
-  deps: { roster: () => RosterStore | undefined; tickets: () => TicketService | undefined; auth: ApiKeyAuth; limits: RateLimits; log: Logger },
+  deps: { roster: () => RosterStore | undefined; tickets: () => TicketService | undefined; lines: ProductLines; auth: ApiKeyAuth; limits: RateLimits; log: Logger },
 ) {
   const { auth, log } = deps;
+  // Skills are product lines of the loaded manual.
+  const { technicianInput, technicianReplace, technicianPatch } = technicianSchemas(deps.lines.schema);
   const route = (allowed: readonly Actor['role'][], handler: (req: Request, res: Response, roster: RosterStore, actor: Actor) => Promise<void>) =>
     guarded(log, async (req, res) => {
       const actor = auth.actor(req, allowed);

@@ -12,7 +12,7 @@ import { openDatabase } from '../storage/open-database.js';
 import { DEFAULT_RETENTION, Retention } from '../storage/retention.js';
 import { TicketService } from '../tickets/service.js';
 import { TicketStore } from '../tickets/store.js';
-import { ApiKeyAuth, defaultApiKeys } from './auth.js';
+import { ApiKeyAuth, defaultApiKeys } from '../http/auth.js';
 import { registerPages } from './pages.js';
 import { registerKnowledgeRoutes } from './knowledge-routes.js';
 import { registerTicketRoutes } from './ticket-routes.js';
@@ -32,11 +32,11 @@ import { ConfigurationBotFrameworkAuthentication, ShowTypingMiddleware, Transcri
 import { AuthenticationError } from 'botframework-connector';
 import { createBot } from '../bot/create-bot.js';
 import { answerRecognizers } from '../conversation/recognizers/index.js';
-import type { HandoffStore, OutcomeStore } from '../bot/records.js';
-import { RateLimits } from './rate-limit.js';
+import type { HandoffStore, OutcomeStore } from '../records/triage-records.js';
+import { RateLimits } from '../http/rate-limit.js';
 import { Metrics } from './metrics.js';
 import { StoreUnavailableError } from '../storage/database.js';
-import { guarded, HttpProblem, installErrorEnvelope } from './http-errors.js';
+import { guarded, HttpProblem, installErrorEnvelope } from '../http/http-errors.js';
 import { readBody } from './body.js';
 import { ChannelAdapter, ChannelSendError, ServiceUrlNotAllowedError } from './channel-adapter.js';
 import { installProcessGuards } from './process-guards.js';
@@ -150,6 +150,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     auth.actor(req);
     if (!engine) throw new StoreUnavailableError('the retrieval index is still loading');
     const { text, ...o } = suggestBody.parse(req.body ?? {});
+    o.productLine = kb.productLines.parseOptional(o.productLine);
     // A client that has gone (a superseded panel request, a closed tab) gets no work:
     // its queued encoder call is dropped and nothing is answered.
     const gone = new AbortController();
@@ -169,8 +170,8 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   server.get('/api/openapi.json', async (_req, res) => {
     res.send(200, openApiDocument());
   });
-  registerTicketRoutes(server, { tickets: () => tickets, gaps: () => gaps, outcomes: () => outcomes, roster: () => roster, auth, log });
-  registerRosterRoutes(server, { roster: () => roster, tickets: () => tickets, auth, limits, log });
+  registerTicketRoutes(server, { tickets: () => tickets, gaps: () => gaps, outcomes: () => outcomes, roster: () => roster, lines: kb.productLines, auth, log });
+  registerRosterRoutes(server, { roster: () => roster, tickets: () => tickets, lines: kb.productLines, auth, limits, log });
   registerMediaRoutes(server, { tickets: () => tickets, media: () => media, roster: () => roster, directLine: () => directLine?.store, transcripts: () => transcripts, desk: () => live?.desk, auth, limits, log });
   registerKnowledgeRoutes(server, { kb, auth, log });
   let suggestionCounter: SuggestionCounter | undefined;
@@ -261,7 +262,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     roster = new RosterStore(db);
     media = new MediaStore(db);
     transcripts = new DbTranscriptStore(db, log);
-    await checkTechnicianKeys(roster, apiKeys, { seedDefault: !config.apiKeys }, log);
+    await checkTechnicianKeys(roster, apiKeys, { seedDefault: !config.apiKeys, skills: kb.productLines.codes }, log);
     const ticketService = new TicketService(kb, new TicketStore(db), gaps, roster, undefined, (serial) => machines.get(serial));
     // Reminders go into the contact's conversation through the live desk's proactive mechanism, once it is up.
     const service = new MaintenanceService(kb, maintenanceKnowledge, machines, ticketService, undefined, {

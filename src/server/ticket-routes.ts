@@ -9,15 +9,16 @@ import { slaCompliance } from '../tickets/reports.js';
 import { allowedActions, type TicketService } from '../tickets/service.js';
 import { clockStates } from '../tickets/sla.js';
 import { randomUUID } from 'node:crypto';
-import type { OutcomeStore } from '../bot/records.js';
+import type { OutcomeStore } from '../records/triage-records.js';
 import type { GapStore } from '../feedback/gap-store.js';
-import { detectLanguage } from '../retrieval/text.js';
+import { detectLanguage } from '../language/detect.js';
 import { StoreUnavailableError } from '../storage/database.js';
-import type { ApiKeyAuth } from './auth.js';
+import type { ApiKeyAuth } from '../http/auth.js';
 import type { RosterStore } from '../roster/store.js';
 import { assertOnRoster } from './roster-routes.js';
-import { guarded } from './http-errors.js';
+import { guarded } from '../http/http-errors.js';
 import { gapReport, idempotencyKey, listQuery, periodQuery, phoneOutcome } from '../api/requests.js';
+import type { ProductLines } from '../knowledge/product-lines.js';
 import type { TicketView } from '../api/responses.js';
 
 /** A ticket's id or number from the path: any text (an unknown one is a 404) but one the stores can compare. */
@@ -44,11 +45,12 @@ export function registerTicketRoutes(
     gaps: () => GapStore | undefined;
     outcomes: () => OutcomeStore | undefined;
     roster: () => RosterStore | undefined;
+    lines: ProductLines;
     auth: ApiKeyAuth;
     log: Logger;
   },
 ) {
-  const { auth, log } = deps;
+  const { auth, log, lines } = deps;
   const route = (allowed: readonly Actor['role'][] | undefined, handler: (req: Request, res: Response, service: TicketService, actor: Actor) => Promise<void>) =>
     guarded(log, async (req, res) => {
       const actor = auth.actor(req, allowed);
@@ -79,7 +81,7 @@ export function registerTicketRoutes(
       const tickets = await service.list(
         {
           status,
-          productLine: q.productLine,
+          productLine: lines.parseOptional(q.productLine),
           technicianId: q.technician,
           overdueAt: q.overdue === 'true' ? new Date().toISOString() : undefined,
           machineDown: q.down === undefined ? undefined : q.down === 'true',
@@ -157,7 +159,7 @@ export function registerTicketRoutes(
         source: 'abstained',
         text: body.text,
         language: detectLanguage(body.text),
-        productLine: body.productLine ?? null,
+        productLine: lines.parseOptional(body.productLine) ?? null,
         matchedFaultId: body.matchedFaultId ?? null,
         actualFaultId: null,
         ticketId: null,
@@ -176,7 +178,7 @@ export function registerTicketRoutes(
       const id = `panel:${body.reference ?? randomUUID()}`;
       await outcomes.record({
         conversationId: id,
-        productLine: body.productLine,
+        productLine: lines.parseOptional(body.productLine),
         faultId: body.faultId,
         outcome: 'resolved-by-phone',
         steps: body.stepsTried,

@@ -1,7 +1,7 @@
 import { isValidPhoneNumber, parsePhoneNumberWithError } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import type { Billing } from '../equipment/model.js';
-import { causeClass, gradeCode, partCode, productLineCode } from '../knowledge/schema.js';
+import { causeClass, faultId, gradeCode, partCode, productLineCode } from '../knowledge/schema.js';
 import type { InspectionOrder } from '../maintenance/work-order.js';
 import { storableText } from '../storage/storable-text.js';
 
@@ -10,7 +10,6 @@ export const ticketStatus = z.enum(TICKET_STATUSES);
 export type TicketStatus = z.infer<typeof ticketStatus>;
 
 const text = (max: number) => storableText().trim().min(1, 'must not be empty').max(max, `at most ${max} characters`);
-const faultId = z.string().regex(/^(PT|CP|RR|PV|TC|MM|HD)-[EMHO]\d{2}$/, 'a fault id looks like PT-H01');
 
 /**
  * Phone numbers are validated and stored in E.164. Numbers without a country code are

@@ -3,10 +3,10 @@ import type { GapStore } from '../feedback/gap-store.js';
 import type { KnowledgeBase } from '../knowledge/load.js';
 import { plannedGrade, workloadCoefficient } from '../knowledge/grades.js';
 import type { Fault } from '../knowledge/schema.js';
-import { detectLanguage } from '../retrieval/text.js';
+import { detectLanguage } from '../language/detect.js';
 import type { Actor } from './actor.js';
 import type { RosterStore } from '../roster/store.js';
-import { ConflictError, ForbiddenError, InvalidRequestError, NotFoundError } from './errors.js';
+import { ConflictError, ForbiddenError, InvalidRequestError, NotFoundError } from '../errors/domain-errors.js';
 import { assertTransition, TRANSITIONS } from './lifecycle.js';
 import type { CloseOutInput, CreateTicketInput, Ticket, TicketMedia, TicketStatus } from './model.js';
 import { clocksFor, meetClocks, rebaseClocks, slaDeadlines } from './sla.js';
@@ -98,6 +98,7 @@ export class TicketService {
 
   async create(input: CreateTicketInput, actor: Actor, idempotencyKey?: string, extra: Pick<Ticket, 'origin'> = {}) {
     if (actor.role === 'technician') throw new ForbiddenError('technicians cannot open tickets');
+    this.kb.productLines.parse(input.equipment.productLine, 'equipment.productLine');
     const serial = input.equipment.serial ? canonicalSerial(input.equipment.serial) : undefined;
     const machine = serial ? await this.machines?.(serial) : undefined;
     if (machine && machine.productLine !== input.equipment.productLine) {

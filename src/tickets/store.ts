@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isUniqueViolation, type Database } from '../storage/database.js';
-import { IdempotencyConflictError, NotFoundError, VersionConflictError } from './errors.js';
+import { IdempotencyConflictError, NotFoundError, VersionConflictError } from '../errors/domain-errors.js';
 import type { Ticket, TicketKind, TicketStatus } from './model.js';
 import { nextDue } from './sla.js';
 

@@ -55,6 +55,8 @@ export async function startTestServer(
     /** For store 'postgres': use this existing schema (another server's, to run two instances on one store); not dropped by stop(). */
     schema?: string;
     directLineSecret?: string;
+    /** Another knowledge folder than knowledge/ (e.g. one with an extra product line). */
+    knowledgeDir?: string;
   } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'server-'));
@@ -66,7 +68,7 @@ export async function startTestServer(
       dataDir,
       // The real model's index is shared by all tests, so it is embedded once per machine.
       indexDir: join(REPO_ROOT, 'var', 'test', 'index'),
-      knowledgeDir: KNOWLEDGE_DIR,
+      knowledgeDir: opts.knowledgeDir ?? KNOWLEDGE_DIR,
       logLevel: 'silent',
       embedder: opts.embedder ?? { kind: 'none' },
       encoder: opts.encoder,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import type { KnowledgeBase } from '../../src/knowledge/load.js';
-import { PRODUCT_LINE_CODES, type ProductLineCode } from '../../src/knowledge/schema.js';
+import { productLineCode, type ProductLineCode } from '../../src/knowledge/schema.js';
 import type { SuggestionEngine, SuggestResponse, Suggestion } from '../../src/retrieval/engine.js';
 import { INTENT_ROUTES } from '../../src/retrieval/language-data.js';
 
@@ -13,7 +13,7 @@ import { INTENT_ROUTES } from '../../src/retrieval/language-data.js';
  */
 const stubManual = z
   .object({
-    lines: z.record(z.enum(PRODUCT_LINE_CODES), z.array(z.string()).min(1)),
+    lines: z.record(productLineCode, z.array(z.string()).min(1)),
     others: z.array(z.string()),
     intents: z.array(z.object({ id: z.string(), route: z.enum(INTENT_ROUTES), cues: z.array(z.string()).min(1) }).strict()),
     faults: z.array(z.object({ id: z.string(), cues: z.array(z.string()).min(1), score: z.number().min(0).max(1).default(0.9) }).strict()),
@@ -32,6 +32,7 @@ export class StubEngine implements Pick<SuggestionEngine, 'suggest' | 'detectMac
   ) {
     this.manual = stubManual.parse(parse(readFileSync(file, 'utf8')));
     for (const f of this.manual.faults) if (!kb.faultsById.has(f.id)) throw new Error(`stub manual: no fault ${f.id} in the manual`);
+    for (const line of Object.keys(this.manual.lines)) if (!kb.productLines.has(line)) throw new Error(`stub manual: no product line ${line} in the manual`);
   }
 
   detectMachine(text: string): { line?: ProductLineCode; otherMachine: boolean; faultWords: string[] } {

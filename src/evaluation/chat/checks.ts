@@ -1,5 +1,5 @@
 import type { TriageInfo } from '../../conversation/triage-state.js';
-import { detectLanguage } from '../../retrieval/text.js';
+import { detectLanguage } from '../../language/detect.js';
 import type { TurnExpectation } from './conversation-set.js';
 
 /** One bot message answering a user message, as the client received it. */

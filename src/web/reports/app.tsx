@@ -58,7 +58,6 @@ interface Report {
   plot: (tb: Table, t: T, line: (code: string) => string) => Plot;
 }
 
-const LINES = ['PT', 'CP', 'RR', 'PV', 'TC', 'MM', 'HD'];
 const CLOCKS = ['respond', 'on_site', 'fixed', 'follow_up'] as const;
 /** Okabe–Ito, colour-blind safe; the yellow darkened for contrast on white. */
 const COLOURS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#7a6a00', '#56B4E9', '#333333'];
@@ -103,7 +102,8 @@ const PLOTS: Report[] = [
     table: (d) => {
       const byLine = new Map<string, ScheduleResponse['proposals'][number]['schedule']['evidence']>();
       for (const p of d.schedule.proposals) if (!byLine.has(p.productLine)) byLine.set(p.productLine, p.schedule.evidence);
-      const lines = LINES.filter((l) => byLine.has(l));
+      // In the manual's order (GET /api/faults), so a line the manual adds is plotted too.
+      const lines = d.lines.map((l) => l.code).filter((l) => byLine.has(l));
       const months = byLine.get(lines[0] ?? '')?.hazard.map((h) => h.month) ?? [];
       return { columns: ['ageMonth', ...lines], rows: months.map((m, i) => [m, ...lines.map((l) => pct(byLine.get(l)!.hazard[i]!.cumulative))]) };
     },

@@ -6,7 +6,7 @@ import { ZodError } from 'zod';
 import type { ErrorBody } from '../api/responses.js';
 import { EngineBusyError } from '../retrieval/embedders/embedder.js';
 import { StoreUnavailableError, UnstorableTextError } from '../storage/database.js';
-import { ConflictError, ForbiddenError, IdempotencyConflictError, InvalidRequestError, NotFoundError, VersionConflictError } from '../tickets/errors.js';
+import { ConflictError, ForbiddenError, IdempotencyConflictError, InvalidRequestError, NotFoundError, VersionConflictError } from '../errors/domain-errors.js';
 import { TransitionError } from '../tickets/lifecycle.js';
 import { TooManyRequestsError } from './rate-limit.js';
 

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Request } from 'restify';
 import type { ApiKey } from '../config/config.js';
 import type { Actor } from '../tickets/actor.js';
-import { ForbiddenError } from '../tickets/errors.js';
+import { ForbiddenError } from '../errors/domain-errors.js';
 import { UnauthorizedError } from './http-errors.js';
 
 const digest = (secret: string) => createHash('sha256').update(secret).digest('hex');

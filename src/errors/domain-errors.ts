@@ -1,4 +1,4 @@
-/** Domain errors; the HTTP layer maps each to its status code. */
+/** Domain errors shared by every service (tickets, roster, maintenance, live chat, channels); the HTTP layer maps each to its status code and the one error envelope. */
 export class NotFoundError extends Error {
   override name = 'NotFoundError';
 }

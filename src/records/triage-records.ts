@@ -1,6 +1,6 @@
+/** The triage records a conversation leaves: handoff requests to a person, outcomes (resolved, escalated, handed off …) and transcript lines. Used by the dialogs (through their deps), the panel's API and reports. */
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../storage/database.js';
-export type { HandoffPriority };
 
 export interface TranscriptLine {
   from: 'user' | 'bot';
@@ -8,7 +8,8 @@ export interface TranscriptLine {
   at: string;
 }
 
-import type { HandoffPriority } from '../conversation/handoff.js';
+/** How soon a person must take the conversation: danger or a machine that is down is urgent. */
+export type HandoffPriority = 'urgent' | 'normal';
 
 export interface HandoffRequest {
   conversationId: string;
