@@ -44,9 +44,12 @@ export class EscalationDialog extends ComponentDialog {
     super(ESCALATE);
     const p = patience(deps);
     this.addDialog(
-      new AnswerPrompt<string | typeof NOT_IT>(ADDRESS, (_ctx, text, o) => {
+      new AnswerPrompt<string | typeof NOT_IT>(ADDRESS, async (_ctx, text, o) => {
         if (o.data === 'stop-work' && deps.answers.stepAnswer(text)?.outcome === 'not-it') return NOT_IT;
         const v = text.trim();
+        // "yes please send someone" or "skip" answers another question, not where the machine is.
+        // (An address with a number in it — "No. 5 …" — is never read as a yes or no.)
+        if (deps.answers.isSkip(v) || (!/\p{N}/u.test(v) && (await p.yesNoReader.read(v, o.lang)) !== undefined)) return undefined;
         return v.length >= 5 && v.length <= 500 && hasLetters(v) ? v : undefined;
       }, p),
     );
