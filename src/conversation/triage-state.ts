@@ -6,8 +6,8 @@ import { ActivityTypes, type Middleware, type TurnContext } from 'botbuilder';
  * (`npm run eval:chat`), the end-to-end tests and a call-center client read it to know
  * what the bot is waiting for without parsing its words.
  */
-export const TRIAGE_STATES = [
-  'greeting',
+/** States in which the bot has asked a question and waits for its answer (inputHint expectingInput). */
+export const QUESTION_STATES = [
   'ask-machine',
   'ask-description',
   'ask-model',
@@ -21,6 +21,11 @@ export const TRIAGE_STATES = [
   'ask-phone',
   'ask-down',
   'confirm',
+] as const;
+
+export const TRIAGE_STATES = [
+  'greeting',
+  ...QUESTION_STATES,
   'ticket-created',
   'resolved',
   'closing',
@@ -35,6 +40,11 @@ export const TRIAGE_STATES = [
 ] as const;
 
 export type TriageStateName = (typeof TRIAGE_STATES)[number];
+
+const QUESTIONS: ReadonlySet<TriageStateName> = new Set(QUESTION_STATES);
+
+/** True when a reply in this state asks a question and waits for its answer. */
+export const isQuestionState = (state: TriageStateName): boolean => QUESTIONS.has(state);
 
 export interface TriageInfo {
   state: TriageStateName;

@@ -1,6 +1,6 @@
 import type { Activity } from 'botbuilder';
 import type { Lang } from '../../dialogs/messages.js';
-import type { TriageStateName } from './triage-state.js';
+import { isQuestionState, type TriageStateName } from './triage-state.js';
 
 /**
  * What a phone or a speaker hears: the reply's words without Markdown, the choices said
@@ -58,23 +58,6 @@ export function ssml(speak: string, locale: string): string {
   return `<speak version='1.0' xmlns='http://www.w3.org/2001/10/synthesis' xml:lang='${locale}'>${speak}</speak>`;
 }
 
-/** States in which the bot has asked a question and waits for its answer. */
-const QUESTION_STATES: readonly TriageStateName[] = [
-  'ask-machine',
-  'ask-description',
-  'ask-model',
-  'clarify',
-  'choose-candidate',
-  'step',
-  'offer-person',
-  'ask-address',
-  'ask-location',
-  'ask-name',
-  'ask-phone',
-  'ask-down',
-  'confirm',
-];
-
 /**
  * inputHint for a turn's replies once they are all known: the last message expects an
  * answer when it asks a question (its channelData.triage state says so) and otherwise
@@ -88,7 +71,7 @@ export function settleInputHints(activities: readonly Partial<Activity>[]): void
       return;
     }
     const state = (a.channelData as { triage?: { state?: TriageStateName } } | undefined)?.triage?.state;
-    if (state && QUESTION_STATES.includes(state)) a.inputHint = 'expectingInput';
+    if (state && isQuestionState(state)) a.inputHint = 'expectingInput';
     else a.inputHint ??= 'acceptingInput';
   });
 }
