@@ -49,7 +49,8 @@ module.exports = {
     {
       name: 'http-helpers-below-routes',
       severity: 'error',
-      comment: 'src/http (guarded handlers, the error envelope, API-key auth, rate limits) is shared by the server routes and the channels; it knows none of them.',
+      comment:
+        'src/http (guarded handlers, the error envelope, API-key auth, rate limits) is shared by the server routes and the channels; it knows none of them.',
       from: { path: '^src/http/' },
       to: { path: `^(dialogs|src/(conversation|server|web))/|${top}` },
     },
@@ -58,14 +59,18 @@ module.exports = {
       severity: 'error',
       comment: 'The manual is loaded and validated on its own: it imports no later stage.',
       from: { path: '^src/knowledge/' },
-      to: { path: '^(dialogs|src/(retrieval|evaluation|conversation|bot|tickets|feedback|server|directline|live|web|equipment|roster|maintenance|media|reports|api))/' },
+      to: {
+        path: '^(dialogs|src/(retrieval|evaluation|conversation|bot|tickets|feedback|server|directline|live|web|equipment|roster|maintenance|media|reports|api))/',
+      },
     },
     {
       name: 'retrieval-reads-only-knowledge',
       severity: 'error',
       comment: 'Retrieval is built from the manual; the conversation, tickets and the server use it, not the other way round.',
       from: { path: '^src/(retrieval|evaluation)/', pathNot: roots },
-      to: { path: '^(dialogs|src/(conversation|bot|tickets|feedback|server|directline|live|web|equipment|roster|maintenance|reports|api))/' },
+      to: {
+        path: '^(dialogs|src/(conversation|bot|tickets|feedback|server|directline|live|web|equipment|roster|maintenance|reports|api))/',
+      },
     },
     {
       name: 'conversation-stays-below-the-bot',
@@ -84,7 +89,8 @@ module.exports = {
     {
       name: 'feedback-is-last',
       severity: 'error',
-      comment: 'Feedback is the sink of the flow (gaps and close-outs that grow the manual): it reads the manual and writes its store, and knows nothing of who feeds it.',
+      comment:
+        'Feedback is the sink of the flow (gaps and close-outs that grow the manual): it reads the manual and writes its store, and knows nothing of who feeds it.',
       from: { path: '^src/feedback/' },
       to: { path: `^(dialogs|src/(conversation|retrieval|evaluation|tickets|web|api))/|${top}` },
     },
@@ -98,9 +104,13 @@ module.exports = {
     {
       name: 'pages-share-only-pure-modules',
       severity: 'error',
-      comment: 'Page code runs in the browser: it may import its own modules, the API contract (types) and pure rules, never server modules.',
+      comment:
+        'Page code runs in the browser: it may import its own modules, the API contract (types) and pure rules, never server modules.',
       from: { path: '^src/web/' },
-      to: { path: `^(dialogs|src/(conversation|retrieval|evaluation|feedback|storage|config|knowledge|equipment|roster|maintenance|media|reports))/|${top}`, dependencyTypesNot: ['type-only'] },
+      to: {
+        path: `^(dialogs|src/(conversation|retrieval|evaluation|feedback|storage|config|knowledge|equipment|roster|maintenance|media|reports))/|${top}`,
+        dependencyTypesNot: ['type-only'],
+      },
     },
     {
       name: 'channels-do-not-import-the-server',
@@ -121,7 +131,11 @@ module.exports = {
     exclude: { path: '^(dist|node_modules)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'], extensions: ['.ts', '.tsx', '.js', '.cjs', '.mjs', '.d.ts'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      extensions: ['.ts', '.tsx', '.js', '.cjs', '.mjs', '.d.ts'],
+    },
     moduleSystems: ['es6', 'cjs'],
   },
 };

@@ -51,7 +51,11 @@ const KEY = 'load-test-agent-secret-0001';
 const ONE_SECOND = 1000;
 
 // ---- unique texts -------------------------------------------------------------------
-const lines = (file: string) => readFileSync(join('bench', 'data', file), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
+const lines = (file: string) =>
+  readFileSync(join('bench', 'data', file), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 const TEXTS = { en: lines('descriptions.en.txt'), zh: lines('descriptions.zh.txt') };
 let serial = 10_000;
 /** The next description in a language, with a serial as operators give it: no two are equal. */
@@ -108,7 +112,13 @@ async function startServer(opts: { databaseUrl?: string; profileDir?: string }):
         clearInterval(t);
         reject(new Error(`the server exited:\n${out}`));
       }
-      if (port && (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false))) {
+      if (
+        port &&
+        (await fetch(`http://127.0.0.1:${port}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        ))
+      ) {
         clearInterval(t);
         resolve(`http://127.0.0.1:${port}`);
       }
@@ -366,7 +376,14 @@ console.log(
     [
       ['bare /healthz (baseline)', fmt(healthz.rps), fmt(healthz.p50), fmt(healthz.p99), String(healthz.errors), ''],
       ['suggest, one repeated English text', fmt(cached.rps), fmt(cached.p50), fmt(cached.p99), String(cached.errors), ''],
-      [`suggest, unique English (median of ${rounds})`, fmt(uniqueEn.rps), fmt(uniqueEn.p50), fmt(uniqueEn.p99), String(uniqueEn.errors), `${fmt(uniqueEn.healthzP99)} ms`],
+      [
+        `suggest, unique English (median of ${rounds})`,
+        fmt(uniqueEn.rps),
+        fmt(uniqueEn.p50),
+        fmt(uniqueEn.p99),
+        String(uniqueEn.errors),
+        `${fmt(uniqueEn.healthzP99)} ms`,
+      ],
       ['suggest, unique Chinese', fmt(uniqueZh.rps), fmt(uniqueZh.p50), fmt(uniqueZh.p99), String(uniqueZh.errors), ''],
     ],
   ),
@@ -389,7 +406,11 @@ async function chatPhases(server: Server, label: string) {
     `${label}: sustained ${sat.sustainedTurnsPerS ?? '-'} turns/s with p99 < 1 s; ` +
       `p99 passed 1 s at ${sat.saturatedAtTurnsPerS ?? `(not reached up to ${sat.steps.at(-1)?.turnsPerS} turns/s)`} turns/s; peak ${server.peakMb()} MB\n`,
   );
-  return { conversations: { ...conv, turnsPerS: round(conv.turnsPerS), p50: round(conv.p50), p95: round(conv.p95), p99: round(conv.p99) }, saturation: sat, peakMb: server.peakMb() };
+  return {
+    conversations: { ...conv, turnsPerS: round(conv.turnsPerS), p50: round(conv.p50), p95: round(conv.p95), p99: round(conv.p99) },
+    saturation: sat,
+    peakMb: server.peakMb(),
+  };
 }
 
 const onSqlite = await chatPhases(sqlite, 'SQLite');
@@ -445,7 +466,8 @@ function printProfile(dir: string) {
   });
   const total = [...self.values()].reduce((a, b) => a + b, 0);
   console.log('Server main-thread CPU by function (self time, top 15):');
-  for (const [k, us] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`);
+  for (const [k, us] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15))
+    console.log(`${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`);
   rmSync(dir, { recursive: true, force: true });
   console.log('');
 }

@@ -67,7 +67,7 @@ async function scaleTest(n: number, real: Map<number, Float32Array>, dim: number
   console.log(`\nIndex at ${n.toLocaleString('en')} synthetic phrasings (dimension ${dim})\n`);
   const seeds = [...real.values()];
   let state = 12345;
-  const rand = () => ((state = (state * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const rand = () => (state = (state * 1103515245 + 12345) >>> 0) / 2 ** 32;
   const gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
   const noisy = (base: Float32Array, sigma: number) => l2normalise(base.map((x) => x + gauss() * sigma));
   const vectors = new Map<number, Float32Array>();
@@ -108,7 +108,15 @@ async function scaleTest(n: number, real: Map<number, Float32Array>, dim: number
       simRatio += sum(hits.map((h) => h.similarity)) / sum(truth[i]!.map((h) => h.similarity));
     });
     if (ef === 64) hnswP50 = percentile(ms, 50);
-    rows.push([`HNSW ef=${ef}`, ef === 64 ? round(buildS) : '', round(percentile(ms, 50)), round(percentile(ms, 95)), round(overlap / probes.length), round(simRatio / probes.length), ef === 64 ? round(rssHnsw / 2 ** 20) : '']);
+    rows.push([
+      `HNSW ef=${ef}`,
+      ef === 64 ? round(buildS) : '',
+      round(percentile(ms, 50)),
+      round(percentile(ms, 95)),
+      round(overlap / probes.length),
+      round(simRatio / probes.length),
+      ef === 64 ? round(rssHnsw / 2 ** 20) : '',
+    ]);
   }
   rows.push(['exact brute force', 0, round(percentile(exactMs, 50)), round(percentile(exactMs, 95)), 1, 1, round((n * dim * 4) / 2 ** 20)]);
   console.log(table(['search', 'build s', 'query p50 ms', 'query p95 ms', 'recall@10', 'similarity ratio', 'index RSS MB'], rows));

@@ -122,7 +122,9 @@ export class YesNo {
   async read(text: string, lang: Lang, question: 'confirm' | 'down' = 'confirm'): Promise<boolean | undefined> {
     if (this.answers.unsure(text)) return undefined;
     const local = this.answers.yesNo(text, question);
-    const model = (await this.culture.read(text, lang === 'zh' ? 'zh-cn' : 'en-us')) ?? (await this.culture.read(text, lang === 'zh' ? 'en-us' : 'zh-cn'));
+    const model =
+      (await this.culture.read(text, lang === 'zh' ? 'zh-cn' : 'en-us')) ??
+      (await this.culture.read(text, lang === 'zh' ? 'en-us' : 'zh-cn'));
     if (local !== undefined && model !== undefined && local !== model) return undefined;
     if (local !== undefined || model !== undefined) return local ?? model;
     const n = bareNumber(text);

@@ -24,7 +24,14 @@ export function ask(
  * A choice among long options (fault titles): numbered in full in the text, with a
  * hero card of full-length buttons, because suggested actions cut long titles.
  */
-export function askList(lang: Lang, triage: TriageStateName, intro: string, options: string[], accepted: string, data?: unknown): AnswerPromptOptions {
+export function askList(
+  lang: Lang,
+  triage: TriageStateName,
+  intro: string,
+  options: string[],
+  accepted: string,
+  data?: unknown,
+): AnswerPromptOptions {
   const list = options.map((o, i) => `${i + 1}. ${o}`).join('\n');
   const text = intro.replace('{list}', list);
   const card = () => CardFactory.heroCard('', undefined, CardFactory.actions(options.map((o) => ({ type: 'imBack', title: o, value: o }))));

@@ -44,37 +44,60 @@ export class EscalationDialog extends ComponentDialog {
     super(ESCALATE);
     const p = patience(deps);
     this.addDialog(
-      new AnswerPrompt<string | typeof NOT_IT>(ADDRESS, async (_ctx, text, o) => {
-        if (o.data === 'stop-work' && deps.answers.stepAnswer(text)?.outcome === 'not-it') return NOT_IT;
-        const v = text.trim();
-        // "yes please send someone" or "skip" answers another question, not where the machine is.
-        // (An address with a number in it — "No. 5 …" — is never read as a yes or no.)
-        if (deps.answers.isSkip(v) || (!/\p{N}/u.test(v) && (await p.yesNoReader.read(v, o.lang)) !== undefined)) return undefined;
-        return v.length >= 5 && v.length <= 500 && hasLetters(v) ? v : undefined;
-      }, p),
+      new AnswerPrompt<string | typeof NOT_IT>(
+        ADDRESS,
+        async (_ctx, text, o) => {
+          if (o.data === 'stop-work' && deps.answers.stepAnswer(text)?.outcome === 'not-it') return NOT_IT;
+          const v = text.trim();
+          // "yes please send someone" or "skip" answers another question, not where the machine is.
+          // (An address with a number in it — "No. 5 …" — is never read as a yes or no.)
+          if (deps.answers.isSkip(v) || (!/\p{N}/u.test(v) && (await p.yesNoReader.read(v, o.lang)) !== undefined)) return undefined;
+          return v.length >= 5 && v.length <= 500 && hasLetters(v) ? v : undefined;
+        },
+        p,
+      ),
     );
     this.addDialog(
-      new AnswerPrompt<string>(NAME, (_ctx, text) => {
-        const v = text.trim();
-        return v.length >= 1 && v.length <= 100 && hasLetters(v) && !deps.answers.isSkip(v) ? v : undefined;
-      }, p),
+      new AnswerPrompt<string>(
+        NAME,
+        (_ctx, text) => {
+          const v = text.trim();
+          return v.length >= 1 && v.length <= 100 && hasLetters(v) && !deps.answers.isSkip(v) ? v : undefined;
+        },
+        p,
+      ),
     );
     this.addDialog(
-      new AnswerPrompt<string>(PHONE, (_ctx, text) => {
-        const parsed = phoneNumber.safeParse(text);
-        return parsed.success ? parsed.data : undefined;
-      }, p),
+      new AnswerPrompt<string>(
+        PHONE,
+        (_ctx, text) => {
+          const parsed = phoneNumber.safeParse(text);
+          return parsed.success ? parsed.data : undefined;
+        },
+        p,
+      ),
     );
     this.addDialog(new AnswerPrompt<boolean>(DOWN, (_ctx, text, o) => p.yesNoReader.read(text, o.lang, 'down'), p));
     this.addDialog(
-      new AnswerPrompt<boolean>(CONFIRM, (_ctx, text, o) => {
-        if (text.trim() === t(o.lang, 'confirmSend')) return true;
-        if (text.trim() === t(o.lang, 'cancelTicket')) return false;
-        return p.yesNoReader.read(text, o.lang, 'confirm');
-      }, p),
+      new AnswerPrompt<boolean>(
+        CONFIRM,
+        (_ctx, text, o) => {
+          if (text.trim() === t(o.lang, 'confirmSend')) return true;
+          if (text.trim() === t(o.lang, 'cancelTicket')) return false;
+          return p.yesNoReader.read(text, o.lang, 'confirm');
+        },
+        p,
+      ),
     );
     this.addDialog(
-      new WaterfallDialog(FLOW, [this.address.bind(this), this.name.bind(this), this.phone.bind(this), this.down.bind(this), this.confirm.bind(this), this.create.bind(this)]),
+      new WaterfallDialog(FLOW, [
+        this.address.bind(this),
+        this.name.bind(this),
+        this.phone.bind(this),
+        this.down.bind(this),
+        this.confirm.bind(this),
+        this.create.bind(this),
+      ]),
     );
     this.initialDialogId = FLOW;
   }
@@ -86,12 +109,16 @@ export class EscalationDialog extends ComponentDialog {
     await say(step.context, t(s.lang, 'escalateIntro'));
     const buttons = options.stopWork ? [t(s.lang, 'notIt')] : [];
     const question = options.stopWork ? `${t(s.lang, 'askAddress')} ${t(s.lang, 'stopWorkNotIt')}` : t(s.lang, 'askAddress');
-    return step.prompt(ADDRESS, ask(s.lang, 'ask-address', question, t(s.lang, 'acceptAddress'), buttons, options.stopWork ? 'stop-work' : undefined));
+    return step.prompt(
+      ADDRESS,
+      ask(s.lang, 'ask-address', question, t(s.lang, 'acceptAddress'), buttons, options.stopWork ? 'stop-work' : undefined),
+    );
   }
 
   private async name(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const s = await session(this.deps.session, step.context);
-    if (step.result === NOT_IT || (step.result as { notIt?: boolean }).notIt) return step.endDialog({ kind: 'not-it' } satisfies EscalationResult);
+    if (step.result === NOT_IT || (step.result as { notIt?: boolean }).notIt)
+      return step.endDialog({ kind: 'not-it' } satisfies EscalationResult);
     (step.values as EscalationValues).address = String(step.result).trim();
     return step.prompt(NAME, ask(s.lang, 'ask-name', t(s.lang, 'askName'), t(s.lang, 'acceptName')));
   }
@@ -125,7 +152,10 @@ export class EscalationDialog extends ComponentDialog {
       .filter(Boolean)
       .join('; ');
     const text = t(s.lang, 'confirmSummary', { summary });
-    return step.prompt(CONFIRM, ask(s.lang, 'confirm', text, t(s.lang, 'acceptYesNo'), [t(s.lang, 'confirmSend'), t(s.lang, 'cancelTicket')]));
+    return step.prompt(
+      CONFIRM,
+      ask(s.lang, 'confirm', text, t(s.lang, 'acceptYesNo'), [t(s.lang, 'confirmSend'), t(s.lang, 'cancelTicket')]),
+    );
   }
 
   private async create(step: WaterfallStepContext): Promise<DialogTurnResult> {

@@ -28,7 +28,8 @@ const PERSON = 'offer-person';
 type MachineAnswer = { line: ProductLineCode; description?: string } | { other: true };
 
 /** The model question's answer: skipped, a model, a machine of the installed base, or the fault itself. */
-type ModelAnswer = { kind: 'skip' } | { kind: 'model'; model: string } | { kind: 'serial'; machine: Machine } | { kind: 'description'; text: string };
+type ModelAnswer =
+  { kind: 'skip' } | { kind: 'model'; model: string } | { kind: 'serial'; machine: Machine } | { kind: 'description'; text: string };
 
 /** A model or serial as typed on a nameplate: one to three words, one of them with a digit. */
 const MODEL_WORD = /^[a-z0-9][a-z0-9\-_/.]{1,29}$/i;
@@ -49,7 +50,9 @@ export class MainDialog extends ComponentDialog {
     this.addDialog(new AnswerPrompt<MachineAnswer>(MACHINE, (ctx, text) => this.readMachine(ctx, text, true), p));
     this.addDialog(new AnswerPrompt<ModelAnswer>(MODEL, (ctx, text) => this.readModel(ctx, text), p));
     // Anything but a non-answer is the description (the match says when it has no words to work with).
-    this.addDialog(new AnswerPrompt<string>(DESCRIBE, (_ctx, text) => (text.trim() && !deps.answers.isSkip(text) ? text.trim() : undefined), p));
+    this.addDialog(
+      new AnswerPrompt<string>(DESCRIBE, (_ctx, text) => (text.trim() && !deps.answers.isSkip(text) ? text.trim() : undefined), p),
+    );
     this.addDialog(new AnswerPrompt<boolean>(PERSON, (_ctx, text, o) => p.yesNo(text, o.lang), p));
     this.addDialog(new MatchDialog(deps));
     this.addDialog(new WalkDialog(deps));
@@ -89,7 +92,10 @@ export class MainDialog extends ComponentDialog {
       return step.endDialog();
     }
     if (!s.productLine && found.abstain && this.deps.answers.isForeign(text) && !this.deps.engine.detectMachine(text).line) {
-      return step.prompt(PERSON, ask(s.lang, 'offer-person', t(s.lang, 'otherLanguage'), t(s.lang, 'acceptYesNo'), [t(s.lang, 'yesPerson'), t(s.lang, 'no')]));
+      return step.prompt(
+        PERSON,
+        ask(s.lang, 'offer-person', t(s.lang, 'otherLanguage'), t(s.lang, 'acceptYesNo'), [t(s.lang, 'yesPerson'), t(s.lang, 'no')]),
+      );
     }
     const machine = s.productLine ? undefined : await this.readMachine(step.context, text, false, found);
     if (machine && 'other' in machine) return this.notOurMachine(step, s);
@@ -99,7 +105,10 @@ export class MainDialog extends ComponentDialog {
     if (s.productLine) return step.next();
     const names = this.lineNames(s.lang);
     const list = numbered([...names, t(s.lang, 'lineOther')]);
-    return step.prompt(MACHINE, ask(s.lang, 'ask-machine', t(s.lang, 'askLineList', { list }), t(s.lang, 'acceptLine'), [...names, t(s.lang, 'lineOther')]));
+    return step.prompt(
+      MACHINE,
+      ask(s.lang, 'ask-machine', t(s.lang, 'askLineList', { list }), t(s.lang, 'acceptLine'), [...names, t(s.lang, 'lineOther')]),
+    );
   }
 
   private async askModel(step: WaterfallStepContext): Promise<DialogTurnResult> {
@@ -165,7 +174,13 @@ export class MainDialog extends ComponentDialog {
     const result = step.result as WalkResult;
     const conversationId = step.context.activity.conversation.id;
     if (result.kind === 'fixed') {
-      await this.deps.outcomes.record({ conversationId, productLine: s.productLine, faultId: s.faultId, outcome: 'resolved', steps: s.stepsTried });
+      await this.deps.outcomes.record({
+        conversationId,
+        productLine: s.productLine,
+        faultId: s.faultId,
+        outcome: 'resolved',
+        steps: s.stepsTried,
+      });
       setTriage(step.context, { state: 'resolved' });
       await say(step.context, t(s.lang, 'resolved'));
       return step.endDialog();
@@ -202,7 +217,14 @@ export class MainDialog extends ComponentDialog {
   private async answerIntent(step: WaterfallStepContext, s: TriageSession, found: SuggestResponse): Promise<DialogTurnResult> {
     setTriage(step.context, { state: 'intent' });
     const route = found.intent!.route;
-    const key = route === 'parts-desk' ? 'intentParts' : route === 'office' ? 'intentOffice' : route === 'own-ticket' ? 'intentTicket' : 'intentPerson';
+    const key =
+      route === 'parts-desk'
+        ? 'intentParts'
+        : route === 'office'
+          ? 'intentOffice'
+          : route === 'own-ticket'
+            ? 'intentTicket'
+            : 'intentPerson';
     await say(step.context, t(s.lang, key));
     return step.endDialog();
   }
@@ -262,7 +284,8 @@ export class MainDialog extends ComponentDialog {
     // "model SY5419THB", "型号是QTZ80": the label is not part of the model.
     const bare = text.trim().replace(MODEL_LABEL, '').trim();
     const words = bare.split(/\s+/);
-    if (words.length <= 3 && words.some((w) => /\d/.test(w)) && words.every((w) => MODEL_WORD.test(w))) return { kind: 'model', model: bare };
+    if (words.length <= 3 && words.some((w) => /\d/.test(w)) && words.every((w) => MODEL_WORD.test(w)))
+      return { kind: 'model', model: bare };
     const found = await this.engineRead(text, s.productLine);
     if (hasFaultWords(this.deps, text, found)) return { kind: 'description', text: text.trim() };
     // "model SY5419THB", "型号是QTZ80": the one nameplate word in a short answer.

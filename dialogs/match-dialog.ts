@@ -114,7 +114,11 @@ export class MatchDialog extends ComponentDialog {
     const topSays = said(top);
     const others = results
       .slice(1)
-      .filter((c) => c.score >= top.score * TIE || (c.score >= top.score * CLOSE && this.deps.answers.distinctEvidence(words, said(c), topSays).length > 0))
+      .filter(
+        (c) =>
+          c.score >= top.score * TIE ||
+          (c.score >= top.score * CLOSE && this.deps.answers.distinctEvidence(words, said(c), topSays).length > 0),
+      )
       .slice(0, MAX_CHOICES - 1);
     if (others.length === 0) return this.matched(step, top);
     const close = [top, ...others];
@@ -124,14 +128,18 @@ export class MatchDialog extends ComponentDialog {
     // The leading candidate is where the conversation stands until the operator picks.
     s.faultId = top.id;
     setTriage(step.context, { faultId: top.id });
-    return step.prompt(PICK, askList(s.lang, 'choose-candidate', t(s.lang, 'pickList'), [...titles, t(s.lang, 'noneOfThese')], t(s.lang, 'acceptChoice'), titles));
+    return step.prompt(
+      PICK,
+      askList(s.lang, 'choose-candidate', t(s.lang, 'pickList'), [...titles, t(s.lang, 'noneOfThese')], t(s.lang, 'acceptChoice'), titles),
+    );
   }
 
   private async reply(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const v = step.values as MatchValues;
     const s = await session(this.deps.session, step.context);
     const text = v.text ?? '';
-    if (v.mode === 'describe-again') return step.replaceDialog(MATCH, { text: String(step.result ?? ''), clarified: false } satisfies MatchOptions);
+    if (v.mode === 'describe-again')
+      return step.replaceDialog(MATCH, { text: String(step.result ?? ''), clarified: false } satisfies MatchOptions);
     if (v.mode === 'clarify') {
       const answer = String(step.result ?? '');
       // "none of those either": nothing new to match, so a person.
@@ -182,7 +190,10 @@ export class MatchDialog extends ComponentDialog {
       });
     }
     v.mode = 'unsure';
-    return step.prompt(UNSURE, ask(s.lang, 'offer-person', t(s.lang, 'stillUnsure'), t(s.lang, 'acceptYesNo'), [t(s.lang, 'offerPerson'), t(s.lang, 'tryAgain')]));
+    return step.prompt(
+      UNSURE,
+      ask(s.lang, 'offer-person', t(s.lang, 'stillUnsure'), t(s.lang, 'acceptYesNo'), [t(s.lang, 'offerPerson'), t(s.lang, 'tryAgain')]),
+    );
   }
 
   private async matchesAlone(text: string, productLine: TriageSession['productLine'], excluded: string[] = []): Promise<boolean> {

@@ -6,12 +6,14 @@ export type Lang = 'en' | 'zh';
 
 const en = {
   greeting:
-    "Hello, I'm the service assistant for our construction machinery. Tell me what is wrong with your machine in your own words (English or Chinese) and I will help you check it, or arrange a technician. Type \"agent\" at any time to reach a person, or \"start over\" to begin again.",
+    'Hello, I\'m the service assistant for our construction machinery. Tell me what is wrong with your machine in your own words (English or Chinese) and I will help you check it, or arrange a technician. Type "agent" at any time to reach a person, or "start over" to begin again.',
   askLineList: 'Which machine is it? Type its name or number:\n\n{list}',
-  acceptLine: 'I understand the machine\'s name (for example "roller", "pump truck", "塔吊"), its number in the list, or a sentence about the fault that names it.',
+  acceptLine:
+    'I understand the machine\'s name (for example "roller", "pump truck", "塔吊"), its number in the list, or a sentence about the fault that names it.',
   acceptModel: 'I understand a model or serial number as on the nameplate (for example SY5419THB), or "skip" / "don\'t know".',
   acceptDescription: 'I need a few words about what the machine does or does not do.',
-  acceptStep: 'At a step I understand "fixed", "not fixed", "checked, next", "I can\'t do this", "that\'s not my problem", a reading or fault code from the display, or "agent" for a person.',
+  acceptStep:
+    'At a step I understand "fixed", "not fixed", "checked, next", "I can\'t do this", "that\'s not my problem", a reading or fault code from the display, or "agent" for a person.',
   acceptChoice: 'I understand the number of an option, a few of its words ("the remote one"), or "none of these".',
   acceptYesNo: 'I understand "yes" or "no".',
   acceptDown: 'I understand "yes, it is down" or "no, it still works".',
@@ -26,9 +28,12 @@ const en = {
   noneOfTheseClarify: 'OK, none of those. Tell me a little more: what does the machine do, or not do?',
   readingNoted: 'Noted: "{reading}". I will pass it on to the technician.',
   stopWorkNotIt: 'If that is not your problem, type "not my problem" and I will look again.',
-  intentParts: 'That is a parts request, which our parts desk handles: they will answer you here or call you. Type "agent" to reach a person now. If a machine has a fault, describe it and I will help.',
-  intentOffice: 'That is a question for our service office (prices, invoices, warranty, contracts). Type "agent" and a person will help you. If a machine has a fault, describe it and I will help.',
-  intentTicket: 'I do not see a service ticket in this conversation yet. Type "agent" and a person can look it up for you, or describe the fault and I will open one.',
+  intentParts:
+    'That is a parts request, which our parts desk handles: they will answer you here or call you. Type "agent" to reach a person now. If a machine has a fault, describe it and I will help.',
+  intentOffice:
+    'That is a question for our service office (prices, invoices, warranty, contracts). Type "agent" and a person will help you. If a machine has a fault, describe it and I will help.',
+  intentTicket:
+    'I do not see a service ticket in this conversation yet. Type "agent" and a person can look it up for you, or describe the fault and I will open one.',
   intentPerson: 'A person can help you with that: type "agent". If a machine has a fault, describe it and I will help.',
   noWords: 'Thank you. If something is wrong with a machine, tell me what happens in a few words; type "agent" to reach a person.',
   otherLanguage: 'Sorry, I can only read English and Chinese (我只能看懂中文和英文). Shall I get a person to help you?',
@@ -71,7 +76,8 @@ const en = {
   askName: 'Your name?',
   badName: 'Please type your name.',
   askPhone: 'Your phone number, so the technician can call you?',
-  badPhone: 'That does not look like a valid phone number. Please type it again (for example 138 0013 8000, or with the country code +86 …).',
+  badPhone:
+    'That does not look like a valid phone number. Please type it again (for example 138 0013 8000, or with the country code +86 …).',
   askDown: 'Is the machine down (it cannot work at all)?',
   yes: 'Yes',
   no: 'No',
@@ -115,7 +121,8 @@ const zh: Record<keyof typeof en, string> = {
   readingNoted: '已记录：“{reading}”，我会转告技术员。',
   stopWorkNotIt: '如果不是这个问题，请输入“不是这个问题”，我重新帮您找。',
   intentParts: '这是配件需求，由配件部处理，他们会在这里回复或给您打电话。现在需要人工请输入“人工”。如果设备有故障，请描述一下，我来帮您。',
-  intentOffice: '这个问题由服务办公室处理（价格、发票、三包、合同）。请输入“人工”，会有工作人员帮您。如果设备有故障，请描述一下，我来帮您。',
+  intentOffice:
+    '这个问题由服务办公室处理（价格、发票、三包、合同）。请输入“人工”，会有工作人员帮您。如果设备有故障，请描述一下，我来帮您。',
   intentTicket: '这次对话里还没有服务工单。输入“人工”可以让工作人员帮您查，或者描述故障，我来为您创建工单。',
   intentPerson: '这个问题需要工作人员来处理：请输入“人工”。如果设备有故障，请描述一下，我来帮您。',
   noWords: '谢谢。如果设备有问题，请用几句话描述一下现象；需要人工请输入“人工”。',

@@ -13,7 +13,8 @@ export const WALK = 'walk';
 const FLOW = 'walk-flow';
 const STEP = 'walk-step';
 
-export type WalkResult = { kind: 'fixed' } | { kind: 'handoff' } | { kind: 'not-it' } | { kind: 'escalate'; reason: string; stopWork?: boolean };
+export type WalkResult =
+  { kind: 'fixed' } | { kind: 'handoff' } | { kind: 'not-it' } | { kind: 'escalate'; reason: string; stopWork?: boolean };
 
 /** The answers a step offers, in button order (a bare number picks by this order). */
 const BUTTONS: { key: 'fixed' | 'next' | 'cannotDo' | 'person' | 'notIt'; answer: StepAnswer | 'person' }[] = [
@@ -54,7 +55,10 @@ export class WalkDialog extends ComponentDialog {
     }
     if (index >= steps.length) {
       await say(step.context, t(s.lang, 'stepsExhausted'));
-      return step.endDialog({ kind: 'escalate', reason: steps.length ? 'self-service steps did not fix it' : 'no operator steps' } satisfies WalkResult);
+      return step.endDialog({
+        kind: 'escalate',
+        reason: steps.length ? 'self-service steps did not fix it' : 'no operator steps',
+      } satisfies WalkResult);
     }
     const current = steps[index]!;
     const text = t(s.lang, 'step', { n: index + 1, total: steps.length, text: current[s.lang] });
@@ -81,7 +85,13 @@ export class WalkDialog extends ComponentDialog {
     if (answer === 'person') return step.endDialog({ kind: 'handoff' } satisfies WalkResult);
     if (answer.outcome === 'not-it') return step.endDialog({ kind: 'not-it' } satisfies WalkResult);
     const result = answer.outcome === 'fixed' ? 'fixed' : answer.outcome === 'could-not-do' ? 'could-not-do' : 'not-fixed';
-    rememberStep(s, { faultId: fault.id, causeId: current.causeId, step: current.en, result, ...(answer.reading ? { reading: answer.reading } : {}) });
+    rememberStep(s, {
+      faultId: fault.id,
+      causeId: current.causeId,
+      step: current.en,
+      result,
+      ...(answer.reading ? { reading: answer.reading } : {}),
+    });
     if (answer.reading) await say(step.context, t(s.lang, 'readingNoted', { reading: answer.reading }));
     if (result === 'fixed') return step.endDialog({ kind: 'fixed' } satisfies WalkResult);
     setTriage(step.context, { state: 'step' });

@@ -16,7 +16,19 @@ import { ticketRequest } from './support/tickets.js';
  * garbage WebSocket upgrades; concurrent assigns of one ticket. Counts requests, 5xx and
  * exits; no 5xx, no hang, no internals in a body, and the process still serves after.
  */
-const PARAMS = ['../../../../etc/passwd', '..%2f..%2f..%2fetc%2fpasswd', '%00', '\u202e\u0000x', 'x'.repeat(3000), '-1', '9'.repeat(40), '%E0%A4%A', "' OR 1=1 --", 'constructor', '__proto__'];
+const PARAMS = [
+  '../../../../etc/passwd',
+  '..%2f..%2f..%2fetc%2fpasswd',
+  '%00',
+  '\u202e\u0000x',
+  'x'.repeat(3000),
+  '-1',
+  '9'.repeat(40),
+  '%E0%A4%A',
+  "' OR 1=1 --",
+  'constructor',
+  '__proto__',
+];
 const BODIES: unknown[] = [
   null,
   [],
@@ -50,23 +62,43 @@ async function attack(server: ServerProcess, keys: (string | undefined)[]) {
   for (const [path, methods] of Object.entries(doc.paths)) {
     for (const method of Object.keys(methods).map((m) => m.toUpperCase())) {
       const directLine = path.startsWith('/v3/directline');
-      const params = path.includes('{') ? PARAMS.map((p) => encodeURIComponent(p).slice(0, 4000)).concat([directLine ? dl.conversationId : ticket.id]) : [''];
+      const params = path.includes('{')
+        ? PARAMS.map((p) => encodeURIComponent(p).slice(0, 4000)).concat([directLine ? dl.conversationId : ticket.id])
+        : [''];
       for (const p of params) {
         const url = `${server.base}${path.replace(/\{[^}]+\}/g, p)}`;
         for (const key of directLine ? [...keys, dl.token] : keys) {
           const auth: Record<string, string> = key ? { authorization: `Bearer ${key}` } : {};
           if (method === 'GET' || method === 'DELETE') {
-            requests.push({ method, url: `${url}?limit=${encodeURIComponent(PARAMS[requests.length % PARAMS.length]!)}&from=%00&status=open&q=\u202e`, init: { headers: auth } });
+            requests.push({
+              method,
+              url: `${url}?limit=${encodeURIComponent(PARAMS[requests.length % PARAMS.length]!)}&from=%00&status=open&q=\u202e`,
+              init: { headers: auth },
+            });
             continue;
           }
           for (const body of BODIES) {
-            requests.push({ method, url, init: { headers: { ...auth, 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) } });
+            requests.push({
+              method,
+              url,
+              init: {
+                headers: { ...auth, 'content-type': 'application/json' },
+                body: typeof body === 'string' ? body : JSON.stringify(body),
+              },
+            });
           }
-          requests.push({ method, url, init: { headers: { ...auth, 'content-type': 'text/csv' }, body: 'serial,model,customer\n\u0000,"x\n' + 'a,b,c\n'.repeat(2000) } });
           requests.push({
             method,
             url,
-            init: { headers: { ...auth, 'content-type': 'multipart/form-data; boundary=xx' }, body: '--xx\r\nContent-Disposition: form-data; name="file"; filename="../../evil.jpg"\r\nContent-Type: image/jpeg\r\n\r\nnot a jpeg\r\n--xx--\r\n' },
+            init: { headers: { ...auth, 'content-type': 'text/csv' }, body: 'serial,model,customer\n\u0000,"x\n' + 'a,b,c\n'.repeat(2000) },
+          });
+          requests.push({
+            method,
+            url,
+            init: {
+              headers: { ...auth, 'content-type': 'multipart/form-data; boundary=xx' },
+              body: '--xx\r\nContent-Disposition: form-data; name="file"; filename="../../evil.jpg"\r\nContent-Type: image/jpeg\r\n\r\nnot a jpeg\r\n--xx--\r\n',
+            },
           });
         }
       }
@@ -119,12 +151,20 @@ async function attack(server: ServerProcess, keys: (string | undefined)[]) {
     sock.write('POST /api/suggest HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"text":"');
     return sock;
   });
-  const meanwhile = await fetch(`${server.base}/healthz`, { signal: AbortSignal.timeout(10_000) }).then((r) => r.status, () => 0);
+  const meanwhile = await fetch(`${server.base}/healthz`, { signal: AbortSignal.timeout(10_000) }).then(
+    (r) => r.status,
+    () => 0,
+  );
   for (const s of slow) s.destroy();
 
   // Garbage WebSocket upgrades: the stream and the staff socket.
   let sockets = 0;
-  for (const path of ['/v3/directline/conversations/x/stream?t=%00', '/v3/directline/conversations/../../stream', '/api/live/socket', '/api/handoffs/socket']) {
+  for (const path of [
+    '/v3/directline/conversations/x/stream?t=%00',
+    '/v3/directline/conversations/../../stream',
+    '/api/live/socket',
+    '/api/handoffs/socket',
+  ]) {
     await new Promise<void>((done) => {
       const timer = setTimeout(() => resolve(), 5000);
       const resolve = () => {
@@ -146,8 +186,19 @@ async function attack(server: ServerProcess, keys: (string | undefined)[]) {
     });
     sockets++;
   }
-  const after = await fetch(`${server.base}/readyz`).then((r) => r.status, () => 0);
-  return { requests: requests.length + assigns.length + slow.length + sockets, fiveHundreds, leaks, examples, assignStatuses, meanwhile, after };
+  const after = await fetch(`${server.base}/readyz`).then(
+    (r) => r.status,
+    () => 0,
+  );
+  return {
+    requests: requests.length + assigns.length + slow.length + sockets,
+    fiveHundreds,
+    leaks,
+    examples,
+    assignStatuses,
+    meanwhile,
+    after,
+  };
 }
 
 describe.each(['sqlite', 'postgres'] as const)('attack run against the whole server (%s)', (store) => {

@@ -11,7 +11,10 @@ describe('POST /api/messages (Bot Framework protocol)', () => {
   let s: TestServer;
   let channel: Server;
   let serviceUrl: string;
-  const received: { path: string; body: { type: string; text?: string; suggestedActions?: { actions: { value: string }[] }; speak?: string } }[] = [];
+  const received: {
+    path: string;
+    body: { type: string; text?: string; suggestedActions?: { actions: { value: string }[] }; speak?: string };
+  }[] = [];
 
   beforeAll(async () => {
     s = await startTestServer({ embedder: { kind: 'use' } });
@@ -60,10 +63,16 @@ describe('POST /api/messages (Bot Framework protocol)', () => {
     const reply = messages().at(-1)!.body;
     expect(reply.text).toMatch(/model or serial/);
     // The Emulator is a voice channel for botbuilder's SetSpeakMiddleware: SSML with a voice, in the conversation's language.
-    expect(reply.speak).toMatch(/^<speak version='1.0' xmlns='http:\/\/www.w3.org\/2001\/10\/synthesis' xml:lang='en-US'><voice name='[^']+'>.*model or serial/);
+    expect(reply.speak).toMatch(
+      /^<speak version='1.0' xmlns='http:\/\/www.w3.org\/2001\/10\/synthesis' xml:lang='en-US'><voice name='[^']+'>.*model or serial/,
+    );
     expect(reply.suggestedActions?.actions.map((a) => a.value)).toEqual(['Skip']);
     await post({ type: 'message', id: 'a3', text: 'Skip' });
-    expect(messages().map((m) => m.body.text).join('\n')).toMatch(/This sounds like: Hydraulic oil temperature too high/);
+    expect(
+      messages()
+        .map((m) => m.body.text)
+        .join('\n'),
+    ).toMatch(/This sounds like: Hydraulic oil temperature too high/);
   });
 
   it('hands off on "agent": a handoff.initiate event to the channel and a record in the call-center queue', async () => {
@@ -88,7 +97,11 @@ describe('POST /api/messages (Bot Framework protocol)', () => {
   });
 
   it('refuses a malformed activity with 400 and keeps working', async () => {
-    const bad = await fetch(`${s.base}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type": ' });
+    const bad = await fetch(`${s.base}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"type": ',
+    });
     expect(bad.status).toBe(400);
     const ok = await post({ type: 'message', id: 'a4', text: 'start over' });
     expect(ok.status).toBe(200);
@@ -98,7 +111,13 @@ describe('POST /api/messages (Bot Framework protocol)', () => {
 describe('POST /api/messages with a Microsoft App ID configured', () => {
   let s: TestServer;
   beforeAll(async () => {
-    s = await startTestServer({ botAuth: { MicrosoftAppId: '00000000-0000-0000-0000-000000000001', MicrosoftAppPassword: 'not-a-real-password', MicrosoftAppType: 'MultiTenant' } });
+    s = await startTestServer({
+      botAuth: {
+        MicrosoftAppId: '00000000-0000-0000-0000-000000000001',
+        MicrosoftAppPassword: 'not-a-real-password',
+        MicrosoftAppType: 'MultiTenant',
+      },
+    });
   }, 60_000);
   afterAll(() => s.stop());
 
@@ -106,7 +125,15 @@ describe('POST /api/messages with a Microsoft App ID configured', () => {
     const res = await fetch(`${s.base}/api/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ type: 'message', text: 'hi', channelId: 'emulator', serviceUrl: 'http://127.0.0.1:9', conversation: { id: 'c' }, from: { id: 'u' }, recipient: { id: 'b' } }),
+      body: JSON.stringify({
+        type: 'message',
+        text: 'hi',
+        channelId: 'emulator',
+        serviceUrl: 'http://127.0.0.1:9',
+        conversation: { id: 'c' },
+        from: { id: 'u' },
+        recipient: { id: 'b' },
+      }),
     });
     expect(res.status).toBe(401);
   });

@@ -58,7 +58,8 @@ function failStateWrites(db: Database) {
       return tx.run(sql, p);
     },
   });
-  db.transaction = ((fn: (tx: Sql) => Promise<unknown>, o?: Parameters<Database['transaction']>[1]) => transaction((tx) => fn(guard(tx)), o)) as Database['transaction'];
+  db.transaction = ((fn: (tx: Sql) => Promise<unknown>, o?: Parameters<Database['transaction']>[1]) =>
+    transaction((tx) => fn(guard(tx)), o)) as Database['transaction'];
   return control;
 }
 
@@ -72,24 +73,36 @@ describe.each(['sqlite', 'postgres'] as const)('a turn that fails (%s)', (store)
   afterAll(async () => s?.stop());
 
   it.each([
-    ['en', 'the outriggers on my pump truck will not come down', 'Skip', 'Checked, next', /Step 1 of/, /Sorry, something went wrong/, /Step 2 of/],
+    [
+      'en',
+      'the outriggers on my pump truck will not come down',
+      'Skip',
+      'Checked, next',
+      /Step 1 of/,
+      /Sorry, something went wrong/,
+      /Step 2 of/,
+    ],
     ['zh', '泵车支腿放不下来', '跳过', '查过了，下一步', /第 1 步/, /抱歉，我这边出了点问题/, /第 2 步/],
-  ])('apologises in the user’s language (%s) and continues from the last saved step', async (_lang, first, skip, next, step1, sorry, step2) => {
-    const chat = await openChat(s.base);
-    await chat.say(first);
-    let reply = await chat.say(skip);
-    if (!step1.test(reply)) reply = await chat.say('1'); // a short choice among close candidates: the first
-    expect(reply).toMatch(step1);
-    outage.armed = true;
-    let failed: string;
-    try {
-      failed = await chat.say(next);
-    } finally {
-      outage.armed = false;
-    }
-    expect(failed).toMatch(sorry);
-    expect(failed).not.toMatch(step2); // the failed turn's own replies were never sent
-    // The conversation is where it was saved: the same answer now moves on to step 2.
-    expect(await chat.say(next)).toMatch(step2);
-  }, 60_000);
+  ])(
+    'apologises in the user’s language (%s) and continues from the last saved step',
+    async (_lang, first, skip, next, step1, sorry, step2) => {
+      const chat = await openChat(s.base);
+      await chat.say(first);
+      let reply = await chat.say(skip);
+      if (!step1.test(reply)) reply = await chat.say('1'); // a short choice among close candidates: the first
+      expect(reply).toMatch(step1);
+      outage.armed = true;
+      let failed: string;
+      try {
+        failed = await chat.say(next);
+      } finally {
+        outage.armed = false;
+      }
+      expect(failed).toMatch(sorry);
+      expect(failed).not.toMatch(step2); // the failed turn's own replies were never sent
+      // The conversation is where it was saved: the same answer now moves on to step 2.
+      expect(await chat.say(next)).toMatch(step2);
+    },
+    60_000,
+  );
 });

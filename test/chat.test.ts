@@ -59,7 +59,8 @@ async function waitForBot(page: Page, pattern: RegExp, from = 0): Promise<{ text
     const all = (await botTexts(page)).slice(from);
     const text = all.filter((t) => pattern.test(t)).at(-1);
     if (text !== undefined) return { text, match: text.match(pattern)!, all };
-    if (Date.now() > end) throw new Error(`no bot message matching ${pattern} (after message ${from}) within ${WAIT} ms; saw: ${JSON.stringify(all)}`);
+    if (Date.now() > end)
+      throw new Error(`no bot message matching ${pattern} (after message ${from}) within ${WAIT} ms; saw: ${JSON.stringify(all)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -206,7 +207,13 @@ describe('the /chat page (Web Chat over the local Direct Line) in Chromium', () 
         for (let n = 1; n <= total; n++) {
           mark = (await botTexts(page)).length;
           // "That's not my problem" is offered at every step.
-          const titles = await expectActions(page, ['Fixed', expect.stringMatching(NEXT), "I can't do this", 'Talk to a person', "That's not my problem"]);
+          const titles = await expectActions(page, [
+            'Fixed',
+            expect.stringMatching(NEXT),
+            "I can't do this",
+            'Talk to a person',
+            "That's not my problem",
+          ]);
           await click(page, titles[1]!);
           if (n < total) await waitForBot(page, new RegExp(`^Step ${n + 1} of ${total}: `), mark);
           else {
@@ -320,7 +327,13 @@ describe('the /chat page (Web Chat over the local Direct Line) in Chromium', () 
         const rows = await server.app.services().db!.query<Record<string, unknown>>('SELECT * FROM handoffs');
         expect(rows).toHaveLength(1);
         expect(rows[0]).toEqual(
-          expect.objectContaining({ channel: 'directline', language: 'zh', product_line: 'TC', reason: 'user asked for a person', status: 'open' }),
+          expect.objectContaining({
+            channel: 'directline',
+            language: 'zh',
+            product_line: 'TC',
+            reason: 'user asked for a person',
+            status: 'open',
+          }),
         );
         const transcript = JSON.parse(String(rows[0]!.transcript)) as { from: string; text: string }[];
         expect(transcript.filter((l) => l.from === 'user').map((l) => l.text)).toEqual(['塔吊吊不起来', '人工']);
@@ -346,23 +359,35 @@ describe('the /chat page (Web Chat over the local Direct Line) in Chromium', () 
         let mark = (await botTexts(page)).length;
         await type(page, 'agent');
         await waitForBot(page, /handing you over/i, mark);
-        const kept = JSON.parse((await page.evaluate<string | null>(`sessionStorage.getItem('triage-chat-conversation')`)) ?? '{}') as { conversationId: string; userId: string };
+        const kept = JSON.parse((await page.evaluate<string | null>(`sessionStorage.getItem('triage-chat-conversation')`)) ?? '{}') as {
+          conversationId: string;
+          userId: string;
+        };
         expect(kept.conversationId).toMatch(/\S/);
 
         // The agent claims the chat and writes; a ticket is opened and assigned: all pushed to the page.
         const handoff = await until(
-          async () => (await json<{ handoffs: { id: string; conversationId: string }[] }>(api(server.base, KEYS.agent, 'GET', '/api/handoffs?status=open'))).handoffs,
+          async () =>
+            (
+              await json<{ handoffs: { id: string; conversationId: string }[] }>(
+                api(server.base, KEYS.agent, 'GET', '/api/handoffs?status=open'),
+              )
+            ).handoffs,
           (hs) => hs.some((h) => h.conversationId === kept.conversationId),
           'the handoff in the queue',
         ).then((hs) => hs.find((h) => h.conversationId === kept.conversationId)!);
         mark = (await botTexts(page)).length;
         await api(server.base, KEYS.agent, 'POST', `/api/handoffs/${handoff.id}/claim`);
         await waitForBot(page, /has joined the chat/, mark);
-        await api(server.base, KEYS.agent, 'POST', `/api/handoffs/${handoff.id}/messages`, { text: 'Hello, Wang from the service desk here. Is the boom folded now?' });
+        await api(server.base, KEYS.agent, 'POST', `/api/handoffs/${handoff.id}/messages`, {
+          text: 'Hello, Wang from the service desk here. Is the boom folded now?',
+        });
         await waitForBot(page, /Wang from the service desk/, mark);
         const detail = await json<{ ticketReference: string }>(api(server.base, KEYS.agent, 'GET', `/api/handoffs/${handoff.id}`));
         const ticket = await json<{ id: string; number: string }>(
-          api(server.base, KEYS.agent, 'POST', '/api/tickets', ticketRequest({ reference: detail.ticketReference, source: 'panel' }), { 'idempotency-key': `chat-ws-${handoff.id}` }),
+          api(server.base, KEYS.agent, 'POST', '/api/tickets', ticketRequest({ reference: detail.ticketReference, source: 'panel' }), {
+            'idempotency-key': `chat-ws-${handoff.id}`,
+          }),
         );
         await api(server.base, KEYS.dispatcher, 'POST', `/api/tickets/${ticket.id}/assign`, { technicianId: 'T-07' });
         await waitForBot(page, new RegExp(`Ticket ${ticket.number}: technician Li Qiang has been assigned`), mark);
@@ -373,14 +398,22 @@ describe('the /chat page (Web Chat over the local Direct Line) in Chromium', () 
         await waitForBot(page, new RegExp(`Ticket ${ticket.number}: technician Li Qiang`));
         expect(await botTexts(page)).toEqual(before.bot);
         expect(await page.locator(USER_BUBBLES).allInnerTexts()).toEqual(before.user);
-        const again = JSON.parse((await page.evaluate<string | null>(`sessionStorage.getItem('triage-chat-conversation')`)) ?? '{}') as { conversationId: string; userId: string };
+        const again = JSON.parse((await page.evaluate<string | null>(`sessionStorage.getItem('triage-chat-conversation')`)) ?? '{}') as {
+          conversationId: string;
+          userId: string;
+        };
         expect(again).toEqual(expect.objectContaining({ conversationId: kept.conversationId, userId: kept.userId }));
         expect(w.requests.filter((u) => u.endsWith('/chat/token'))).toHaveLength(1);
 
         // It goes on where it was: the operator's words reach the agent, the next update reaches the page.
         await type(page, 'yes it is folded, nobody is near it');
         await until(
-          async () => (await json<{ messages: { from: string; text: string }[] }>(api(server.base, KEYS.agent, 'GET', `/api/handoffs/${handoff.id}/messages?after=0`))).messages,
+          async () =>
+            (
+              await json<{ messages: { from: string; text: string }[] }>(
+                api(server.base, KEYS.agent, 'GET', `/api/handoffs/${handoff.id}/messages?after=0`),
+              )
+            ).messages,
           (ms) => ms.some((m) => m.from === 'operator' && /nobody is near it/.test(m.text)),
           'the operator’s message at the agent',
         );

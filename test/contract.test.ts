@@ -66,30 +66,55 @@ describe('the HTTP contract', () => {
   });
 
   it('answers what the schemas say: suggestions, the manual, tickets, reports, the queue', async () => {
-    const agent = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => api(s.base, KEYS.agent, method, path, body, headers);
+    const agent = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
+      api(s.base, KEYS.agent, method, path, body, headers);
     await answers(contract.healthBody, await fetch(`${s.base}/healthz`), 200);
-    await answers(contract.suggestResponse, await agent('POST', '/api/suggest', { text: 'the boom on my pump truck barely moves', limit: 3 }), 200);
+    await answers(
+      contract.suggestResponse,
+      await agent('POST', '/api/suggest', { text: 'the boom on my pump truck barely moves', limit: 3 }),
+      200,
+    );
     await answers(contract.suggestResponse, await agent('POST', '/api/suggest', { text: 'my excavator will not start' }), 200);
     const faults = (await answers(contract.faultsResponse, await agent('GET', '/api/faults'), 200)) as contract.FaultsResponse;
-    for (const id of ['PT-H01', 'TC-M03', faults.faults.at(-1)!.id]) await answers(contract.faultEntry, await agent('GET', `/api/faults/${id}`), 200);
+    for (const id of ['PT-H01', 'TC-M03', faults.faults.at(-1)!.id])
+      await answers(contract.faultEntry, await agent('GET', `/api/faults/${id}`), 200);
     await answers(contract.meResponse, await agent('GET', '/api/me'), 200);
 
-    const created = (await answers(contract.ticketView, await agent('POST', '/api/tickets', ticketRequest(), { 'Idempotency-Key': 'contract-0001' }), 201)) as contract.TicketView;
+    const created = (await answers(
+      contract.ticketView,
+      await agent('POST', '/api/tickets', ticketRequest(), { 'Idempotency-Key': 'contract-0001' }),
+      201,
+    )) as contract.TicketView;
     await answers(contract.ticketView, await agent('POST', '/api/tickets', ticketRequest(), { 'Idempotency-Key': 'contract-0001' }), 200);
     await answers(contract.ticketList, await agent('GET', '/api/tickets?status=open&sort=due'), 200);
     const dispatcher = (method: string, path: string, body?: unknown) => api(s.base, KEYS.dispatcher, method, path, body);
-    await answers(contract.ticketView, await dispatcher('POST', `/api/tickets/${created.id}/assign`, { technicianId: 'T-07', expectedVersion: 1 }), 200);
+    await answers(
+      contract.ticketView,
+      await dispatcher('POST', `/api/tickets/${created.id}/assign`, { technicianId: 'T-07', expectedVersion: 1 }),
+      200,
+    );
     const tech = (method: string, path: string, body?: unknown) => api(s.base, KEYS.tech7, method, path, body);
     await answers(contract.ticketView, await tech('POST', `/api/tickets/${created.id}/status`, { status: 'en_route' }), 200);
     await answers(contract.ticketView, await tech('POST', `/api/tickets/${created.id}/status`, { status: 'on_site' }), 200);
     await answers(
       contract.ticketView,
-      await tech('POST', `/api/tickets/${created.id}/close-out`, { actualFaultId: 'PT-H01', causeId: 'c1', rootCauseClass: 'needs-repair', partsUsed: [], workDone: 'Replaced the relief valve', minutesOnSite: 60 }),
+      await tech('POST', `/api/tickets/${created.id}/close-out`, {
+        actualFaultId: 'PT-H01',
+        causeId: 'c1',
+        rootCauseClass: 'needs-repair',
+        partsUsed: [],
+        workDone: 'Replaced the relief valve',
+        minutesOnSite: 60,
+      }),
       200,
     );
     await answers(contract.ticketView, await tech('GET', `/api/tickets/${created.number}`), 200);
     await answers(contract.gapCreated, await agent('POST', '/api/knowledge-gaps', { text: 'the widget hums' }), 201);
-    await answers(contract.outcomeCreated, await agent('POST', '/api/outcomes', { text: 'boom slow', faultId: 'PT-H01', stepsTried: [] }), 201);
+    await answers(
+      contract.outcomeCreated,
+      await agent('POST', '/api/outcomes', { text: 'boom slow', faultId: 'PT-H01', stepsTried: [] }),
+      201,
+    );
     await answers(contract.workloadReport, await dispatcher('GET', '/api/reports/workload'), 200);
     await answers(contract.slaReport, await dispatcher('GET', '/api/reports/sla'), 200);
     await answers(contract.faultReport, await dispatcher('GET', '/api/reports/faults'), 200);

@@ -99,11 +99,21 @@ describe('dialog table', () => {
         kept = JSON.parse(JSON.stringify(await sessionAccessor.get(ctx))) as TriageSession;
       },
     };
-    const client = new DialogTestClient('test', new MainDialog(deps), { text: c.turns[0]!.user }, [language, triageStampMiddleware], conversationState);
+    const client = new DialogTestClient(
+      'test',
+      new MainDialog(deps),
+      { text: c.turns[0]!.user },
+      [language, triageStampMiddleware],
+      conversationState,
+    );
     for (const [i, turn] of c.turns.entries()) {
       const where = `${c.id} turn ${i + 1} "${turn.user}"`;
       const replies: Partial<Activity>[] = [];
-      let reply: Partial<Activity> | undefined = await client.sendActivity({ type: 'message', text: turn.user, conversation: { id: c.id } as Activity['conversation'] });
+      let reply: Partial<Activity> | undefined = await client.sendActivity({
+        type: 'message',
+        text: turn.user,
+        conversation: { id: c.id } as Activity['conversation'],
+      });
       while (reply) {
         replies.push(reply);
         reply = client.getNextReply();
@@ -113,7 +123,11 @@ describe('dialog table', () => {
       const last = info.at(-1);
       const said = messages.map((a) => a.text ?? '').join('\n');
       const states = list(turn.state);
-      if (states.length) expect({ where, state: last?.state }).toEqual({ where, state: states.includes(last?.state ?? '') ? last?.state : `one of ${states.join(', ')}` });
+      if (states.length)
+        expect({ where, state: last?.state }).toEqual({
+          where,
+          state: states.includes(last?.state ?? '') ? last?.state : `one of ${states.join(', ')}`,
+        });
       if (turn.productLine) expect({ where, productLine: last?.productLine }).toEqual({ where, productLine: turn.productLine });
       if (turn.faultId !== undefined) expect({ where, faultId: last?.faultId ?? null }).toEqual({ where, faultId: turn.faultId });
       for (const re of list(turn.text)) expect({ where, said }).toEqual({ where, said: expect.stringMatching(new RegExp(re, 'i')) });
@@ -127,7 +141,8 @@ describe('dialog table', () => {
     for (const [key, want] of Object.entries(c.session ?? {})) {
       const got = (s as unknown as Record<string, unknown>)?.[key];
       if (want === null) expect({ key, got }).toEqual({ key, got: undefined });
-      else expect({ key, got }).toEqual({ key, got: typeof want === 'object' && !Array.isArray(want) ? expect.objectContaining(want) : want });
+      else
+        expect({ key, got }).toEqual({ key, got: typeof want === 'object' && !Array.isArray(want) ? expect.objectContaining(want) : want });
     }
     for (const [i, want] of (c.steps ?? []).entries()) expect(s?.stepsTried[i]).toMatchObject(want);
   });

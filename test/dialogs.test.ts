@@ -73,7 +73,9 @@ describe.each(BACKENDS)('the triage conversation (%s state)', (_name, open) => {
     expect(summary).toMatch(/Please check: .*Riverside.*Chen Jun \+8613912345678/);
     const done = lastText(await c.send('Send it'));
     // A pump truck (premium tier) that is down: the tier's machine-down clocks, 1 h to respond, 6 h on site.
-    expect(done).toMatch(/Your ticket number is FT-\d{4}-\d{6}\. A service coordinator will contact you with a plan within 1 hour, a technician will be on site within 6 hours/);
+    expect(done).toMatch(
+      /Your ticket number is FT-\d{4}-\d{6}\. A service coordinator will contact you with a plan within 1 hour, a technician will be on site within 6 hours/,
+    );
     const [ticket] = await c.tickets.store.list();
     expect(ticket).toMatchObject({
       source: 'bot',
@@ -119,7 +121,10 @@ describe.each(BACKENDS)('the triage conversation (%s state)', (_name, open) => {
     const auger = kb.faultsById.get('PV-H03')!.title.en;
     // Listed in full and numbered in the text, with full-length buttons on a card.
     expect(lastText(replies)).toMatch(new RegExp(`\\d\\. ${auger.replace(/[()/]/g, '.')}`));
-    const buttons = replies.flatMap((a) => a.attachments ?? []).flatMap((a) => (a.content as { buttons?: { title: string }[] }).buttons ?? []).map((b) => b.title);
+    const buttons = replies
+      .flatMap((a) => a.attachments ?? [])
+      .flatMap((a) => (a.content as { buttons?: { title: string }[] }).buttons ?? [])
+      .map((b) => b.title);
     expect(buttons.length).toBeGreaterThanOrEqual(3);
     expect(buttons.at(-1)).toBe('None of these');
     expect(buttons).toContain(auger);

@@ -109,8 +109,19 @@ describe('dispatch board in Chromium', () => {
     );
     await app.ready;
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    await app.services().roster!.create({ id: 'T-07', name: 'Li Qiang', phone: '+8613800000007', skills: ['PT', 'CP', 'RR', 'TC'], region: 'Changsha', active: true });
-    await app.services().roster!.create({ id: 'T-08', name: 'Zhao Min', phone: '+8613800000008', skills: ['TC'], region: 'Wuhan', active: true });
+    await app
+      .services()
+      .roster!.create({
+        id: 'T-07',
+        name: 'Li Qiang',
+        phone: '+8613800000007',
+        skills: ['PT', 'CP', 'RR', 'TC'],
+        region: 'Changsha',
+        active: true,
+      });
+    await app
+      .services()
+      .roster!.create({ id: 'T-08', name: 'Zhao Min', phone: '+8613800000008', skills: ['TC'], region: 'Wuhan', active: true });
 
     // Created CP, PT, TC: the server lists newest first (TC, PT, CP); by priority the
     // PT that is down (premium, respond in 1 h) comes first, then CP and TC (24 h, CP opened earlier).
@@ -120,7 +131,10 @@ describe('dispatch board in Chromium', () => {
         'PT',
         'PT-H01',
         {
-          customer: { name: 'Jiangbei <Construction> & Sons', site: { address: 'Xiangjiang Rd 88, Yuelu District, Changsha', lat: 28.2, lon: 112.9 } },
+          customer: {
+            name: 'Jiangbei <Construction> & Sons',
+            site: { address: 'Xiangjiang Rd 88, Yuelu District, Changsha', lat: 28.2, lon: 112.9 },
+          },
           contact: { name: 'Wang Lei', phone: '+8613800138000' },
           equipment: { productLine: 'PT', model: 'SY5418THB 62m', serial: 'PT62-0042' },
           operatorWords: PT_WORDS,
@@ -183,13 +197,23 @@ describe('dispatch board in Chromium', () => {
       // The key is not left in the form.
       expect(await page.getByLabel('API key').inputValue()).toBe('');
       // GET /api/me names the role; a dispatcher's list is asked for most urgent first.
-      expect(await until(() => text('#whoami'), (t) => t.length > 0, 'the role line')).toBe('Signed in as dispatcher');
+      expect(
+        await until(
+          () => text('#whoami'),
+          (t) => t.length > 0,
+          'the role line',
+        ),
+      ).toBe('Signed in as dispatcher');
       expect(requested.some((u) => u.endsWith('/api/me'))).toBe(true);
       expect(requested.some((u) => u.includes('/api/tickets?') && u.includes('sort=priority'))).toBe(true);
 
       const ptRow = row(tickets.PT.number);
       // Fault titles from GET /api/faults, next to the ids.
-      await until(() => ptRow.locator('td.faults').textContent(), (t) => (t ?? '').includes(PT_H01), 'the fault title');
+      await until(
+        () => ptRow.locator('td.faults').textContent(),
+        (t) => (t ?? '').includes(PT_H01),
+        'the fault title',
+      );
       expect(requested.some((u) => u.endsWith('/api/faults'))).toBe(true);
       const cells = await ptRow.locator('td').allTextContents();
       expect(cells[0]).toBe('PT');
@@ -241,8 +265,16 @@ describe('dispatch board in Chromium', () => {
     'shows the details of a selected ticket with user text rendered as text',
     async () => {
       await page.getByRole('button', { name: tickets.PT.number, exact: true }).click();
-      await until(() => text('#d-number'), (t) => t === tickets.PT.number, 'the PT details');
-      await until(() => text('#d-facts'), (t) => t.includes('Version1'), 'the full ticket');
+      await until(
+        () => text('#d-number'),
+        (t) => t === tickets.PT.number,
+        'the PT details',
+      );
+      await until(
+        () => text('#d-facts'),
+        (t) => t.includes('Version1'),
+        'the full ticket',
+      );
 
       const facts = await text('#d-facts');
       for (const expected of [
@@ -296,14 +328,30 @@ describe('dispatch board in Chromium', () => {
       await page.getByLabel('Assign technician (ID)').fill('T-07');
       await page.getByLabel('Note for the history (optional)').fill('nearest technician');
       await page.getByRole('button', { name: 'Assign', exact: true }).click();
-      await until(() => text('#d-status'), (t) => t === 'Assigned', 'status Assigned');
+      await until(
+        () => text('#d-status'),
+        (t) => t === 'Assigned',
+        'status Assigned',
+      );
       expect(await statusButtons()).toEqual(['En route', 'Cancel ticket']);
-      await until(() => row(tickets.PT.number).locator('td').nth(5).innerText(), (t) => t === 'T-07', 'T-07 in the list');
+      await until(
+        () => row(tickets.PT.number).locator('td').nth(5).innerText(),
+        (t) => t === 'T-07',
+        'T-07 in the list',
+      );
 
       await page.getByRole('button', { name: 'En route', exact: true }).click();
-      await until(() => text('#d-status'), (t) => t === 'En route', 'status En route');
+      await until(
+        () => text('#d-status'),
+        (t) => t === 'En route',
+        'status En route',
+      );
       expect(await statusButtons()).toEqual(['On site', 'Cancel ticket']);
-      await until(() => row(tickets.PT.number).locator('td').nth(4).innerText(), (t) => t === 'En route', 'En route in the list');
+      await until(
+        () => row(tickets.PT.number).locator('td').nth(4).innerText(),
+        (t) => t === 'En route',
+        'En route in the list',
+      );
       // Respond is met; the list now counts down to the on-site clock (6 h for a premium machine that is down).
       expect(await row(tickets.PT.number).locator('td.next-sla').innerText()).toMatch(/^On site\s*● On track\s*5h 5\dm \d\ds left$/);
       expect(await page.locator('#d-sla tr').first().innerText()).toMatch(/Met/);
@@ -352,7 +400,11 @@ describe('dispatch board in Chromium', () => {
       await screenshot(page, 'dispatch-conflict');
 
       await page.getByRole('button', { name: 'Reload ticket' }).click();
-      await until(() => text('#d-status'), (t) => t === 'On site', 'the reloaded status');
+      await until(
+        () => text('#d-status'),
+        (t) => t === 'On site',
+        'the reloaded status',
+      );
       expect(await page.locator('#alert').isVisible()).toBe(false);
       // on_site → resolved (close-out only) or assigned (assign action): no status buttons.
       expect(await statusButtons()).toEqual([]);
@@ -379,7 +431,9 @@ describe('dispatch board in Chromium', () => {
       const shift = (iso: string, ms: number) => new Date(Date.parse(iso) - ms).toISOString();
       await page.route('**/api/tickets?**', async (route) => {
         const response = await route.fetch();
-        const body = (await response.json()) as { tickets: (TicketView & { createdAt: string; slaStatus: (ClockView & { remainingMs?: number })[] })[] };
+        const body = (await response.json()) as {
+          tickets: (TicketView & { createdAt: string; slaStatus: (ClockView & { remainingMs?: number })[] })[];
+        };
         for (const t of body.tickets) {
           const ms = age[t.id];
           if (!ms) continue;
@@ -470,14 +524,22 @@ describe('dispatch board in Chromium', () => {
       );
       expect(closeOut.status).toBe(200);
       await page.getByRole('button', { name: 'Refresh' }).click();
-      await until(() => text('#d-status'), (t) => t === 'Resolved', 'the resolved status');
+      await until(
+        () => text('#d-status'),
+        (t) => t === 'Resolved',
+        'the resolved status',
+      );
       // resolved → closed or back on site; it can no longer be assigned.
       expect(await statusButtons()).toEqual(['Close (follow-up done)', 'Reopen: back on site']);
       expect(await page.getByLabel('Assign technician (ID)').isDisabled()).toBe(true);
       expect(await text('#d-facts')).toContain('Replaced the relief valve');
 
       await page.getByRole('button', { name: 'Close (follow-up done)' }).click();
-      await until(() => text('#d-status'), (t) => t === 'Closed', 'the closed status');
+      await until(
+        () => text('#d-status'),
+        (t) => t === 'Closed',
+        'the closed status',
+      );
       expect(await statusButtons()).toEqual([]);
       // Closed is not open: it leaves the list, the details stay.
       await until(rowNumbers, (n) => !n.includes(tickets.PT.number), 'the closed ticket to leave the open list');
@@ -489,11 +551,19 @@ describe('dispatch board in Chromium', () => {
   );
 
   it(
-    'on an illegal transition shows the server\'s words and reloads the ticket',
+    "on an illegal transition shows the server's words and reloads the ticket",
     async () => {
       await page.getByRole('button', { name: tickets.CP.number, exact: true }).click();
-      await until(() => text('#d-number'), (t) => t === tickets.CP.number, 'the CP details');
-      await until(() => text('#d-facts'), (t) => t.includes('Version1'), 'the full CP ticket');
+      await until(
+        () => text('#d-number'),
+        (t) => t === tickets.CP.number,
+        'the CP details',
+      );
+      await until(
+        () => text('#d-facts'),
+        (t) => t.includes('Version1'),
+        'the full CP ticket',
+      );
       expect(await statusButtons()).toEqual(['Cancel ticket']);
       // Cancelled behind the page's back. The page sends expectedVersion, which would make
       // this a version conflict; without it (as a page with an out-of-date transition table
@@ -512,9 +582,15 @@ describe('dispatch board in Chromium', () => {
         await page.getByRole('button', { name: 'Confirm: cancel ticket' }).click();
         const message = await until(alertText, (t) => t.length > 0, 'the illegal-transition message');
         expect(sent).toEqual([{ status: 'cancelled' }]);
-        expect(message).toBe('Not possible: a ticket that is "cancelled" cannot become "cancelled" (it is final). The ticket has been reloaded.');
+        expect(message).toBe(
+          'Not possible: a ticket that is "cancelled" cannot become "cancelled" (it is final). The ticket has been reloaded.',
+        );
         // Reloaded without being asked: the page shows the ticket as it now is.
-        await until(() => text('#d-status'), (t) => t === 'Cancelled', 'the reloaded status');
+        await until(
+          () => text('#d-status'),
+          (t) => t === 'Cancelled',
+          'the reloaded status',
+        );
         expect(await page.locator('#alert-reload').isVisible()).toBe(false);
         expect(await statusButtons()).toEqual([]);
         await until(rowNumbers, (n) => !n.includes(tickets.CP.number), 'the cancelled ticket to leave the open list');
@@ -544,8 +620,16 @@ describe('dispatch board in Chromium', () => {
       expect((await until(numbers, (n) => n.length === 2, 'the open tickets')).sort()).toEqual([tickets.TC.number, rr.number].sort());
 
       await other.getByRole('button', { name: tickets.TC.number, exact: true }).click();
-      await until(() => other.locator('#d-number').innerText(), (t) => t === tickets.TC.number, 'the TC details');
-      await until(() => other.locator('#d-facts').innerText(), (t) => t.includes('Version'), 'the full TC ticket');
+      await until(
+        () => other.locator('#d-number').innerText(),
+        (t) => t === tickets.TC.number,
+        'the TC details',
+      );
+      await until(
+        () => other.locator('#d-facts').innerText(),
+        (t) => t.includes('Version'),
+        'the full TC ticket',
+      );
       expect(await other.locator('#status-buttons button').allTextContents()).toEqual(['Cancel ticket']);
       expect(await other.locator('#assign-form').isVisible()).toBe(false);
       expect(await other.getByLabel('Note for the history (optional)').isVisible()).toBe(true);
@@ -554,7 +638,11 @@ describe('dispatch board in Chromium', () => {
       await other.getByLabel('Status', { exact: true }).selectOption('');
       await until(numbers, (n) => n.includes(tickets.PT.number), 'all tickets');
       await other.getByRole('button', { name: tickets.PT.number, exact: true }).click();
-      await until(() => other.locator('#d-status').innerText(), (t) => t === 'Closed', 'the closed PT ticket');
+      await until(
+        () => other.locator('#d-status').innerText(),
+        (t) => t === 'Closed',
+        'the closed PT ticket',
+      );
       expect(await other.locator('#status-buttons button').count()).toBe(0);
       expect(await other.getByText('No status change is available from here.').isVisible()).toBe(true);
       expect(await other.locator('#assign-form').isVisible()).toBe(false);
@@ -581,14 +669,22 @@ describe('dispatch board in Chromium', () => {
       // The status filter is still "All" from the agent: RR (assigned to T-07) and the
       // closed PT (T-07's earlier job); not TC (T-08) nor CP (never assigned).
       await other.getByLabel('Status', { exact: true }).selectOption('open');
-      expect(await until(numbers, (n) => n.length === 1 && n[0] === rr.number, 'only the technician\'s open ticket')).toEqual([rr.number]);
+      expect(await until(numbers, (n) => n.length === 1 && n[0] === rr.number, "only the technician's open ticket")).toEqual([rr.number]);
       // The server scopes a technician's list: no technician filter to offer.
       expect(await other.getByLabel('Technician ID').isVisible()).toBe(false);
       expect(await other.locator('#ticket-rows td.faults').textContent()).toBe('RR-H01 No vibration or weak vibration of the drum');
 
       await other.getByRole('button', { name: rr.number, exact: true }).click();
-      await until(() => other.locator('#d-status').innerText(), (t) => t === 'Assigned', 'the RR details');
-      await until(() => other.locator('#d-facts').innerText(), (t) => t.includes('Version'), 'the full RR ticket');
+      await until(
+        () => other.locator('#d-status').innerText(),
+        (t) => t === 'Assigned',
+        'the RR details',
+      );
+      await until(
+        () => other.locator('#d-facts').innerText(),
+        (t) => t.includes('Version'),
+        'the full RR ticket',
+      );
       expect(await other.locator('#assign-form').isVisible()).toBe(false);
       // assigned → en route or cancelled (and reassigned) are legal; a technician may only set en route.
       expect(await other.locator('#status-buttons button').allTextContents()).toEqual(['En route']);
@@ -597,7 +693,11 @@ describe('dispatch board in Chromium', () => {
 
       await other.getByLabel('Note for the history (optional)').fill('leaving the depot');
       await other.getByRole('button', { name: 'En route', exact: true }).click();
-      await until(() => other.locator('#d-status').innerText(), (t) => t === 'En route', 'status En route');
+      await until(
+        () => other.locator('#d-status').innerText(),
+        (t) => t === 'En route',
+        'status En route',
+      );
       expect(await other.locator('#status-buttons button').allTextContents()).toEqual(['On site']);
       expect(await other.locator('#alert').isVisible()).toBe(false);
       const stored = await api('GET', `/api/tickets/${rr.id}`);
@@ -606,9 +706,15 @@ describe('dispatch board in Chromium', () => {
 
       // All statuses: still only T-07's work (the closed PT, with nothing left to do on it).
       await other.getByLabel('Status', { exact: true }).selectOption('');
-      expect((await until(numbers, (n) => n.length === 2, 'T-07\'s tickets of any status')).sort()).toEqual([tickets.PT.number, rr.number].sort());
+      expect((await until(numbers, (n) => n.length === 2, "T-07's tickets of any status")).sort()).toEqual(
+        [tickets.PT.number, rr.number].sort(),
+      );
       await other.getByRole('button', { name: tickets.PT.number, exact: true }).click();
-      await until(() => other.locator('#d-status').innerText(), (t) => t === 'Closed', 'the closed PT ticket');
+      await until(
+        () => other.locator('#d-status').innerText(),
+        (t) => t === 'Closed',
+        'the closed PT ticket',
+      );
       expect(await other.locator('#status-buttons button').count()).toBe(0);
       expect(await other.locator('#note-field').isVisible()).toBe(false);
       await screenshot(other, 'dispatch-technician-closed');

@@ -33,8 +33,16 @@ describe('/dispatch on a phone', () => {
       const res = await api(server.base, KEYS.agent, 'POST', '/api/tickets', ticketRequest(overrides));
       tickets[name] = (await res.json()) as TicketView;
     };
-    await open('running', { machineDown: false, equipment: { productLine: 'RR', model: 'RR-12 long model name' }, faults: [{ id: 'RR-E04' }], operatorWords: 'engine will not start' });
-    await open('down', { machineDown: true, customer: { name: 'Zhongjian Bureau 8 Co. Ltd', site: { address: 'North gate of the Zhongjian site, Pudong' } } });
+    await open('running', {
+      machineDown: false,
+      equipment: { productLine: 'RR', model: 'RR-12 long model name' },
+      faults: [{ id: 'RR-E04' }],
+      operatorWords: 'engine will not start',
+    });
+    await open('down', {
+      machineDown: true,
+      customer: { name: 'Zhongjian Bureau 8 Co. Ltd', site: { address: 'North gate of the Zhongjian site, Pudong' } },
+    });
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: PHONE, height: 844 }, locale: 'en-GB', hasTouch: true, isMobile: true });
     page = await context.newPage();
@@ -54,7 +62,11 @@ describe('/dispatch on a phone', () => {
       await page.getByLabel('API key').fill(KEYS.dispatcher);
       await page.getByRole('button', { name: 'Sign in' }).click();
       const rows = page.locator('#ticket-rows tr');
-      await until(() => rows.count(), (n) => n === 2, 'two tickets');
+      await until(
+        () => rows.count(),
+        (n) => n === 2,
+        'two tickets',
+      );
       await screenshot(page, 'dispatch-phone-list');
 
       expect(await overflowsX(page, PHONE)).toBe(false);
@@ -75,9 +87,21 @@ describe('/dispatch on a phone', () => {
 
       // A tap opens the ticket: its details come into view, nothing sticks out.
       await rows.first().locator('.ticket-link').tap();
-      await until(() => page.locator('#d-number').textContent(), (s) => s === tickets.down!.number, 'the details');
-      await until(async () => (await page.locator('#details-title').boundingBox())?.y ?? -1, (top) => top >= 0 && top < 150, 'the details scrolled to the top of the screen');
-      await until(() => page.locator('.tech-suggestions button').count(), (n) => n > 0, 'suggested technicians');
+      await until(
+        () => page.locator('#d-number').textContent(),
+        (s) => s === tickets.down!.number,
+        'the details',
+      );
+      await until(
+        async () => (await page.locator('#details-title').boundingBox())?.y ?? -1,
+        (top) => top >= 0 && top < 150,
+        'the details scrolled to the top of the screen',
+      );
+      await until(
+        () => page.locator('.tech-suggestions button').count(),
+        (n) => n > 0,
+        'suggested technicians',
+      );
       expect(await overflowsX(page, PHONE)).toBe(false);
       await screenshot(page, 'dispatch-phone-details');
       expect(await axeViolations(page)).toEqual([]);
@@ -87,10 +111,18 @@ describe('/dispatch on a phone', () => {
       const picked = await page.locator('#assign-tech').inputValue();
       expect(picked).toMatch(/^T-0[78]$/);
       await page.locator('#assign-button').tap();
-      await until(() => page.locator('#d-status').textContent(), (s) => s === 'Assigned', 'assigned');
+      await until(
+        () => page.locator('#d-status').textContent(),
+        (s) => s === 'Assigned',
+        'assigned',
+      );
       const stored = (await (await api(server.base, KEYS.dispatcher, 'GET', `/api/tickets/${tickets.down!.id}`)).json()) as TicketView;
       expect([stored.status, stored.technicianId]).toEqual(['assigned', picked]);
-      await until(() => rows.first().locator('.cell-tech').textContent(), (s) => s === picked, 'the technician in the list');
+      await until(
+        () => rows.first().locator('.cell-tech').textContent(),
+        (s) => s === picked,
+        'the technician in the list',
+      );
       expect(await onScreen(page.locator('#sign-out'))).toBe(true);
     },
     TIMEOUT,
@@ -108,10 +140,18 @@ describe('/dispatch on a phone', () => {
       await tech.goto(`${server.base}/dispatch`);
       await tech.getByLabel('API key').fill(key);
       await tech.getByRole('button', { name: 'Sign in' }).click();
-      await until(() => tech.locator('#ticket-rows tr').count(), (n) => n === 1, 'the technician sees their job');
+      await until(
+        () => tech.locator('#ticket-rows tr').count(),
+        (n) => n === 1,
+        'the technician sees their job',
+      );
       await tech.locator('#ticket-rows .ticket-link').first().tap();
       const closeOut = tech.getByRole('link', { name: 'Close out on My jobs' });
-      await until(() => closeOut.count(), (n) => n === 1, 'the close-out link');
+      await until(
+        () => closeOut.count(),
+        (n) => n === 1,
+        'the close-out link',
+      );
       expect(await closeOut.getAttribute('href')).toBe(`/tech?job=${encodeURIComponent(id)}`);
       expect(await overflowsX(tech, PHONE)).toBe(false);
       expect(await axeViolations(tech)).toEqual([]);
@@ -120,7 +160,11 @@ describe('/dispatch on a phone', () => {
       await tech.waitForURL(/\/tech\?job=/);
       await tech.getByLabel('API key').fill(key);
       await tech.getByRole('button', { name: 'Sign in' }).click();
-      await until(() => tech.locator('form.close-out').count(), (n) => n === 1, 'the close-out form on /tech');
+      await until(
+        () => tech.locator('form.close-out').count(),
+        (n) => n === 1,
+        'the close-out form on /tech',
+      );
       expect(await tech.locator('#job-title').textContent()).toContain(tickets.down!.number);
       await tech.close();
     },

@@ -48,13 +48,20 @@ describe('an eighth product line added as data', () => {
     const faults = await json<FaultsResponse>(await api(srv.base, KEYS.agent, 'GET', '/api/faults'));
     expect(faults.body.productLines.map((l) => l.code)).toEqual(['PT', 'CP', 'RR', 'PV', 'TC', 'MM', 'HD', 'SB']);
     expect(faults.body.productLines.at(-1)).toMatchObject({ code: 'SB', name: { en: 'concrete placing boom', zh: '布料机' } });
-    expect(faults.body.faults.filter((f) => f.productLine === 'SB').map((f) => f.id).sort()).toEqual(['SB-E01', 'SB-H01']);
+    expect(
+      faults.body.faults
+        .filter((f) => f.productLine === 'SB')
+        .map((f) => f.id)
+        .sort(),
+    ).toEqual(['SB-E01', 'SB-H01']);
     expect((await api(srv.base, KEYS.agent, 'GET', '/api/faults/SB-H01')).status).toBe(200);
     const parts = await json<{ parts: { code: string }[] }>(await api(srv.base, KEYS.agent, 'GET', '/api/parts?productLine=SB'));
     expect(parts.body.parts.length).toBeGreaterThan(0);
     expect(parts.body.parts.every((p) => p.code.startsWith('SB-'))).toBe(true);
 
-    const unknown = await json<{ code: string; issues: { field: string; message: string }[] }>(await api(srv.base, KEYS.agent, 'GET', '/api/parts?productLine=ZZ'));
+    const unknown = await json<{ code: string; issues: { field: string; message: string }[] }>(
+      await api(srv.base, KEYS.agent, 'GET', '/api/parts?productLine=ZZ'),
+    );
     expect(unknown.status).toBe(400);
     expect(unknown.body).toMatchObject({ code: 'invalid_request', issues: [{ field: 'productLine' }] });
     expect(unknown.body.issues[0]!.message).toMatch(/ZZ.*SB/);
@@ -75,20 +82,39 @@ describe('an eighth product line added as data', () => {
 
   it('takes a ticket and a technician skilled in it, and lists its tickets by line', async () => {
     const created = await json<TicketView>(
-      await api(srv.base, KEYS.agent, 'POST', '/api/tickets', ticketRequest({
-        equipment: { productLine: 'SB', model: 'HGY-28' },
-        faults: [{ id: 'SB-H01', confidence: 0.8 }],
-        operatorWords: 'the placing boom creeps down during the pour',
-        stepsTried: [],
-      })),
+      await api(
+        srv.base,
+        KEYS.agent,
+        'POST',
+        '/api/tickets',
+        ticketRequest({
+          equipment: { productLine: 'SB', model: 'HGY-28' },
+          faults: [{ id: 'SB-H01', confidence: 0.8 }],
+          operatorWords: 'the placing boom creeps down during the pour',
+          stepsTried: [],
+        }),
+      ),
     );
     expect(created.status).toBe(201);
     expect(created.body.equipment.productLine).toBe('SB');
     const listed = await json<{ tickets: TicketView[] }>(await api(srv.base, KEYS.dispatcher, 'GET', '/api/tickets?productLine=SB'));
     expect(listed.body.tickets.map((t) => t.number)).toEqual([created.body.number]);
-    const wrong = await api(srv.base, KEYS.agent, 'POST', '/api/tickets', ticketRequest({ equipment: { productLine: 'SB' }, faults: [{ id: 'PT-H01' }] }));
+    const wrong = await api(
+      srv.base,
+      KEYS.agent,
+      'POST',
+      '/api/tickets',
+      ticketRequest({ equipment: { productLine: 'SB' }, faults: [{ id: 'PT-H01' }] }),
+    );
     expect(wrong.status).toBe(400);
-    const roster = await api(srv.base, KEYS.admin, 'POST', '/api/technicians', { id: 'T-42', name: 'Sun Wei', phone: '+8613800000042', skills: ['SB', 'PT'], region: 'Pudong', active: true });
+    const roster = await api(srv.base, KEYS.admin, 'POST', '/api/technicians', {
+      id: 'T-42',
+      name: 'Sun Wei',
+      phone: '+8613800000042',
+      skills: ['SB', 'PT'],
+      region: 'Pudong',
+      active: true,
+    });
     expect(roster.status).toBe(201);
   });
 
@@ -128,7 +154,11 @@ describe('an eighth product line added as data', () => {
         await page.goto(`${srv.base}${path}`);
         await page.locator('#api-key').fill(key);
         await page.locator('#api-key').press('Enter');
-        const options = await until(() => optionsOf(select), (o) => o.some((x) => x.startsWith('SB=')), `the SB option on ${path}`);
+        const options = await until(
+          () => optionsOf(select),
+          (o) => o.some((x) => x.startsWith('SB=')),
+          `the SB option on ${path}`,
+        );
         expect(options.find((o) => o.startsWith('SB='))).toMatch(/placing boom/);
       }
     },

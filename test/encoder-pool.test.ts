@@ -5,8 +5,14 @@ import { createUseEmbedder } from '../src/retrieval/embedders/use-embedder.js';
 import { CRASH_TEXT } from './support/crashing-embedder.js';
 
 /** The real Universal Sentence Encoder, loaded in each of the pool's threads. */
-const USE: EncoderSpec = { module: new URL('../src/retrieval/embedders/use-embedder.js', import.meta.url).href, factory: 'createUseEmbedder' };
-const CRASHING: EncoderSpec = { module: new URL('./support/crashing-embedder.js', import.meta.url).href, factory: 'createCrashingEmbedder' };
+const USE: EncoderSpec = {
+  module: new URL('../src/retrieval/embedders/use-embedder.js', import.meta.url).href,
+  factory: 'createUseEmbedder',
+};
+const CRASHING: EncoderSpec = {
+  module: new URL('./support/crashing-embedder.js', import.meta.url).href,
+  factory: 'createCrashingEmbedder',
+};
 
 const TEXTS = [
   'the boom on my pump truck barely moves',

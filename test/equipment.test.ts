@@ -34,14 +34,24 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
     expect(first.status).toBe(200);
     expect(await first.json()).toEqual({ imported: 3, updated: 0, unchanged: 0, problems: [] });
 
-    const changed = GOOD.replace('Hefei ring road', '"Hefei ring road, section 2"').replace('2024-01-10,12,,standard', '2024-01-10,12,,premium');
-    const again = (await (await importCsv(s.base, changed + 'HD-0001,ZT-32,HD,Deep Bore Ltd,Chengdu,2026-06-01,12,,\r\n')).json()) as ImportAnswer;
+    const changed = GOOD.replace('Hefei ring road', '"Hefei ring road, section 2"').replace(
+      '2024-01-10,12,,standard',
+      '2024-01-10,12,,premium',
+    );
+    const again = (await (
+      await importCsv(s.base, changed + 'HD-0001,ZT-32,HD,Deep Bore Ltd,Chengdu,2026-06-01,12,,\r\n')
+    ).json()) as ImportAnswer;
     expect(again).toEqual({ imported: 1, updated: 2, unchanged: 1, problems: [] });
 
     const m = (await (await api(s.base, KEYS.agent, 'GET', '/api/equipment/TC-7020-0003')).json()) as Record<string, unknown>;
     expect(m).toMatchObject({ serial: 'TC-7020-0003', productLine: 'TC', plan: 'premium', warrantyEnd: '2025-01-09', inWarranty: false });
     const roller = (await (await api(s.base, KEYS.agent, 'GET', '/api/equipment/rr-26-0101')).json()) as Record<string, unknown>;
-    expect(roller).toMatchObject({ customer: 'Li Brothers "Roadworks"', site: 'Hefei ring road, section 2', contactPhone: '+8613800138000', plan: 'basic' });
+    expect(roller).toMatchObject({
+      customer: 'Li Brothers "Roadworks"',
+      site: 'Hefei ring road, section 2',
+      contactPhone: '+8613800138000',
+      plan: 'basic',
+    });
   });
 
   it('refuses a broken file whole and names every problem by line and field', async () => {
@@ -56,7 +66,11 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
     expect(res.status).toBe(400);
     const body = (await res.json()) as ImportAnswer & { code: string; issues: unknown[] };
     expect(body).toMatchObject({ code: 'invalid_csv', imported: 0, updated: 0 });
-    const at = (line: number) => body.problems.filter((p) => p.line === line).map((p) => p.field).sort();
+    const at = (line: number) =>
+      body.problems
+        .filter((p) => p.line === line)
+        .map((p) => p.field)
+        .sort();
     expect(at(3)).toEqual(['accepted_on', 'contact_phone', 'plan', 'product_line', 'warranty_months']);
     expect(at(4)).toEqual(['serial']);
     expect(body.problems.find((p) => p.line === 4)!.error).toMatch(/already on line 2/);
@@ -81,10 +95,19 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
     expect((await importCsv(s.base, GOOD, KEYS.dispatcher, 'application/json')).status).toBe(415);
     expect((await importCsv(s.base, GOOD, KEYS.dispatcher, 'text/csv; charset=latin1')).status).toBe(415);
     const latin1 = Buffer.concat([Buffer.from(HEADER + '\n'), Buffer.from('PT-L-1,56X,PT,Caf\xe9,Site,2026-01-01,12,,\n', 'latin1')]);
-    const enc = await fetch(`${s.base}/api/equipment/import`, { method: 'POST', headers: { authorization: `Bearer ${KEYS.admin}`, 'content-type': 'text/csv' }, body: latin1 });
+    const enc = await fetch(`${s.base}/api/equipment/import`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEYS.admin}`, 'content-type': 'text/csv' },
+      body: latin1,
+    });
     expect(enc.status).toBe(400);
     expect(await enc.json()).toMatchObject({ code: 'invalid_encoding' });
-    const big = csv(...Array.from({ length: 30_000 }, (_, i) => `BIG-${i},56X,PT,Bulk Customer,"A long site address to make the file large",2026-01-01,12,,`));
+    const big = csv(
+      ...Array.from(
+        { length: 30_000 },
+        (_, i) => `BIG-${i},56X,PT,Bulk Customer,"A long site address to make the file large",2026-01-01,12,,`,
+      ),
+    );
     expect((await importCsv(s.base, big)).status).toBe(413);
     // A byte-order mark and LF line ends, as spreadsheets write them.
     const bom = await importCsv(s.base, '\ufeff' + HEADER + '\nBOM-0001,56X,PT,Bom Co,Site,2026-01-01,12,,\n');
@@ -108,25 +131,59 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
   });
 
   it('links tickets to their machine: history, plan, and warranty deciding billable', async () => {
-    const inWarranty = await api(s.base, KEYS.agent, 'POST', '/api/tickets', ticketRequest({ equipment: { productLine: 'PT', serial: ' zl56x-2026-0012' } }));
+    const inWarranty = await api(
+      s.base,
+      KEYS.agent,
+      'POST',
+      '/api/tickets',
+      ticketRequest({ equipment: { productLine: 'PT', serial: ' zl56x-2026-0012' } }),
+    );
     expect(inWarranty.status).toBe(201);
-    const a = (await inWarranty.json()) as { number: string; equipment: { serial: string; model: string }; billing: { billable: boolean }; serviceTier: string };
-    expect(a).toMatchObject({ equipment: { serial: 'ZL56X-2026-0012', model: '56X-6RZ' }, billing: { billable: false, reason: expect.stringMatching(/in warranty until 2028-03-14/) } });
+    const a = (await inWarranty.json()) as {
+      number: string;
+      equipment: { serial: string; model: string };
+      billing: { billable: boolean };
+      serviceTier: string;
+    };
+    expect(a).toMatchObject({
+      equipment: { serial: 'ZL56X-2026-0012', model: '56X-6RZ' },
+      billing: { billable: false, reason: expect.stringMatching(/in warranty until 2028-03-14/) },
+    });
 
-    const expired = (await (await api(s.base, KEYS.agent, 'POST', '/api/tickets', ticketRequest({ equipment: { productLine: 'TC', serial: 'TC-7020-0003' }, faults: [{ id: 'TC-E01' }] }))).json()) as {
+    const expired = (await (
+      await api(
+        s.base,
+        KEYS.agent,
+        'POST',
+        '/api/tickets',
+        ticketRequest({ equipment: { productLine: 'TC', serial: 'TC-7020-0003' }, faults: [{ id: 'TC-E01' }] }),
+      )
+    ).json()) as {
       billing: { billable: boolean };
       serviceTier: string;
     };
     expect(expired).toMatchObject({ billing: { billable: true }, serviceTier: 'standard' });
 
-    const unknown = (await (await api(s.base, KEYS.agent, 'POST', '/api/tickets', ticketRequest({ equipment: { productLine: 'PT', serial: 'NOT-KNOWN-1' } }))).json()) as { billing: { billable: null } };
+    const unknown = (await (
+      await api(s.base, KEYS.agent, 'POST', '/api/tickets', ticketRequest({ equipment: { productLine: 'PT', serial: 'NOT-KNOWN-1' } }))
+    ).json()) as { billing: { billable: null } };
     expect(unknown.billing.billable).toBeNull();
 
-    const wrongLine = await api(s.base, KEYS.agent, 'POST', '/api/tickets', ticketRequest({ equipment: { productLine: 'RR', serial: 'ZL56X-2026-0012' }, faults: [] }));
+    const wrongLine = await api(
+      s.base,
+      KEYS.agent,
+      'POST',
+      '/api/tickets',
+      ticketRequest({ equipment: { productLine: 'RR', serial: 'ZL56X-2026-0012' }, faults: [] }),
+    );
     expect(wrongLine.status).toBe(400);
-    expect(await wrongLine.json()).toMatchObject({ issues: [{ field: 'equipment.productLine', message: expect.stringMatching(/is a PT machine/) }] });
+    expect(await wrongLine.json()).toMatchObject({
+      issues: [{ field: 'equipment.productLine', message: expect.stringMatching(/is a PT machine/) }],
+    });
 
-    const machine = (await (await api(s.base, KEYS.tech7, 'GET', '/api/equipment/ZL56X-2026-0012')).json()) as { tickets: { number: string; kind: string; operatorWords?: string }[] };
+    const machine = (await (await api(s.base, KEYS.tech7, 'GET', '/api/equipment/ZL56X-2026-0012')).json()) as {
+      tickets: { number: string; kind: string; operatorWords?: string }[];
+    };
     expect(machine.tickets.map((t) => t.number)).toEqual([a.number]);
     expect(machine.tickets[0]).toMatchObject({ kind: 'fault' });
     expect(machine.tickets[0]!.operatorWords).toBeUndefined();

@@ -12,12 +12,27 @@ import { startTestServer, type TestServer } from './support/server.js';
  * Line (a passing one and one whose expectations the bot cannot meet).
  */
 
-const reply = (text: string, triage?: BotReply['triage'], inputHint = 'acceptingInput'): BotReply => ({ text, triage, inputHint, buttons: [] });
+const reply = (text: string, triage?: BotReply['triage'], inputHint = 'acceptingInput'): BotReply => ({
+  text,
+  triage,
+  inputHint,
+  buttons: [],
+});
 
 describe('checkTurn', () => {
   const replies = [
-    reply('Please stop the machine now and make it safe. Call 119.', { state: 'danger', lang: 'en', danger: true, handoff: true, productLine: 'PT' }),
-    reply('What is your phone number?', { state: 'ask-phone', lang: 'en', danger: true, handoff: true, productLine: 'PT' }, 'expectingInput'),
+    reply('Please stop the machine now and make it safe. Call 119.', {
+      state: 'danger',
+      lang: 'en',
+      danger: true,
+      handoff: true,
+      productLine: 'PT',
+    }),
+    reply(
+      'What is your phone number?',
+      { state: 'ask-phone', lang: 'en', danger: true, handoff: true, productLine: 'PT' },
+      'expectingInput',
+    ),
   ];
   test.each([
     ['state of the last reply', { state: 'ask-phone' as const }, []],
@@ -33,7 +48,11 @@ describe('checkTurn', () => {
     ['textMatches over all replies', { textMatches: ['\\b119\\b', 'PHONE'] }, []],
     ['textMatches missing', { textMatches: ['120'] }, ['textMatches: /120/i is not in the replies']],
     ['lang', { lang: 'en' as const }, []],
-    ['lang wrong', { lang: 'zh' as const }, ['lang: expected zh, the last reply has triage.lang "en"', "lang: the last reply's text is in en, not zh"]],
+    [
+      'lang wrong',
+      { lang: 'zh' as const },
+      ['lang: expected zh, the last reply has triage.lang "en"', "lang: the last reply's text is in en, not zh"],
+    ],
   ])('%s', (_name, want, problems) => {
     expect(checkTurn(want, replies)).toEqual(problems);
   });
@@ -62,10 +81,32 @@ describe('conversation files', () => {
 
   test.each([
     ['not JSON', '{', /not valid JSON|Expected property name|JSON/],
-    ['an unknown state', { version: 1, conversations: [{ id: 'a', turns: [{ user: 'x', expect: { state: 'flying' } }] }] }, /conversations\.0\.turns\.0\.expect\.state/],
-    ['an unknown check', { version: 1, conversations: [{ id: 'a', turns: [{ user: 'x', expect: { mood: 'happy' } }] }] }, /Unrecognized key/],
-    ['a bad regex', { version: 1, conversations: [{ id: 'a', turns: [{ user: 'x', expect: { textMatches: ['(('] } }] }] }, /regular expression/],
-    ['duplicate ids', { version: 1, conversations: [{ id: 'a', turns: [{ user: 'x' }] }, { id: 'a', turns: [{ user: 'y' }] }] }, /duplicate conversation id "a"/],
+    [
+      'an unknown state',
+      { version: 1, conversations: [{ id: 'a', turns: [{ user: 'x', expect: { state: 'flying' } }] }] },
+      /conversations\.0\.turns\.0\.expect\.state/,
+    ],
+    [
+      'an unknown check',
+      { version: 1, conversations: [{ id: 'a', turns: [{ user: 'x', expect: { mood: 'happy' } }] }] },
+      /Unrecognized key/,
+    ],
+    [
+      'a bad regex',
+      { version: 1, conversations: [{ id: 'a', turns: [{ user: 'x', expect: { textMatches: ['(('] } }] }] },
+      /regular expression/,
+    ],
+    [
+      'duplicate ids',
+      {
+        version: 1,
+        conversations: [
+          { id: 'a', turns: [{ user: 'x' }] },
+          { id: 'a', turns: [{ user: 'y' }] },
+        ],
+      },
+      /duplicate conversation id "a"/,
+    ],
   ])('refuses %s with a message naming the place', (_name, body, message) => {
     const file = write(`${_name.replace(/\W/g, '-')}.json`, body);
     expect(() => readConversationSet(file)).toThrow(ConversationSetError);
@@ -84,7 +125,13 @@ describe('scripted conversations over Direct Line', () => {
     const set: ConversationSet = {
       version: 1,
       conversations: [
-        { id: 'meets', description: '', tags: ['en', 'a'], locale: 'en-US', turns: [{ user: 'hello', expect: { lang: 'en', notState: ['danger'] } }] },
+        {
+          id: 'meets',
+          description: '',
+          tags: ['en', 'a'],
+          locale: 'en-US',
+          turns: [{ user: 'hello', expect: { lang: 'en', notState: ['danger'] } }],
+        },
         {
           id: 'cannot',
           description: '',
@@ -107,6 +154,9 @@ describe('scripted conversations over Direct Line', () => {
     expect(resultLine(results[1]!)).toBe('FAIL cannot  turn 2 "你好": textMatches: /this-text-is-never-said/i is not in the replies');
     const summary = summarise(set, results);
     expect(summary).toMatchObject({ conversations: 2, passed: 1, pass_rate: 0.5, turns: 3, turns_passed: 2, failed: ['cannot'] });
-    expect(summary.by_tag).toMatchObject({ a: { conversations: 2, passed: 1 }, zh: { conversations: 1, passed: 0, turns: 2, turns_passed: 1 } });
+    expect(summary.by_tag).toMatchObject({
+      a: { conversations: 2, passed: 1 },
+      zh: { conversations: 1, passed: 0, turns: 2, turns_passed: 1 },
+    });
   }, 120_000);
 });

@@ -76,7 +76,13 @@ describe('PostgreSQL reset and partitioned during a ticket burst and a chat', ()
         }
       }
     };
-    const ackedAtLeast = (n: number, what: string) => until(async () => acked.size, (x) => x >= n, what, 60_000);
+    const ackedAtLeast = (n: number, what: string) =>
+      until(
+        async () => acked.size,
+        (x) => x >= n,
+        what,
+        60_000,
+      );
 
     // A conversation in the middle of its checks, and a turn now and then through all of it.
     const chat = await openChat(server.base);
@@ -107,7 +113,12 @@ describe('PostgreSQL reset and partitioned during a ticket burst and a chat', ()
 
     phase = 'partition';
     proxy.partition();
-    await until(async () => byPhase.get('partition')?.get(503) ?? 0, (n) => n > 0, 'a 503 during the partition', 40_000);
+    await until(
+      async () => byPhase.get('partition')?.get(503) ?? 0,
+      (n) => n > 0,
+      'a 503 during the partition',
+      40_000,
+    );
     const ready = await fetch(`${server.base}/readyz`);
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({ code: 'not_ready', issues: [{ field: 'store' }] });
@@ -119,7 +130,12 @@ describe('PostgreSQL reset and partitioned during a ticket burst and a chat', ()
     proxy.heal();
     const afterHeal = acked.size;
     await ackedAtLeast(afterHeal + 20, 'tickets after the partition healed');
-    await until(async () => (await fetch(`${server.base}/readyz`)).status, (s) => s === 200, 'ready again', 30_000);
+    await until(
+      async () => (await fetch(`${server.base}/readyz`)).status,
+      (s) => s === 200,
+      'ready again',
+      30_000,
+    );
     stop = true;
     await Promise.all([...workers, chatter]);
 
@@ -153,7 +169,9 @@ describe('PostgreSQL reset and partitioned during a ticket burst and a chat', ()
     expect(total).toBe(sentKeys.length);
 
     const summary = Object.fromEntries([...byPhase].map(([p, m]) => [p, Object.fromEntries(m)]));
-    console.log(`faults: ${sentKeys.length} ticket requests, ${acked.size} acknowledged, ${proxy.resets} connections reset, chat turns ${chatTurns} ok / ${chatFailures} failed; by phase ${JSON.stringify(summary)}`);
+    console.log(
+      `faults: ${sentKeys.length} ticket requests, ${acked.size} acknowledged, ${proxy.resets} connections reset, chat turns ${chatTurns} ok / ${chatFailures} failed; by phase ${JSON.stringify(summary)}`,
+    );
     reportFigures('faults (PostgreSQL resets and partition)', {
       requestsDuringFaults: sentKeys.length + chatTurns + chatFailures,
       fiveHundreds,

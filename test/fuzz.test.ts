@@ -11,7 +11,7 @@ import { ticketRequest } from './support/tickets.js';
 /** A small deterministic generator, so a failing case can be replayed. */
 function prng(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 const HOSTILE_STRINGS = [
@@ -47,7 +47,7 @@ function badBodies(rand: () => number): (string | unknown)[] {
     '{"a":1,}',
     "{'single': 'quotes'}",
     '\u0000',
-    '[' .repeat(20_000) + ']'.repeat(20_000),
+    '['.repeat(20_000) + ']'.repeat(20_000),
     `{"x":${'{"x":'.repeat(5_000)}1${'}'.repeat(5_000)}}`,
     'x'.repeat(100_000),
     JSON.stringify({ text: 'y'.repeat(70_000) }),
@@ -89,7 +89,8 @@ describe('fuzzing every endpoint with malformed, oversized and hostile input', (
 
   it('never answers 5xx, never crashes, and leaves the store unchanged', async () => {
     const rand = prng(20261126);
-    const stored = async () => (await s.app.services().db!.query<{ doc: string }>('SELECT doc FROM tickets WHERE id = $1', [ticketId]))[0]!.doc;
+    const stored = async () =>
+      (await s.app.services().db!.query<{ doc: string }>('SELECT doc FROM tickets WHERE id = $1', [ticketId]))[0]!.doc;
     const before = await stored();
     const count = async () => Number((await s.app.services().db!.query<{ n: number }>('SELECT COUNT(*) AS n FROM tickets'))[0]!.n);
     const ticketsBefore = await count();
@@ -111,7 +112,11 @@ describe('fuzzing every endpoint with malformed, oversized and hostile input', (
         requests.push(() =>
           fetch(`${s.base}${target.path}`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json', ...(target.key ? { authorization: `Bearer ${target.key}` } : {}), ...target.headers },
+            headers: {
+              'content-type': 'application/json',
+              ...(target.key ? { authorization: `Bearer ${target.key}` } : {}),
+              ...target.headers,
+            },
             body: typeof body === 'string' ? body : JSON.stringify(body),
           }),
         );
@@ -126,7 +131,11 @@ describe('fuzzing every endpoint with malformed, oversized and hostile input', (
       requests.push(() => api(s.base, KEYS.admin, 'GET', `/api/faults/${enc}`));
       requests.push(() => api(s.base, KEYS.admin, 'GET', `/api/reports/sla?from=${enc}`));
       requests.push(() => api(s.base, `${str}`.replace(/[^\x20-\x7e]/g, '?'), 'GET', '/api/tickets'));
-      requests.push(() => fetch(`${s.base}/v3/directline/conversations/${enc}/activities?watermark=${enc}`, { headers: { authorization: `Bearer ${dlToken}` } }));
+      requests.push(() =>
+        fetch(`${s.base}/v3/directline/conversations/${enc}/activities?watermark=${enc}`, {
+          headers: { authorization: `Bearer ${dlToken}` },
+        }),
+      );
       requests.push(() => api(s.base, KEYS.agent, 'POST', '/api/suggest', { text: str }));
     }
 
@@ -163,7 +172,10 @@ function multipart(sizeBytes: number): { body: Buffer; type: string } {
   const boundary = '----fuzz' + 'x'.repeat(20);
   const head = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`;
   const tail = `\r\n--${boundary}\r\nContent-Disposition: form-data; name="text"\r\n\r\nhello\r\n--${boundary}--\r\n`;
-  return { body: Buffer.concat([Buffer.from(head), Buffer.alloc(sizeBytes, 7), Buffer.from(tail)]), type: `multipart/form-data; boundary=${boundary}` };
+  return {
+    body: Buffer.concat([Buffer.from(head), Buffer.alloc(sizeBytes, 7), Buffer.from(tail)]),
+    type: `multipart/form-data; boundary=${boundary}`,
+  };
 }
 
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
@@ -187,19 +199,35 @@ describe('bodies no route may parse: compressed, bombs, multipart, other types',
     const json = Buffer.from(JSON.stringify({ text: 'boom slow' }));
     const upload = multipart(1024 * 1024);
     const bodies: { name: string; headers: Record<string, string>; body: Buffer }[] = [
-      { name: 'gzip header, body not gzip', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: Buffer.from('notgzip') },
+      {
+        name: 'gzip header, body not gzip',
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+        body: Buffer.from('notgzip'),
+      },
       { name: 'gzip bomb', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: bomb },
       { name: 'deflate', headers: { 'content-type': 'application/json', 'content-encoding': 'deflate' }, body: deflateSync(json) },
       { name: 'br (not brotli)', headers: { 'content-type': 'application/json', 'content-encoding': 'br' }, body: json },
-      { name: 'stacked encodings', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip, identity' }, body: gzipSync(json) },
+      {
+        name: 'stacked encodings',
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip, identity' },
+        body: gzipSync(json),
+      },
       { name: 'unknown encoding', headers: { 'content-type': 'application/json', 'content-encoding': 'x-evil' }, body: json },
       { name: 'multipart upload', headers: { 'content-type': upload.type }, body: upload.body },
       { name: 'octet-stream', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.alloc(200_000, 1) },
       { name: 'text/plain', headers: { 'content-type': 'text/plain' }, body: json },
       { name: 'form', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: Buffer.from('a=1&b=2') },
       { name: 'json, latin-1', headers: { 'content-type': 'application/json; charset=latin1' }, body: json },
-      { name: 'json, invalid utf-8', headers: { 'content-type': 'application/json' }, body: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]) },
-      { name: 'json, 1 MB', headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify({ text: 'y'.repeat(1024 * 1024) })) },
+      {
+        name: 'json, invalid utf-8',
+        headers: { 'content-type': 'application/json' },
+        body: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]),
+      },
+      {
+        name: 'json, 1 MB',
+        headers: { 'content-type': 'application/json' },
+        body: Buffer.from(JSON.stringify({ text: 'y'.repeat(1024 * 1024) })),
+      },
     ];
     const routes = postRoutes(dl);
     const requests: (() => Promise<Response>)[] = [];
@@ -224,19 +252,27 @@ describe('bodies no route may parse: compressed, bombs, multipart, other types',
     const rssBefore = rssMb(server.child.pid!);
     const { statuses, failures, fiveHundreds } = await runAll(requests, 32);
     const rssAfter = rssMb(server.child.pid!);
-    console.log(`bodies: ${requests.length} requests, statuses ${JSON.stringify(statuses)}, RSS ${Math.round(rssBefore)} → ${Math.round(rssAfter)} MB`);
+    console.log(
+      `bodies: ${requests.length} requests, statuses ${JSON.stringify(statuses)}, RSS ${Math.round(rssBefore)} → ${Math.round(rssAfter)} MB`,
+    );
 
     expect(failures).toEqual([]);
     // Routes that take JSON refuse every one of these bodies before parsing anything.
     const jsonAnswers = seen.filter((x) => routes.find((r) => r.path === x.route)!.json && x.body !== 'json, 1 MB');
     expect(jsonAnswers.every((x) => x.status === 415 || (x.body === 'json, invalid utf-8' && x.status === 400))).toBe(true);
-    expect(seen.filter((x) => x.body === 'json, 1 MB' && routes.find((r) => r.path === x.route)!.json).every((x) => x.status === 413)).toBe(true);
+    expect(seen.filter((x) => x.body === 'json, 1 MB' && routes.find((r) => r.path === x.route)!.json).every((x) => x.status === 413)).toBe(
+      true,
+    );
     // The bombs were never inflated: the server grew by far less than one of them would take.
     expect(rssAfter - rssBefore).toBeLessThan(200);
     expect(server.child.exitCode).toBeNull();
     expect((await fetch(`${server.base}/healthz`)).status).toBe(200);
     // Nothing slipped past the root causes into the last-line process guards.
     expect(server.output()).not.toMatch(/unhandled promise rejection|uncaught exception/);
-    reportFigures('fuzz (encodings, gzip bombs, multipart)', { hostileRequests: requests.length, fiveHundreds, processExits: server.child.exitCode === null ? 0 : 1 });
+    reportFigures('fuzz (encodings, gzip bombs, multipart)', {
+      hostileRequests: requests.length,
+      fiveHundreds,
+      processExits: server.child.exitCode === null ? 0 : 1,
+    });
   }, 180_000);
 });

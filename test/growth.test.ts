@@ -19,10 +19,29 @@ const TURNS = Number(process.env.GROWTH_TURNS ?? 10_000);
 /** Transcript (60 lines of at most 1,000 characters), description (2,000), steps tried (100), dialog stack. */
 const STATE_BOUND = 160_000;
 
-
-const VAGUE = ['something is off with it', 'it is acting strange again', '它有点不对劲', 'not sure what is happening', '还是不太正常', 'it does the thing from yesterday'];
+const VAGUE = [
+  'something is off with it',
+  'it is acting strange again',
+  '它有点不对劲',
+  'not sure what is happening',
+  '还是不太正常',
+  'it does the thing from yesterday',
+];
 /** Buttons the stranger takes when offered, in this order; never "a person" (that ends the bot's part). */
-const PREFERRED = ['None of these', '都不是', 'Let me describe it again', '我再描述一下', 'Skip', '跳过', 'Not fixed, next', '没好，下一步', 'Checked, next', '查过了，下一步', 'No', '不是'];
+const PREFERRED = [
+  'None of these',
+  '都不是',
+  'Let me describe it again',
+  '我再描述一下',
+  'Skip',
+  '跳过',
+  'Not fixed, next',
+  '没好，下一步',
+  'Checked, next',
+  '查过了，下一步',
+  'No',
+  '不是',
+];
 const PERSON = /person|人工|agent/i;
 
 function say(i: number, offered: string[]): string {
@@ -38,7 +57,11 @@ describe('a very long anonymous conversation', () => {
   let engine: SuggestionEngine;
   beforeAll(async () => {
     t = await sqliteDatabase();
-    engine = await openEngine({ dataDir: join(REPO_ROOT, 'var', 'test'), knowledgeDir: KNOWLEDGE_DIR, embedder: { kind: 'none' } }, undefined, kb);
+    engine = await openEngine(
+      { dataDir: join(REPO_ROOT, 'var', 'test'), knowledgeDir: KNOWLEDGE_DIR, embedder: { kind: 'none' } },
+      undefined,
+      kb,
+    );
   }, 120_000);
   afterAll(async () => {
     await engine?.close();
@@ -59,7 +82,11 @@ describe('a very long anonymous conversation', () => {
       offered = replies.flatMap((a) => a.suggestedActions?.actions ?? []).map((a) => String(a.title ?? a.value));
       if (i % (TURNS / 10) === 0) samples.push(await stateBytes());
     }
-    const gaps = (await t.db.query<{ n: number; longest: number }>(`SELECT COUNT(*) AS n, COALESCE(MAX(LENGTH(text)), 0) AS longest FROM knowledge_gaps`))[0]!;
+    const gaps = (
+      await t.db.query<{ n: number; longest: number }>(
+        `SELECT COUNT(*) AS n, COALESCE(MAX(LENGTH(text)), 0) AS longest FROM knowledge_gaps`,
+      )
+    )[0]!;
     const tickets = (await t.db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM tickets`))[0]!;
     reportFigures('growth', {
       turns: TURNS,

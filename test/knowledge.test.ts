@@ -99,7 +99,14 @@ describe('the step-text lint (knowledge/step-lint.yaml)', () => {
       'Take the pipe apart at the elbow.',
     ])
       expect([en, lint(en).some((x) => x.startsWith('en:'))]).toEqual([en, true]);
-    for (const zh of ['松开输送管上的管卡，清除堵塞物。', '拆卡箍后把堵塞物掏出来。', '爬上臂架检查管子。', '把手伸进料斗把石头拿出来。', '短接限位开关后继续起吊。', '站到臂架下方指挥。'])
+    for (const zh of [
+      '松开输送管上的管卡，清除堵塞物。',
+      '拆卡箍后把堵塞物掏出来。',
+      '爬上臂架检查管子。',
+      '把手伸进料斗把石头拿出来。',
+      '短接限位开关后继续起吊。',
+      '站到臂架下方指挥。',
+    ])
       expect([zh, lintZh(zh).some((x) => x.startsWith('zh:'))]).toEqual([zh, true]);
   });
 
@@ -166,7 +173,9 @@ describe('kb validation of bad data', () => {
       checksOnly.causes[0].fixes[0].by = 'operator';
       f[0]!.category = 'electrical';
     });
-    const text = inspectKnowledge(dir).problems.map((p) => p.message).join('\n');
+    const text = inspectKnowledge(dir)
+      .problems.map((p) => p.message)
+      .join('\n');
     expect(text).toMatch(/checks-only: fixes must be by technician/);
     expect(text).toMatch(/does not match category electrical/);
   });
@@ -199,10 +208,20 @@ describe('kb validation of bad data', () => {
     });
     const problems = inspectKnowledge(dir).problems;
     expect(problems).toContainEqual(
-      expect.objectContaining({ file: 'faults/PT.yaml', entry: 'PT-M05', field: 'causes[0].fixes[0].en', message: expect.stringMatching(/hazard opens-a-line: "loosen"/) }),
+      expect.objectContaining({
+        file: 'faults/PT.yaml',
+        entry: 'PT-M05',
+        field: 'causes[0].fixes[0].en',
+        message: expect.stringMatching(/hazard opens-a-line: "loosen"/),
+      }),
     );
     expect(problems).toContainEqual(
-      expect.objectContaining({ file: 'faults/PT.yaml', entry: 'PT-H04', field: 'causes[0].fixes[0].zh', message: expect.stringMatching(/hazard opens-a-line: "松开"/) }),
+      expect.objectContaining({
+        file: 'faults/PT.yaml',
+        entry: 'PT-H04',
+        field: 'causes[0].fixes[0].zh',
+        message: expect.stringMatching(/hazard opens-a-line: "松开"/),
+      }),
     );
     expect(() => loadKnowledge(dir)).toThrow(KnowledgeError);
   });
@@ -219,7 +238,9 @@ describe('kb validation of bad data', () => {
     });
     const problems = inspectKnowledge(dir).problems;
     expect(problems.filter((p) => p.entry === 'PT-M05')).toEqual([]);
-    expect(problems).toContainEqual(expect.objectContaining({ entry: 'PT-H04', field: 'causes[0].fixes[0].en', message: expect.stringMatching(/needs isolation/) }));
+    expect(problems).toContainEqual(
+      expect.objectContaining({ entry: 'PT-H04', field: 'causes[0].fixes[0].en', message: expect.stringMatching(/needs isolation/) }),
+    );
   });
 
   it('does not lint technician steps or steps the bot never shows', () => {

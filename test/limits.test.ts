@@ -31,7 +31,9 @@ describe('rate limits run first, on every route', () => {
   });
 
   it('limits the Bot Framework endpoint and unknown routes too', async () => {
-    const bot = await statusesOf(32, () => fetch(`${s.base}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }));
+    const bot = await statusesOf(32, () =>
+      fetch(`${s.base}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }),
+    );
     expect(bot.slice(0, 30).every((x) => x === 400)).toBe(true);
     expect(bot.slice(30)).toEqual([429, 429]);
     const unknown = await statusesOf(14, () => fetch(`${s.base}/no/such/page`));
@@ -82,10 +84,16 @@ describe('Direct Line secret and token life', () => {
   it('gates every way to a token with the secret', async () => {
     for (const path of ['/chat/token', '/v3/directline/tokens/generate', '/v3/directline/conversations']) {
       expect([path, (await fetch(`${s.base}${path}`, { method: 'POST' })).status]).toEqual([path, 401]);
-      expect([path, (await fetch(`${s.base}${path}`, { method: 'POST', headers: { authorization: 'Bearer not-the-secret-at-all' } })).status]).toEqual([path, 401]);
+      expect([
+        path,
+        (await fetch(`${s.base}${path}`, { method: 'POST', headers: { authorization: 'Bearer not-the-secret-at-all' } })).status,
+      ]).toEqual([path, 401]);
     }
     // The organisation's backend exchanges the secret for a token its page uses.
-    const issued = await fetch(`${s.base}/v3/directline/tokens/generate`, { method: 'POST', headers: { authorization: `Bearer ${secret}` } });
+    const issued = await fetch(`${s.base}/v3/directline/tokens/generate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secret}` },
+    });
     expect(issued.status).toBe(200);
     const { token, conversationId } = (await issued.json()) as { token: string; conversationId: string };
     const started = await fetch(`${s.base}/v3/directline/conversations`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
@@ -101,15 +109,29 @@ describe('Direct Line secret and token life', () => {
     const soon = new Date(Date.now() + 60_000).toISOString();
     await db.run(`UPDATE directline_conversations SET token_expires_at = $1 WHERE id = $2`, [soon, conversationId]);
     const life = async () =>
-      ((await (await fetch(`${s.base}/v3/directline/conversations/${conversationId}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { expires_in: number })
-        .expires_in;
+      (
+        (await (
+          await fetch(`${s.base}/v3/directline/conversations/${conversationId}`, { headers: { authorization: `Bearer ${token}` } })
+        ).json()) as { expires_in: number }
+      ).expires_in;
     expect(await life()).toBeLessThanOrEqual(60);
-    const refreshed = await fetch(`${s.base}/v3/directline/tokens/refresh`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    const refreshed = await fetch(`${s.base}/v3/directline/tokens/refresh`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(((await refreshed.json()) as { expires_in: number }).expires_in).toBe(86_400);
     expect(await life()).toBeGreaterThan(86_000);
 
-    await db.run(`UPDATE directline_conversations SET token_expires_at = $1 WHERE id = $2`, [new Date(Date.now() - 1000).toISOString(), conversationId]);
-    expect((await fetch(`${s.base}/v3/directline/tokens/refresh`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
-    expect((await fetch(`${s.base}/v3/directline/conversations/${conversationId}/activities`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
+    await db.run(`UPDATE directline_conversations SET token_expires_at = $1 WHERE id = $2`, [
+      new Date(Date.now() - 1000).toISOString(),
+      conversationId,
+    ]);
+    expect(
+      (await fetch(`${s.base}/v3/directline/tokens/refresh`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).status,
+    ).toBe(401);
+    expect(
+      (await fetch(`${s.base}/v3/directline/conversations/${conversationId}/activities`, { headers: { authorization: `Bearer ${token}` } }))
+        .status,
+    ).toBe(401);
   });
 });

@@ -29,7 +29,11 @@ describe('inspection reminders into the contact’s conversation', () => {
     const mark = chat.activities.length;
     await chat.say(s.base, text);
     await chat.waitFor((a) => a.from.role === 'bot' && a.type === 'message', 'the answer', mark);
-    await eventually(() => s.app.services().live!.directory.get(chat.conversationId), (k) => k?.language === lang, `the conversation kept as ${lang}`);
+    await eventually(
+      () => s.app.services().live!.directory.get(chat.conversationId),
+      (k) => k?.language === lang,
+      `the conversation kept as ${lang}`,
+    );
     return chat;
   };
 
@@ -43,13 +47,32 @@ describe('inspection reminders into the contact’s conversation', () => {
       `TC-REM-0002,QTZ125,TC,浦东建工,张江工地,${accepted},24,138 0000 1111,standard`,
       `RR-REM-0003,XS265,RR,Minhang Roads,Ring road lot 4,${accepted},24,137 5555 6666,standard`,
     ].join('\n');
-    const imported = await fetch(`${s.base}/api/equipment/import`, { method: 'POST', headers: { authorization: `Bearer ${KEYS.admin}`, 'content-type': 'text/csv' }, body: csv });
+    const imported = await fetch(`${s.base}/api/equipment/import`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEYS.admin}`, 'content-type': 'text/csv' },
+      body: csv,
+    });
     expect(imported.status).toBe(200);
 
     // The pump's ticket came from the English chat (by serial); the crane's from the Chinese one (by the contact's phone, no serial).
     for (const [key, body] of [
-      ['reminder-pt', ticketRequest({ reference: `directline:${en.conversationId}`, equipment: { productLine: 'PT', model: '56X-6RZ', serial: 'PT-REM-0001' } })],
-      ['reminder-tc', ticketRequest({ reference: `directline:${zh.conversationId}`, equipment: { productLine: 'TC', model: 'QTZ125' }, faults: [{ id: 'TC-E01', confidence: 0.8 }], stepsTried: [], contact: { name: '李工', phone: '+86 138 0000 1111' } })],
+      [
+        'reminder-pt',
+        ticketRequest({
+          reference: `directline:${en.conversationId}`,
+          equipment: { productLine: 'PT', model: '56X-6RZ', serial: 'PT-REM-0001' },
+        }),
+      ],
+      [
+        'reminder-tc',
+        ticketRequest({
+          reference: `directline:${zh.conversationId}`,
+          equipment: { productLine: 'TC', model: 'QTZ125' },
+          faults: [{ id: 'TC-E01', confidence: 0.8 }],
+          stepsTried: [],
+          contact: { name: '李工', phone: '+86 138 0000 1111' },
+        }),
+      ],
     ] as const) {
       const res = await api(s.base, KEYS.agent, 'POST', '/api/tickets', body, { 'idempotency-key': key });
       expect([key, res.status, res.status === 201 ? '' : await res.text()]).toEqual([key, 201, '']);
@@ -58,7 +81,11 @@ describe('inspection reminders into the contact’s conversation', () => {
     const zhMark = zh.activities.length;
 
     const list = async () =>
-      ((await (await api(s.base, KEYS.dispatcher, 'GET', '/api/inspections/reminders')).json()) as { reminders: { serial: string; dueOn: string; reminded: boolean }[] }).reminders;
+      (
+        (await (await api(s.base, KEYS.dispatcher, 'GET', '/api/inspections/reminders')).json()) as {
+          reminders: { serial: string; dueOn: string; reminded: boolean }[];
+        }
+      ).reminders;
     const first = await list();
     const of = (serial: string) => first.find((r) => r.serial === serial);
     expect(of('PT-REM-0001')).toMatchObject({ reminded: true });
@@ -66,7 +93,13 @@ describe('inspection reminders into the contact’s conversation', () => {
     expect(of('RR-REM-0003')).toMatchObject({ reminded: false });
 
     const dueDay = String(Number(of('PT-REM-0001')!.dueOn.slice(8, 10)));
-    const enText = (await en.waitFor((a) => /^Maintenance reminder: your 56X-6RZ \(serial PT-REM-0001\)/.test(a.text ?? ''), 'the English reminder', enMark)).text!;
+    const enText = (
+      await en.waitFor(
+        (a) => /^Maintenance reminder: your 56X-6RZ \(serial PT-REM-0001\)/.test(a.text ?? ''),
+        'the English reminder',
+        enMark,
+      )
+    ).text!;
     expect(enText).toContain('88 Binjiang Rd, Shanghai');
     expect(enText).toMatch(new RegExp(`inspection on \\w{3},? ${dueDay} \\w{3}`));
     expect(enText).toMatch(/Why then: Within the first month after acceptance/);

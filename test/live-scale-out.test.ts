@@ -69,7 +69,11 @@ describe('live chat across two instances on one PostgreSQL', () => {
         // Agent (B) → operator's socket (A).
         const mark = chat.activities.length;
         const t0 = performance.now();
-        const posted = await fetch(`${b.base}/api/handoffs/${id}/messages`, { method: 'POST', headers, body: JSON.stringify({ text: `agent says ${i}` }) });
+        const posted = await fetch(`${b.base}/api/handoffs/${id}/messages`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ text: `agent says ${i}` }),
+        });
         expect(posted.status).toBe(201);
         const got = await chat.waitFor((x) => x.text === `agent says ${i}`, `agent message ${i} on A`, mark, 10_000);
         toOperator.push(got.receivedAt - t0);

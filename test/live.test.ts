@@ -45,7 +45,10 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
   };
 
   beforeAll(async () => {
-    s = await startTestServer({ store, live: { unclaimedAfterSeconds: 5, pickupTargetSeconds: 60, sweepSeconds: 0.25, timeZone: 'Asia/Shanghai' } });
+    s = await startTestServer({
+      store,
+      live: { unclaimedAfterSeconds: 5, pickupTargetSeconds: 60, sweepSeconds: 0.25, timeZone: 'Asia/Shanghai' },
+    });
   }, 120_000);
   afterAll(async () => {
     for (const c of chats) c.close();
@@ -54,7 +57,9 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
 
   it('streams a conversation over the WebSocket as Direct Line 3.0 does, and polling still works', async () => {
     const chat = await start();
-    expect(chat.streamUrl).toMatch(new RegExp(`^ws://127\\.0\\.0\\.1:\\d+/v3/directline/conversations/${chat.conversationId}/stream\\?watermark=&t=\\d+\\.[\\w-]{43}$`));
+    expect(chat.streamUrl).toMatch(
+      new RegExp(`^ws://127\\.0\\.0\\.1:\\d+/v3/directline/conversations/${chat.conversationId}/stream\\?watermark=&t=\\d+\\.[\\w-]{43}$`),
+    );
     // The URL carries a stream ticket, never the conversation's token.
     expect(chat.streamUrl).not.toContain(chat.token);
     const greeting = await chat.waitFor((a) => a.type === 'message' && a.from.role === 'bot', 'the greeting');
@@ -70,7 +75,9 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
 
     // Polling sees the same log.
     const polled = await json<{ activities: { id: string }[]; watermark: string }>(
-      fetch(`${s.base}/v3/directline/conversations/${chat.conversationId}/activities?watermark=0`, { headers: { authorization: `Bearer ${chat.token}` } }),
+      fetch(`${s.base}/v3/directline/conversations/${chat.conversationId}/activities?watermark=0`, {
+        headers: { authorization: `Bearer ${chat.token}` },
+      }),
     );
     expect(polled.activities.map((a) => a.id)).toEqual(ids);
     expect(polled.watermark).toBe(chat.watermark);
@@ -107,7 +114,9 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
   it('lets an agent claim a handed-over chat, answer it with typing both ways, and hand it back', async () => {
     const chat = await start();
     const queued = await handOver(s, chat);
-    expect(queued).toEqual(expect.objectContaining({ status: 'open', channel: 'directline', language: 'en', priority: expect.stringMatching(/normal|urgent/) }));
+    expect(queued).toEqual(
+      expect.objectContaining({ status: 'open', channel: 'directline', language: 'en', priority: expect.stringMatching(/normal|urgent/) }),
+    );
     expect(queued.transcript.map((l) => l.text).join('\n')).toMatch(/outriggers on my pump truck/);
 
     const line = await StaffLine.open(s.base, KEYS.agent);
@@ -119,7 +128,10 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
     const claimed = await json<HandoffSummary>(api(s.base, KEYS.agent, 'POST', `/api/handoffs/${queued.id}/claim`));
     expect(claimed).toEqual(expect.objectContaining({ status: 'claimed', claimedBy: expect.stringMatching(/^agent#/) }));
     await chat.waitFor((a) => /has joined the chat/.test(a.text ?? ''), 'the joined notice', mark);
-    await line.waitFor((e) => e.type === 'handoff' && e.id === queued.id && e.kind === 'status' && e.status === 'claimed', 'the claimed status');
+    await line.waitFor(
+      (e) => e.type === 'handoff' && e.id === queued.id && e.kind === 'status' && e.status === 'claimed',
+      'the claimed status',
+    );
 
     // Someone else may not take it; an admin may.
     const refused = await api(s.base, KEYS.dispatcher, 'POST', `/api/handoffs/${queued.id}/claim`);
@@ -133,7 +145,9 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
     const beforeTyping = chat.activities.length;
     line.typing(queued.id);
     await chat.waitFor((a) => a.type === 'typing' && a.from.id.startsWith('agent:'), 'the agent typing', beforeTyping);
-    const posted = await api(s.base, KEYS.agent, 'POST', `/api/handoffs/${queued.id}/messages`, { text: 'Hello, this is Li from the service desk. Is anyone near the truck?' });
+    const posted = await api(s.base, KEYS.agent, 'POST', `/api/handoffs/${queued.id}/messages`, {
+      text: 'Hello, this is Li from the service desk. Is anyone near the truck?',
+    });
     expect(posted.status).toBe(201);
     const reply = await chat.waitFor((a) => /this is Li/.test(a.text ?? ''), 'the agent’s reply');
     expect(reply.from).toEqual(expect.objectContaining({ name: 'Service desk', role: 'bot' }));
@@ -210,7 +224,12 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
     expect(waiting).toEqual(expect.objectContaining({ callbackPhone: '+8613912345678', status: 'open', priority: 'normal' }));
     // The number was not read as a new fault description: no triage answer besides the confirmation.
     await new Promise((r) => setTimeout(r, 500));
-    expect(chat.botTexts().slice(chat.botTexts().indexOf(noted.text!) + 1).filter((t) => !/is busy/.test(t))).toEqual([]);
+    expect(
+      chat
+        .botTexts()
+        .slice(chat.botTexts().indexOf(noted.text!) + 1)
+        .filter((t) => !/is busy/.test(t)),
+    ).toEqual([]);
 
     await api(s.base, KEYS.agent, 'POST', `/api/handoffs/${queued.id}/claim`);
     await chat.waitFor((a) => /has joined the chat/.test(a.text ?? ''), 'the joined notice');
@@ -247,7 +266,14 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
     const queued = await handOver(s, chat);
     await api(s.base, KEYS.agent, 'POST', `/api/handoffs/${queued.id}/claim`);
     const detail = await json<HandoffDetail>(api(s.base, KEYS.agent, 'GET', `/api/handoffs/${queued.id}`));
-    const created = await api(s.base, KEYS.agent, 'POST', '/api/tickets', ticketRequest({ reference: detail.ticketReference, source: 'panel' }), { 'idempotency-key': `live-${queued.id}` });
+    const created = await api(
+      s.base,
+      KEYS.agent,
+      'POST',
+      '/api/tickets',
+      ticketRequest({ reference: detail.ticketReference, source: 'panel' }),
+      { 'idempotency-key': `live-${queued.id}` },
+    );
     expect(created.status).toBe(201);
     const ticket = (await created.json()) as { id: string; number: string };
     await chat.waitFor((a) => (a.text ?? '').includes(`Service ticket ${ticket.number} has been opened`), 'the ticket notice');
@@ -258,7 +284,10 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
     );
 
     await api(s.base, KEYS.dispatcher, 'POST', `/api/tickets/${ticket.id}/assign`, { technicianId: 'T-07' });
-    await chat.waitFor((a) => (a.text ?? '').includes(`Ticket ${ticket.number}: technician Li Qiang has been assigned`), 'the assignment notice');
+    await chat.waitFor(
+      (a) => (a.text ?? '').includes(`Ticket ${ticket.number}: technician Li Qiang has been assigned`),
+      'the assignment notice',
+    );
     await api(s.base, KEYS.tech7, 'POST', `/api/tickets/${ticket.id}/status`, { status: 'en_route' });
     await chat.waitFor((a) => (a.text ?? '').includes(`Ticket ${ticket.number}: Li Qiang is on the way`), 'the en-route notice');
     await api(s.base, KEYS.tech7, 'POST', `/api/tickets/${ticket.id}/status`, { status: 'on_site' });
@@ -272,10 +301,19 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
     const chat = await start();
     await chat.waitFor((a) => a.from.role === 'bot', 'the greeting');
     await chat.say(s.base, '泵车支腿收不回来');
-    await chat.waitFor((a) => a.from.role === 'bot' && a.type === 'message' && chat.activities.filter((x) => x.from.role === 'user').length > 0, 'the answer');
+    await chat.waitFor(
+      (a) => a.from.role === 'bot' && a.type === 'message' && chat.activities.filter((x) => x.from.role === 'user').length > 0,
+      'the answer',
+    );
     const live = s.app.services().live!;
-    await eventually(() => live.directory.get(chat.conversationId), (k) => k?.language === 'zh', 'the conversation kept as Chinese');
-    const res = await api(s.base, KEYS.agent, 'POST', '/api/tickets', ticketRequest({ reference: `directline:${chat.conversationId}` }), { 'idempotency-key': `zh-${chat.conversationId}` });
+    await eventually(
+      () => live.directory.get(chat.conversationId),
+      (k) => k?.language === 'zh',
+      'the conversation kept as Chinese',
+    );
+    const res = await api(s.base, KEYS.agent, 'POST', '/api/tickets', ticketRequest({ reference: `directline:${chat.conversationId}` }), {
+      'idempotency-key': `zh-${chat.conversationId}`,
+    });
     const ticket = (await res.json()) as { id: string; number: string };
     await chat.waitFor((a) => (a.text ?? '').includes(`已为您创建服务工单 ${ticket.number}`), 'the Chinese ticket notice');
     await api(s.base, KEYS.dispatcher, 'POST', `/api/tickets/${ticket.id}/assign`, { technicianId: 'T-07' });
@@ -283,7 +321,13 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
     for (const status of ['en_route', 'on_site']) {
       expect((await api(s.base, KEYS.tech7, 'POST', `/api/tickets/${ticket.id}/status`, { status })).status).toBe(200);
     }
-    const closeOut = { actualFaultId: 'PT-H01', causeId: 'c1', rootCauseClass: 'needs-repair', workDone: 'Replaced the relief valve', minutesOnSite: 60 };
+    const closeOut = {
+      actualFaultId: 'PT-H01',
+      causeId: 'c1',
+      rootCauseClass: 'needs-repair',
+      workDone: 'Replaced the relief valve',
+      minutesOnSite: 60,
+    };
     expect((await api(s.base, KEYS.tech7, 'POST', `/api/tickets/${ticket.id}/close-out`, closeOut)).status).toBe(200);
     await chat.waitFor((a) => (a.text ?? '').startsWith(`工单 ${ticket.number}：技师已将故障标记为已修复`), 'the Chinese resolved notice');
     const notices = chat.botTexts().filter((t) => t.includes(ticket.number));
@@ -299,7 +343,9 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
     await chat.waitFor((a) => a.from.role === 'user', 'the echo');
     const live = s.app.services().live!;
     await eventually(() => live.directory.get(chat.conversationId), Boolean, 'the conversation reference');
-    const res = await api(s.base, KEYS.agent, 'POST', '/api/tickets', ticketRequest({ reference: `directline:${chat.conversationId}` }), { 'idempotency-key': `risk-${chat.conversationId}` });
+    const res = await api(s.base, KEYS.agent, 'POST', '/api/tickets', ticketRequest({ reference: `directline:${chat.conversationId}` }), {
+      'idempotency-key': `risk-${chat.conversationId}`,
+    });
     const ticket = (await res.json()) as { id: string; number: string; sla: { clocks: { dueAt: string }[] } };
     // The respond clock is due in a few minutes: well past its at-risk fraction.
     const db = s.app.services().db!;
@@ -310,7 +356,10 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
     await db.run('UPDATE tickets SET doc = $1, next_due_at = $2 WHERE id = $3', [JSON.stringify(doc), doc.sla.clocks[0]!.dueAt, ticket.id]);
     await live.notices.sweepAtRisk();
     await live.notices.sweepAtRisk();
-    const warned = await chat.waitFor((a) => (a.text ?? '').includes(`Ticket ${ticket.number}: we may miss the deadline for a plan from the coordinator`), 'the at-risk notice');
+    const warned = await chat.waitFor(
+      (a) => (a.text ?? '').includes(`Ticket ${ticket.number}: we may miss the deadline for a plan from the coordinator`),
+      'the at-risk notice',
+    );
     expect(warned.text).toMatch(/\d{2}:\d{2}/);
     await new Promise((r) => setTimeout(r, 500));
     expect(chat.botTexts().filter((t) => t.includes('we may miss the deadline for a plan'))).toHaveLength(1);
@@ -405,13 +454,22 @@ describe('live chats on a Bot Framework channel (/api/messages)', () => {
 
     await api(s.base, KEYS.agent, 'POST', `/api/handoffs/${handoff.id}/claim`);
     await api(s.base, KEYS.agent, 'POST', `/api/handoffs/${handoff.id}/typing`);
-    await api(s.base, KEYS.agent, 'POST', `/api/handoffs/${handoff.id}/messages`, { text: 'Service desk here: are the legs stuck halfway?' });
+    await api(s.base, KEYS.agent, 'POST', `/api/handoffs/${handoff.id}/messages`, {
+      text: 'Service desk here: are the legs stuck halfway?',
+    });
     const toChannel = received.filter((r) => r.path.startsWith('/v3/conversations/live-emulator-1/activities'));
-    expect(toChannel.map((r) => r.body.text)).toEqual(expect.arrayContaining(['A person from our service desk has joined the chat and will answer you here.', 'Service desk here: are the legs stuck halfway?']));
+    expect(toChannel.map((r) => r.body.text)).toEqual(
+      expect.arrayContaining([
+        'A person from our service desk has joined the chat and will answer you here.',
+        'Service desk here: are the legs stuck halfway?',
+      ]),
+    );
     expect(toChannel.some((r) => r.body.type === 'typing')).toBe(true);
 
     const detail = await json<HandoffDetail>(api(s.base, KEYS.agent, 'GET', `/api/handoffs/${handoff.id}`));
-    const res = await api(s.base, KEYS.agent, 'POST', '/api/tickets', ticketRequest({ reference: detail.ticketReference }), { 'idempotency-key': 'live-emulator-ticket' });
+    const res = await api(s.base, KEYS.agent, 'POST', '/api/tickets', ticketRequest({ reference: detail.ticketReference }), {
+      'idempotency-key': 'live-emulator-ticket',
+    });
     const ticket = (await res.json()) as { id: string; number: string };
     await api(s.base, KEYS.dispatcher, 'POST', `/api/tickets/${ticket.id}/assign`, { technicianId: 'T-08' });
     await eventually(
@@ -465,7 +523,9 @@ describe('a conversation across a server restart (PostgreSQL)', () => {
     );
     // A reconnect from its watermark gets only what is new.
     const mark = again.watermark;
-    await api(second.base, KEYS.agent, 'POST', `/api/handoffs/${handoff.id}/messages`, { text: 'Keep everyone clear of the truck, I am calling you now.' });
+    await api(second.base, KEYS.agent, 'POST', `/api/handoffs/${handoff.id}/messages`, {
+      text: 'Keep everyone clear of the truck, I am calling you now.',
+    });
     await again.waitFor((a) => /calling you now/.test(a.text ?? ''), 'the agent’s reply');
     const later = await StreamingChat.resume(second.base, { conversationId: chat.conversationId, token: chat.token }, mark);
     const replay = await later.waitFor((a) => /calling you now/.test(a.text ?? ''), 'the reply after the watermark');

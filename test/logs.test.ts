@@ -14,7 +14,8 @@ describe('logs', () => {
     const { say } = await openChat(s.base);
     await say('the outriggers on my pump truck will not come down');
     let reply = await say('Skip');
-    for (let i = 0; i < 20 && !/site address/.test(reply); i++) reply = await say(/\[Checked, next\]/.test(reply) ? 'Checked, next' : 'Not fixed, next');
+    for (let i = 0; i < 20 && !/site address/.test(reply); i++)
+      reply = await say(/\[Checked, next\]/.test(reply) ? 'Checked, next' : 'Not fixed, next');
     await say('Unit 9, Quayside Depot, Ningbo');
     await say('Zhao Minghui');
     await say('137 0000 4321');

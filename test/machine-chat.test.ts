@@ -25,8 +25,28 @@ describe('the bot and the installed base', () => {
     const at = new Date().toISOString();
     await machines.upsertAll(
       [
-        { serial: 'PT56X-2026-0012', model: '56X-6RZ', productLine: 'PT', customer: 'Harbour Construction', site: '88 Binjiang Rd, Shanghai', acceptedOn: '2026-03-15', warrantyMonths: 24, warrantyEnd: warrantyEnd('2026-03-15', 24), plan: 'premium' },
-        { serial: 'TC7020-2023-0003', model: 'TC7020', productLine: 'TC', customer: '闽江塔吊租赁', site: '福州', acceptedOn: '2023-01-10', warrantyMonths: 12, warrantyEnd: warrantyEnd('2023-01-10', 12), plan: 'standard' },
+        {
+          serial: 'PT56X-2026-0012',
+          model: '56X-6RZ',
+          productLine: 'PT',
+          customer: 'Harbour Construction',
+          site: '88 Binjiang Rd, Shanghai',
+          acceptedOn: '2026-03-15',
+          warrantyMonths: 24,
+          warrantyEnd: warrantyEnd('2026-03-15', 24),
+          plan: 'premium',
+        },
+        {
+          serial: 'TC7020-2023-0003',
+          model: 'TC7020',
+          productLine: 'TC',
+          customer: '闽江塔吊租赁',
+          site: '福州',
+          acceptedOn: '2023-01-10',
+          warrantyMonths: 12,
+          warrantyEnd: warrantyEnd('2023-01-10', 12),
+          plan: 'standard',
+        },
       ],
       at,
     );
@@ -59,7 +79,9 @@ describe('the bot and the installed base', () => {
   it('says what it found for a serial typed at the model question', async () => {
     expect(lastText(await send("my pump truck's boom won't move"))).toMatch(/serial number/);
     const found = texts(await send('it is pt56x-2026-0012'));
-    expect(found[0]).toBe('I found your machine: a 56X-6RZ concrete pump truck of Harbour Construction (serial PT56X-2026-0012), in warranty until 2028-03-14.');
+    expect(found[0]).toBe(
+      'I found your machine: a 56X-6RZ concrete pump truck of Harbour Construction (serial PT56X-2026-0012), in warranty until 2028-03-14.',
+    );
     expect(found.join(' ')).toMatch(/This sounds like: Boom/);
   });
 

@@ -38,11 +38,18 @@ describe('maintenance plans as knowledge', () => {
     try {
       cpSync(KNOWLEDGE_DIR, dir, { recursive: true });
       const pt = join(dir, 'maintenance', 'checklists', 'PT.yaml');
-      writeFileSync(pt, readFileSync(pt, 'utf8').replace('parts: [PT-ME-0307, PT-HY-0151]', 'parts: [PT-ME-0307, RR-HY-0140, PT-XX-9999]').replace('faults: [PT-H08]', 'faults: [TC-E01]'));
+      writeFileSync(
+        pt,
+        readFileSync(pt, 'utf8')
+          .replace('parts: [PT-ME-0307, PT-HY-0151]', 'parts: [PT-ME-0307, RR-HY-0140, PT-XX-9999]')
+          .replace('faults: [PT-H08]', 'faults: [TC-E01]'),
+      );
       rmSync(join(dir, 'maintenance', 'checklists', 'HD.yaml'));
       const plans = join(dir, 'maintenance', 'plans.yaml');
       writeFileSync(plans, readFileSync(plans, 'utf8').replace('  - tier: standard', '  - tier: basic'));
-      const problems = inspectMaintenance(dir, loadKnowledge(dir)).problems.map((p) => `${p.file} ${p.entry ?? ''} ${p.field ?? ''}: ${p.message}`);
+      const problems = inspectMaintenance(dir, loadKnowledge(dir)).problems.map(
+        (p) => `${p.file} ${p.entry ?? ''} ${p.field ?? ''}: ${p.message}`,
+      );
       expect(problems).toEqual(
         expect.arrayContaining([
           expect.stringMatching(/PT\.yaml PT-I01 items\[0\]\.parts\[1\]: RR-HY-0140 is not a part of PT/),
@@ -87,11 +94,33 @@ describe('the schedule from history', () => {
   });
 
   it('keeps the default months when the history is thin or even, and says so', () => {
-    const thin = proposeSchedule(lineEvidence('PT', history((i) => (i < 5 ? 3 : undefined)), [], day, settings), PT_NAME, settings, settings.default_months);
+    const thin = proposeSchedule(
+      lineEvidence(
+        'PT',
+        history((i) => (i < 5 ? 3 : undefined)),
+        [],
+        day,
+        settings,
+      ),
+      PT_NAME,
+      settings,
+      settings.default_months,
+    );
     expect(thin.basis).toBe('default');
     expect(thin.ageVisits.map((v) => v.months)).toEqual([1, 3, 6, 12]);
     expect(thin.notes[0]!.en).toMatch(/Only 5 first faults/);
-    const even = proposeSchedule(lineEvidence('PT', history((i) => (i % 4 === 0 ? 2 + (i % 11) : undefined)), [], day, settings), PT_NAME, settings, [1, 6]);
+    const even = proposeSchedule(
+      lineEvidence(
+        'PT',
+        history((i) => (i % 4 === 0 ? 2 + (i % 11) : undefined)),
+        [],
+        day,
+        settings,
+      ),
+      PT_NAME,
+      settings,
+      [1, 6],
+    );
     expect(even.ageVisits.map((v) => v.months)).toEqual([1, 6]);
   });
 
@@ -99,7 +128,12 @@ describe('the schedule from history', () => {
     expect(peakSeason([2, 2, 3, 12, 14, 12, 3, 2, 2, 2, 2, 2], 1.3)).toMatchObject({ months: [4, 5, 6] });
     expect(peakSeason([5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5], 1.3)).toBeUndefined();
     const days = [...Array.from({ length: 40 }, (_, i) => `2026-0${4 + (i % 3)}-1${i % 9}`), '2026-01-05', '2026-09-10', '2026-11-02'];
-    const schedule = proposeSchedule(lineEvidence('PV', [], days, day, settings), { en: 'asphalt paver', zh: '摊铺机' }, settings, settings.default_months);
+    const schedule = proposeSchedule(
+      lineEvidence('PV', [], days, day, settings),
+      { en: 'asphalt paver', zh: '摊铺机' },
+      settings,
+      settings.default_months,
+    );
     expect(schedule.seasonVisits.map((v) => [v.kind, v.month, v.dayOfMonth])).toEqual([
       ['pre-peak', 3, 11],
       ['post-peak', 7, 15],
@@ -114,7 +148,10 @@ describe('the schedule from history', () => {
       ['2026-07-15', ['post-peak', 'default']],
     ]);
     // Two visits a year: the first month, and the next most important.
-    expect(machineVisits({ acceptedOn: '2026-01-20' }, schedule, settings, 2, '2026-12-31').map((v) => v.dueOn)).toEqual(['2026-02-20', '2026-04-20']);
+    expect(machineVisits({ acceptedOn: '2026-01-20' }, schedule, settings, 2, '2026-12-31').map((v) => v.dueOn)).toEqual([
+      '2026-02-20',
+      '2026-04-20',
+    ]);
   });
 });
 
@@ -163,32 +200,64 @@ describe('inspections worked from the data (SQLite)', () => {
   it('works a visit from the due list to a failed item and its linked fault ticket', async () => {
     const accepted = addDays(today(), -25);
     const file = `serial,model,product_line,customer,site,accepted_on,warranty_months,contact_phone,plan,technician\nPT-DEMO-0001,56X-6RZ,PT,Harbour Construction,"88 Binjiang Rd, Shanghai",${accepted},24,139 1234 5678,premium,T-07\n`;
-    const imported = await fetch(`${s.base}/api/equipment/import`, { method: 'POST', headers: { authorization: `Bearer ${KEYS.admin}`, 'content-type': 'text/csv' }, body: file });
+    const imported = await fetch(`${s.base}/api/equipment/import`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEYS.admin}`, 'content-type': 'text/csv' },
+      body: file,
+    });
     expect(imported.status).toBe(200);
 
-    const list = await answer<{ inspections: contract.InspectionView[] }>(contract.inspectionList, await api(s.base, KEYS.dispatcher, 'GET', `/api/inspections?from=${today()}&to=${addDays(today(), 20)}&productLine=PT`));
+    const list = await answer<{ inspections: contract.InspectionView[] }>(
+      contract.inspectionList,
+      await api(s.base, KEYS.dispatcher, 'GET', `/api/inspections?from=${today()}&to=${addDays(today(), 20)}&productLine=PT`),
+    );
     const visit = list.inspections.find((i) => i.serial === 'PT-DEMO-0001')!;
     expect(visit).toMatchObject({ kinds: ['first-month'], status: 'due', dueOn: addDays(accepted, 30) });
-    const reminders = await answer<{ reminders: { serial: string; contactPhone?: string; reminded: boolean }[] }>(contract.reminderList, await api(s.base, KEYS.dispatcher, 'GET', '/api/inspections/reminders'));
+    const reminders = await answer<{ reminders: { serial: string; contactPhone?: string; reminded: boolean }[] }>(
+      contract.reminderList,
+      await api(s.base, KEYS.dispatcher, 'GET', '/api/inspections/reminders'),
+    );
     expect(reminders.reminders.find((r) => r.serial === 'PT-DEMO-0001')).toMatchObject({ contactPhone: '+8613912345678', reminded: false });
     expect((await api(s.base, KEYS.agent, 'GET', '/api/inspections/reminders')).status).toBe(403);
 
-    expect((await api(s.base, KEYS.agent, 'POST', '/api/inspections/work-orders', { serial: 'PT-DEMO-0001', dueOn: visit.dueOn })).status).toBe(403);
-    const opened = await api(s.base, KEYS.dispatcher, 'POST', '/api/inspections/work-orders', { serial: 'pt-demo-0001', dueOn: visit.dueOn });
+    expect(
+      (await api(s.base, KEYS.agent, 'POST', '/api/inspections/work-orders', { serial: 'PT-DEMO-0001', dueOn: visit.dueOn })).status,
+    ).toBe(403);
+    const opened = await api(s.base, KEYS.dispatcher, 'POST', '/api/inspections/work-orders', {
+      serial: 'pt-demo-0001',
+      dueOn: visit.dueOn,
+    });
     const order = await answer<contract.TicketView>(contract.ticketView, opened, 201);
-    expect(order).toMatchObject({ kind: 'maintenance', status: 'assigned', technicianId: 'T-07', serviceTier: 'premium', billing: { billable: false } });
+    expect(order).toMatchObject({
+      kind: 'maintenance',
+      status: 'assigned',
+      technicianId: 'T-07',
+      serviceTier: 'premium',
+      billing: { billable: false },
+    });
     expect(order.inspection!.checklist.some((c) => c.id === 'PT-I08')).toBe(true); // the value-added item
     expect(order.inspection!.reservedParts.length).toBeGreaterThan(5);
     expect(order.sla.clocks.find((c) => c.name === 'on_site')!.dueAt.slice(0, 10)).toBe(addDays(visit.dueOn, 15));
-    const again = await api(s.base, KEYS.dispatcher, 'POST', '/api/inspections/work-orders', { serial: 'PT-DEMO-0001', dueOn: visit.dueOn });
+    const again = await api(s.base, KEYS.dispatcher, 'POST', '/api/inspections/work-orders', {
+      serial: 'PT-DEMO-0001',
+      dueOn: visit.dueOn,
+    });
     expect(again.status).toBe(200);
     expect(((await again.json()) as { id: string }).id).toBe(order.id);
 
     // The technician's view: their own work orders, with the checklist to fill in.
-    const mine = (await (await api(s.base, KEYS.tech7, 'GET', '/api/tickets?status=open')).json()) as { tickets: { id: string; allowed: { inspectionResult: boolean } }[] };
+    const mine = (await (await api(s.base, KEYS.tech7, 'GET', '/api/tickets?status=open')).json()) as {
+      tickets: { id: string; allowed: { inspectionResult: boolean } }[];
+    };
     expect(mine.tickets.map((t) => t.id)).toContain(order.id);
-    for (const status of ['en_route', 'on_site']) expect((await api(s.base, KEYS.tech7, 'POST', `/api/tickets/${order.id}/status`, { status })).status).toBe(200);
-    const closeOut = await api(s.base, KEYS.tech7, 'POST', `/api/tickets/${order.id}/close-out`, { actualFaultId: null, rootCauseClass: 'needs-repair', workDone: 'x', minutesOnSite: 1 });
+    for (const status of ['en_route', 'on_site'])
+      expect((await api(s.base, KEYS.tech7, 'POST', `/api/tickets/${order.id}/status`, { status })).status).toBe(200);
+    const closeOut = await api(s.base, KEYS.tech7, 'POST', `/api/tickets/${order.id}/close-out`, {
+      actualFaultId: null,
+      rootCauseClass: 'needs-repair',
+      workDone: 'x',
+      minutesOnSite: 1,
+    });
     expect(closeOut.status).toBe(400);
 
     const items = order.inspection!.checklist.map((c) => ({ id: c.id, result: 'pass' as string, note: undefined as string | undefined }));
@@ -199,14 +268,21 @@ describe('inspections worked from the data (SQLite)', () => {
     const noNote = await result({ items: failed, customer, minutesOnSite: 120 });
     expect(await noNote.json()).toMatchObject({ issues: [{ field: expect.stringMatching(/^items\.\d+\.note$/) }] });
     expect((await result({ items, customer, minutesOnSite: 120 }, KEYS.tech8)).status).toBe(403);
-    const withNote = failed.map((i) => (i.id === 'PT-I04' ? { id: i.id, result: 'fail', note: 'wear plate gap 4 mm, deep groove at 7 o’clock', machineDown: false } : { id: i.id, result: i.result }));
+    const withNote = failed.map((i) =>
+      i.id === 'PT-I04'
+        ? { id: i.id, result: 'fail', note: 'wear plate gap 4 mm, deep groove at 7 o’clock', machineDown: false }
+        : { id: i.id, result: i.result },
+    );
     const done = await answer<contract.TicketView>(contract.ticketView, await result({ items: withNote, customer, minutesOnSite: 120 }));
     expect(done.status).toBe('resolved');
     const failedItem = done.inspection!.result!.items.find((i) => i.id === 'PT-I04')!;
     expect(failedItem.faultTicket).toBeDefined();
     expect((await result({ items: withNote, customer, minutesOnSite: 120 })).status).toBe(409);
 
-    const fault = await answer<contract.TicketView>(contract.ticketView, await api(s.base, KEYS.dispatcher, 'GET', `/api/tickets/${failedItem.faultTicket!.number}`));
+    const fault = await answer<contract.TicketView>(
+      contract.ticketView,
+      await api(s.base, KEYS.dispatcher, 'GET', `/api/tickets/${failedItem.faultTicket!.number}`),
+    );
     expect(fault).toMatchObject({
       kind: 'fault',
       origin: { ticketId: order.id, number: order.number, itemId: 'PT-I04' },
@@ -218,18 +294,34 @@ describe('inspections worked from the data (SQLite)', () => {
     expect(fault.operatorWords).toMatch(/wear plate gap 4 mm/);
 
     // The machine's history has both, and the visit is done; the customer's season now times later visits.
-    const machine = await answer<contract.MachineDetail>(contract.machineDetail, await api(s.base, KEYS.agent, 'GET', '/api/equipment/PT-DEMO-0001'));
-    expect(machine.tickets.map((t) => [t.kind, t.number]).sort()).toEqual([['fault', fault.number], ['maintenance', order.number]].sort());
+    const machine = await answer<contract.MachineDetail>(
+      contract.machineDetail,
+      await api(s.base, KEYS.agent, 'GET', '/api/equipment/PT-DEMO-0001'),
+    );
+    expect(machine.tickets.map((t) => [t.kind, t.number]).sort()).toEqual(
+      [
+        ['fault', fault.number],
+        ['maintenance', order.number],
+      ].sort(),
+    );
     expect(machine.inspections.find((i) => i.dueOn === visit.dueOn)).toMatchObject({ status: 'done', workOrder: { number: order.number } });
     expect(machine.inspections.some((i) => i.reasons.some((r) => /customer's busy months are 3, 4, 5/.test(r.en)))).toBe(true);
 
-    const workload = (await (await api(s.base, KEYS.dispatcher, 'GET', '/api/reports/workload')).json()) as { technicians: { technicianId: string; workload: number }[] };
-    expect(workload.technicians.find((t) => t.technicianId === 'T-07')!.workload).toBeGreaterThanOrEqual(maintenance.settings.work_order.workload_coefficient);
+    const workload = (await (await api(s.base, KEYS.dispatcher, 'GET', '/api/reports/workload')).json()) as {
+      technicians: { technicianId: string; workload: number }[];
+    };
+    expect(workload.technicians.find((t) => t.technicianId === 'T-07')!.workload).toBeGreaterThanOrEqual(
+      maintenance.settings.work_order.workload_coefficient,
+    );
   });
 
   it('refuses work orders for unknown machines and plans without maintenance', async () => {
-    expect((await api(s.base, KEYS.dispatcher, 'POST', '/api/inspections/work-orders', { serial: 'NOPE-0001', dueOn: today() })).status).toBe(404);
-    const basic = (await (await api(s.base, KEYS.agent, 'GET', '/api/equipment?productLine=RR&limit=500')).json()) as { machines: { serial: string; plan: string }[] };
+    expect(
+      (await api(s.base, KEYS.dispatcher, 'POST', '/api/inspections/work-orders', { serial: 'NOPE-0001', dueOn: today() })).status,
+    ).toBe(404);
+    const basic = (await (await api(s.base, KEYS.agent, 'GET', '/api/equipment?productLine=RR&limit=500')).json()) as {
+      machines: { serial: string; plan: string }[];
+    };
     const onBasic = basic.machines.find((m) => m.plan === 'basic')!;
     const res = await api(s.base, KEYS.dispatcher, 'POST', '/api/inspections/work-orders', { serial: onBasic.serial, dueOn: today() });
     expect(res.status).toBe(400);
@@ -247,7 +339,10 @@ describe('the trend reports over seeded history', () => {
   afterAll(() => s.stop());
 
   it('answers self-service, gap and inspection trends for dispatch and admin only', async () => {
-    const self = await answer<contract.SelfServiceReport>(contract.selfServiceReport, await api(s.base, KEYS.dispatcher, 'GET', '/api/reports/self-service'));
+    const self = await answer<contract.SelfServiceReport>(
+      contract.selfServiceReport,
+      await api(s.base, KEYS.dispatcher, 'GET', '/api/reports/self-service'),
+    );
     expect(self.months).toHaveLength(12);
     const recent = self.months.filter((m) => m.suggestions > 0);
     expect(recent.length).toBeGreaterThanOrEqual(4);
@@ -255,15 +350,25 @@ describe('the trend reports over seeded history', () => {
       expect(m.abstentionRate).toBeGreaterThan(0);
       expect(m.selfServiceRate).toBeGreaterThan(0);
     }
-    const gaps = await answer<contract.GapTrendReport>(contract.gapTrendReport, await api(s.base, KEYS.admin, 'GET', '/api/reports/knowledge-gaps'));
+    const gaps = await answer<contract.GapTrendReport>(
+      contract.gapTrendReport,
+      await api(s.base, KEYS.admin, 'GET', '/api/reports/knowledge-gaps'),
+    );
     expect(gaps.months.reduce((n, m) => n + m.opened, 0)).toBeGreaterThan(0);
-    const insp = await answer<contract.InspectionComplianceReport>(contract.inspectionComplianceReport, await api(s.base, KEYS.admin, 'GET', '/api/reports/inspections'));
+    const insp = await answer<contract.InspectionComplianceReport>(
+      contract.inspectionComplianceReport,
+      await api(s.base, KEYS.admin, 'GET', '/api/reports/inspections'),
+    );
     expect(insp.productLines).toHaveLength(7);
     expect(insp.productLines.reduce((n, l) => n + l.onTime + l.late, 0)).toBeGreaterThan(0);
     expect((await api(s.base, KEYS.agent, 'GET', '/api/reports/self-service')).status).toBe(403);
     // The SLA report counts fault tickets only; inspections have their own compliance.
-    const sla = (await (await api(s.base, KEYS.admin, 'GET', '/api/reports/sla?from=2020-01-01T00:00:00Z')).json()) as { productLines: { tickets: number }[] };
-    const [{ n }] = (await s.app.services().db!.query<{ n: string }>(`SELECT COUNT(*) AS n FROM tickets WHERE kind = 'fault'`)) as [{ n: string }];
+    const sla = (await (await api(s.base, KEYS.admin, 'GET', '/api/reports/sla?from=2020-01-01T00:00:00Z')).json()) as {
+      productLines: { tickets: number }[];
+    };
+    const [{ n }] = (await s.app.services().db!.query<{ n: string }>(`SELECT COUNT(*) AS n FROM tickets WHERE kind = 'fault'`)) as [
+      { n: string },
+    ];
     expect(sla.productLines.reduce((a, l) => a + l.tickets, 0)).toBe(Number(n));
   });
 });

@@ -42,7 +42,8 @@ describe('site videos in ranges', () => {
 
   afterAll(() => server?.stop());
 
-  const get = (range?: string, key = KEYS.dispatcher) => fetch(url, { headers: { authorization: `Bearer ${key}`, ...(range ? { range } : {}) } });
+  const get = (range?: string, key = KEYS.dispatcher) =>
+    fetch(url, { headers: { authorization: `Bearer ${key}`, ...(range ? { range } : {}) } });
   const bytes = async (res: Response) => Buffer.from(await res.arrayBuffer());
 
   it('answers one range with 206 and exactly those bytes', async () => {

@@ -24,7 +24,11 @@ const text = async (p: Page, selector: string) => ((await p.locator(selector).fi
 const botTexts = (p: Page) => p.locator(BOT_BUBBLES).allInnerTexts();
 
 async function waitForBot(p: Page, pattern: RegExp, from = 0): Promise<string> {
-  const all = await until(async () => (await botTexts(p)).slice(from), (ts) => ts.some((x) => pattern.test(x)), `a bot message matching ${pattern}`);
+  const all = await until(
+    async () => (await botTexts(p)).slice(from),
+    (ts) => ts.some((x) => pattern.test(x)),
+    `a bot message matching ${pattern}`,
+  );
   return all.filter((x) => pattern.test(x)).at(-1)!;
 }
 
@@ -41,7 +45,9 @@ describe('live chats in the call-center panel (Chromium)', () => {
 
   beforeAll(async () => {
     // Nobody-came notices are the API test's subject; here the agent is quick.
-    srv = await startTestServer({ live: { unclaimedAfterSeconds: 600, pickupTargetSeconds: 120, sweepSeconds: 1, timeZone: 'Asia/Shanghai' } });
+    srv = await startTestServer({
+      live: { unclaimedAfterSeconds: 600, pickupTargetSeconds: 120, sweepSeconds: 1, timeZone: 'Asia/Shanghai' },
+    });
     browser = await launchBrowser();
   }, 120_000);
   afterAll(async () => {
@@ -52,7 +58,11 @@ describe('live chats in the call-center panel (Chromium)', () => {
   it(
     'answers an operator’s /chat from the panel: queue, claim, messages and typing both ways, a ticket from the chat, back to the bot',
     async () => {
-      const panelContext = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'en-GB', timezoneId: 'Asia/Shanghai' });
+      const panelContext = await browser.newContext({
+        viewport: { width: 1366, height: 768 },
+        locale: 'en-GB',
+        timezoneId: 'Asia/Shanghai',
+      });
       const chatContext = await browser.newContext({ viewport: { width: 400, height: 800 }, locale: 'en-US', timezoneId: 'Asia/Shanghai' });
       const panel = await panelContext.newPage();
       const chat = await chatContext.newPage();
@@ -69,7 +79,11 @@ describe('live chats in the call-center panel (Chromium)', () => {
         await panel.getByLabel('API key').fill(KEYS.agent);
         await panel.getByLabel('API key').press('Enter');
         await panel.getByRole('tab', { name: /^Live chats/ }).click();
-        await until(() => text(panel, '#live'), (t) => t.includes('Nobody is waiting.'), 'the empty queue');
+        await until(
+          () => text(panel, '#live'),
+          (t) => t.includes('Nobody is waiting.'),
+          'the empty queue',
+        );
 
         // The operator asks for a person in /chat.
         await chat.goto(`${srv.base}/chat`);
@@ -81,7 +95,11 @@ describe('live chats in the call-center panel (Chromium)', () => {
 
         // It appears in the agent's queue without a reload, marked new, with its waiting time; the tab counts it.
         const item = panel.locator('#live-waiting button.live-item');
-        await until(() => item.count(), (n) => n === 1, 'the chat in the queue');
+        await until(
+          () => item.count(),
+          (n) => n === 1,
+          'the chat in the queue',
+        );
         expect(await item.getAttribute('class')).toContain('new');
         expect(await panel.locator('#live-waiting').getAttribute('data-cues')).toBe('1');
         expect(await item.innerText()).toMatch(/PT[\s\S]*waiting \d+m? ?\d*s?[\s\S]*boom of my pump truck shakes/);
@@ -90,12 +108,20 @@ describe('live chats in the call-center panel (Chromium)', () => {
 
         // The agent opens it: what the bot knew, then claims it; the operator hears a person joined.
         await item.click();
-        await until(() => text(panel, '#live-transcript'), (t) => t.includes('the boom of my pump truck shakes'), 'the transcript');
+        await until(
+          () => text(panel, '#live-transcript'),
+          (t) => t.includes('the boom of my pump truck shakes'),
+          'the transcript',
+        );
         expect(await text(panel, '#live-facts')).toMatch(/Machine\s*PT/);
         mark = (await botTexts(chat)).length;
         await panel.getByRole('button', { name: 'Claim' }).click();
         await waitForBot(chat, /has joined the chat/, mark);
-        await until(() => text(panel, '#live-holder'), (t) => t.startsWith('You hold this chat'), 'the chat held');
+        await until(
+          () => text(panel, '#live-holder'),
+          (t) => t.startsWith('You hold this chat'),
+          'the chat held',
+        );
         expect(await panel.evaluate<string>('document.activeElement?.id ?? ""')).toBe('live-reply');
         expect(await panel.locator('#live-held button.live-item').count()).toBe(1);
         expect(await panel.locator('#live-waiting button.live-item').count()).toBe(0);
@@ -111,10 +137,22 @@ describe('live chats in the call-center panel (Chromium)', () => {
         // The operator types (the agent sees it) and answers; the bot stays silent.
         const botBefore = (await botTexts(chat)).length;
         await chat.locator(SEND_BOX).pressSequentially('yes it is folded, nobody is near', { delay: 30 });
-        await until(() => text(panel, '#live-typing'), (t) => t === 'The operator is typing…', 'the operator typing');
+        await until(
+          () => text(panel, '#live-typing'),
+          (t) => t === 'The operator is typing…',
+          'the operator typing',
+        );
         await chat.locator(SEND_BOX).press('Enter');
-        await until(() => text(panel, '#live-transcript'), (t) => t.includes('yes it is folded, nobody is near'), 'the operator’s answer at the agent');
-        await until(() => text(panel, '#live-typing'), (t) => t === '', 'the typing notice gone');
+        await until(
+          () => text(panel, '#live-transcript'),
+          (t) => t.includes('yes it is folded, nobody is near'),
+          'the operator’s answer at the agent',
+        );
+        await until(
+          () => text(panel, '#live-typing'),
+          (t) => t === '',
+          'the typing notice gone',
+        );
         await new Promise((r) => setTimeout(r, 1000));
         expect((await botTexts(chat)).length).toBe(botBefore);
         await screenshot(panel, 'panel-live-chat');
@@ -133,7 +171,13 @@ describe('live chats in the call-center panel (Chromium)', () => {
         await panel.getByLabel('Phone').fill('139 1234 5678');
         mark = (await botTexts(chat)).length;
         await panel.getByRole('button', { name: 'Send ticket to dispatch' }).click();
-        const number = (await until(() => text(panel, '#ticket-number'), (t) => /^Ticket FT-\d{4}-\d{6}$/.test(t), 'the ticket number')).replace('Ticket ', '');
+        const number = (
+          await until(
+            () => text(panel, '#ticket-number'),
+            (t) => /^Ticket FT-\d{4}-\d{6}$/.test(t),
+            'the ticket number',
+          )
+        ).replace('Ticket ', '');
         await waitForBot(chat, new RegExp(`Service ticket ${number} has been opened`), mark);
         const list = (await (await api(srv.base, KEYS.agent, 'GET', '/api/handoffs?status=claimed')).json()) as HandoffList;
         const detail = (await (await api(srv.base, KEYS.agent, 'GET', `/api/handoffs/${list.handoffs[0]!.id}`)).json()) as HandoffDetail;
@@ -141,14 +185,26 @@ describe('live chats in the call-center panel (Chromium)', () => {
 
         // Back in the chat view the ticket is listed; the agent hands the chat back to the bot.
         await panel.getByRole('tab', { name: /^Live chats/ }).click();
-        await until(() => text(panel, '#live-facts'), (t) => t.includes(number), 'the ticket on the chat');
+        await until(
+          () => text(panel, '#live-facts'),
+          (t) => t.includes(number),
+          'the ticket on the chat',
+        );
         const violations = await axe(panel);
         expect(violations).toEqual([]);
         mark = (await botTexts(chat)).length;
         await panel.getByRole('button', { name: 'Hand back to the bot' }).click();
         await waitForBot(chat, /handed you back to the assistant/, mark);
-        await until(() => text(panel, '#live-holder'), (t) => t === 'This chat is closed.', 'the chat closed');
-        await until(() => panel.locator('#live-held button.live-item').count(), (n) => n === 0, 'the held list empty');
+        await until(
+          () => text(panel, '#live-holder'),
+          (t) => t === 'This chat is closed.',
+          'the chat closed',
+        );
+        await until(
+          () => panel.locator('#live-held button.live-item').count(),
+          (n) => n === 0,
+          'the held list empty',
+        );
 
         expect(panelSockets.filter((u) => u.endsWith('/api/live'))).toHaveLength(1);
         expect(problems).toEqual([]);

@@ -22,7 +22,9 @@ describe('photos of a live chat in the panel', () => {
   let conversationId: string;
 
   beforeAll(async () => {
-    server = await startTestServer({ live: { unclaimedAfterSeconds: 600, pickupTargetSeconds: 120, sweepSeconds: 1, timeZone: 'Asia/Shanghai' } });
+    server = await startTestServer({
+      live: { unclaimedAfterSeconds: 600, pickupTargetSeconds: 120, sweepSeconds: 1, timeZone: 'Asia/Shanghai' },
+    });
     browser = await launchBrowser();
     const chat = (await (await fetch(`${server.base}/chat/token`, { method: 'POST' })).json()) as { token: string; conversationId: string };
     conversationId = chat.conversationId;
@@ -35,11 +37,33 @@ describe('photos of a live chat in the panel', () => {
         body: JSON.stringify({ type: 'message', text, from: { id: 'operator' } }),
       });
     await say('the boom of my pump truck shakes when it moves');
-    const photo = await sharp({ create: { width: 800, height: 600, channels: 3, background: '#d35400' } }).jpeg().toBuffer();
+    const photo = await sharp({ create: { width: 800, height: 600, channels: 3, background: '#d35400' } })
+      .jpeg()
+      .toBuffer();
     const form = new FormData();
-    form.append('activity', new Blob([JSON.stringify({ type: 'message', from: { id: 'operator' }, attachments: [{ name: 'boom-joint.jpg', contentType: 'image/jpeg' }] })], { type: 'application/vnd.microsoft.activity' }));
+    form.append(
+      'activity',
+      new Blob(
+        [
+          JSON.stringify({
+            type: 'message',
+            from: { id: 'operator' },
+            attachments: [{ name: 'boom-joint.jpg', contentType: 'image/jpeg' }],
+          }),
+        ],
+        { type: 'application/vnd.microsoft.activity' },
+      ),
+    );
     form.append('file', new Blob([photo], { type: 'image/jpeg' }), 'boom-joint.jpg');
-    expect((await fetch(`${server.base}/v3/directline/conversations/${conversationId}/upload?userId=operator`, { method: 'POST', headers, body: form })).status).toBe(200);
+    expect(
+      (
+        await fetch(`${server.base}/v3/directline/conversations/${conversationId}/upload?userId=operator`, {
+          method: 'POST',
+          headers,
+          body: form,
+        })
+      ).status,
+    ).toBe(200);
     await say('I want to talk to a person');
     const list = await until(
       async () => (await (await api(server.base, KEYS.agent, 'GET', '/api/handoffs?status=open')).json()) as HandoffList,
@@ -58,10 +82,16 @@ describe('photos of a live chat in the panel', () => {
     const res = await api(server.base, KEYS.agent, 'GET', `/api/handoffs/${handoffId}/media`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as ConversationMedia;
-    expect(body).toMatchObject({ handoffId, conversationId, media: [{ name: 'boom-joint.jpg', contentType: 'image/jpeg', hasThumbnail: true, by: 'operator' }] });
+    expect(body).toMatchObject({
+      handoffId,
+      conversationId,
+      media: [{ name: 'boom-joint.jpg', contentType: 'image/jpeg', hasThumbnail: true, by: 'operator' }],
+    });
     const id = body.media[0]!.id;
     expect((await api(server.base, KEYS.tech7, 'GET', `/api/handoffs/${handoffId}/media`)).status).toBe(403);
-    expect((await api(server.base, KEYS.dispatcher, 'GET', `/api/handoffs/${handoffId}/media/${id}/thumbnail`)).headers.get('content-type')).toBe('image/jpeg');
+    expect(
+      (await api(server.base, KEYS.dispatcher, 'GET', `/api/handoffs/${handoffId}/media/${id}/thumbnail`)).headers.get('content-type'),
+    ).toBe('image/jpeg');
     // A file that is not this chat's, and a chat that does not exist.
     expect((await api(server.base, KEYS.agent, 'GET', `/api/handoffs/${handoffId}/media/${'0'.repeat(64)}`)).status).toBe(404);
     expect((await api(server.base, KEYS.agent, 'GET', `/api/handoffs/00000000-0000-4000-8000-000000000000/media`)).status).toBe(404);
@@ -79,24 +109,44 @@ describe('photos of a live chat in the panel', () => {
       await panel.getByLabel('API key').press('Enter');
       await panel.getByRole('tab', { name: /^Live chats/ }).click();
       const item = panel.locator('#live-waiting button.live-item');
-      await until(() => item.count(), (n) => n === 1, 'the chat in the queue');
+      await until(
+        () => item.count(),
+        (n) => n === 1,
+        'the chat in the queue',
+      );
       await item.click();
       const thumb = panel.locator('#live-photos img');
-      await until(() => thumb.count(), (n) => n === 1, 'the thumbnail');
+      await until(
+        () => thumb.count(),
+        (n) => n === 1,
+        'the thumbnail',
+      );
       expect(await thumb.getAttribute('alt')).toBe('boom-joint.jpg');
       // The thumbnail is the server's 320 px one, drawn from a blob: URL fetched with the key.
-      await until(() => thumb.evaluate((i) => (i as unknown as { naturalWidth: number }).naturalWidth), (w) => w === 320, 'the thumbnail drawn');
+      await until(
+        () => thumb.evaluate((i) => (i as unknown as { naturalWidth: number }).naturalWidth),
+        (w) => w === 320,
+        'the thumbnail drawn',
+      );
       expect(await thumb.getAttribute('src')).toMatch(/^blob:/);
 
       await panel.getByRole('button', { name: 'boom-joint.jpg' }).click();
       const dialog = panel.getByRole('dialog', { name: 'boom-joint.jpg' });
       await dialog.waitFor();
       const full = dialog.locator('img');
-      await until(() => full.evaluate((i) => (i as unknown as { naturalWidth: number }).naturalWidth), (w) => w === 800, 'the full photo');
+      await until(
+        () => full.evaluate((i) => (i as unknown as { naturalWidth: number }).naturalWidth),
+        (w) => w === 800,
+        'the full photo',
+      );
       await screenshot(panel, 'panel-live-photo-full');
       expect(await axeViolations(panel)).toEqual([]);
       await panel.keyboard.press('Escape');
-      await until(() => dialog.count(), (n) => n === 0, 'the dialog closed');
+      await until(
+        () => dialog.count(),
+        (n) => n === 0,
+        'the dialog closed',
+      );
       expect(problems).toEqual([]);
       await context.close();
     },

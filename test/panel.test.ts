@@ -103,10 +103,12 @@ describe('call-center panel in Chromium', () => {
   const text = async (selector: string, p = page) => ((await p.locator(selector).textContent()) ?? '').trim();
   const visible = (selector: string, p = page) => p.locator(selector).isVisible();
   const activeId = (p = page) => p.evaluate<string>('document.activeElement ? document.activeElement.id : ""');
-  const suggestionIds = () => page.evaluate<string[]>("[...document.querySelectorAll('#suggestions button.sg')].map((b) => b.getAttribute('data-id') ?? '')");
+  const suggestionIds = () =>
+    page.evaluate<string[]>("[...document.querySelectorAll('#suggestions button.sg')].map((b) => b.getAttribute('data-id') ?? '')");
   /** data-id of the focused element (a suggestion), or ''. */
   const focusedSuggestion = () => page.evaluate<string>("document.activeElement?.getAttribute('data-id') ?? ''");
-  const focusedIndex = () => page.evaluate<number>("[...document.querySelectorAll('#suggestions button.sg')].indexOf(document.activeElement)");
+  const focusedIndex = () =>
+    page.evaluate<number>("[...document.querySelectorAll('#suggestions button.sg')].indexOf(document.activeElement)");
   const focusedOutline = () => page.evaluate<string>('getComputedStyle(document.activeElement).outlineStyle');
   const operatorStepTexts = () => page.locator('#operator-steps li .step-text').allTextContents();
   const techStepTexts = () => page.locator('#tech-causes .step-text').allTextContents();
@@ -153,7 +155,9 @@ describe('call-center panel in Chromium', () => {
     // Printed so that moderate and minor findings (and what axe could not decide) are seen, not hidden.
     console.log(
       `axe (${label}): ${violations.length} violation(s), ${passes} rules passed; needs review: ${incomplete.join(', ') || 'none'}` +
-        (violations.length ? `\n${violations.map((v) => `  [${v.impact}] ${v.id}: ${v.help}\n    ${v.nodes.slice(0, 3).join('\n    ')}`).join('\n')}` : ''),
+        (violations.length
+          ? `\n${violations.map((v) => `  [${v.impact}] ${v.id}: ${v.help}\n    ${v.nodes.slice(0, 3).join('\n    ')}`).join('\n')}`
+          : ''),
     );
     return violations;
   }
@@ -165,8 +169,16 @@ describe('call-center panel in Chromium', () => {
    * machine, a pause between keys can send an intermediate search first.
    */
   async function settled(words: string, since: number) {
-    await until(async () => suggestAnswers.some((a) => a.text === words && a.at >= since), (v) => v, `the answer for "${words}"`);
-    await until(() => text('#search-state'), (t) => t !== 'Searching…' && t !== '正在搜索…', 'the answer on the page');
+    await until(
+      async () => suggestAnswers.some((a) => a.text === words && a.at >= since),
+      (v) => v,
+      `the answer for "${words}"`,
+    );
+    await until(
+      () => text('#search-state'),
+      (t) => t !== 'Searching…' && t !== '正在搜索…',
+      'the answer on the page',
+    );
   }
 
   async function typeCallerWords(words: string) {
@@ -219,14 +231,24 @@ describe('call-center panel in Chromium', () => {
       expect(await text('h1')).toBe('Call-center panel');
       await page.getByLabel('API key').fill('not-a-valid-key-000000');
       await page.getByLabel('API key').press('Enter');
-      expect(await until(() => text('#alert-text'), (t) => t.length > 0, 'the sign-in error')).toBe('Sign-in failed: unknown API key');
+      expect(
+        await until(
+          () => text('#alert-text'),
+          (t) => t.length > 0,
+          'the sign-in error',
+        ),
+      ).toBe('Sign-in failed: unknown API key');
       await screenshot(page, 'panel-sign-in-error');
 
       await page.getByLabel('API key').fill(KEYS.tech7);
       await page.getByLabel('API key').press('Enter');
-      expect(await until(() => text('#alert-text'), (t) => t.includes('call-center staff'), 'the role refusal')).toBe(
-        'This panel is for call-center staff (agent, dispatcher or admin); your key is technician.',
-      );
+      expect(
+        await until(
+          () => text('#alert-text'),
+          (t) => t.includes('call-center staff'),
+          'the role refusal',
+        ),
+      ).toBe('This panel is for call-center staff (agent, dispatcher or admin); your key is technician.');
       expect(await visible('#panel')).toBe(false);
       expect(await page.evaluate<string | null>("sessionStorage.getItem('panel.apiKey')")).toBeNull();
     },
@@ -254,7 +276,13 @@ describe('call-center panel in Chromium', () => {
     async () => {
       await page.getByLabel('API key').fill(KEYS.agent);
       await page.getByLabel('API key').press('Enter');
-      expect(await until(() => text('#whoami'), (t) => t.length > 0, 'the role line')).toBe('Signed in as agent');
+      expect(
+        await until(
+          () => text('#whoami'),
+          (t) => t.length > 0,
+          'the role line',
+        ),
+      ).toBe('Signed in as agent');
       expect(await page.evaluate<string | null>("sessionStorage.getItem('panel.apiKey')")).toBe(KEYS.agent);
       // Focus starts in the text area.
       expect(await activeId()).toBe('caller-text');
@@ -271,7 +299,11 @@ describe('call-center panel in Chromium', () => {
       expect(sent).toBeGreaterThanOrEqual(1);
       expect(sent).toBeLessThan(PT_WORDS.length / 4);
       expect(suggestRequests.at(-1)!.text).toBe(PT_WORDS);
-      const answer = (await until(async () => suggestAnswers.filter((a) => a.text === PT_WORDS).at(-1), (a) => a !== undefined, 'the suggest answer'))!.body;
+      const answer = (await until(
+        async () => suggestAnswers.filter((a) => a.text === PT_WORDS).at(-1),
+        (a) => a !== undefined,
+        'the suggest answer',
+      ))!.body;
       expect(answer.abstain).toBe(false);
       const score = answer.results[0]!.score;
 
@@ -302,7 +334,11 @@ describe('call-center panel in Chromium', () => {
       // The keyboard focus is visible.
       expect(await focusedOutline()).not.toBe('none');
       await page.keyboard.press('Enter');
-      await until(() => text('#fault-title'), (t) => t === PT_H01_EN, 'the PT-H01 details');
+      await until(
+        () => text('#fault-title'),
+        (t) => t === PT_H01_EN,
+        'the PT-H01 details',
+      );
       expect(await first.getAttribute('aria-current')).toBe('true');
 
       const fault = await entry('PT-H01');
@@ -349,7 +385,8 @@ describe('call-center panel in Chromium', () => {
       expect(await step(0).getByRole('button', { name: 'Did not help' }).getAttribute('aria-pressed')).toBe('true');
       expect(await step(0).getByRole('button', { name: 'Done – fixed' }).getAttribute('aria-pressed')).toBe('false');
       expect(await step(1).getByRole('button', { name: 'Done – fixed' }).getAttribute('aria-pressed')).toBe('true');
-      for (const name of ['Done – fixed', 'Did not help']) expect(await step(2).getByRole('button', { name }).getAttribute('aria-pressed')).toBe('false');
+      for (const name of ['Done – fixed', 'Did not help'])
+        expect(await step(2).getByRole('button', { name }).getAttribute('aria-pressed')).toBe('false');
       expect(await visible('#fixed-hint')).toBe(true);
       await page.evaluate("document.getElementById('details-scroll').scrollTop = 0");
       await page.mouse.move(1, 760); // no hover highlight in the picture
@@ -366,14 +403,21 @@ describe('call-center panel in Chromium', () => {
       expect(summary).toContain(`PT-H01 ${PT_H01_EN}`);
       expect(summary).toContain(`${Math.round(score * 100)} %`);
       expect(summary).toContain('PT · concrete pump truck');
-      expect(await page.locator('#ticket-summary .tried li').allInnerTexts()).toEqual([`${expected[0]!.en} did not help`, `${expected[1]!.en} fixed it`]);
+      expect(await page.locator('#ticket-summary .tried li').allInnerTexts()).toEqual([
+        `${expected[0]!.en} did not help`,
+        `${expected[1]!.en} fixed it`,
+      ]);
       await page.getByLabel('Site address').fill('Block 7, Riverside Logistics Park, Wuhan');
       await page.getByLabel('Contact name').fill('Chen Jun');
       await page.getByLabel('Phone').fill('12345');
       await page.getByLabel('Machine down (it cannot work at all)').check();
       await page.getByLabel('Model (optional)').fill('SY5418THB 62m');
       await page.getByRole('button', { name: 'Send ticket to dispatch' }).click();
-      await until(() => text('#err-t-phone'), (t) => t.length > 0, 'the phone error');
+      await until(
+        () => text('#err-t-phone'),
+        (t) => t.length > 0,
+        'the phone error',
+      );
       expect(await text('#err-t-phone')).toBe('Not a valid phone number (for example 139 1234 5678, or +86 …).');
       expect(await text('#err-t-customer')).toBe('Required.');
       expect(await page.getByLabel('Phone').getAttribute('aria-invalid')).toBe('true');
@@ -386,8 +430,14 @@ describe('call-center panel in Chromium', () => {
       await page.getByLabel('Customer name').fill('Harbour Construction');
       await page.getByLabel('Phone').fill('139 1234 5678');
       await page.getByRole('button', { name: 'Send ticket to dispatch' }).dblclick();
-      const number = await until(() => text('#ticket-number'), (t) => /^Ticket FT-\d{4}-\d{6}$/.test(t), 'the ticket number');
-      expect(await text('#ticket-promise')).toMatch(/^Tell the caller: a coordinator calls back with a plan within 1 h; a technician is on site within 6 h/);
+      const number = await until(
+        () => text('#ticket-number'),
+        (t) => /^Ticket FT-\d{4}-\d{6}$/.test(t),
+        'the ticket number',
+      );
+      expect(await text('#ticket-promise')).toMatch(
+        /^Tell the caller: a coordinator calls back with a plan within 1 h; a technician is on site within 6 h/,
+      );
       expect(await visible('#ticket-section')).toBe(false);
       expect(await visible('#details')).toBe(true);
       // The call ended in a ticket: "resolved on the phone" no longer applies.
@@ -453,15 +503,24 @@ describe('call-center panel in Chromium', () => {
       // A superseded search is aborted by the page (AbortController), not just ignored.
       let firstAborted = false;
       const onFailed = (r: { url(): string; postData(): string | null; failure(): { errorText: string } | null }) => {
-        if (r.url().endsWith('/api/suggest') && (JSON.parse(r.postData() ?? '{}') as { text?: string }).text === FIRST) firstAborted = /ABORTED/i.test(r.failure()?.errorText ?? '');
+        if (r.url().endsWith('/api/suggest') && (JSON.parse(r.postData() ?? '{}') as { text?: string }).text === FIRST)
+          firstAborted = /ABORTED/i.test(r.failure()?.errorText ?? '');
       };
       page.on('requestfailed', onFailed);
       try {
         await page.getByLabel('What does the caller say?').fill(FIRST);
-        await until(async () => heldSeen, (v) => v, 'the first request');
+        await until(
+          async () => heldSeen,
+          (v) => v,
+          'the first request',
+        );
         await page.getByLabel('What does the caller say?').fill(SECOND);
         await firstSuggestionFor('RR-H01');
-        await until(async () => firstAborted, (v) => v, 'the older request to be aborted');
+        await until(
+          async () => firstAborted,
+          (v) => v,
+          'the older request to be aborted',
+        );
         release();
         await sleep(300);
         expect((await suggestionIds())[0]).toBe('RR-H01');
@@ -490,9 +549,13 @@ describe('call-center panel in Chromium', () => {
       try {
         await newCall();
         await page.getByLabel('What does the caller say?').fill(PT_WORDS);
-        expect(await until(() => text('#search-state'), (t) => t.startsWith('Slow down'), 'the slow-down message')).toBe(
-          'Slow down — too many searches. Trying again in 2 s.',
-        );
+        expect(
+          await until(
+            () => text('#search-state'),
+            (t) => t.startsWith('Slow down'),
+            'the slow-down message',
+          ),
+        ).toBe('Slow down — too many searches. Trying again in 2 s.');
         await screenshot(page, 'panel-rate-limited');
         await firstSuggestionFor('PT-H01');
         const retried = suggestRequests.filter((r) => r.text === PT_WORDS && r.at > limitedAt).at(-1)!;
@@ -519,9 +582,13 @@ describe('call-center panel in Chromium', () => {
       try {
         await newCall();
         await page.getByLabel('What does the caller say?').fill('the roller does not vibrate');
-        expect(await until(() => text('#search-state'), (t) => t.startsWith('The server'), 'the not-ready message')).toBe(
-          'The server is not ready (the retrieval index is still loading). Try again in a few seconds.',
-        );
+        expect(
+          await until(
+            () => text('#search-state'),
+            (t) => t.startsWith('The server'),
+            'the not-ready message',
+          ),
+        ).toBe('The server is not ready (the retrieval index is still loading). Try again in a few seconds.');
         await firstSuggestionFor('RR-H01');
         expect(unavailable).toBe(2);
         expect(await text('#search-state')).toMatch(/^[1-5] suggestions?/);
@@ -538,26 +605,50 @@ describe('call-center panel in Chromium', () => {
       await newCall();
       // A request, not a fault: said in words (the engine's intent and its route).
       await typeCallerWords(PAVER_PRICE);
-      await until(() => visible('#abstain'), (v) => v, 'the abstention');
+      await until(
+        () => visible('#abstain'),
+        (v) => v,
+        'the abstention',
+      );
       expect(await text('.abstain-title')).toBe('No confident match');
-      expect(await until(() => text('#abstain-reason'), (t) => t.startsWith('not a fault'), 'the intent reason')).toBe('not a fault: a request for the parts desk');
+      expect(
+        await until(
+          () => text('#abstain-reason'),
+          (t) => t.startsWith('not a fault'),
+          'the intent reason',
+        ),
+      ).toBe('not a fault: a request for the parts desk');
       // … with what to do instead of "ask for more detail".
-      expect(await text('#abstain .abstain-advice')).toBe('The caller is asking for something other than a repair: pass the call on. If there is a fault as well, ask about it.');
+      expect(await text('#abstain .abstain-advice')).toBe(
+        'The caller is asking for something other than a repair: pass the call on. If there is a fault as well, ask about it.',
+      );
 
       await typeCallerWords(VAGUE_PAVER);
-      expect(await until(() => text('#abstain-reason'), (t) => t.includes('low confidence'), 'the low-confidence reason')).toBe(
-        'the manual has candidates, but none fits well enough (low confidence)',
-      );
+      expect(
+        await until(
+          () => text('#abstain-reason'),
+          (t) => t.includes('low confidence'),
+          'the low-confidence reason',
+        ),
+      ).toBe('the manual has candidates, but none fits well enough (low confidence)');
       const weak = page.locator('#suggestions button.sg');
       expect(await weak.count()).toBeGreaterThan(0);
-      expect(await page.evaluate<boolean>("[...document.querySelectorAll('#suggestions button.sg')].every((b) => b.classList.contains('weak'))")).toBe(true);
+      expect(
+        await page.evaluate<boolean>("[...document.querySelectorAll('#suggestions button.sg')].every((b) => b.classList.contains('weak'))"),
+      ).toBe(true);
       expect(await text('#suggestions-note')).toBe('Weak candidates — not confident');
       // The abstention is above the candidates.
       expect((await page.locator('#abstain').boundingBox())!.y).toBeLessThan((await weak.first().boundingBox())!.y);
       await screenshot(page, 'panel-abstain');
 
       await page.getByRole('button', { name: 'No match — report to the knowledge team' }).click();
-      expect(await until(() => text('#gap-done'), (t) => t.length > 0, 'the confirmation')).toBe('Reported to the knowledge team. Thank you.');
+      expect(
+        await until(
+          () => text('#gap-done'),
+          (t) => t.length > 0,
+          'the confirmation',
+        ),
+      ).toBe('Reported to the knowledge team. Thank you.');
       expect(await page.getByRole('button', { name: 'No match — report to the knowledge team' }).isDisabled()).toBe(true);
       const gaps = await srv.app.services().gaps!.list();
       const gap = gaps.find((g) => g.text === VAGUE_PAVER);
@@ -566,7 +657,13 @@ describe('call-center panel in Chromium', () => {
 
       // A machine we do not service: said in words, no candidates.
       await typeCallerWords('my excavator will not start');
-      expect(await until(() => text('#abstain-reason'), (t) => t.includes('service'), 'the other-machine reason')).toBe('not a machine we service');
+      expect(
+        await until(
+          () => text('#abstain-reason'),
+          (t) => t.includes('service'),
+          'the other-machine reason',
+        ),
+      ).toBe('not a machine we service');
       expect(await page.locator('#suggestions button.sg').count()).toBe(0);
       // Other words: the report is offered again.
       expect(await page.getByRole('button', { name: 'No match — report to the knowledge team' }).isDisabled()).toBe(false);
@@ -588,7 +685,11 @@ describe('call-center panel in Chromium', () => {
       expect(await first.textContent()).toContain('起升制动器打滑、溜钩');
       expect(await text('#search-state')).toContain('客户用中文');
       await first.click();
-      await until(() => text('#fault-title'), (t) => t === '起升制动器打滑、溜钩', 'the TC-M03 details');
+      await until(
+        () => text('#fault-title'),
+        (t) => t === '起升制动器打滑、溜钩',
+        'the TC-M03 details',
+      );
       expect(await visible('#stop-banner')).toBe(true);
       expect(await text('.stop-title')).toBe('停机，确保安全，派技师');
       expect(await page.locator('#operator-steps li').count()).toBe(0);
@@ -620,20 +721,32 @@ describe('call-center panel in Chromium', () => {
       await firstSuggestionFor('PT-H01');
       await page.getByLabel('客户怎么说？').press('ArrowDown');
       await page.keyboard.press('Enter');
-      await until(() => text('#fault-title'), (t) => t === '臂架不动作或动作缓慢', 'the PT-H01 details in Chinese');
+      await until(
+        () => text('#fault-title'),
+        (t) => t === '臂架不动作或动作缓慢',
+        'the PT-H01 details in Chinese',
+      );
       const pt = await entry('PT-H01');
       const steps = expectedOperatorSteps(pt);
       expect(await operatorStepTexts()).toEqual(steps.map((s) => s.zh));
       await page.locator('#operator-steps > li').first().getByRole('button', { name: '已做——解决了' }).click();
       expect(await visible('#fixed-hint')).toBe(true);
       await page.getByRole('button', { name: '电话中已解决' }).click();
-      expect(await until(() => text('#action-msg'), (t) => t.length > 0, 'the confirmation')).toBe('已记录：电话中已解决（PT-H01）。');
+      expect(
+        await until(
+          () => text('#action-msg'),
+          (t) => t.length > 0,
+          'the confirmation',
+        ),
+      ).toBe('已记录：电话中已解决（PT-H01）。');
       expect(await page.getByRole('button', { name: '电话中已解决' }).isDisabled()).toBe(true);
       await screenshot(page, 'panel-zh-resolved');
 
-      const rows = await srv.app.services().db!.query<{ outcome: string; fault_id: string; product_line: string; steps: string }>(
-        'SELECT outcome, fault_id, product_line, steps FROM triage_outcomes',
-      );
+      const rows = await srv.app
+        .services()
+        .db!.query<{ outcome: string; fault_id: string; product_line: string; steps: string }>(
+          'SELECT outcome, fault_id, product_line, steps FROM triage_outcomes',
+        );
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({ outcome: 'resolved-by-phone', fault_id: 'PT-H01', product_line: 'PT' });
       const recorded = JSON.parse(rows[0]!.steps) as Record<string, unknown>[];
@@ -656,7 +769,11 @@ describe('call-center panel in Chromium', () => {
       await page.getByLabel('What does the caller say?').press('ArrowDown');
       await until(focusedSuggestion, (id) => id === 'PT-H01', 'focus on the first suggestion');
       await page.keyboard.press('Enter');
-      await until(() => text('#fault-title'), (t) => t === PT_H01_EN, 'the PT-H01 details');
+      await until(
+        () => text('#fault-title'),
+        (t) => t === PT_H01_EN,
+        'the PT-H01 details',
+      );
 
       const selected = await axe(page, 'suggestion selected');
       expect(serious(selected)).toEqual([]);
@@ -680,7 +797,9 @@ describe('call-center panel in Chromium', () => {
       // A tick button shows its focus.
       await page.locator('#read-zh').focus();
       await page.keyboard.press('Tab');
-      expect(await page.evaluate<string>("document.activeElement.classList.contains('tick') ? document.activeElement.textContent : ''")).toBe('Done – fixed');
+      expect(
+        await page.evaluate<string>("document.activeElement.classList.contains('tick') ? document.activeElement.textContent : ''"),
+      ).toBe('Done – fixed');
       expect(await focusedOutline()).not.toBe('none');
 
       // The form: by keyboard, Esc closes it and gives the focus back.
@@ -690,7 +809,11 @@ describe('call-center panel in Chromium', () => {
       const form = await axe(page, 'ticket form');
       expect(serious(form)).toEqual([]);
       await page.keyboard.press('Enter'); // sends the empty form: errors next to the fields
-      await until(() => text('#err-t-site'), (t) => t.length > 0, 'the field errors');
+      await until(
+        () => text('#err-t-site'),
+        (t) => t.length > 0,
+        'the field errors',
+      );
       const formErrors = await axe(page, 'ticket form with errors');
       expect(serious(formErrors)).toEqual([]);
       await screenshot(page, 'panel-ticket-form');
@@ -701,7 +824,11 @@ describe('call-center panel in Chromium', () => {
 
       // The abstention view and Chinese too.
       await typeCallerWords(PAVER_PRICE);
-      await until(() => visible('#abstain'), (v) => v, 'the abstention');
+      await until(
+        () => visible('#abstain'),
+        (v) => v,
+        'the abstention',
+      );
       expect(serious(await axe(page, 'abstention'))).toEqual([]);
       await page.getByRole('button', { name: '中文 ZH' }).click();
       expect(serious(await axe(page, 'Chinese'))).toEqual([]);

@@ -9,7 +9,12 @@ import { KNOWLEDGE_DIR } from './support/paths.js';
 describe('ProductLineDetector', () => {
   const kb = loadKnowledge(KNOWLEDGE_DIR);
   const language = loadLanguageData(KNOWLEDGE_DIR);
-  const detector = new ProductLineDetector(kb.policy, language.otherEquipment, new MessageAnalyser(language.cues), new ManualVocabulary(buildCorpus(kb)));
+  const detector = new ProductLineDetector(
+    kb.policy,
+    language.otherEquipment,
+    new MessageAnalyser(language.cues),
+    new ManualVocabulary(buildCorpus(kb)),
+  );
 
   it('finds the one machine named and blanks it from the fault text', () => {
     const r = detector.detect('the boom on my pump truck is slow');

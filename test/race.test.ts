@@ -43,7 +43,10 @@ describe('two instances, simultaneous turns of one conversation (PostgreSQL)', (
     let duplicateReplies = 0;
     let outOfOrder = 0;
     for (let i = 0; i < TRIES; i++) {
-      const { token, conversationId } = (await (await fetch(`${a.base}/chat/token`, { method: 'POST' })).json()) as { token: string; conversationId: string };
+      const { token, conversationId } = (await (await fetch(`${a.base}/chat/token`, { method: 'POST' })).json()) as {
+        token: string;
+        conversationId: string;
+      };
       const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
       expect((await fetch(`${a.base}/v3/directline/conversations`, { method: 'POST', headers })).status).toBe(201);
       const post = (server: TestServer, text: string) =>
@@ -58,15 +61,21 @@ describe('two instances, simultaneous turns of one conversation (PostgreSQL)', (
       const answers = await Promise.all([post(a, sent[0]!), post(b, sent[1]!)]);
       expect(answers.map((r) => r.status)).toEqual([200, 200]);
 
-      const log = (await (await fetch(`${b.base}/v3/directline/conversations/${conversationId}/activities`, { headers })).json()) as { activities: Activity[] };
-      const rows = await a.app.services().db!.query<{ doc: string }>(`SELECT doc FROM bot_state WHERE key = $1`, [`directline/conversations/${conversationId}/`]);
+      const log = (await (await fetch(`${b.base}/v3/directline/conversations/${conversationId}/activities`, { headers })).json()) as {
+        activities: Activity[];
+      };
+      const rows = await a.app
+        .services()
+        .db!.query<{ doc: string }>(`SELECT doc FROM bot_state WHERE key = $1`, [`directline/conversations/${conversationId}/`]);
       expect(rows).toHaveLength(1);
       const transcript = (JSON.parse(rows[0]!.doc) as Transcript).triage?.transcript ?? [];
       const said = transcript.filter((l) => l.from === 'user').map((l) => l.text);
       // Lost update: a message that was answered but that the saved conversation does not hold.
       for (const text of sent) if (said.filter((s) => s === text).length !== 1) lostUpdates++;
       // Duplicate reply: a reply in the channel's log that the saved conversation never said (a taken-back run's).
-      const delivered = log.activities.filter((x) => x.type === 'message' && x.from.role === 'bot' && x.text).map((x) => x.text!.slice(0, 1000));
+      const delivered = log.activities
+        .filter((x) => x.type === 'message' && x.from.role === 'bot' && x.text)
+        .map((x) => x.text!.slice(0, 1000));
       const kept = transcript.filter((l) => l.from === 'bot').map((l) => l.text);
       duplicateReplies += Math.max(0, delivered.length - kept.length);
       expect([...delivered].sort()).toEqual([...kept].sort());

@@ -19,11 +19,13 @@ describe.each(['sqlite', 'postgres'] as const)('retention of anonymous conversat
     let id: string | undefined;
     if (ticket) {
       const bot = { role: 'bot' as const, label: 'bot' };
-      const created = await s.app.services().tickets!.create(
-        ticketRequest({ source: 'bot', reference: `directline:${chat.conversationId}` }),
-        bot,
-        `bot:${chat.conversationId}:1`,
-      );
+      const created = await s.app
+        .services()
+        .tickets!.create(
+          ticketRequest({ source: 'bot', reference: `directline:${chat.conversationId}` }),
+          bot,
+          `bot:${chat.conversationId}:1`,
+        );
       id = created.ticket.id;
     }
     return { conversationId: chat.conversationId, ticketId: id };

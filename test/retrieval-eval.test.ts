@@ -28,7 +28,15 @@ describe('evaluation report', () => {
     abstain: false,
     confidence: 0.9,
     language: 'en',
-    results: ids.map((id) => ({ id, title: { en: id, zh: id }, productLine: 'PT', category: 'hydraulic', selfService: 'yes', score: 0.9, matchedPhrasing: '' })),
+    results: ids.map((id) => ({
+      id,
+      title: { en: id, zh: id },
+      productLine: 'PT',
+      category: 'hydraulic',
+      selfService: 'yes',
+      score: 0.9,
+      matchedPhrasing: '',
+    })),
     ...extra,
   });
   const outcome = (expect: string[], tags: string[], res: SuggestResponse, intent?: string): QueryOutcome => {
@@ -41,8 +49,18 @@ describe('evaluation report', () => {
       [
         outcome(['PT-H01'], ['en', 'negation'], response(['PT-H01', 'PT-H02'])),
         outcome(['PT-H01'], ['zh', 'negation'], response(['PT-H02', 'PT-H01'])),
-        outcome([], ['en', 'oos'], response([], { abstain: true, reason: 'intent', intent: { id: 'invoice', route: 'office' }, confidence: 0 }), 'invoice'),
-        outcome([], ['zh', 'oos'], response([], { abstain: true, reason: 'intent', intent: { id: 'greeting', route: 'conversation' }, confidence: 0 }), 'thanks'),
+        outcome(
+          [],
+          ['en', 'oos'],
+          response([], { abstain: true, reason: 'intent', intent: { id: 'invoice', route: 'office' }, confidence: 0 }),
+          'invoice',
+        ),
+        outcome(
+          [],
+          ['zh', 'oos'],
+          response([], { abstain: true, reason: 'intent', intent: { id: 'greeting', route: 'conversation' }, confidence: 0 }),
+          'thanks',
+        ),
       ],
       'test',
     );

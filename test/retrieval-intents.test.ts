@@ -88,6 +88,8 @@ describe('the vocabulary files', () => {
     expect(problems[0]).toMatchObject({ file: 'intents.yaml', field: expect.stringMatching(/^intents\[0\]\.route/) });
     copyFileSync(join(KNOWLEDGE_DIR, 'intents.yaml'), join(dir, 'intents.yaml'));
     rmSync(join(dir, 'message-cues.yaml'));
-    expect(inspectLanguageData(dir).problems).toEqual([expect.objectContaining({ file: 'message-cues.yaml', message: expect.stringMatching(/missing/) })]);
+    expect(inspectLanguageData(dir).problems).toEqual([
+      expect.objectContaining({ file: 'message-cues.yaml', message: expect.stringMatching(/missing/) }),
+    ]);
   });
 });

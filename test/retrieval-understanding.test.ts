@@ -8,7 +8,8 @@ import { MessageAnalyser, segmentsOf } from '../src/retrieval/understanding.js';
 import { KNOWLEDGE_DIR, REPO_ROOT } from './support/paths.js';
 
 const analyser = new MessageAnalyser(loadLanguageData(KNOWLEDGE_DIR).cues);
-const read = (text: string) => analyser.analyse(text).clauses.map((c) => ({ text: c.text.trim(), symptomatic: c.symptomatic, ruledOut: c.ruledOut, minor: c.minor }));
+const read = (text: string) =>
+  analyser.analyse(text).clauses.map((c) => ({ text: c.text.trim(), symptomatic: c.symptomatic, ruledOut: c.ruledOut, minor: c.minor }));
 
 describe('reading a message before matching it', () => {
   it('splits clauses and marks what is ruled out, in both languages', () => {

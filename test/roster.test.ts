@@ -29,7 +29,14 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
     (await (await api(s.base, KEYS.agent, 'POST', '/api/tickets', ticketRequest(overrides))).json()) as TicketView;
 
   it('keeps the roster: add, validate, refuse a duplicate, edit, deactivate', async () => {
-    const wu = { id: 'T-20', name: 'Wu Gang', phone: '138 0013 8020', skills: ['RR', 'PV'], region: 'Jiading', base: { lat: 31.38, lon: 121.25 } };
+    const wu = {
+      id: 'T-20',
+      name: 'Wu Gang',
+      phone: '138 0013 8020',
+      skills: ['RR', 'PV'],
+      region: 'Jiading',
+      base: { lat: 31.38, lon: 121.25 },
+    };
     const added = await admin('POST', '/api/technicians', wu);
     expect(added.status).toBe(201);
     expect(await added.json()).toMatchObject({ id: 'T-20', phone: '+8613800138020', active: true, version: 1 });
@@ -63,8 +70,18 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
     const t = await open();
     const unknown = await dispatcher('POST', `/api/tickets/${t.id}/assign`, { technicianId: 'Wang Wei' });
     expect(unknown.status).toBe(400);
-    expect(await unknown.json()).toMatchObject({ code: 'invalid_request', issues: [{ field: 'technicianId', message: expect.stringMatching(/no technician "Wang Wei" on the roster/) }] });
-    await admin('POST', '/api/technicians', { id: 'T-30', name: 'Sun Li', phone: '+8613800138030', skills: ['PT'], region: 'Pudong', active: false });
+    expect(await unknown.json()).toMatchObject({
+      code: 'invalid_request',
+      issues: [{ field: 'technicianId', message: expect.stringMatching(/no technician "Wang Wei" on the roster/) }],
+    });
+    await admin('POST', '/api/technicians', {
+      id: 'T-30',
+      name: 'Sun Li',
+      phone: '+8613800138030',
+      skills: ['PT'],
+      region: 'Pudong',
+      active: false,
+    });
     const inactive = await dispatcher('POST', `/api/tickets/${t.id}/assign`, { technicianId: 'T-30' });
     expect(inactive.status).toBe(409);
     expect(await inactive.json()).toMatchObject({ code: 'technician_inactive', error: expect.stringContaining('T-30') });
@@ -92,7 +109,8 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
       faults: [{ id: 'TC-E01' }],
       customer: { name: 'Minhang Build', site: { address: 'Zhongjian site north gate, Minhang', lat: 31.12, lon: 121.39 } },
     });
-    const ranked = async () => ((await (await dispatcher('GET', `/api/tickets/${crane.id}/technician-suggestions`)).json()) as AssignmentSuggestions).suggestions;
+    const ranked = async () =>
+      ((await (await dispatcher('GET', `/api/tickets/${crane.id}/technician-suggestions`)).json()) as AssignmentSuggestions).suggestions;
     const first = await ranked();
     expect(first[0]).toMatchObject({ technicianId: 'T-08', skilled: true, inRegion: true });
     expect(first[0]!.distanceKm!).toBeLessThan(3);
@@ -121,12 +139,21 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
     const d = premium.machine_down_sla!;
     expect(hours(down)).toEqual([d.respond_with_plan_h, d.technician_on_site_h, d.fault_fixed_h, d.follow_up_h]);
     expect(down.sla.basis).toBe('machine-down');
-    expect(hours(running)).toEqual([premium.sla.respond_with_plan_h, premium.sla.technician_on_site_h, premium.sla.fault_fixed_h, premium.sla.follow_up_h]);
+    expect(hours(running)).toEqual([
+      premium.sla.respond_with_plan_h,
+      premium.sla.technician_on_site_h,
+      premium.sla.fault_fixed_h,
+      premium.sla.follow_up_h,
+    ]);
     expect(running.sla.basis).toBe('running');
     expect(hours(down)[1]!).toBeLessThan(hours(running)[1]!);
 
     // It stopped after the call: the open clocks move, the history says so.
-    const stopped = await dispatcher('POST', `/api/tickets/${running.id}/machine-down`, { machineDown: true, note: 'operator called back: it stopped', expectedVersion: 1 });
+    const stopped = await dispatcher('POST', `/api/tickets/${running.id}/machine-down`, {
+      machineDown: true,
+      note: 'operator called back: it stopped',
+      expectedVersion: 1,
+    });
     expect(stopped.status).toBe(200);
     const now = (await stopped.json()) as TicketView;
     expect(now).toMatchObject({ machineDown: true, sla: { basis: 'machine-down' } });
@@ -144,7 +171,8 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
       faults: [],
     });
     const b = await open({ machineDown: true, equipment: { productLine: 'RR', serial: 'RR-SN-88001' }, faults: [] });
-    const list = async (query: string) => ((await (await dispatcher('GET', `/api/tickets?${query}`)).json()) as TicketList).tickets.map((t) => t.id);
+    const list = async (query: string) =>
+      ((await (await dispatcher('GET', `/api/tickets?${query}`)).json()) as TicketList).tickets.map((t) => t.id);
 
     const prioritised = await list('productLine=RR&sort=priority');
     expect(prioritised.indexOf(b.id)).toBeLessThan(prioritised.indexOf(a.id));
@@ -156,7 +184,9 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
     expect(await list('q=nothing-like-this')).toEqual([]);
     expect(await list(`q=${encodeURIComponent('100%_')}`)).toEqual([]);
     // A technician searching sees only their own work.
-    expect((await (await api(s.base, KEYS.tech7, 'GET', `/api/tickets?q=${encodeURIComponent(a.number)}`)).json()) as TicketList).toMatchObject({ tickets: [] });
+    expect(
+      (await (await api(s.base, KEYS.tech7, 'GET', `/api/tickets?q=${encodeURIComponent(a.number)}`)).json()) as TicketList,
+    ).toMatchObject({ tickets: [] });
   });
 });
 
@@ -181,15 +211,28 @@ describe('the roster page in Chromium', () => {
       await page.goto(`${s.base}/roster`);
       await page.getByLabel('API key').fill(KEYS.admin);
       await page.getByLabel('API key').press('Enter');
-      await until(() => page.locator('#roster tbody tr').count(), (n) => n === 2, 'T-07 and T-08');
+      await until(
+        () => page.locator('#roster tbody tr').count(),
+        (n) => n === 2,
+        'T-07 and T-08',
+      );
       await page.getByLabel('ID (as in the API key, e.g. T-07)').fill('T-40');
       await page.getByLabel('Name', { exact: true }).fill('Gao Feng');
       await page.getByLabel('Phone').fill('138 0013 8040');
       await page.getByLabel('RR · road roller').check();
       await page.getByLabel('Region (as site addresses name it)').fill('Songjiang');
       await page.getByRole('button', { name: 'Save' }).click();
-      await until(() => page.locator('#roster tbody tr').count(), (n) => n === 3, 'the new technician');
-      expect(await api(s.base, KEYS.dispatcher, 'GET', '/api/technicians/T-40').then((r) => r.json())).toMatchObject({ name: 'Gao Feng', phone: '+8613800138040', skills: ['RR'], active: true });
+      await until(
+        () => page.locator('#roster tbody tr').count(),
+        (n) => n === 3,
+        'the new technician',
+      );
+      expect(await api(s.base, KEYS.dispatcher, 'GET', '/api/technicians/T-40').then((r) => r.json())).toMatchObject({
+        name: 'Gao Feng',
+        phone: '+8613800138040',
+        skills: ['RR'],
+        active: true,
+      });
       await page.getByRole('button', { name: 'Deactivate T-40' }).click();
       await page.getByRole('button', { name: 'Activate T-40' }).waitFor();
       expect(await api(s.base, KEYS.dispatcher, 'GET', '/api/technicians/T-40').then((r) => r.json())).toMatchObject({ active: false });

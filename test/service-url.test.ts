@@ -103,7 +103,9 @@ describe('/api/messages against hostile and failing serviceUrls', () => {
 
   it('stays up through refused, closed, black-holed, slow-failing and redirecting channels, and frees their sockets', async () => {
     const failing = ['refused', 'closedPort', 'blackHole', 'slow5xx', 'redirect'];
-    const sent = failing.flatMap((name) => Array.from({ length: 4 }, (_, i) => ({ name, res: post(activity(urls[name]!, `conv-${name}-${i}`)) })));
+    const sent = failing.flatMap((name) =>
+      Array.from({ length: 4 }, (_, i) => ({ name, res: post(activity(urls[name]!, `conv-${name}-${i}`)) })),
+    );
     const answers = await Promise.all(sent.map(async (x) => ({ name: x.name, status: (await x.res).status })));
     // The channel failed, not the request: the server answers and keeps serving.
     expect(answers.filter((a) => a.status >= 500)).toEqual([]);
@@ -112,10 +114,19 @@ describe('/api/messages against hostile and failing serviceUrls', () => {
     // The bot did try to reply (so the failure paths ran) …
     for (const name of ['refused', 'blackHole', 'slow5xx', 'redirect']) expect(peers[name]!.connections).toBeGreaterThan(0);
     // … gave up on the black hole (no socket held open), and followed no redirect.
-    await until(async () => peers.blackHole!.open.size, (n) => n === 0, 'the black hole to be let go', 20_000);
+    await until(
+      async () => peers.blackHole!.open.size,
+      (n) => n === 0,
+      'the black hole to be let go',
+      20_000,
+    );
     expect(peers.canary!.connections).toBe(0);
     expect(server.output()).not.toMatch(/unhandled promise rejection|uncaught exception/);
-    reportFigures('hostile serviceUrl (failing peers)', { hostileRequests: sent.length, fiveHundreds: answers.filter((a) => a.status >= 500).length, processExits: 0 });
+    reportFigures('hostile serviceUrl (failing peers)', {
+      hostileRequests: sent.length,
+      fiveHundreds: answers.filter((a) => a.status >= 500).length,
+      processExits: 0,
+    });
   }, 120_000);
 
   it('refuses serviceUrls outside the allow-list before anything is sent', async () => {

@@ -22,7 +22,10 @@ async function pickAndSend(page: Page, file: { name: string; mimeType: string; b
   // The file joins the send box once Web Chat has read it (and tried a thumbnail); Send is pressed until it goes.
   const send = page.getByRole('button', { name: /^send$/i });
   let sent = false;
-  void uploaded.then(() => (sent = true), () => undefined);
+  void uploaded.then(
+    () => (sent = true),
+    () => undefined,
+  );
   for (let i = 0; i < 20 && !sent; i++) {
     await send.click();
     await new Promise((r) => setTimeout(r, 500));
@@ -34,7 +37,10 @@ async function pickAndSend(page: Page, file: { name: string; mimeType: string; b
 async function photoWithGps(colour = { r: 200, g: 120, b: 40 }): Promise<Buffer> {
   return sharp({ create: { width: 800, height: 600, channels: 3, background: colour } })
     .jpeg()
-    .withExif({ IFD0: { Make: 'SiteCam' }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '31/1 13/1 4860/100', GPSLongitudeRef: 'E', GPSLongitude: '121/1 28/1 2532/100' } })
+    .withExif({
+      IFD0: { Make: 'SiteCam' },
+      IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '31/1 13/1 4860/100', GPSLongitudeRef: 'E', GPSLongitude: '121/1 28/1 2532/100' },
+    })
     .toBuffer();
 }
 
@@ -57,7 +63,9 @@ function directLine(base: string, chat: Chat) {
   const headers = { authorization: `Bearer ${chat.token}`, 'content-type': 'application/json' };
   const url = `${base}/v3/directline/conversations/${chat.conversationId}/activities`;
   const latest = async () => {
-    const page = (await (await fetch(`${url}?watermark=0`, { headers })).json()) as { activities: { type: string; text?: string; from: { role?: string }; suggestedActions?: { actions: { title: string }[] } }[] };
+    const page = (await (await fetch(`${url}?watermark=0`, { headers })).json()) as {
+      activities: { type: string; text?: string; from: { role?: string }; suggestedActions?: { actions: { title: string }[] } }[];
+    };
     return page.activities;
   };
   return {
@@ -130,12 +138,24 @@ describe('photos and location from the site', () => {
         const button = page.getByRole('button', { name: /upload file/i });
         expect(await button.isVisible()).toBe(true);
         await pickAndSend(page, { name: 'site.jpg', mimeType: 'image/jpeg', buffer: photo });
-        await until(() => botTexts(page), (t) => t.some((x) => /I have your photo and the position it was taken at/.test(x)), 'the bot thanks for the photo');
+        await until(
+          () => botTexts(page),
+          (t) => t.some((x) => /I have your photo and the position it was taken at/.test(x)),
+          'the bot thanks for the photo',
+        );
         // Web Chat shows the photo's thumbnail from the server's signed link.
         const img = page.locator('.webchat__bubble--from-user img').first();
         await img.waitFor({ timeout: 20_000 });
-        expect(await img.getAttribute('src')).toMatch(new RegExp(`/v3/directline/conversations/${chat.conversationId}/media/[0-9a-f]{64}/thumbnail\\?sig=`));
-        expect(await until(() => img.evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth), (w) => w > 0, 'the photo to load')).toBe(320);
+        expect(await img.getAttribute('src')).toMatch(
+          new RegExp(`/v3/directline/conversations/${chat.conversationId}/media/[0-9a-f]{64}/thumbnail\\?sig=`),
+        );
+        expect(
+          await until(
+            () => img.evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth),
+            (w) => w > 0,
+            'the photo to load',
+          ),
+        ).toBe(320);
         await screenshot(page, 'chat-photo-phone');
 
         const number = await escalate(directLine(server.base, chat));
@@ -167,9 +187,14 @@ describe('photos and location from the site', () => {
         expect((await fetch(`${server.base}${link.replace(/sig=.*/, 'sig=forged')}`)).status).toBe(404);
 
         // The transcript, one click from the ticket: staff see the conversation with the photo in it.
-        const transcript = (await (await api(server.base, KEYS.dispatcher, 'GET', `/api/tickets/${ticket.id}/transcript`)).json()) as TranscriptResponse;
+        const transcript = (await (
+          await api(server.base, KEYS.dispatcher, 'GET', `/api/tickets/${ticket.id}/transcript`)
+        ).json()) as TranscriptResponse;
         expect(transcript).toMatchObject({ channel: 'directline', conversationId: chat.conversationId });
-        expect(transcript.lines.find((l) => l.attachments.length > 0)).toMatchObject({ from: 'user', attachments: [{ mediaId: m.id, contentType: 'image/jpeg' }] });
+        expect(transcript.lines.find((l) => l.attachments.length > 0)).toMatchObject({
+          from: 'user',
+          attachments: [{ mediaId: m.id, contentType: 'image/jpeg' }],
+        });
         expect(transcript.lines.some((l) => l.from === 'bot' && /Your ticket number is/.test(l.text))).toBe(true);
 
         // The board: found by a search kept in the URL; suggested technicians, the photo and the conversation on the ticket.
@@ -179,14 +204,28 @@ describe('photos and location from the site', () => {
           await board.getByLabel('API key').fill(KEYS.dispatcher);
           await board.getByLabel('API key').press('Enter');
           expect(await board.getByLabel('Search').inputValue()).toBe('139 1234 5678');
-          await until(() => board.locator('#ticket-rows tr th').allTextContents(), (n) => n.length === 1 && n[0] === number, 'only the searched ticket');
+          await until(
+            () => board.locator('#ticket-rows tr th').allTextContents(),
+            (n) => n.length === 1 && n[0] === number,
+            'only the searched ticket',
+          );
           await board.getByRole('button', { name: number, exact: true }).click();
           await board.getByRole('heading', { name: 'Suggested technicians' }).waitFor();
-          expect(await board.locator('.tech-suggestions li').first().innerText()).toMatch(/^T-0[78] · \S.* trained for this line · [\d.]+ km away · \d open jobs?$/);
+          expect(await board.locator('.tech-suggestions li').first().innerText()).toMatch(
+            /^T-0[78] · \S.* trained for this line · [\d.]+ km away · \d open jobs?$/,
+          );
           await board.getByRole('heading', { name: 'Photos from the site' }).waitFor();
-          await until(() => board.locator('.media-thumb img').count(), (n) => n === 1, 'the photo on the board');
+          await until(
+            () => board.locator('.media-thumb img').count(),
+            (n) => n === 1,
+            'the photo on the board',
+          );
           await board.getByRole('button', { name: 'Show the conversation' }).click();
-          await until(() => board.locator('#transcript').innerText(), (t) => /Your ticket number is/.test(t) && /\[1 photo\]/.test(t), 'the conversation');
+          await until(
+            () => board.locator('#transcript').innerText(),
+            (t) => /Your ticket number is/.test(t) && /\[1 photo\]/.test(t),
+            'the conversation',
+          );
           await screenshot(board, 'dispatch-photo-transcript');
           // Filters typed on the board go into its URL.
           await board.getByLabel('Machine down only').check();
@@ -196,8 +235,18 @@ describe('photos and location from the site', () => {
         }
 
         // A photo sent after the ticket was opened goes onto that ticket.
-        await pickAndSend(page, { name: 'later.png', mimeType: 'image/png', buffer: await sharp({ create: { width: 50, height: 40, channels: 3, background: '#224466' } }).png().toBuffer() });
-        await until(() => botTexts(page), (t) => t.some((x) => x.includes(`I have added the photo to ticket ${number}`)), 'the photo added to the open ticket');
+        await pickAndSend(page, {
+          name: 'later.png',
+          mimeType: 'image/png',
+          buffer: await sharp({ create: { width: 50, height: 40, channels: 3, background: '#224466' } })
+            .png()
+            .toBuffer(),
+        });
+        await until(
+          () => botTexts(page),
+          (t) => t.some((x) => x.includes(`I have added the photo to ticket ${number}`)),
+          'the photo added to the open ticket',
+        );
         const after = (await (await api(server.base, KEYS.dispatcher, 'GET', `/api/tickets/${ticket.id}`)).json()) as TicketView;
         expect(after.media!.map((x) => x.contentType)).toEqual(['image/jpeg', 'image/png']);
       } finally {
@@ -214,18 +263,33 @@ describe('photos and location from the site', () => {
       try {
         const fake = Buffer.from('%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n'.repeat(40));
         await pickAndSend(page, { name: 'photo.jpg', mimeType: 'image/jpeg', buffer: fake });
-        await until(() => botTexts(page), (t) => t.some((x) => /I can only take photos \(JPEG, PNG, HEIC\) or MP4 videos/.test(x)), 'the refusal in the chat');
+        await until(
+          () => botTexts(page),
+          (t) => t.some((x) => /I can only take photos \(JPEG, PNG, HEIC\) or MP4 videos/.test(x)),
+          'the refusal in the chat',
+        );
         await screenshot(page, 'chat-upload-refused-phone');
-        expect(await server.app.services().db!.query(`SELECT * FROM media_links WHERE conversation_id = $1`, [chat.conversationId])).toEqual([]);
+        expect(
+          await server.app.services().db!.query(`SELECT * FROM media_links WHERE conversation_id = $1`, [chat.conversationId]),
+        ).toEqual([]);
 
         // The same through the protocol: 415 naming the type found.
         const form = new FormData();
-        form.append('activity', new Blob([JSON.stringify({ type: 'message', from: { id: 'u' }, attachments: [{ name: 'photo.jpg', contentType: 'image/jpeg' }] })], { type: 'application/vnd.microsoft.activity' }));
+        form.append(
+          'activity',
+          new Blob(
+            [JSON.stringify({ type: 'message', from: { id: 'u' }, attachments: [{ name: 'photo.jpg', contentType: 'image/jpeg' }] })],
+            { type: 'application/vnd.microsoft.activity' },
+          ),
+        );
         form.append('file', new Blob([fake], { type: 'image/jpeg' }), 'photo.jpg');
         const url = `${server.base}/v3/directline/conversations/${chat.conversationId}/upload?userId=u`;
         const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${chat.token}` }, body: form });
         expect(res.status).toBe(415);
-        expect(await res.json()).toMatchObject({ code: 'unsupported_media_type', error: expect.stringMatching(/photo\.jpg is a application\/pdf file/) });
+        expect(await res.json()).toMatchObject({
+          code: 'unsupported_media_type',
+          error: expect.stringMatching(/photo\.jpg is a application\/pdf file/),
+        });
       } finally {
         await context.close();
       }
@@ -239,7 +303,11 @@ describe('photos and location from the site', () => {
       const { context, page, chat } = await openChatPage({ geolocation: { latitude: 30.5928, longitude: 114.3055, accuracy: 15 } });
       try {
         await page.getByRole('button', { name: /Share my location/ }).click();
-        await until(() => botTexts(page), (t) => t.some((x) => /I have your position \(30\.59280, 114\.30550, within about 15 m\)/.test(x)), 'the position acknowledged');
+        await until(
+          () => botTexts(page),
+          (t) => t.some((x) => /I have your position \(30\.59280, 114\.30550, within about 15 m\)/.test(x)),
+          'the position acknowledged',
+        );
         await screenshot(page, 'chat-location-phone');
         const number = await escalate(directLine(server.base, chat));
         const ticket = (await (await api(server.base, KEYS.dispatcher, 'GET', `/api/tickets/${number}`)).json()) as TicketView;
@@ -251,30 +319,52 @@ describe('photos and location from the site', () => {
     TIMEOUT,
   );
 
-  it('checks the token before reading an upload, and keeps to its limits', async () => {
-    const open = async () => (await (await fetch(`${server.base}/chat/token`, { method: 'POST' })).json()) as Chat;
-    const a = await open();
-    const b = await open();
-    await fetch(`${server.base}/v3/directline/conversations`, { method: 'POST', headers: { authorization: `Bearer ${a.token}` } });
-    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } }).png().toBuffer();
-    const upload = (chat: Chat, token: string | undefined, files: Blob[]) => {
+  it(
+    'checks the token before reading an upload, and keeps to its limits',
+    async () => {
+      const open = async () => (await (await fetch(`${server.base}/chat/token`, { method: 'POST' })).json()) as Chat;
+      const a = await open();
+      const b = await open();
+      await fetch(`${server.base}/v3/directline/conversations`, { method: 'POST', headers: { authorization: `Bearer ${a.token}` } });
+      const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } })
+        .png()
+        .toBuffer();
+      const upload = (chat: Chat, token: string | undefined, files: Blob[]) => {
+        const form = new FormData();
+        files.forEach((f, i) => form.append('file', f, `f${i}.png`));
+        return fetch(`${server.base}/v3/directline/conversations/${chat.conversationId}/upload?userId=u`, {
+          method: 'POST',
+          headers: token ? { authorization: `Bearer ${token}` } : {},
+          body: form,
+        });
+      };
+      const one = new Blob([png], { type: 'image/png' });
+      expect((await upload(a, undefined, [one])).status).toBe(401);
+      expect((await upload(a, b.token, [one])).status).toBe(401);
+      expect(
+        (
+          await upload(
+            a,
+            a.token,
+            Array.from({ length: UPLOAD_LIMITS.filesPerRequest + 1 }, () => one),
+          )
+        ).status,
+      ).toBe(413);
+      const big = new Blob([png, Buffer.alloc(UPLOAD_LIMITS.fileBytes)], { type: 'image/png' });
+      expect((await upload(a, a.token, [big])).status).toBe(413);
+      expect((await upload(a, a.token, [one])).status).toBe(200);
+      // Other routes still refuse multipart bodies.
       const form = new FormData();
-      files.forEach((f, i) => form.append('file', f, `f${i}.png`));
-      return fetch(`${server.base}/v3/directline/conversations/${chat.conversationId}/upload?userId=u`, { method: 'POST', headers: token ? { authorization: `Bearer ${token}` } : {}, body: form });
-    };
-    const one = new Blob([png], { type: 'image/png' });
-    expect((await upload(a, undefined, [one])).status).toBe(401);
-    expect((await upload(a, b.token, [one])).status).toBe(401);
-    expect((await upload(a, a.token, Array.from({ length: UPLOAD_LIMITS.filesPerRequest + 1 }, () => one))).status).toBe(413);
-    const big = new Blob([png, Buffer.alloc(UPLOAD_LIMITS.fileBytes)], { type: 'image/png' });
-    expect((await upload(a, a.token, [big])).status).toBe(413);
-    expect((await upload(a, a.token, [one])).status).toBe(200);
-    // Other routes still refuse multipart bodies.
-    const form = new FormData();
-    form.append('file', one, 'x.png');
-    const elsewhere = await fetch(`${server.base}/v3/directline/conversations/${a.conversationId}/activities`, { method: 'POST', headers: { authorization: `Bearer ${a.token}` }, body: form });
-    expect(elsewhere.status).toBe(415);
-  }, TIMEOUT);
+      form.append('file', one, 'x.png');
+      const elsewhere = await fetch(`${server.base}/v3/directline/conversations/${a.conversationId}/activities`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${a.token}` },
+        body: form,
+      });
+      expect(elsewhere.status).toBe(415);
+    },
+    TIMEOUT,
+  );
 
   it('lets the technician on the job add a photo from the site as a raw body, typed from its bytes', async () => {
     const created = await api(server.base, KEYS.agent, 'POST', '/api/tickets', {
@@ -289,12 +379,18 @@ describe('photos and location from the site', () => {
     await api(server.base, KEYS.dispatcher, 'POST', `/api/tickets/${ticket.id}/assign`, { technicianId: 'T-07' });
     const photo = await photoWithGps({ r: 10, g: 200, b: 10 });
     const send = (key: string, body: Buffer | string, type = 'image/jpeg') =>
-      fetch(`${server.base}/api/tickets/${ticket.id}/media?name=valve.jpg`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': type }, body });
+      fetch(`${server.base}/api/tickets/${ticket.id}/media?name=valve.jpg`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': type },
+        body,
+      });
     expect((await send(KEYS.tech8, photo)).status).toBe(403);
     expect((await send(KEYS.agent, photo)).status).toBe(403);
     const ok = await send(KEYS.tech7, photo, 'application/octet-stream');
     expect(ok.status).toBe(201);
-    expect(((await ok.json()) as TicketView).media).toEqual([expect.objectContaining({ by: 'technician', name: 'valve.jpg', contentType: 'image/jpeg' })]);
+    expect(((await ok.json()) as TicketView).media).toEqual([
+      expect.objectContaining({ by: 'technician', name: 'valve.jpg', contentType: 'image/jpeg' }),
+    ]);
     const notPhoto = await send(KEYS.tech7, 'GIF89a but really just text', 'image/gif');
     expect(notPhoto.status).toBe(415);
   });

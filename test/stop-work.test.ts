@@ -12,8 +12,15 @@ import { REPO_ROOT } from './support/paths.js';
  * this test, not copied from the entries' phrasings), winning over the close
  * self-service entry for a dangerous description, and "stop, make safe" in the bot.
  */
-const descriptions = JSON.parse(readFileSync(join(REPO_ROOT, 'test/fixtures/stop-work-descriptions.json'), 'utf8')) as Record<string, [string, string]>;
-const closePairs = JSON.parse(readFileSync(join(REPO_ROOT, 'test/fixtures/stop-work-close-pairs.json'), 'utf8')) as { text: string; stopWork: string; close: string }[];
+const descriptions = JSON.parse(readFileSync(join(REPO_ROOT, 'test/fixtures/stop-work-descriptions.json'), 'utf8')) as Record<
+  string,
+  [string, string]
+>;
+const closePairs = JSON.parse(readFileSync(join(REPO_ROOT, 'test/fixtures/stop-work-close-pairs.json'), 'utf8')) as {
+  text: string;
+  stopWork: string;
+  close: string;
+}[];
 const cases = Object.entries(descriptions).flatMap(([id, [en, zh]]) => [
   [id, 'en', en],
   [id, 'zh', zh],
@@ -30,9 +37,14 @@ describe('the stop-work entries in the manual', () => {
     for (const id of Object.keys(descriptions)) {
       const f = kb.faultsById.get(id);
       expect([id, f?.self_service]).toEqual([id, id === 'CP-E14' ? 'yes' : 'no']);
-      expect([id, f!.symptoms.en.length >= 6 && f!.symptoms.en.length <= 8, f!.symptoms.zh.length >= 6 && f!.symptoms.zh.length <= 8]).toEqual([id, true, true]);
+      expect([
+        id,
+        f!.symptoms.en.length >= 6 && f!.symptoms.en.length <= 8,
+        f!.symptoms.zh.length >= 6 && f!.symptoms.zh.length <= 8,
+      ]).toEqual([id, true, true]);
       expect(f!.review.status).toBe('default');
-      if (f!.self_service === 'no') expect([id, f!.causes.every((c) => c.checks.concat(c.fixes).some((s) => s.by === 'technician'))]).toEqual([id, true]);
+      if (f!.self_service === 'no')
+        expect([id, f!.causes.every((c) => c.checks.concat(c.fixes).some((s) => s.by === 'technician'))]).toEqual([id, true]);
     }
   });
 });
@@ -80,33 +92,36 @@ describe('stop-work faults in the conversation', () => {
     return replies;
   }
 
-  it.each(cases.filter(([id]) => id !== 'CP-E14'))('%s (%s) gets "stop, make safe" at once and goes to a ticket or, when it is an emergency, to a person', async (id, lang, text) => {
-    const c = new Conversation(t.db, eng, `conv-${id}-${lang}`);
-    const replies = await describe_(c, text, lang, id);
-    const all = texts(replies).join('\n');
-    const fault = kb.faultsById.get(id)!;
-    expect(all).not.toMatch(/Step 1 of|第 1 步/);
-    const triage = replies.map((r) => (r.channelData as { triage?: { danger?: boolean; handoff?: boolean } } | undefined)?.triage);
-    if (triage.some((x) => x?.danger)) {
-      // Words that describe an emergency (a load sliding, a fire, a person at risk) are answered by the
-      // turn level before any dialog: the emergency numbers and the entry's own first-minute
-      // instructions at once, and an urgent handoff to a person instead of questions for a ticket.
-      // (The entry's own notes when the detector recognises the entry, otherwise the line's stop-work steps.)
-      expect(all).toMatch(/119|120/);
-      const own = fault.safety.every((note) => all.includes(note[lang]));
-      const line = stopWorkSteps(kb, fault.product_line, lang).every((step) => all.includes(step));
-      expect(own || line).toBe(true);
-      expect(triage.some((x) => x?.handoff)).toBe(true);
-      return;
-    }
-    expect(all).toMatch(lang === 'zh' ? /请立即停机并确保安全/ : /Please stop the machine now and make it safe/);
-    // The entry's own first-minute instructions are shown; the line's routine list only where it applies.
-    for (const note of fault.safety) expect(all).toContain(note[lang]);
-    const lineSteps = stopWorkSteps(kb, fault.product_line, lang);
-    if (fault.stop_work === 'own') expect(all).not.toContain(lineSteps[0]);
-    else for (const s of lineSteps) expect(all).toContain(s);
-    expect(lastText(replies)).toMatch(lang === 'zh' ? /工地地址/ : /site address/);
-  });
+  it.each(cases.filter(([id]) => id !== 'CP-E14'))(
+    '%s (%s) gets "stop, make safe" at once and goes to a ticket or, when it is an emergency, to a person',
+    async (id, lang, text) => {
+      const c = new Conversation(t.db, eng, `conv-${id}-${lang}`);
+      const replies = await describe_(c, text, lang, id);
+      const all = texts(replies).join('\n');
+      const fault = kb.faultsById.get(id)!;
+      expect(all).not.toMatch(/Step 1 of|第 1 步/);
+      const triage = replies.map((r) => (r.channelData as { triage?: { danger?: boolean; handoff?: boolean } } | undefined)?.triage);
+      if (triage.some((x) => x?.danger)) {
+        // Words that describe an emergency (a load sliding, a fire, a person at risk) are answered by the
+        // turn level before any dialog: the emergency numbers and the entry's own first-minute
+        // instructions at once, and an urgent handoff to a person instead of questions for a ticket.
+        // (The entry's own notes when the detector recognises the entry, otherwise the line's stop-work steps.)
+        expect(all).toMatch(/119|120/);
+        const own = fault.safety.every((note) => all.includes(note[lang]));
+        const line = stopWorkSteps(kb, fault.product_line, lang).every((step) => all.includes(step));
+        expect(own || line).toBe(true);
+        expect(triage.some((x) => x?.handoff)).toBe(true);
+        return;
+      }
+      expect(all).toMatch(lang === 'zh' ? /请立即停机并确保安全/ : /Please stop the machine now and make it safe/);
+      // The entry's own first-minute instructions are shown; the line's routine list only where it applies.
+      for (const note of fault.safety) expect(all).toContain(note[lang]);
+      const lineSteps = stopWorkSteps(kb, fault.product_line, lang);
+      if (fault.stop_work === 'own') expect(all).not.toContain(lineSteps[0]);
+      else for (const s of lineSteps) expect(all).toContain(s);
+      expect(lastText(replies)).toMatch(lang === 'zh' ? /工地地址/ : /site address/);
+    },
+  );
 
   it("tells a tower-crane operator the crane's own stop-work steps (free-slew before isolation), not one generic sentence", async () => {
     const c = new Conversation(t.db, eng);

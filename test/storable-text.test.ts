@@ -17,13 +17,30 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
   const NUL = 'boom\u0000slow';
   const cases: [string, () => Promise<Response>, string][] = [
     ['gap text', () => api(s.base, KEYS.agent, 'POST', '/api/knowledge-gaps', { text: NUL }), 'text'],
-    ['assign technicianId', () => api(s.base, KEYS.dispatcher, 'POST', `/api/tickets/${ticket.id}/assign`, { technicianId: NUL }), 'technicianId'],
+    [
+      'assign technicianId',
+      () => api(s.base, KEYS.dispatcher, 'POST', `/api/tickets/${ticket.id}/assign`, { technicianId: NUL }),
+      'technicianId',
+    ],
     ['?technician=', () => api(s.base, KEYS.dispatcher, 'GET', '/api/tickets?technician=%00'), 'technician'],
     ['ticket id in the path', () => api(s.base, KEYS.dispatcher, 'GET', '/api/tickets/%00'), 'id'],
     ['outcome reference', () => api(s.base, KEYS.agent, 'POST', '/api/outcomes', { text: 'fixed it', reference: NUL }), 'reference'],
-    ['ticket operator words', () => api(s.base, KEYS.agent, 'POST', '/api/tickets', { ...ticketRequest(), operatorWords: NUL }), 'operatorWords'],
-    ['ticket address', () => api(s.base, KEYS.agent, 'POST', '/api/tickets', { ...ticketRequest(), customer: { name: 'x', site: { address: NUL } } }), 'customer.site.address'],
-    ['idempotency key', () => api(s.base, KEYS.agent, 'POST', '/api/tickets', ticketRequest(), { 'idempotency-key': 'key-%00-0001'.replace('%00', '\u0000') }), ''],
+    [
+      'ticket operator words',
+      () => api(s.base, KEYS.agent, 'POST', '/api/tickets', { ...ticketRequest(), operatorWords: NUL }),
+      'operatorWords',
+    ],
+    [
+      'ticket address',
+      () => api(s.base, KEYS.agent, 'POST', '/api/tickets', { ...ticketRequest(), customer: { name: 'x', site: { address: NUL } } }),
+      'customer.site.address',
+    ],
+    [
+      'idempotency key',
+      () =>
+        api(s.base, KEYS.agent, 'POST', '/api/tickets', ticketRequest(), { 'idempotency-key': 'key-%00-0001'.replace('%00', '\u0000') }),
+      '',
+    ],
     [
       'chat message',
       () =>
@@ -34,7 +51,11 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
         }),
       'text',
     ],
-    ['Direct Line conversation id', () => fetch(`${s.base}/v3/directline/conversations/%00/activities`, { headers: { authorization: `Bearer ${dl.token}` } }), 'id'],
+    [
+      'Direct Line conversation id',
+      () => fetch(`${s.base}/v3/directline/conversations/%00/activities`, { headers: { authorization: `Bearer ${dl.token}` } }),
+      'id',
+    ],
   ];
 
   it.each(cases.map((c) => [c[0], c] as const))('%s → 400 naming the field', async (_label, [, send, field]) => {

@@ -42,14 +42,25 @@ describe('/tech: a field day on a phone', () => {
       await api(server.base, KEYS.dispatcher, 'POST', `/api/tickets/${tickets[name]!.id}/assign`, { technicianId: 'T-07' });
     };
     // A running roller (basic tier, long clocks) and a pump truck that is down: the pump truck comes first.
-    await open('RR', { machineDown: false, equipment: { productLine: 'RR', model: 'RR-12' }, faults: [{ id: 'RR-E04' }], operatorWords: 'engine will not start' });
+    await open('RR', {
+      machineDown: false,
+      equipment: { productLine: 'RR', model: 'RR-12' },
+      faults: [{ id: 'RR-E04' }],
+      operatorWords: 'engine will not start',
+    });
     await open('PT', { machineDown: true });
     // Another technician's job stays out of T-07's list.
     const other = (await (await api(server.base, KEYS.agent, 'POST', '/api/tickets', ticketRequest())).json()) as TicketView;
     await api(server.base, KEYS.dispatcher, 'POST', `/api/tickets/${other.id}/assign`, { technicianId: 'T-08' });
     // The operator's photo, on the ticket (as the chat would have put it).
-    const photo = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#c0392b' } }).jpeg().toBuffer();
-    await fetch(`${server.base}/api/tickets/${tickets.PT!.id}/media?name=boom.jpg`, { method: 'POST', headers: { authorization: `Bearer ${KEYS.dispatcher}`, 'content-type': 'image/jpeg' }, body: photo });
+    const photo = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#c0392b' } })
+      .jpeg()
+      .toBuffer();
+    await fetch(`${server.base}/api/tickets/${tickets.PT!.id}/media?name=boom.jpg`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEYS.dispatcher}`, 'content-type': 'image/jpeg' },
+      body: photo,
+    });
 
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-GB', hasTouch: true, isMobile: true });
@@ -70,7 +81,11 @@ describe('/tech: a field day on a phone', () => {
       await page.getByLabel('API key').fill(KEYS.tech7);
       await page.getByRole('button', { name: 'Sign in' }).click();
       const cards = page.locator('.job-card');
-      await until(() => cards.count(), (n) => n === 2, 'my two jobs');
+      await until(
+        () => cards.count(),
+        (n) => n === 2,
+        'my two jobs',
+      );
       expect(await cards.nth(0).innerText()).toContain(tickets.PT!.number);
       expect(await cards.nth(0).innerText()).toContain('MACHINE DOWN');
       expect(await cards.nth(1).innerText()).toContain(tickets.RR!.number);
@@ -81,18 +96,34 @@ describe('/tech: a field day on a phone', () => {
       await cards.nth(0).click();
       await page.getByRole('heading', { level: 2, name: new RegExp(tickets.PT!.number) }).waitFor();
       expect(await page.getByRole('link', { name: 'Call Wang Fang' }).getAttribute('href')).toBe('tel:+8613912345678');
-      expect(await page.getByRole('link', { name: 'Navigate' }).getAttribute('href')).toBe('geo:31.230000,121.500000?q=31.230000,121.500000');
+      expect(await page.getByRole('link', { name: 'Navigate' }).getAttribute('href')).toBe(
+        'geo:31.230000,121.500000?q=31.230000,121.500000',
+      );
       // The entry's technician steps, safety notes and the photo (a thumbnail fetched with the key).
       await page.getByRole('heading', { name: 'Checks and fixes for the technician' }).waitFor();
       expect(await page.locator('.safety li').count()).toBeGreaterThan(0);
       const thumb = page.getByRole('img', { name: /boom\.jpg/ });
       await thumb.waitFor();
-      expect(await until(() => thumb.evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth), (w) => w > 0, 'the thumbnail')).toBe(320);
+      expect(
+        await until(
+          () => thumb.evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth),
+          (w) => w > 0,
+          'the thumbnail',
+        ),
+      ).toBe(320);
 
       await page.getByRole('button', { name: 'I am on my way' }).click();
-      await until(() => page.locator('#job-title').innerText(), (t) => t.includes('En route'), 'en route');
+      await until(
+        () => page.locator('#job-title').innerText(),
+        (t) => t.includes('En route'),
+        'en route',
+      );
       await page.getByRole('button', { name: 'I am on site' }).click();
-      await until(() => page.locator('#job-title').innerText(), (t) => t.includes('On site'), 'on site');
+      await until(
+        () => page.locator('#job-title').innerText(),
+        (t) => t.includes('On site'),
+        'on site',
+      );
       expect(await overflowsX(page)).toBe(false);
       await screenshot(page, 'tech-job-on-site-390');
 
@@ -108,18 +139,30 @@ describe('/tech: a field day on a phone', () => {
       await page.getByLabel('Quantity of PT-HY-0111').fill('2');
       await page.getByLabel('Work done').fill('Replaced the pumping main relief valve, pressure back to 32 MPa.');
       await page.getByLabel('Minutes on site').fill('95');
-      const sitePhoto = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#2e86c1' } }).png().toBuffer();
+      const sitePhoto = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#2e86c1' } })
+        .png()
+        .toBuffer();
       await page.getByLabel('Add photos').setInputFiles({ name: 'valve.png', mimeType: 'image/png', buffer: sitePhoto });
       // The draft is on the phone before anything is sent.
       expect(await page.evaluate<string | null>(`localStorage.getItem('tech.closeOut.${tickets.PT!.id}')`)).toContain('PT-HY-0111');
       expect(await axeViolations(page)).toEqual([]);
       await screenshot(page, 'tech-close-out-390');
       await page.getByRole('button', { name: 'Submit close-out' }).click();
-      await until(() => page.locator('.job-card').count(), (n) => n === 1, 'the job leaves my list');
+      await until(
+        () => page.locator('.job-card').count(),
+        (n) => n === 1,
+        'the job leaves my list',
+      );
 
       const done = (await (await api(server.base, KEYS.dispatcher, 'GET', `/api/tickets/${tickets.PT!.id}`)).json()) as TicketView;
       expect(done.status).toBe('resolved');
-      expect(done.closeOut).toMatchObject({ actualFaultId: 'PT-H03', causeId: 'c1', partsUsed: [{ code: 'PT-HY-0111', quantity: 2 }], minutesOnSite: 95, technicianId: 'T-07' });
+      expect(done.closeOut).toMatchObject({
+        actualFaultId: 'PT-H03',
+        causeId: 'c1',
+        partsUsed: [{ code: 'PT-HY-0111', quantity: 2 }],
+        minutesOnSite: 95,
+        technicianId: 'T-07',
+      });
       expect(done.media!.map((m) => [m.name, m.by])).toEqual([
         ['boom.jpg', 'staff'],
         ['valve.png', 'technician'],
@@ -127,7 +170,11 @@ describe('/tech: a field day on a phone', () => {
       expect(await page.evaluate<string | null>(`localStorage.getItem('tech.closeOut.${tickets.PT!.id}')`)).toBeNull();
       // A different fault than the match: the manual learns from it.
       const gaps = await server.app.services().gaps!.list('open');
-      expect(gaps.find((g) => g.ticketId === tickets.PT!.id)).toMatchObject({ source: 'close-out-mismatch', matchedFaultId: 'PT-H01', actualFaultId: 'PT-H03' });
+      expect(gaps.find((g) => g.ticketId === tickets.PT!.id)).toMatchObject({
+        source: 'close-out-mismatch',
+        matchedFaultId: 'PT-H01',
+        actualFaultId: 'PT-H03',
+      });
     },
     TIMEOUT,
   );
@@ -138,24 +185,42 @@ describe('/tech: a field day on a phone', () => {
       const rr = tickets.RR!;
       await page.locator('.job-card').first().click();
       await page.getByRole('button', { name: 'I am on my way' }).click();
-      await until(() => page.locator('#job-title').innerText(), (t) => t.includes('En route'), 'en route');
+      await until(
+        () => page.locator('#job-title').innerText(),
+        (t) => t.includes('En route'),
+        'en route',
+      );
       await page.getByRole('button', { name: 'I am on site' }).click();
-      await until(() => page.locator('#job-title').innerText(), (t) => t.includes('On site'), 'on site');
+      await until(
+        () => page.locator('#job-title').innerText(),
+        (t) => t.includes('On site'),
+        'on site',
+      );
       await page.getByLabel('Not in the manual').check();
       await page.getByLabel('Root-cause class').selectOption('operator-error');
       await page.getByLabel('Work done').fill('Fuel tank was empty; refilled and bled the fuel line.');
       await page.getByLabel('Minutes on site').fill('30');
       await context.setOffline(true);
       // A photo taken without network: kept in the phone's IndexedDB, not only in the page.
-      const gauge = await sharp({ create: { width: 400, height: 300, channels: 3, background: '#2980b9' } }).jpeg().toBuffer();
+      const gauge = await sharp({ create: { width: 400, height: 300, channels: 3, background: '#2980b9' } })
+        .jpeg()
+        .toBuffer();
       await page.getByLabel('Add photos').setInputFiles({ name: 'fuel-gauge.jpg', mimeType: 'image/jpeg', buffer: gauge });
-      await until(() => page.locator('#co-photos-pending').textContent(), (t) => /1 photo waiting to upload: fuel-gauge\.jpg/.test(t ?? ''), 'the photo kept');
+      await until(
+        () => page.locator('#co-photos-pending').textContent(),
+        (t) => /1 photo waiting to upload: fuel-gauge\.jpg/.test(t ?? ''),
+        'the photo kept',
+      );
       await page.getByRole('button', { name: 'Submit close-out' }).click();
       await page.getByText(/No connection: the close-out is kept on this phone/).waitFor();
-      const kept = JSON.parse((await page.evaluate<string | null>(`localStorage.getItem('tech.closeOut.${rr.id}')`))!) as { submitted: boolean };
+      const kept = JSON.parse((await page.evaluate<string | null>(`localStorage.getItem('tech.closeOut.${rr.id}')`))!) as {
+        submitted: boolean;
+      };
       expect(kept.submitted).toBe(true);
       expect(await queuedPhotos(page)).toEqual([{ ticketId: rr.id, name: 'fuel-gauge.jpg', size: gauge.length }]);
-      expect(((await (await api(server.base, KEYS.dispatcher, 'GET', `/api/tickets/${rr.id}`)).json()) as TicketView).status).toBe('on_site');
+      expect(((await (await api(server.base, KEYS.dispatcher, 'GET', `/api/tickets/${rr.id}`)).json()) as TicketView).status).toBe(
+        'on_site',
+      );
       await screenshot(page, 'tech-close-out-queued-390');
 
       // The page is gone (a reload without network fails): nothing of it survives but what the phone stored.
@@ -163,7 +228,7 @@ describe('/tech: a field day on a phone', () => {
       await context.setOffline(false);
       await page.reload();
       const resolved = await until(
-        async () => ((await (await api(server.base, KEYS.dispatcher, 'GET', `/api/tickets/${rr.id}`)).json()) as TicketView),
+        async () => (await (await api(server.base, KEYS.dispatcher, 'GET', `/api/tickets/${rr.id}`)).json()) as TicketView,
         (t) => t.status === 'resolved',
         'the queued close-out to arrive',
         30_000,
@@ -172,7 +237,11 @@ describe('/tech: a field day on a phone', () => {
       expect(resolved.history.filter((h) => h.action === 'closed-out')).toHaveLength(1);
       // The offline photo went with it, once.
       expect(resolved.media!.map((m) => [m.name, m.by, m.size])).toEqual([['fuel-gauge.jpg', 'technician', gauge.length]]);
-      await until(() => page.evaluate<string | null>(`localStorage.getItem('tech.closeOut.${rr.id}')`), (v) => v === null, 'the draft cleared');
+      await until(
+        () => page.evaluate<string | null>(`localStorage.getItem('tech.closeOut.${rr.id}')`),
+        (v) => v === null,
+        'the draft cleared',
+      );
       expect(await queuedPhotos(page)).toEqual([]);
       const gaps = await server.app.services().gaps!.list('open');
       expect(gaps.find((g) => g.ticketId === rr.id)).toMatchObject({ source: 'close-out-not-in-manual' });
@@ -192,12 +261,20 @@ describe('/tech: a field day on a phone', () => {
       await page.getByRole('heading', { name: 'Inspection work orders' }).waitFor();
       expect(await page.locator('#sign-in').isHidden()).toBe(true);
       expect(await page.locator('#whoami').textContent()).toContain('T-07');
-      expect(await page.getByRole('navigation', { name: 'Technician' }).getByRole('link', { name: /My inspections/ }).getAttribute('aria-current')).toBe('page');
+      expect(
+        await page
+          .getByRole('navigation', { name: 'Technician' })
+          .getByRole('link', { name: /My inspections/ })
+          .getAttribute('aria-current'),
+      ).toBe('page');
       expect(await overflowsX(page)).toBe(false);
       expect(await axeViolations(page)).toEqual([]);
       await screenshot(page, 'inspect-in-the-tech-app-390');
 
-      await page.getByRole('navigation', { name: 'Technician' }).getByRole('link', { name: /My jobs/ }).tap();
+      await page
+        .getByRole('navigation', { name: 'Technician' })
+        .getByRole('link', { name: /My jobs/ })
+        .tap();
       await page.waitForURL(/\/tech$/);
       await page.getByRole('heading', { name: 'My jobs', level: 2 }).waitFor();
       expect(await page.locator('#sign-in').isHidden()).toBe(true);

@@ -72,7 +72,9 @@ describe('a phone call through the telephony channel', () => {
     expect(replies.length).toBeGreaterThan(0);
     for (const r of replies) {
       expect(['expectingInput', 'acceptingInput', 'ignoringInput']).toContain(r.inputHint);
-      expect(r.speak).toMatch(new RegExp(`^<speak version='1.0' xmlns='http://www.w3.org/2001/10/synthesis' xml:lang='${lang}'><voice name='[^']+'>`));
+      expect(r.speak).toMatch(
+        new RegExp(`^<speak version='1.0' xmlns='http://www.w3.org/2001/10/synthesis' xml:lang='${lang}'><voice name='[^']+'>`),
+      );
       expect(r.speak).not.toMatch(/\*\*|^\s*- |\n- /m);
     }
     // Only the last reply of a turn may invite an answer.

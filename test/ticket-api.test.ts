@@ -29,10 +29,14 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
     expect(replay.status).toBe(201);
     expect(((await replay.json()) as { id: string }).id).not.toBe(mine.id);
     // An agent takes the key the bot uses for a conversation's first escalation …
-    const claimed = (await (await create(KEYS.agent, ticketRequest(), { 'idempotency-key': 'bot:conv-claimed:1' })).json()) as { id: string };
+    const claimed = (await (await create(KEYS.agent, ticketRequest(), { 'idempotency-key': 'bot:conv-claimed:1' })).json()) as {
+      id: string;
+    };
     // … and the bot's escalation in that conversation still opens its own ticket.
     const bot = { role: 'bot' as const, label: 'bot' };
-    const escalated = await s.app.services().tickets!.create(ticketRequest({ source: 'bot', operatorWords: 'from the chat' }), bot, 'bot:conv-claimed:1');
+    const escalated = await s.app
+      .services()
+      .tickets!.create(ticketRequest({ source: 'bot', operatorWords: 'from the chat' }), bot, 'bot:conv-claimed:1');
     expect(escalated.created).toBe(true);
     expect(escalated.ticket.id).not.toBe(claimed.id);
     expect(escalated.ticket.operatorWords).toBe('from the chat');
@@ -64,11 +68,18 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
     const illegal = await api(s.base, KEYS.dispatcher, 'POST', `/api/tickets/${ticket.id}/status`, { status: 'on_site' });
     expect(illegal.status).toBe(409);
     expect(await illegal.json()).toMatchObject({ code: 'illegal_transition', error: expect.stringMatching(/cannot become "on_site"/) });
-    const assigned = await api(s.base, KEYS.dispatcher, 'POST', `/api/tickets/${ticket.number}/assign`, { technicianId: 'T-07', expectedVersion: 1 });
+    const assigned = await api(s.base, KEYS.dispatcher, 'POST', `/api/tickets/${ticket.number}/assign`, {
+      technicianId: 'T-07',
+      expectedVersion: 1,
+    });
     expect(assigned.status).toBe(200);
     expect((await api(s.base, KEYS.tech8, 'GET', `/api/tickets/${ticket.id}`)).status).toBe(403);
-    expect((await api(s.base, KEYS.tech7, 'POST', `/api/tickets/${ticket.id}/status`, { status: 'en_route', expectedVersion: 1 })).status).toBe(409);
-    expect((await api(s.base, KEYS.tech7, 'POST', `/api/tickets/${ticket.id}/status`, { status: 'en_route', expectedVersion: 2 })).status).toBe(200);
+    expect(
+      (await api(s.base, KEYS.tech7, 'POST', `/api/tickets/${ticket.id}/status`, { status: 'en_route', expectedVersion: 1 })).status,
+    ).toBe(409);
+    expect(
+      (await api(s.base, KEYS.tech7, 'POST', `/api/tickets/${ticket.id}/status`, { status: 'en_route', expectedVersion: 2 })).status,
+    ).toBe(200);
     const mine = (await (await api(s.base, KEYS.tech7, 'GET', '/api/tickets?status=open')).json()) as { tickets: { id: string }[] };
     expect(mine.tickets.map((t) => t.id)).toEqual([ticket.id]);
   });
@@ -87,7 +98,9 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
     });
     expect(closeOut.status).toBe(200);
     expect(await closeOut.json()).toMatchObject({ status: 'resolved', closeOut: { technicianId: 'T-08' } });
-    const workload = (await (await api(s.base, KEYS.dispatcher, 'GET', '/api/reports/workload')).json()) as { technicians: { technicianId: string }[] };
+    const workload = (await (await api(s.base, KEYS.dispatcher, 'GET', '/api/reports/workload')).json()) as {
+      technicians: { technicianId: string }[];
+    };
     expect(workload.technicians.map((t) => t.technicianId)).toContain('T-08');
     const sla = (await (await api(s.base, KEYS.admin, 'GET', '/api/reports/sla')).json()) as { productLines: { productLine: string }[] };
     expect(sla.productLines[0]!.productLine).toBe('PT');
@@ -106,7 +119,11 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
   });
 
   it('tells a key its role, sorts by urgency, and serves the manual to staff', async () => {
-    expect(await (await api(s.base, KEYS.tech7, 'GET', '/api/me')).json()).toEqual({ role: 'technician', technicianId: 'T-07', label: expect.stringMatching(/^technician:T-07#[0-9a-f]{6}$/) });
+    expect(await (await api(s.base, KEYS.tech7, 'GET', '/api/me')).json()).toEqual({
+      role: 'technician',
+      technicianId: 'T-07',
+      label: expect.stringMatching(/^technician:T-07#[0-9a-f]{6}$/),
+    });
     const due = (await (await api(s.base, KEYS.dispatcher, 'GET', '/api/tickets?status=open&sort=due&_=123')).json()) as {
       serverTime: string;
       tickets: { sla: { clocks: { dueAt: string; metAt?: string }[] } }[];

@@ -33,7 +33,8 @@ describe.each(BACKENDS)('tickets on %s', (_name, open) => {
     now = new Date('2026-11-26T08:00:00.000Z');
     gaps = new GapStore(t.db);
     roster = new RosterStore(t.db);
-    for (const id of ['T-07', 'T-08']) await roster.create({ id, name: `Technician ${id}`, phone: '+8613800138000', skills: ['PT', 'RR'], region: 'Pudong', active: true });
+    for (const id of ['T-07', 'T-08'])
+      await roster.create({ id, name: `Technician ${id}`, phone: '+8613800138000', skills: ['PT', 'RR'], region: 'Pudong', active: true });
     service = new TicketService(kb, new TicketStore(t.db), gaps, roster, () => now);
   });
   afterEach(() => t.cleanup());
@@ -62,7 +63,9 @@ describe.each(BACKENDS)('tickets on %s', (_name, open) => {
     expect(new Set(results.map((r) => r.ticket.id)).size).toBe(1);
     expect(results.filter((r) => r.created)).toHaveLength(1);
     expect(await service.list({}, dispatcher)).toHaveLength(1);
-    await expect(service.create(ticketRequest({ machineDown: false }), agent, 'conversation-42-escalation')).rejects.toThrow(IdempotencyConflictError);
+    await expect(service.create(ticketRequest({ machineDown: false }), agent, 'conversation-42-escalation')).rejects.toThrow(
+      IdempotencyConflictError,
+    );
   });
 
   it('walks the whole lifecycle and meets the SLA clocks on the way', async () => {
@@ -74,7 +77,14 @@ describe.each(BACKENDS)('tickets on %s', (_name, open) => {
     now = new Date(now.getTime() + 30 * HOUR); // fixed late: the 24 h clock is breached
     const resolved = await service.closeOut(
       ticket.id,
-      { actualFaultId: 'PT-H01', causeId: 'c2', rootCauseClass: 'needs-repair', partsUsed: [], workDone: 'Cleaned pilot filter', minutesOnSite: 95 },
+      {
+        actualFaultId: 'PT-H01',
+        causeId: 'c2',
+        rootCauseClass: 'needs-repair',
+        partsUsed: [],
+        workDone: 'Cleaned pilot filter',
+        minutesOnSite: 95,
+      },
       tech7,
     );
     expect(resolved.status).toBe('resolved');
@@ -89,7 +99,9 @@ describe.each(BACKENDS)('tickets on %s', (_name, open) => {
   it('refuses illegal transitions with a clear error', async () => {
     const { ticket } = await service.create(ticketRequest(), agent);
     await expect(service.changeStatus(ticket.id, 'on_site', dispatcher)).rejects.toThrow(TransitionError);
-    await expect(service.changeStatus(ticket.id, 'on_site', dispatcher)).rejects.toThrow(/"new" cannot become "on_site" \(allowed next: assigned, cancelled\)/);
+    await expect(service.changeStatus(ticket.id, 'on_site', dispatcher)).rejects.toThrow(
+      /"new" cannot become "on_site" \(allowed next: assigned, cancelled\)/,
+    );
     await service.changeStatus(ticket.id, 'cancelled', agent);
     await expect(service.assign(ticket.id, 'T-07', dispatcher)).rejects.toThrow(/it is final/);
   });
@@ -141,7 +153,14 @@ describe.each(BACKENDS)('tickets on %s', (_name, open) => {
     await service.assign(ticket.id, 'T-07', dispatcher);
     await service.changeStatus(ticket.id, 'en_route', tech7);
     await service.changeStatus(ticket.id, 'on_site', tech7);
-    const closeOut = { actualFaultId: 'PT-H01', causeId: 'c1', rootCauseClass: 'operator-error' as const, partsUsed: [], workDone: 'x', minutesOnSite: 30 };
+    const closeOut = {
+      actualFaultId: 'PT-H01',
+      causeId: 'c1',
+      rootCauseClass: 'operator-error' as const,
+      partsUsed: [],
+      workDone: 'x',
+      minutesOnSite: 30,
+    };
     await expect(service.closeOut(ticket.id, { ...closeOut, grade: 'A3' }, tech7)).rejects.toBeInstanceOf(ForbiddenError);
     const resolved = await service.closeOut(ticket.id, closeOut, tech7);
     const manual = kb.faultsById.get('PT-H01')!.causes.find((c) => c.id === 'c1')!.grade;
@@ -162,10 +181,25 @@ describe.each(BACKENDS)('tickets on %s', (_name, open) => {
     }
     const items = await gaps.list();
     expect(items.map((g) => g.source).sort()).toEqual(['close-out-mismatch', 'close-out-not-in-manual']);
-    expect(items.find((g) => g.source === 'close-out-mismatch')).toMatchObject({ matchedFaultId: 'PT-H01', actualFaultId: 'PT-H03', text: 'words for PT-H03' });
-    const workload = await service.store.workload(new Date(now.getTime() - HOUR).toISOString(), new Date(now.getTime() + HOUR).toISOString());
+    expect(items.find((g) => g.source === 'close-out-mismatch')).toMatchObject({
+      matchedFaultId: 'PT-H01',
+      actualFaultId: 'PT-H03',
+      text: 'words for PT-H03',
+    });
+    const workload = await service.store.workload(
+      new Date(now.getTime() - HOUR).toISOString(),
+      new Date(now.getTime() + HOUR).toISOString(),
+    );
     expect(workload).toEqual([{ technicianId: 'T-07', tickets: 2, workload: 12 }]); // B2 = 6, twice
-    const faults = await service.store.countsByFault(new Date(now.getTime() - HOUR).toISOString(), new Date(now.getTime() + HOUR).toISOString());
-    expect(faults).toEqual(expect.arrayContaining([{ faultId: 'PT-H01', matched: 2, actual: 0 }, { faultId: 'PT-H03', matched: 0, actual: 1 }]));
+    const faults = await service.store.countsByFault(
+      new Date(now.getTime() - HOUR).toISOString(),
+      new Date(now.getTime() + HOUR).toISOString(),
+    );
+    expect(faults).toEqual(
+      expect.arrayContaining([
+        { faultId: 'PT-H01', matched: 2, actual: 0 },
+        { faultId: 'PT-H03', matched: 0, actual: 1 },
+      ]),
+    );
   });
 });

@@ -44,14 +44,20 @@ const replyOf = (activities: { type: string; text?: string; suggestedActions?: {
 
 /** A Direct Line conversation over HTTP, as Web Chat polls it. */
 async function directLineSay(base: string): Promise<Say> {
-  const { token, conversationId } = (await (await fetch(`${base}/chat/token`, { method: 'POST' })).json()) as { token: string; conversationId: string };
+  const { token, conversationId } = (await (await fetch(`${base}/chat/token`, { method: 'POST' })).json()) as {
+    token: string;
+    conversationId: string;
+  };
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const url = `${base}/v3/directline/conversations/${conversationId}/activities`;
   let watermark = 0;
   return async (text) => {
     const posted = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ type: 'message', text, from: { id: 'operator' } }) });
     expect(posted.status).toBe(200);
-    const page = (await (await fetch(`${url}?watermark=${watermark}`, { headers })).json()) as { activities: (Parameters<typeof replyOf>[0][number] & { from: { role?: string } })[]; watermark: string };
+    const page = (await (await fetch(`${url}?watermark=${watermark}`, { headers })).json()) as {
+      activities: (Parameters<typeof replyOf>[0][number] & { from: { role?: string } })[];
+      watermark: string;
+    };
     watermark = Number(page.watermark);
     return replyOf(page.activities.filter((a) => a.from.role === 'bot'));
   };
@@ -124,7 +130,8 @@ describe.each(['sqlite', 'postgres'] as const)('transcripts of every channel (%s
     await server?.stop();
   });
 
-  const ticketByNumber = async (number: string) => (await (await api(server.base, KEYS.dispatcher, 'GET', `/api/tickets/${number}`)).json()) as TicketView;
+  const ticketByNumber = async (number: string) =>
+    (await (await api(server.base, KEYS.dispatcher, 'GET', `/api/tickets/${number}`)).json()) as TicketView;
   const transcript = async (ticket: TicketView, key = KEYS.dispatcher) => {
     const res = await api(server.base, key, 'GET', `/api/tickets/${ticket.id}/transcript`);
     return { status: res.status, body: (await res.json()) as TranscriptResponse };
@@ -144,9 +151,22 @@ describe.each(['sqlite', 'postgres'] as const)('transcripts of every channel (%s
       expect(chTicket.reference).toBe('emulator:emulator-conversation-1');
 
       // The logger writes after each turn without holding it up: wait until the last answer is in.
-      const complete = (b: TranscriptResponse) => b.lines.some((l) => l.from === 'bot' && (l.text.includes(viaDirectLine.number) || l.text.includes(viaChannel.number)));
-      const dl = (await until(() => transcript(dlTicket), (r) => r.status === 200 && complete(r.body), 'the Direct Line transcript')).body;
-      const ch = (await until(() => transcript(chTicket), (r) => r.status === 200 && complete(r.body), 'the channel transcript')).body;
+      const complete = (b: TranscriptResponse) =>
+        b.lines.some((l) => l.from === 'bot' && (l.text.includes(viaDirectLine.number) || l.text.includes(viaChannel.number)));
+      const dl = (
+        await until(
+          () => transcript(dlTicket),
+          (r) => r.status === 200 && complete(r.body),
+          'the Direct Line transcript',
+        )
+      ).body;
+      const ch = (
+        await until(
+          () => transcript(chTicket),
+          (r) => r.status === 200 && complete(r.body),
+          'the channel transcript',
+        )
+      ).body;
       expect([dl.channel, ch.channel]).toEqual(['directline', 'emulator']);
       expect(ch.conversationId).toBe('emulator-conversation-1');
 
@@ -162,7 +182,9 @@ describe.each(['sqlite', 'postgres'] as const)('transcripts of every channel (%s
   );
 
   it('gives the conversation to staff and the technician on the job only', async () => {
-    const chTicket = (await (await api(server.base, KEYS.dispatcher, 'GET', '/api/tickets?q=Zhongjian')).json()) as { tickets: TicketView[] };
+    const chTicket = (await (await api(server.base, KEYS.dispatcher, 'GET', '/api/tickets?q=Zhongjian')).json()) as {
+      tickets: TicketView[];
+    };
     const ticket = chTicket.tickets.find((t) => t.reference?.startsWith('emulator:'))!;
     expect((await transcript(ticket, KEYS.agent)).status).toBe(200);
     expect((await transcript(ticket, KEYS.tech7)).status).toBe(403);

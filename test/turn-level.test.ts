@@ -199,7 +199,13 @@ describe('the turn level over the real bot', () => {
   });
 
   it('requests that are not faults get an answer, not the machine question', async () => {
-    for (const text of ['I need a copy of the invoice', 'how much is a new hydraulic pump', '我要开发票', 'Hallo, meine Walze springt nicht an. Können Sie mir helfen?', '👍']) {
+    for (const text of [
+      'I need a copy of the invoice',
+      'how much is a new hydraulic pump',
+      '我要开发票',
+      'Hallo, meine Walze springt nicht an. Können Sie mir helfen?',
+      '👍',
+    ]) {
       const replies = await c.send(text);
       expect([text, lastTriage(replies)?.state]).toEqual([text, 'intent']);
       expect(texts(replies).join(' ')).not.toMatch(/Which machine|哪种设备/);

@@ -2,7 +2,15 @@ import { join } from 'node:path';
 import type { FaultEntry, SuggestResponse, TicketView } from '../src/api/responses.js';
 import { moduleGraph } from '../src/server/pages.js';
 import { clockStates } from '../src/tickets/sla.js';
-import { DEFAULT_FILTERS, filtersFromSearch, filtersToSearch, liveClock, listQuery, nextClock, sortByUrgency } from '../src/web/dispatch/logic.js';
+import {
+  DEFAULT_FILTERS,
+  filtersFromSearch,
+  filtersToSearch,
+  liveClock,
+  listQuery,
+  nextClock,
+  sortByUrgency,
+} from '../src/web/dispatch/logic.js';
 import { BOARD } from '../src/web/dispatch/text.js';
 import { operatorSteps as serverOperatorSteps } from '../src/knowledge/operator-steps.js';
 import type { Fault } from '../src/knowledge/schema.js';
@@ -32,7 +40,8 @@ describe('message catalogues', () => {
     ['board', BOARD],
   ])('%s: every key in both languages, with the same parameters', (_name, cat) => {
     expect(Object.keys(cat.zh).sort()).toEqual(Object.keys(cat.en).sort());
-    for (const [key, en] of Object.entries(cat.en)) expect({ key, params: params((cat.zh as Record<string, string>)[key]!) }).toEqual({ key, params: params(en) });
+    for (const [key, en] of Object.entries(cat.en))
+      expect({ key, params: params((cat.zh as Record<string, string>)[key]!) }).toEqual({ key, params: params(en) });
   });
 
   it('fills parameters, formats numbers and chooses plural forms by Intl.PluralRules', () => {
@@ -82,7 +91,10 @@ describe('formatting', () => {
 });
 
 const clocks = (created: number) => ({
-  clocks: (['respond', 'on_site', 'fixed', 'follow_up'] as const).map((name, i) => ({ name, dueAt: new Date(created + (i + 1) * 24 * HOUR).toISOString() })),
+  clocks: (['respond', 'on_site', 'fixed', 'follow_up'] as const).map((name, i) => ({
+    name,
+    dueAt: new Date(created + (i + 1) * 24 * HOUR).toISOString(),
+  })),
   atRiskFraction: 0.75,
 });
 
@@ -132,7 +144,9 @@ describe('the board’s clocks follow the server’s rule', () => {
 
   it('asks for the most urgent first and never sends a technician filter for a technician', () => {
     const f = { q: '', status: 'open', productLine: 'PT', technician: ' T-07 ', overdue: true, down: false };
-    expect(listQuery(f, { role: 'dispatcher', technicianId: null }).toString()).toBe('status=open&productLine=PT&technician=T-07&overdue=true&sort=priority&limit=500');
+    expect(listQuery(f, { role: 'dispatcher', technicianId: null }).toString()).toBe(
+      'status=open&productLine=PT&technician=T-07&overdue=true&sort=priority&limit=500',
+    );
     expect(listQuery({ ...f, q: ' 139 1234 ', down: true }, { role: 'dispatcher', technicianId: null }).toString()).toBe(
       'q=139+1234&status=open&productLine=PT&technician=T-07&overdue=true&down=true&sort=priority&limit=500',
     );
@@ -168,7 +182,14 @@ describe('the panel against the real server', () => {
     ]);
     const tried = stepsTried(['PT-H01'], new Map([['PT-H01', entry]]), ticks);
     expect(tried.map((x) => x.result)).toEqual(['not-fixed', 'fixed']);
-    const form = { ...emptyForm(), 't-customer': 'Harbour', 't-site': 'Pier 3, Ningbo', 't-contact': 'Li', 't-phone': '139 1234 5678', 't-words': 'boom slow' };
+    const form = {
+      ...emptyForm(),
+      't-customer': 'Harbour',
+      't-site': 'Pier 3, Ningbo',
+      't-contact': 'Li',
+      't-phone': '139 1234 5678',
+      't-words': 'boom slow',
+    };
     const created = await api.createTicket(ticketBody(form, { id: 'PT-H01', score: 0.9, productLine: 'PT' }, tried), 'web-client-0001');
     expect(created).toMatchObject({ source: 'panel', faults: [{ id: 'PT-H01', confidence: 0.9 }], contact: { phone: '+8613912345678' } });
     expect(strength(0.9)).toBe('strong');
@@ -185,7 +206,9 @@ describe('the panel against the real server', () => {
     expect(errorFromAnswer(502, '<html>bad gateway</html>', null).kind).toBe('other');
     const bug = errorFromAnswer(500, { code: 'internal', error: 'internal error', errorId: 'e-42' }, null);
     expect(errorMessage(translator(COMMON, 'en'), bug)).toBe('Unexpected error (HTTP 500): internal error (error id e-42)');
-    expect(errorMessage(translator(COMMON, 'zh'), new ApiError(0, 'x', null, [], null, null, 'network'))).toBe('无法连接服务器，请检查网络后重试。');
+    expect(errorMessage(translator(COMMON, 'zh'), new ApiError(0, 'x', null, [], null, null, 'network'))).toBe(
+      '无法连接服务器，请检查网络后重试。',
+    );
   });
 
   it('searches once typing pauses, aborts a superseded search and shows only the newest answer', async () => {

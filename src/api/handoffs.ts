@@ -24,7 +24,13 @@ export const handoffListQuery = z
   .strict();
 
 export const handoffMessagesQuery = z
-  .object({ after: z.string().regex(/^\d{1,9}$/, 'the cursor of an earlier answer').default('0').describe('the cursor of the previous answer; 0 for all') })
+  .object({
+    after: z
+      .string()
+      .regex(/^\d{1,9}$/, 'the cursor of an earlier answer')
+      .default('0')
+      .describe('the cursor of the previous answer; 0 for all'),
+  })
   .strict();
 
 const messageText = z
@@ -118,6 +124,8 @@ export const handoffPickupReport = z.object({
   to: isoDateTime,
   targetSeconds: z.number().describe('the pickup target (HANDOFF_PICKUP_TARGET_SECONDS)'),
   ...pickupFigures,
-  months: z.array(z.object({ month: z.string().describe('YYYY-MM (UTC) of the handoffs'), ...pickupFigures })).describe('the same figures per month, oldest first'),
+  months: z
+    .array(z.object({ month: z.string().describe('YYYY-MM (UTC) of the handoffs'), ...pickupFigures }))
+    .describe('the same figures per month, oldest first'),
 });
 export type HandoffPickupReport = z.infer<typeof handoffPickupReport>;

@@ -21,25 +21,24 @@ export const suggestBody = z
 export type SuggestBody = z.infer<typeof suggestBody>;
 
 /** GET /api/tickets */
-export const listQuery = z
-  .object({
-    status: z
-      .string()
-      .transform((s) => s.split(',').filter(Boolean))
-      .pipe(z.array(z.union([ticketStatus, z.literal('open')])))
-      .optional(),
-    productLine: productLineCode.optional(),
-    technician: storableText().max(100).optional(),
-    overdue: z.enum(['true', 'false']).optional(),
-    /** Machines that are down (true) or running (false) only. */
-    down: z.enum(['true', 'false']).optional(),
-    /** Ticket number, phone, customer, contact, site address or serial (any part of it). */
-    q: z.string().trim().max(200, 'q is limited to 200 characters').optional(),
-    /** created (newest first, the default), due (most urgent unmet deadline first) or priority (machines that are down first, then due). */
-    sort: z.enum(['created', 'due', 'priority']).optional(),
-    limit: z.coerce.number().int().min(1).max(500).optional(),
-    offset: z.coerce.number().int().min(0).optional(),
-  });
+export const listQuery = z.object({
+  status: z
+    .string()
+    .transform((s) => s.split(',').filter(Boolean))
+    .pipe(z.array(z.union([ticketStatus, z.literal('open')])))
+    .optional(),
+  productLine: productLineCode.optional(),
+  technician: storableText().max(100).optional(),
+  overdue: z.enum(['true', 'false']).optional(),
+  /** Machines that are down (true) or running (false) only. */
+  down: z.enum(['true', 'false']).optional(),
+  /** Ticket number, phone, customer, contact, site address or serial (any part of it). */
+  q: z.string().trim().max(200, 'q is limited to 200 characters').optional(),
+  /** created (newest first, the default), due (most urgent unmet deadline first) or priority (machines that are down first, then due). */
+  sort: z.enum(['created', 'due', 'priority']).optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+  offset: z.coerce.number().int().min(0).optional(),
+});
 
 /** GET /api/reports/* */
 export const periodQuery = z

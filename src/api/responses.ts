@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { bilingual, category, causeSchema, faultSchema, partsFileSchema, productLineCode, SELF_SERVICE, stepSchema } from '../knowledge/schema.js';
+import {
+  bilingual,
+  category,
+  causeSchema,
+  faultSchema,
+  partsFileSchema,
+  productLineCode,
+  SELF_SERVICE,
+  stepSchema,
+} from '../knowledge/schema.js';
 import { createTicketSchema, SLA_BASES, SLA_CLOCKS, stepTriedSchema, ticketStatus } from '../tickets/model.js';
 import { checklistItemSchema } from '../maintenance/schema.js';
 import { inspectionResultSchema, ITEM_RESULTS } from '../maintenance/work-order-schema.js';
@@ -22,9 +31,14 @@ const isoDateTime = z.string().describe('ISO 8601 date-time');
 
 /** Every error the server answers has this shape; `code` tells apart errors that share a status. */
 export const errorBody = z.object({
-  code: z.string().describe('machine-readable: invalid_request, unauthorized, forbidden, not_found, illegal_transition, version_conflict, …'),
+  code: z
+    .string()
+    .describe('machine-readable: invalid_request, unauthorized, forbidden, not_found, illegal_transition, version_conflict, …'),
   error: z.string().describe('what went wrong, for a person'),
-  issues: z.array(z.object({ field: z.string(), message: z.string() })).optional().describe('one entry per invalid field (400)'),
+  issues: z
+    .array(z.object({ field: z.string(), message: z.string() }))
+    .optional()
+    .describe('one entry per invalid field (400)'),
   errorId: z.string().optional().describe('quote it to support: it finds the log line (500)'),
 });
 export type ErrorBody = z.infer<typeof errorBody>;
@@ -209,7 +223,10 @@ export const ticketView = createTicketSchema.extend({
   kind: z.enum(['fault', 'maintenance']).optional().describe('absent on tickets from before the installed base: a fault'),
   billing: billingView.optional(),
   inspection: inspectionOrderView.optional(),
-  origin: z.object({ ticketId: z.string(), number: z.string(), itemId: z.string() }).optional().describe('the inspection whose failed item opened this fault ticket'),
+  origin: z
+    .object({ ticketId: z.string(), number: z.string(), itemId: z.string() })
+    .optional()
+    .describe('the inspection whose failed item opened this fault ticket'),
   status: ticketStatus,
   version: z.number().int(),
   createdAt: isoDateTime,
@@ -232,13 +249,19 @@ export const ticketView = createTicketSchema.extend({
 });
 export type TicketView = z.infer<typeof ticketView>;
 
-export const ticketList = z.object({ serverTime: isoDateTime.describe("the server's clock, for countdowns"), tickets: z.array(ticketView) });
+export const ticketList = z.object({
+  serverTime: isoDateTime.describe("the server's clock, for countdowns"),
+  tickets: z.array(ticketView),
+});
 export type TicketList = z.infer<typeof ticketList>;
 
 export const meResponse = z.object({
   role: z.enum(['agent', 'dispatcher', 'technician', 'admin']),
   technicianId: z.string().nullable(),
-  label: z.string().optional().describe('the key as records name it (role and a fingerprint, never the secret): a live chat’s claimedBy, a ticket’s history'),
+  label: z
+    .string()
+    .optional()
+    .describe('the key as records name it (role and a fingerprint, never the secret): a live chat’s claimedBy, a ticket’s history'),
 });
 export type MeResponse = z.infer<typeof meResponse>;
 
@@ -267,12 +290,17 @@ export const slaReport = z.object({
     z.object({
       productLine: z.string(),
       tickets: z.number().int(),
-      clocks: z.object(Object.fromEntries(SLA_CLOCKS.map((c) => [c, clockCompliance])) as Record<(typeof SLA_CLOCKS)[number], typeof clockCompliance>),
+      clocks: z.object(
+        Object.fromEntries(SLA_CLOCKS.map((c) => [c, clockCompliance])) as Record<(typeof SLA_CLOCKS)[number], typeof clockCompliance>,
+      ),
     }),
   ),
 });
 export type SlaReport = z.infer<typeof slaReport>;
-export const faultReport = z.object({ ...period, faults: z.array(z.object({ faultId: z.string(), matched: z.number().int(), actual: z.number().int() })) });
+export const faultReport = z.object({
+  ...period,
+  faults: z.array(z.object({ faultId: z.string(), matched: z.number().int(), actual: z.number().int() })),
+});
 
 // ---------------------------------------------------------------------------------------
 // The call center's queue and the chat
@@ -280,13 +308,25 @@ export const faultReport = z.object({ ...period, faults: z.array(z.object({ faul
 // The queue and the live-agent API are described in handoffs.ts.
 export { handoffList, type HandoffList } from './handoffs.js';
 
-export const chatToken = z.object({ conversationId: z.string(), token: z.string(), expires_in: z.number().describe('seconds the token stays valid') });
+export const chatToken = z.object({
+  conversationId: z.string(),
+  token: z.string(),
+  expires_in: z.number().describe('seconds the token stays valid'),
+});
 
 // ---------------------------------------------------------------------------------------
 // Direct Line 3.0 (the subset served locally; Microsoft's protocol, not ours)
 
-export const directLineConversation = z.object({ conversationId: z.string(), token: z.string(), expires_in: z.number(), streamUrl: z.string().optional() });
-export const directLineActivitySet = z.object({ activities: z.array(z.object({ type: z.string(), id: z.string().optional() }).passthrough()), watermark: z.string() });
+export const directLineConversation = z.object({
+  conversationId: z.string(),
+  token: z.string(),
+  expires_in: z.number(),
+  streamUrl: z.string().optional(),
+});
+export const directLineActivitySet = z.object({
+  activities: z.array(z.object({ type: z.string(), id: z.string().optional() }).passthrough()),
+  watermark: z.string(),
+});
 export const directLineResourceResponse = z.object({ id: z.string() });
 
 // ---------------------------------------------------------------------------------------
@@ -311,7 +351,12 @@ export type MachineView = z.infer<typeof machineView>;
 export const machineList = z.object({ machines: z.array(machineView) });
 
 export const importProblem = z.object({ line: z.number().int(), field: z.string(), error: z.string() });
-export const importResult = z.object({ imported: z.number().int(), updated: z.number().int(), unchanged: z.number().int(), problems: z.array(importProblem).max(0) });
+export const importResult = z.object({
+  imported: z.number().int(),
+  updated: z.number().int(),
+  unchanged: z.number().int(),
+  problems: z.array(importProblem).max(0),
+});
 export const importRefused = errorBody.extend({ imported: z.literal(0), updated: z.literal(0), problems: z.array(importProblem) });
 
 export const INSPECTION_STATUSES = ['planned', 'due', 'overdue', 'missed', 'ordered', 'done', 'cancelled'] as const;
@@ -327,11 +372,22 @@ export const inspectionView = z.object({
   reasons: z.array(bilingual).describe('why the visit falls on this day'),
   status: z.enum(INSPECTION_STATUSES),
   remindFrom: calendarDay,
-  workOrder: z.object({ id: z.string(), number: z.string(), status: ticketStatus, technicianId: z.string().optional(), doneAt: isoDateTime.optional() }).optional(),
+  workOrder: z
+    .object({
+      id: z.string(),
+      number: z.string(),
+      status: ticketStatus,
+      technicianId: z.string().optional(),
+      doneAt: isoDateTime.optional(),
+    })
+    .optional(),
 });
 export type InspectionView = z.infer<typeof inspectionView>;
 export const inspectionList = z.object({ from: calendarDay, to: calendarDay, inspections: z.array(inspectionView) });
-export const reminderList = z.object({ today: calendarDay, reminders: z.array(inspectionView.extend({ contactPhone: z.string().optional(), reminded: z.boolean() })) });
+export const reminderList = z.object({
+  today: calendarDay,
+  reminders: z.array(inspectionView.extend({ contactPhone: z.string().optional(), reminded: z.boolean() })),
+});
 
 export const machineDetail = machineView.extend({
   productLineName: bilingual,
@@ -354,7 +410,13 @@ export const machineDetail = machineView.extend({
 });
 export type MachineDetail = z.infer<typeof machineDetail>;
 
-const hazardBin = z.object({ month: z.number().int(), atRisk: z.number().int(), firstFaults: z.number().int(), hazard: z.number().nullable(), cumulative: z.number() });
+const hazardBin = z.object({
+  month: z.number().int(),
+  atRisk: z.number().int(),
+  firstFaults: z.number().int(),
+  hazard: z.number().nullable(),
+  cumulative: z.number(),
+});
 export const lineEvidenceView = z.object({
   productLine: productLineCode,
   machines: z.number().int(),
@@ -367,8 +429,12 @@ export const lineEvidenceView = z.object({
 export const lineScheduleView = z.object({
   productLine: productLineCode,
   basis: z.enum(['data', 'default']),
-  ageVisits: z.array(z.object({ kind: z.enum(VISIT_KINDS), day: z.number().int(), months: z.number().int().optional(), reason: bilingual })),
-  seasonVisits: z.array(z.object({ kind: z.enum(['pre-peak', 'post-peak']), month: z.number().int(), dayOfMonth: z.number().int(), reason: bilingual })),
+  ageVisits: z.array(
+    z.object({ kind: z.enum(VISIT_KINDS), day: z.number().int(), months: z.number().int().optional(), reason: bilingual }),
+  ),
+  seasonVisits: z.array(
+    z.object({ kind: z.enum(['pre-peak', 'post-peak']), month: z.number().int(), dayOfMonth: z.number().int(), reason: bilingual }),
+  ),
   notes: z.array(bilingual),
   evidence: lineEvidenceView,
 });
@@ -436,7 +502,9 @@ export const technicianView = z.object({
   updatedAt: isoDateTime,
 });
 export type TechnicianView = z.infer<typeof technicianView>;
-export const technicianList = z.object({ technicians: z.array(technicianView.extend({ openJobs: z.number().int().describe('tickets assigned, en route or on site') })) });
+export const technicianList = z.object({
+  technicians: z.array(technicianView.extend({ openJobs: z.number().int().describe('tickets assigned, en route or on site') })),
+});
 export type TechnicianList = z.infer<typeof technicianList>;
 
 export const assignmentSuggestions = z.object({

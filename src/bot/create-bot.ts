@@ -57,7 +57,22 @@ export function createBot(deps: {
     timeZone: deps.timeZone ?? 'Asia/Shanghai',
     conversationTicket: (ctx) => site.ticketOf(ctx),
   });
-  const bot = new TriageBot(conversationState, { engine: deps.engine, kb: deps.kb, tickets: deps.tickets, gaps: deps.gaps, handoffs, outcomes, machines: deps.machines, site, answers: deps.answers ?? answerRecognizers(dir) }, turns, deps.onStateConflict);
+  const bot = new TriageBot(
+    conversationState,
+    {
+      engine: deps.engine,
+      kb: deps.kb,
+      tickets: deps.tickets,
+      gaps: deps.gaps,
+      handoffs,
+      outcomes,
+      machines: deps.machines,
+      site,
+      answers: deps.answers ?? answerRecognizers(dir),
+    },
+    turns,
+    deps.onStateConflict,
+  );
   return { bot, conversationState, handoffs, outcomes, turns };
 }
 

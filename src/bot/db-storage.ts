@@ -37,7 +37,10 @@ export class DatabaseStorage implements Storage {
   async read(keys: string[]): Promise<StoreItems> {
     if (keys.length === 0) return {};
     const marks = keys.map((_, i) => `$${i + 1}`).join(', ');
-    const rows = await this.db.query<{ key: string; etag: string; doc: string }>(`SELECT key, etag, doc FROM bot_state WHERE key IN (${marks})`, keys);
+    const rows = await this.db.query<{ key: string; etag: string; doc: string }>(
+      `SELECT key, etag, doc FROM bot_state WHERE key IN (${marks})`,
+      keys,
+    );
     const items: StoreItems = {};
     for (const r of rows) {
       const item = { ...JSON.parse(r.doc), eTag: r.etag };
@@ -55,31 +58,43 @@ export class DatabaseStorage implements Storage {
 
   async write(changes: StoreItems): Promise<void> {
     const written: [object, string][] = [];
-    await this.db.transaction(async (tx) => {
-      for (const [key, item] of Object.entries(changes)) {
-        const { eTag, ...doc } = item as { eTag?: string };
-        const read = this.versions.get(item as object);
-        const expected: ReadVersion | '*' = read !== undefined ? read : !eTag || eTag === '*' ? '*' : eTag;
-        const etag = randomUUID();
-        const now = new Date().toISOString();
-        const json = JSON.stringify(doc);
-        let changed: number;
-        if (expected === '*') {
-          changed = await tx.run(
-            `INSERT INTO bot_state (key, etag, doc, updated_at) VALUES ($1, $2, $3, $4)
+    await this.db.transaction(
+      async (tx) => {
+        for (const [key, item] of Object.entries(changes)) {
+          const { eTag, ...doc } = item as { eTag?: string };
+          const read = this.versions.get(item as object);
+          const expected: ReadVersion | '*' = read !== undefined ? read : !eTag || eTag === '*' ? '*' : eTag;
+          const etag = randomUUID();
+          const now = new Date().toISOString();
+          const json = JSON.stringify(doc);
+          let changed: number;
+          if (expected === '*') {
+            changed = await tx.run(
+              `INSERT INTO bot_state (key, etag, doc, updated_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (key) DO UPDATE SET etag = $2, doc = $3, updated_at = $4`,
-            [key, etag, json, now],
-          );
-          changed = 1;
-        } else if (expected === null) {
-          changed = await tx.run(`INSERT INTO bot_state (key, etag, doc, updated_at) VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO NOTHING`, [key, etag, json, now]);
-        } else {
-          changed = await tx.run(`UPDATE bot_state SET etag = $1, doc = $2, updated_at = $3 WHERE key = $4 AND etag = $5`, [etag, json, now, key, expected]);
+              [key, etag, json, now],
+            );
+            changed = 1;
+          } else if (expected === null) {
+            changed = await tx.run(
+              `INSERT INTO bot_state (key, etag, doc, updated_at) VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO NOTHING`,
+              [key, etag, json, now],
+            );
+          } else {
+            changed = await tx.run(`UPDATE bot_state SET etag = $1, doc = $2, updated_at = $3 WHERE key = $4 AND etag = $5`, [
+              etag,
+              json,
+              now,
+              key,
+              expected,
+            ]);
+          }
+          if (changed !== 1) throw new StateConflictError(key);
+          written.push([item as object, etag]);
         }
-        if (changed !== 1) throw new StateConflictError(key);
-        written.push([item as object, etag]);
-      }
-    }, { durable: false });
+      },
+      { durable: false },
+    );
     // A second save in the same turn continues from what this one wrote.
     for (const [item, etag] of written) {
       this.versions.set(item, etag);

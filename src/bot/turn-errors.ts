@@ -42,7 +42,10 @@ export function turnErrorHandler(log: Logger, state: BotState, channelFailed: (e
       const channel = context.activity?.channelId;
       if (isA(error, StateConflictError)) {
         // Other turns of this conversation kept saving first (the bot re-ran this one several times): nothing was saved or sent.
-        log.warn({ channel, conversation: context.activity?.conversation?.id }, 'bot turn given up: the conversation kept moving on in other turns');
+        log.warn(
+          { channel, conversation: context.activity?.conversation?.id },
+          'bot turn given up: the conversation kept moving on in other turns',
+        );
         await context.sendActivity(notice(context, state, 'turnBusy'));
         return;
       }

@@ -22,7 +22,12 @@ export interface EvalChatOptions {
  */
 export async function evalChatCommand(config: AppConfig, o: EvalChatOptions): Promise<number> {
   const set = readConversationSet(o.file);
-  const concurrency = z.coerce.number().int().min(1).max(16).parse(o.concurrency ?? '2');
+  const concurrency = z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(16)
+    .parse(o.concurrency ?? '2');
   const local = o.url ? undefined : await startLocalServer(config);
   const base = o.url?.replace(/\/+$/, '') ?? local!.base;
   try {

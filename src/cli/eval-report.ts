@@ -18,7 +18,14 @@ export function printEvalReport(report: EvalReport, outcomes: QueryOutcome[]): v
       `${pct(report.calibration.confident_wrong_rate)} (${report.calibration.confident_wrong} of ${report.calibration.confident_answers})`,
     ],
     ['latency p50 / p95', `${report.p50_ms.toFixed(1)} ms / ${report.p95_ms.toFixed(1)} ms`],
-    ...(report.encoder_use ? [['sentence encoder asked', `${report.encoder_use.embedded} of ${report.encoder_use.ranked} ranked queries (${(100 * report.encoder_use.share).toFixed(1)} %)`] as [string, string]] : []),
+    ...(report.encoder_use
+      ? [
+          [
+            'sentence encoder asked',
+            `${report.encoder_use.embedded} of ${report.encoder_use.ranked} ranked queries (${(100 * report.encoder_use.share).toFixed(1)} %)`,
+          ] as [string, string],
+        ]
+      : []),
     ['embedder', report.embedder],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
@@ -36,7 +43,8 @@ export function printEvalReport(report: EvalReport, outcomes: QueryOutcome[]): v
       g.in_scope ? g.false_abstain_rate.toFixed(3) : '-',
     ]);
     const widths = head.map((_, i) => Math.max(...[head, ...body].map((r) => r[i]!.length)));
-    for (const r of [head, ...body]) console.log('  ' + r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
+    for (const r of [head, ...body])
+      console.log('  ' + r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
   }
 
   const misses = outcomes.filter((o) =>
@@ -47,7 +55,11 @@ export function printEvalReport(report: EvalReport, outcomes: QueryOutcome[]): v
   if (misses.length === 0) return;
   console.log(`\nMisses (${misses.length}):`);
   for (const o of misses) {
-    const got = o.response.results.slice(0, 3).map((r) => r.id).join(', ') || '—';
+    const got =
+      o.response.results
+        .slice(0, 3)
+        .map((r) => r.id)
+        .join(', ') || '—';
     const what =
       o.query.expect.length === 0
         ? o.response.abstain

@@ -142,15 +142,30 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'eval-chat': {
       const { evalChatCommand } = await import('./eval-chat.js');
-      return evalChatCommand(config, { file: requireFile(values.file), json: values.json, details: values.details, strict: values.strict, url: values.url, concurrency: values.concurrency });
+      return evalChatCommand(config, {
+        file: requireFile(values.file),
+        json: values.json,
+        details: values.details,
+        strict: values.strict,
+        url: values.url,
+        concurrency: values.concurrency,
+      });
     }
     case 'calibrate': {
       // Several files may be given, comma-separated: they are fitted on together.
-      const files = (values.file ?? '').split(',').filter(Boolean).map((f) => requireFile(f));
+      const files = (values.file ?? '')
+        .split(',')
+        .filter(Boolean)
+        .map((f) => requireFile(f));
       if (files.length === 0) requireFile(undefined);
       const engine = await openEngine(config, log);
       const key = engine.embedderId;
-      const fitted = await calibrate(engine, files.flatMap((f) => readQuerySet(f)), key, files.join(' + '));
+      const fitted = await calibrate(
+        engine,
+        files.flatMap((f) => readQuerySet(f)),
+        key,
+        files.join(' + '),
+      );
       const path = calibrationPath(config.knowledgeDir);
       const all = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>) : {};
       all[key] = fitted;
@@ -165,13 +180,23 @@ async function main(argv: string[]): Promise<number> {
       const { loadKnowledge } = await import('../knowledge/load.js');
       const { loadMaintenance } = await import('../maintenance/knowledge.js');
       const kb = loadKnowledge(config.knowledgeDir);
-      const machines = z.coerce.number().int().min(7).max(5000).parse(values.machines ?? '300');
-      const seed = z.coerce.number().int().parse(values.seed ?? '1');
+      const machines = z.coerce
+        .number()
+        .int()
+        .min(7)
+        .max(5000)
+        .parse(values.machines ?? '300');
+      const seed = z.coerce
+        .number()
+        .int()
+        .parse(values.seed ?? '1');
       const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
       try {
         const started = performance.now();
         const report = await seedDemo(db, kb, loadMaintenance(config.knowledgeDir, kb), { machines, seed, now: new Date(), days: 365 });
-        console.log(`seeded ${config.databaseUrl ? 'PostgreSQL' : config.dataDir}: ${JSON.stringify(report)} in ${Math.round((performance.now() - started) / 1000)} s`);
+        console.log(
+          `seeded ${config.databaseUrl ? 'PostgreSQL' : config.dataDir}: ${JSON.stringify(report)} in ${Math.round((performance.now() - started) / 1000)} s`,
+        );
       } finally {
         await db.close();
       }

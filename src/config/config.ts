@@ -80,7 +80,10 @@ const envSchema = z.object({
    */
   EMERGENCY_NUMBERS: z
     .string()
-    .regex(/^\s*(fire|ambulance|police|traffic|power)\s*=\s*[0-9+][0-9 +-]{1,19}\s*(,\s*(fire|ambulance|police|traffic|power)\s*=\s*[0-9+][0-9 +-]{1,19}\s*)*$/, 'EMERGENCY_NUMBERS must look like fire=119,ambulance=120 (names: fire, ambulance, police, traffic, power)')
+    .regex(
+      /^\s*(fire|ambulance|police|traffic|power)\s*=\s*[0-9+][0-9 +-]{1,19}\s*(,\s*(fire|ambulance|police|traffic|power)\s*=\s*[0-9+][0-9 +-]{1,19}\s*)*$/,
+      'EMERGENCY_NUMBERS must look like fire=119,ambulance=120 (names: fire, ambulance, police, traffic, power)',
+    )
     .optional(),
   /** The deployment's time zone (IANA), for deadline times told to operators. */
   /** Anonymous conversations (state, references, transcripts) idle this many days are purged; a ticket's conversation is kept. */
@@ -89,14 +92,17 @@ const envSchema = z.object({
   DIRECTLINE_LOG_RETENTION_DAYS: z.coerce.number().positive().max(3650).optional(),
   /** How often each instance runs the retention sweep, in minutes. */
   RETENTION_SWEEP_MINUTES: z.coerce.number().min(0.01).max(10_080).default(60),
-  SERVICE_TIME_ZONE: z.string().default('Asia/Shanghai').refine((tz) => {
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: tz });
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'SERVICE_TIME_ZONE must be an IANA time zone such as Asia/Shanghai'),
+  SERVICE_TIME_ZONE: z
+    .string()
+    .default('Asia/Shanghai')
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'SERVICE_TIME_ZONE must be an IANA time zone such as Asia/Shanghai'),
 });
 
 export interface AppConfig {
@@ -120,16 +126,12 @@ export interface AppConfig {
   live?: { unclaimedAfterSeconds: number; pickupTargetSeconds: number; sweepSeconds: number; timeZone: string };
   /** Retention of anonymous conversations and Direct Line logs (src/storage/retention.ts); defaults there when absent. */
   retention?: RetentionSettings;
-  embedder:
-    | { kind: 'use' }
-    | { kind: 'none' }
-    | { kind: 'transformers'; modelDir: string; languages: readonly string[] | 'any' };
+  embedder: { kind: 'use' } | { kind: 'none' } | { kind: 'transformers'; modelDir: string; languages: readonly string[] | 'any' };
   /** The encoder pool (see src/retrieval/embedders/encoder-pool.ts); defaults there. */
   encoder?: { threads?: number; maxQueue?: number };
   /** Emergency numbers over knowledge/safety.yaml's ({fire: "119", …}). */
   emergencyNumbers?: Record<string, string>;
 }
-
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -151,7 +153,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     embedder = {
       kind: 'transformers',
       modelDir: resolve(e.EMBEDDER_MODEL_DIR),
-      languages: langs === 'any' ? 'any' : langs.split(',').map((l) => l.trim()).filter(Boolean),
+      languages:
+        langs === 'any'
+          ? 'any'
+          : langs
+              .split(',')
+              .map((l) => l.trim())
+              .filter(Boolean),
     };
   } else {
     embedder = { kind: e.EMBEDDER };
@@ -163,11 +171,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       MicrosoftAppType: e.MicrosoftAppType,
       MicrosoftAppTenantId: e.MicrosoftAppTenantId,
     },
-    botServiceUrlHosts: e.BOT_SERVICE_URL_HOSTS?.split(',').map((h) => h.trim()).filter(Boolean),
+    botServiceUrlHosts: e.BOT_SERVICE_URL_HOSTS?.split(',')
+      .map((h) => h.trim())
+      .filter(Boolean),
     directLineSecret: e.DIRECTLINE_SECRET,
-    trustProxy: e.TRUST_PROXY?.split(',').map((h) => h.trim()).filter(Boolean),
+    trustProxy: e.TRUST_PROXY?.split(',')
+      .map((h) => h.trim())
+      .filter(Boolean),
     rateLimitScale: e.RATE_LIMIT_SCALE,
-    live: { unclaimedAfterSeconds: e.HANDOFF_UNCLAIMED_SECONDS, pickupTargetSeconds: e.HANDOFF_PICKUP_TARGET_SECONDS, sweepSeconds: e.LIVE_SWEEP_SECONDS, timeZone: e.SERVICE_TIME_ZONE },
+    live: {
+      unclaimedAfterSeconds: e.HANDOFF_UNCLAIMED_SECONDS,
+      pickupTargetSeconds: e.HANDOFF_PICKUP_TARGET_SECONDS,
+      sweepSeconds: e.LIVE_SWEEP_SECONDS,
+      timeZone: e.SERVICE_TIME_ZONE,
+    },
     retention: {
       conversationDays: e.CONVERSATION_RETENTION_DAYS,
       directLineLogDays: e.DIRECTLINE_LOG_RETENTION_DAYS ?? e.CONVERSATION_RETENTION_DAYS,

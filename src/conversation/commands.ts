@@ -8,7 +8,9 @@ const negationSide = z.object({ words: phrases, reach: z.number().int().min(0).m
 const command = z.object({ requests: bilingual, words: bilingual, filler: bilingual, not: bilingual }).strict();
 
 /** knowledge/conversation/commands.yaml (see the file's header). */
-export const commandsFile = z.object({ negation: z.object({ en: negationSide, zh: negationSide }).strict(), handoff: command, restart: command }).strict();
+export const commandsFile = z
+  .object({ negation: z.object({ en: negationSide, zh: negationSide }).strict(), handoff: command, restart: command })
+  .strict();
 
 export type Command = 'handoff' | 'restart';
 

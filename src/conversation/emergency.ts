@@ -43,7 +43,13 @@ async function stopWorkEntry(deps: EmergencyDeps, text: string, line: string | u
  * matching stop-work entry's own, or the general ones when the machine is unknown); a
  * top-priority handoff; and what happens next (a person takes over, a callback number).
  */
-export async function answerEmergency(ctx: TurnContext, deps: EmergencyDeps, s: TriageSession, finding: DangerFinding, text: string): Promise<void> {
+export async function answerEmergency(
+  ctx: TurnContext,
+  deps: EmergencyDeps,
+  s: TriageSession,
+  finding: DangerFinding,
+  text: string,
+): Promise<void> {
   const lang = s.lang;
   const named = deps.engine.detectMachine(text);
   const line = s.productLine ?? named.line;

@@ -20,7 +20,9 @@ export interface HandoffDeps {
       transcript: TriageSession['transcript'];
     }): Promise<unknown>;
   };
-  outcomes: { record(o: { conversationId: string; productLine?: string; faultId?: string; outcome: 'handed-off'; steps: unknown[] }): Promise<void> };
+  outcomes: {
+    record(o: { conversationId: string; productLine?: string; faultId?: string; outcome: 'handed-off'; steps: unknown[] }): Promise<void>;
+  };
 }
 
 /**
@@ -43,11 +45,21 @@ export async function handOff(
   if (opts.notice) await ctx.sendActivity(MessageFactory.text(opts.notice, opts.notice, 'acceptingInput'));
   const transcript = {
     activities: s.transcript.map(
-      (l) => ({ type: 'message', text: l.text, timestamp: new Date(l.at), from: { id: l.from, name: l.from, role: l.from } }) as Partial<Activity> as Activity,
+      (l) =>
+        ({
+          type: 'message',
+          text: l.text,
+          timestamp: new Date(l.at),
+          from: { id: l.from, name: l.from, role: l.from },
+        }) as Partial<Activity> as Activity,
     ),
   };
   await ctx.sendActivity(
-    EventFactory.createHandoffInitiation(ctx, { reason, priority, productLine: s.productLine, faultId: s.faultId, language: s.lang }, transcript),
+    EventFactory.createHandoffInitiation(
+      ctx,
+      { reason, priority, productLine: s.productLine, faultId: s.faultId, language: s.lang },
+      transcript,
+    ),
   );
   const conversationId = ctx.activity.conversation.id;
   await deps.handoffs.open({
@@ -60,5 +72,12 @@ export async function handOff(
     priority,
     transcript: s.transcript,
   });
-  if (!already) await deps.outcomes.record({ conversationId, productLine: s.productLine, faultId: s.faultId, outcome: 'handed-off', steps: s.stepsTried });
+  if (!already)
+    await deps.outcomes.record({
+      conversationId,
+      productLine: s.productLine,
+      faultId: s.faultId,
+      outcome: 'handed-off',
+      steps: s.stepsTried,
+    });
 }

@@ -44,10 +44,7 @@ export function localeLanguage(locale: string | undefined): Lang | undefined {
  * then the description turns (majority of words); slot answers never switch it, short
  * answers at a choice do not either.
  */
-export function conversationLanguage(
-  text: string,
-  current: { lang?: Lang; openState?: TriageStateName; locale?: string },
-): Lang {
+export function conversationLanguage(text: string, current: { lang?: Lang; openState?: TriageStateName; locale?: string }): Lang {
   const start = current.lang ?? localeLanguage(current.locale) ?? 'en';
   const open = current.openState;
   if (open && SLOT_STATES.includes(open)) return start;

@@ -10,7 +10,10 @@ const WORD = /[\p{L}\p{N}]+(?:['-][\p{L}\p{N}]+)*/gu;
 
 /** Lower case, full-width forms folded, curly apostrophes straight. */
 export function normalise(text: string): string {
-  return text.normalize('NFKC').toLowerCase().replace(/[\u2018\u2019\u02bc]/g, "'");
+  return text
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[\u2018\u2019\u02bc]/g, "'");
 }
 
 /** Clauses: a danger or a request in one part of a message is judged in that part. */

@@ -35,7 +35,8 @@ const TEXT = {
     badLocation: 'Sorry, I could not read that position. Please try again, or describe the site.',
   },
   zh: {
-    photo: (n: number, gps: boolean) => `谢谢，已收到${n === 1 ? '照片' : ` ${n} 个文件`}${gps ? '及拍摄位置' : ''}，会随工单一起交给技术员。`,
+    photo: (n: number, gps: boolean) =>
+      `谢谢，已收到${n === 1 ? '照片' : ` ${n} 个文件`}${gps ? '及拍摄位置' : ''}，会随工单一起交给技术员。`,
     photoOnTicket: (n: number, number: string) => `谢谢，已把${n === 1 ? '照片' : ` ${n} 个文件`}加到工单 ${number}。`,
     location: (lat: number, lon: number, acc?: number) =>
       `谢谢，已收到您的位置（${lat.toFixed(5)}, ${lon.toFixed(5)}${acc ? `，误差约 ${Math.round(acc)} 米` : ''}），技术员可以导航过去。`,
@@ -141,5 +142,13 @@ export class SiteInputs {
   }
 }
 
-const ref = (m: MediaRef) => ({ id: m.id, contentType: m.contentType, name: m.name, size: m.size, hasThumbnail: m.hasThumbnail, gps: m.gps, at: m.at });
+const ref = (m: MediaRef) => ({
+  id: m.id,
+  contentType: m.contentType,
+  name: m.name,
+  size: m.size,
+  hasThumbnail: m.hasThumbnail,
+  gps: m.gps,
+  at: m.at,
+});
 const say = (text: string) => MessageFactory.text(text, text);

@@ -118,7 +118,11 @@ export class TurnHandler {
     if (intent) {
       const line = this.deps.engine.language.intents.find((i) => i.id === intent.id);
       const desk: TurnMessageKey = intent.route === 'parts-desk' ? 'desk_parts' : intent.route === 'office' ? 'desk_office' : 'desk_person';
-      await reply(ctx, 'intent', turnText(s.lang, 'intentAnswer', { desk: turnText(s.lang, desk), title: line?.title[s.lang] ?? intent.id }));
+      await reply(
+        ctx,
+        'intent',
+        turnText(s.lang, 'intentAnswer', { desk: turnText(s.lang, desk), title: line?.title[s.lang] ?? intent.id }),
+      );
       return true;
     }
     if (this.deps.vocabulary.isOtherLanguage(text)) {
@@ -144,12 +148,17 @@ export class TurnHandler {
     } catch {
       return reply(ctx, 'ticket-status', turnText(lang, 'ticketLookupFailed'));
     }
-    const name = ticket.technicianId ? ((await this.deps.technicianName?.(ticket.technicianId).catch(() => undefined)) ?? ticket.technicianId) : undefined;
+    const name = ticket.technicianId
+      ? ((await this.deps.technicianName?.(ticket.technicianId).catch(() => undefined)) ?? ticket.technicianId)
+      : undefined;
     const next = ticket.sla.clocks.filter((c) => !c.metAt).sort((a, b) => a.dueAt.localeCompare(b.dueAt))[0];
     const open = !['resolved', 'closed', 'cancelled'].includes(ticket.status);
     const deadline =
       next && open
-        ? turnText(lang, 'ticketNextDeadline', { clock: turnText(lang, `clock_${next.name}` as TurnMessageKey), time: deadlineTime(lang, new Date(next.dueAt), this.deps.timeZone) })
+        ? turnText(lang, 'ticketNextDeadline', {
+            clock: turnText(lang, `clock_${next.name}` as TurnMessageKey),
+            time: deadlineTime(lang, new Date(next.dueAt), this.deps.timeZone),
+          })
         : open
           ? ''
           : turnText(lang, 'ticketAllMet');
@@ -165,7 +174,13 @@ export class TurnHandler {
 
 /** A deadline as the operator reads it: their language, the deployment's time zone. */
 function deadlineTime(lang: 'en' | 'zh', at: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat(lang === 'zh' ? 'zh-CN' : 'en-GB', { timeZone, month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }).format(at);
+  return new Intl.DateTimeFormat(lang === 'zh' ? 'zh-CN' : 'en-GB', {
+    timeZone,
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).format(at);
 }
 
 /**
@@ -174,7 +189,13 @@ function deadlineTime(lang: 'en' | 'zh', at: Date, timeZone: string): string {
  * recorded: a cap) survives starting over.
  */
 export function restartTriage(s: TriageSession): void {
-  const keep = { transcript: s.transcript, ticketNumber: s.ticketNumber, lastState: s.lastState, escalations: s.escalations, gapsRecorded: s.gapsRecorded };
+  const keep = {
+    transcript: s.transcript,
+    ticketNumber: s.ticketNumber,
+    lastState: s.lastState,
+    escalations: s.escalations,
+    gapsRecorded: s.gapsRecorded,
+  };
   const lang = s.lang;
   for (const key of Object.keys(s)) delete (s as unknown as Record<string, unknown>)[key];
   Object.assign(s, newSession(lang), keep, { phase: 'triage' });

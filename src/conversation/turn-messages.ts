@@ -19,7 +19,8 @@ const EN = {
   emergencyEntry: 'For this situation:',
   emergencyRaised:
     'I have alerted our service desk as the highest priority; a person is taking over this chat. If you can, type a phone number we can call you back on — otherwise keep writing here.',
-  waitingForPerson: 'A person from our service desk will answer here as soon as they are free; your message has been passed on. Type "start over" if you want to go back to the assistant.',
+  waitingForPerson:
+    'A person from our service desk will answer here as soon as they are free; your message has been passed on. Type "start over" if you want to go back to the assistant.',
   waitingAgain: 'You are in the queue for the service desk; your message has been passed on and a person will answer here.',
   restarted: 'OK, let us start over. Describe the problem whenever you are ready.',
   closing: 'You are welcome. If anything else comes up with your machine, just write here again.',
@@ -43,11 +44,13 @@ const EN = {
   status_resolved: 'resolved',
   status_closed: 'closed',
   status_cancelled: 'cancelled',
-  intentAnswer: 'That is a question for our {desk} ({title}), not a machine fault, so I cannot answer it here. Type "agent" and a person from the service desk will pass it on — or describe a machine problem and I will help.',
+  intentAnswer:
+    'That is a question for our {desk} ({title}), not a machine fault, so I cannot answer it here. Type "agent" and a person from the service desk will pass it on — or describe a machine problem and I will help.',
   desk_parts: 'parts desk',
   desk_office: 'office',
   desk_person: 'service desk',
-  otherLanguage: 'Sorry, I can only answer in English or Chinese (中文). Type "agent" to talk to a person, or describe the problem in English or Chinese.',
+  otherLanguage:
+    'Sorry, I can only answer in English or Chinese (中文). Type "agent" to talk to a person, or describe the problem in English or Chinese.',
   emptyTurn: 'How can I help? Describe the problem with your machine, or type "agent" to talk to a person.',
 };
 
@@ -88,7 +91,8 @@ const ZH: Record<Key, string> = {
   status_resolved: '已修复',
   status_closed: '已关闭',
   status_cancelled: '已取消',
-  intentAnswer: '这个问题需要我们的{desk}处理（{title}），不属于设备故障，我在这里无法回答。输入“人工”，客服会帮您转达；如果设备有故障，也可以直接描述，我来帮您。',
+  intentAnswer:
+    '这个问题需要我们的{desk}处理（{title}），不属于设备故障，我在这里无法回答。输入“人工”，客服会帮您转达；如果设备有故障，也可以直接描述，我来帮您。',
   desk_parts: '配件部',
   desk_office: '办公室',
   desk_person: '服务台',

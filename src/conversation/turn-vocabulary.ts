@@ -13,7 +13,8 @@ export const turnsFile = z
   .strict();
 
 /** Scripts of languages the bot does not serve (Chinese characters and Latin letters are ours). */
-const OTHER_SCRIPT = /[\p{Script=Cyrillic}\p{Script=Arabic}\p{Script=Hangul}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Hebrew}\p{Script=Greek}\p{Script=Devanagari}]/u;
+const OTHER_SCRIPT =
+  /[\p{Script=Cyrillic}\p{Script=Arabic}\p{Script=Hangul}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Hebrew}\p{Script=Greek}\p{Script=Devanagari}]/u;
 const CJK = /[\u3400-\u9fff]/u;
 const WORDS = /[\p{L}]+(?:'[\p{L}]+)?/gu;
 

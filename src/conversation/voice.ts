@@ -33,7 +33,11 @@ export function withoutMarkdown(text: string): string {
 /** The choices of a reply: its suggested actions, or the buttons of its card. */
 export function choicesOf(a: Partial<Activity>): string[] {
   const suggested = a.suggestedActions?.actions?.map((x) => String(x.title ?? x.value ?? '')) ?? [];
-  const buttons = (a.attachments ?? []).flatMap((att) => ((att.content as { buttons?: { title?: string; value?: unknown }[] } | undefined)?.buttons ?? []).map((b) => String(b.title ?? b.value ?? '')));
+  const buttons = (a.attachments ?? []).flatMap((att) =>
+    ((att.content as { buttons?: { title?: string; value?: unknown }[] } | undefined)?.buttons ?? []).map((b) =>
+      String(b.title ?? b.value ?? ''),
+    ),
+  );
   return [...suggested, ...buttons].filter(Boolean);
 }
 

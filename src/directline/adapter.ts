@@ -1,11 +1,4 @@
-import {
-  ActivityTypes,
-  BotAdapter,
-  TurnContext,
-  type Activity,
-  type ConversationReference,
-  type ResourceResponse,
-} from 'botbuilder';
+import { ActivityTypes, BotAdapter, TurnContext, type Activity, type ConversationReference, type ResourceResponse } from 'botbuilder';
 import { randomUUID } from 'node:crypto';
 import { TurnOutbox } from '../bot/turn-outbox.js';
 import type { DirectLineStore } from './store.js';
@@ -21,7 +14,9 @@ export class DirectLineAdapter extends BotAdapter {
   constructor(private readonly store: DirectLineStore) {
     super();
     // First in the pipeline, so everything after it (and the bot) sends into the outbox.
-    this.use(TurnOutbox.middleware(async (context, activities) => void (await this.store.appendAll(context.activity.conversation.id, activities))));
+    this.use(
+      TurnOutbox.middleware(async (context, activities) => void (await this.store.appendAll(context.activity.conversation.id, activities))),
+    );
   }
 
   async processActivity(activity: Partial<Activity>, logic: (context: TurnContext) => Promise<void>): Promise<void> {

@@ -91,7 +91,10 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): void {
    */
   const newConversation = async (req: Request, store: DirectLineStore) => {
     if (deps.secret) {
-      if (!holdsSecret(req)) throw new UnauthorizedError('this deployment gives Direct Line tokens to holders of its secret only (its own backend); see the README');
+      if (!holdsSecret(req))
+        throw new UnauthorizedError(
+          'this deployment gives Direct Line tokens to holders of its secret only (its own backend); see the README',
+        );
     } else {
       await deps.limits.check('conversations', req);
     }
@@ -146,7 +149,11 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): void {
   const streamOf = async (req: Request, store: DirectLineStore, conversationId: string, watermark?: number) => {
     const key = await store.streamKey(conversationId);
     if (!key) return undefined;
-    const secure = req.isSecure() || String(req.headers['x-forwarded-proto'] ?? '').split(',')[0]?.trim() === 'https';
+    const secure =
+      req.isSecure() ||
+      String(req.headers['x-forwarded-proto'] ?? '')
+        .split(',')[0]
+        ?.trim() === 'https';
     return streamUrl({ secure, host: req.headers.host ?? 'localhost' }, conversationId, streamTicket(key, conversationId), watermark);
   };
 
@@ -253,7 +260,11 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): void {
         media,
         conversationId: id,
         deliver: async (activity) => {
-          const from = { id: String(activity.from?.id ?? (req.query as { userId?: string } | undefined)?.userId ?? 'user').slice(0, 200), name: activity.from?.name ?? 'user', role: 'user' };
+          const from = {
+            id: String(activity.from?.id ?? (req.query as { userId?: string } | undefined)?.userId ?? 'user').slice(0, 200),
+            name: activity.from?.name ?? 'user',
+            role: 'user',
+          };
           const echoed = await store.append(id, {
             ...activity,
             from,
@@ -290,7 +301,8 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): void {
       const id = conversationParam.parse(req.params ?? {}).id;
       await authorise(req, store, id);
       const watermark = Number((req.query as { watermark?: string } | undefined)?.watermark ?? 0);
-      if (!Number.isInteger(watermark) || watermark < 0) throw new InvalidRequestError('watermark', 'watermark must be a non-negative integer');
+      if (!Number.isInteger(watermark) || watermark < 0)
+        throw new InvalidRequestError('watermark', 'watermark must be a non-negative integer');
       const page = await store.since(id, watermark);
       res.send(200, { activities: page.activities, watermark: String(page.watermark) });
     }),

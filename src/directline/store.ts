@@ -65,29 +65,42 @@ export class DirectLineStore {
 
   /** Appends activities in order, in one transaction; ids default to conversation|sequence. */
   async appendAll(conversationId: string, activities: Partial<Activity>[]): Promise<Partial<Activity>[]> {
-    const stored = await this.db.transaction(async (tx) => {
-      const [row] = await tx.query<{ next_seq: number }>(
-        `UPDATE directline_conversations SET next_seq = next_seq + $2, last_active_at = $3 WHERE id = $1 RETURNING next_seq`,
-        [conversationId, activities.length, new Date().toISOString()],
-      );
-      if (!row) throw new Error(`no Direct Line conversation ${conversationId}`);
-      const first = Number(row.next_seq) - activities.length + 1;
-      const stored: Partial<Activity>[] = [];
-      for (const [i, activity] of activities.entries()) {
-        const seq = first + i;
-        const a = { ...activity, id: activity.id ?? `${conversationId}|${String(seq).padStart(7, '0')}`, timestamp: activity.timestamp ?? new Date() };
-        await tx.run(`INSERT INTO directline_activities (conversation_id, seq, activity) VALUES ($1, $2, $3)`, [conversationId, seq, JSON.stringify(a)]);
-        stored.push(a);
-      }
-      return stored;
-    }, { durable: false });
+    const stored = await this.db.transaction(
+      async (tx) => {
+        const [row] = await tx.query<{ next_seq: number }>(
+          `UPDATE directline_conversations SET next_seq = next_seq + $2, last_active_at = $3 WHERE id = $1 RETURNING next_seq`,
+          [conversationId, activities.length, new Date().toISOString()],
+        );
+        if (!row) throw new Error(`no Direct Line conversation ${conversationId}`);
+        const first = Number(row.next_seq) - activities.length + 1;
+        const stored: Partial<Activity>[] = [];
+        for (const [i, activity] of activities.entries()) {
+          const seq = first + i;
+          const a = {
+            ...activity,
+            id: activity.id ?? `${conversationId}|${String(seq).padStart(7, '0')}`,
+            timestamp: activity.timestamp ?? new Date(),
+          };
+          await tx.run(`INSERT INTO directline_activities (conversation_id, seq, activity) VALUES ($1, $2, $3)`, [
+            conversationId,
+            seq,
+            JSON.stringify(a),
+          ]);
+          stored.push(a);
+        }
+        return stored;
+      },
+      { durable: false },
+    );
     this.appended(conversationId);
     return stored;
   }
 
   /** The key stream tickets of this conversation are signed with (its token's hash: secret, shared by every instance). */
   async streamKey(conversationId: string): Promise<string | undefined> {
-    const [row] = await this.db.query<{ token_hash: string }>(`SELECT token_hash FROM directline_conversations WHERE id = $1`, [conversationId]);
+    const [row] = await this.db.query<{ token_hash: string }>(`SELECT token_hash FROM directline_conversations WHERE id = $1`, [
+      conversationId,
+    ]);
     return row?.token_hash;
   }
 
@@ -96,7 +109,9 @@ export class DirectLineStore {
    * sent anywhere): it signs the attachment links handed to that conversation's browser.
    */
   async signingKey(conversationId: string): Promise<string | undefined> {
-    const [row] = await this.db.query<{ token_hash: string }>(`SELECT token_hash FROM directline_conversations WHERE id = $1`, [conversationId]);
+    const [row] = await this.db.query<{ token_hash: string }>(`SELECT token_hash FROM directline_conversations WHERE id = $1`, [
+      conversationId,
+    ]);
     return row?.token_hash;
   }
 
@@ -108,7 +123,9 @@ export class DirectLineStore {
 
   /** True until the conversation's first activity is stored. */
   async isNew(conversationId: string): Promise<boolean> {
-    const [row] = await this.db.query<{ next_seq: number }>(`SELECT next_seq FROM directline_conversations WHERE id = $1`, [conversationId]);
+    const [row] = await this.db.query<{ next_seq: number }>(`SELECT next_seq FROM directline_conversations WHERE id = $1`, [
+      conversationId,
+    ]);
     return row !== undefined && Number(row.next_seq) === 0;
   }
 

@@ -27,9 +27,15 @@ const templateActivity = z
     text: z.string().max(10_000).optional(),
     textFormat: z.string().max(20).optional(),
     locale: z.string().max(20).optional(),
-    from: z.object({ id: z.string().min(1).max(200), name: z.string().max(200).default('user') }).passthrough().optional(),
+    from: z
+      .object({ id: z.string().min(1).max(200), name: z.string().max(200).default('user') })
+      .passthrough()
+      .optional(),
     channelData: z.record(z.unknown()).optional(),
-    attachments: z.array(z.object({ name: z.string().max(200).optional(), contentType: z.string().max(100).optional() }).passthrough()).max(UPLOAD_LIMITS.filesPerRequest).optional(),
+    attachments: z
+      .array(z.object({ name: z.string().max(200).optional(), contentType: z.string().max(100).optional() }).passthrough())
+      .max(UPLOAD_LIMITS.filesPerRequest)
+      .optional(),
   })
   .passthrough();
 
@@ -71,13 +77,22 @@ export async function handleUpload(req: Request, res: Response, h: UploadHelpers
   if (encoding !== 'identity') throw new HttpProblem(415, 'unsupported_encoding', 'send the upload uncompressed', { Connection: 'close' });
   const declared = Number(req.headers['content-length'] ?? 0);
   const maxBody = UPLOAD_LIMITS.fileBytes * UPLOAD_LIMITS.filesPerRequest + 256 * 1024;
-  if (declared > maxBody) throw new HttpProblem(413, 'payload_too_large', `an upload is limited to ${UPLOAD_LIMITS.filesPerRequest} files of ${UPLOAD_LIMITS.fileBytes / 1_048_576} MB`, { Connection: 'close' });
+  if (declared > maxBody)
+    throw new HttpProblem(
+      413,
+      'payload_too_large',
+      `an upload is limited to ${UPLOAD_LIMITS.filesPerRequest} files of ${UPLOAD_LIMITS.fileBytes / 1_048_576} MB`,
+      { Connection: 'close' },
+    );
   const already = await h.media.count(h.conversationId);
   if (already >= UPLOAD_LIMITS.filesPerConversation) {
     await say(h, 'limit');
-    throw new HttpProblem(413, 'too_many_files', `a conversation takes at most ${UPLOAD_LIMITS.filesPerConversation} files`, { Connection: 'close' });
+    throw new HttpProblem(413, 'too_many_files', `a conversation takes at most ${UPLOAD_LIMITS.filesPerConversation} files`, {
+      Connection: 'close',
+    });
   }
-  if (inFlight >= UPLOAD_LIMITS.concurrent) throw new HttpProblem(503, 'busy', 'too many uploads at once; retry in a moment', { 'Retry-After': '2', Connection: 'close' });
+  if (inFlight >= UPLOAD_LIMITS.concurrent)
+    throw new HttpProblem(503, 'busy', 'too many uploads at once; retry in a moment', { 'Retry-After': '2', Connection: 'close' });
 
   inFlight++;
   let parts: UploadedFile[];
@@ -96,7 +111,8 @@ export async function handleUpload(req: Request, res: Response, h: UploadHelpers
   const activityPart = parts.find((p) => p.field === 'activity');
   const files = parts.filter((p) => p !== activityPart);
   if (files.length === 0) throw new HttpProblem(400, 'no_files', 'the upload holds no file');
-  if (files.length > UPLOAD_LIMITS.filesPerRequest) throw new HttpProblem(413, 'too_many_files', `at most ${UPLOAD_LIMITS.filesPerRequest} files at a time`);
+  if (files.length > UPLOAD_LIMITS.filesPerRequest)
+    throw new HttpProblem(413, 'too_many_files', `at most ${UPLOAD_LIMITS.filesPerRequest} files at a time`);
   if (already + files.length > UPLOAD_LIMITS.filesPerConversation) {
     await say(h, 'limit');
     throw new HttpProblem(413, 'too_many_files', `a conversation takes at most ${UPLOAD_LIMITS.filesPerConversation} files`);
@@ -146,10 +162,21 @@ export async function handleUpload(req: Request, res: Response, h: UploadHelpers
 }
 
 /** Serves a conversation's attachment to its browser; the signature stands in for the token an <img> cannot send. */
-export async function serveAttachment(req: Request, res: Response, h: Omit<UploadHelpers, 'deliver'>, mediaId: string, variant: 'full' | 'thumbnail'): Promise<void> {
+export async function serveAttachment(
+  req: Request,
+  res: Response,
+  h: Omit<UploadHelpers, 'deliver'>,
+  mediaId: string,
+  variant: 'full' | 'thumbnail',
+): Promise<void> {
   const sig = String((req.query as { sig?: string } | undefined)?.sig ?? '');
   const key = await h.store.signingKey(h.conversationId);
-  if (!key || !/^[0-9a-f]{64}$/.test(mediaId) || !verifySignature(key, mediaId, sig) || !(await h.media.isLinked(h.conversationId, mediaId))) {
+  if (
+    !key ||
+    !/^[0-9a-f]{64}$/.test(mediaId) ||
+    !verifySignature(key, mediaId, sig) ||
+    !(await h.media.isLinked(h.conversationId, mediaId))
+  ) {
     throw new NotFoundError('no such attachment');
   }
   const content = await h.media.content(mediaId, variant);
@@ -200,6 +227,11 @@ const REFUSALS = {
 
 async function say(h: UploadHelpers, why: keyof typeof REFUSALS): Promise<void> {
   await h.store
-    .append(h.conversationId, { type: 'message', text: REFUSALS[why], speak: REFUSALS[why], from: { id: 'bot', name: 'Fault triage assistant', role: 'bot' } })
+    .append(h.conversationId, {
+      type: 'message',
+      text: REFUSALS[why],
+      speak: REFUSALS[why],
+      from: { id: 'bot', name: 'Fault triage assistant', role: 'bot' },
+    })
     .catch(() => undefined);
 }

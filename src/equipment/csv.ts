@@ -30,7 +30,10 @@ export interface CsvContent {
  * maxRecords so that a huge or endless upload costs a bounded amount of memory. Bytes
  * must be UTF-8: anything else is refused rather than read as mojibake.
  */
-export async function readCsv(source: AsyncIterable<Uint8Array | string>, opts: { maxBytes: number; maxRecords: number }): Promise<CsvContent> {
+export async function readCsv(
+  source: AsyncIterable<Uint8Array | string>,
+  opts: { maxBytes: number; maxRecords: number },
+): Promise<CsvContent> {
   const parser = parse({ bom: true, info: true, relax_column_count: true, skip_empty_lines: true, max_record_size: 64 * 1024 });
   const records: CsvRecord[] = [];
   let syntaxError: CsvContent['syntaxError'];
@@ -60,7 +63,12 @@ export async function readCsv(source: AsyncIterable<Uint8Array | string>, opts: 
     for await (const chunk of source) {
       const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       bytes += buf.length;
-      if (bytes > opts.maxBytes) throw new CsvBodyError(413, 'payload_too_large', `the CSV file is limited to ${opts.maxBytes} bytes; split it into several imports`);
+      if (bytes > opts.maxBytes)
+        throw new CsvBodyError(
+          413,
+          'payload_too_large',
+          `the CSV file is limited to ${opts.maxBytes} bytes; split it into several imports`,
+        );
       if (syntaxError) continue; // drain: the answer is already decided
       parser.write(utf8.decode(buf, { stream: true }));
       if (tooMany) throw new CsvBodyError(413, 'payload_too_large', `at most ${opts.maxRecords - 1} machines per import; split the file`);
@@ -68,7 +76,8 @@ export async function readCsv(source: AsyncIterable<Uint8Array | string>, opts: 
     if (!syntaxError) parser.write(utf8.decode());
   } catch (err) {
     parser.destroy();
-    if ((err as { code?: string }).code === 'ERR_ENCODING_INVALID_ENCODED_DATA') throw new CsvBodyError(400, 'invalid_encoding', 'the file is not UTF-8 text; save it as "CSV UTF-8"');
+    if ((err as { code?: string }).code === 'ERR_ENCODING_INVALID_ENCODED_DATA')
+      throw new CsvBodyError(400, 'invalid_encoding', 'the file is not UTF-8 text; save it as "CSV UTF-8"');
     throw err;
   }
   parser.end();
@@ -80,7 +89,8 @@ export async function readCsv(source: AsyncIterable<Uint8Array | string>, opts: 
 function csvErrorText(err: unknown): string {
   const code = (err as { code?: string }).code;
   if (code === 'CSV_QUOTE_NOT_CLOSED') return 'a quoted field is never closed (a " is missing)';
-  if (code === 'INVALID_OPENING_QUOTE' || code === 'CSV_INVALID_CLOSING_QUOTE') return 'a " inside a field must be doubled ("") or the field quoted';
+  if (code === 'INVALID_OPENING_QUOTE' || code === 'CSV_INVALID_CLOSING_QUOTE')
+    return 'a " inside a field must be doubled ("") or the field quoted';
   if (code === 'CSV_MAX_RECORD_SIZE') return 'a record is longer than 64 KB';
   return (err as Error).message?.slice(0, 200) ?? 'not valid CSV';
 }

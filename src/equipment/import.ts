@@ -15,7 +15,11 @@ export interface ImportProblem {
  * every row, serials repeated within the file. Either every row is valid and the
  * machines are returned, or every problem is (so a dispatcher fixes the file once).
  */
-export function validateFleetFile(csv: CsvContent, policy: ServicePolicy, today: string): { machines: MachineInput[]; problems: ImportProblem[] } {
+export function validateFleetFile(
+  csv: CsvContent,
+  policy: ServicePolicy,
+  today: string,
+): { machines: MachineInput[]; problems: ImportProblem[] } {
   const problems: ImportProblem[] = [];
   const [header, ...rows] = csv.records;
   if (!header) {
@@ -25,7 +29,8 @@ export function validateFleetFile(csv: CsvContent, policy: ServicePolicy, today:
   const names = header.fields.map((f) => f.trim().toLowerCase());
   const known = new Set<string>([...CSV_COLUMNS, ...OPTIONAL_CSV_COLUMNS]);
   names.forEach((n, i) => {
-    if (!known.has(n)) problems.push({ line: header.line, field: n || `column ${i + 1}`, error: `unknown column (known: ${[...known].join(', ')})` });
+    if (!known.has(n))
+      problems.push({ line: header.line, field: n || `column ${i + 1}`, error: `unknown column (known: ${[...known].join(', ')})` });
     else if (names.indexOf(n) !== i) problems.push({ line: header.line, field: n, error: 'column named twice' });
   });
   for (const c of CSV_COLUMNS) if (!names.includes(c)) problems.push({ line: header.line, field: c, error: 'required column missing' });
@@ -44,7 +49,8 @@ export function validateFleetFile(csv: CsvContent, policy: ServicePolicy, today:
     if (!parsed.success) {
       // One problem per field: the first thing wrong with it is what to fix.
       const byField = new Map<string, string>();
-      for (const issue of parsed.error.issues) if (!byField.has(String(issue.path[0] ?? 'row'))) byField.set(String(issue.path[0] ?? 'row'), issue.message);
+      for (const issue of parsed.error.issues)
+        if (!byField.has(String(issue.path[0] ?? 'row'))) byField.set(String(issue.path[0] ?? 'row'), issue.message);
       for (const [field, error] of byField) problems.push({ line: row.line, field, error });
       continue;
     }

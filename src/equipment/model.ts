@@ -26,7 +26,10 @@ export const calendarDay = z
   .string()
   .trim()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date is written YYYY-MM-DD')
-  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'not a real calendar date');
+  .refine(
+    (d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d),
+    'not a real calendar date',
+  );
 
 export interface Machine {
   serial: string;
@@ -72,7 +75,11 @@ export function rowSchema(policy: ServicePolicy, today: string) {
         .trim()
         .transform((v, ctx) => {
           const code = lineByWord.get(v.toLowerCase());
-          if (!code) ctx.addIssue({ code: 'custom', message: `unknown product line "${v.slice(0, 40)}" (use ${policy.product_lines.map((l) => l.code).join(', ')})` });
+          if (!code)
+            ctx.addIssue({
+              code: 'custom',
+              message: `unknown product line "${v.slice(0, 40)}" (use ${policy.product_lines.map((l) => l.code).join(', ')})`,
+            });
           return code as ProductLineCode;
         }),
       customer: z.string().trim().min(1, 'must not be empty').max(200, 'at most 200 characters'),
@@ -85,8 +92,19 @@ export function rowSchema(policy: ServicePolicy, today: string) {
         .transform(Number)
         .pipe(z.number().max(120, 'at most 120 months')),
       contact_phone: optional(phoneNumber),
-      plan: optional(z.string().trim().refine((p) => tiers.includes(p), `a plan is one of the service tiers: ${tiers.join(', ')}`)),
-      technician: optional(z.string().trim().max(100, 'at most 100 characters').regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'a roster id such as T-07')),
+      plan: optional(
+        z
+          .string()
+          .trim()
+          .refine((p) => tiers.includes(p), `a plan is one of the service tiers: ${tiers.join(', ')}`),
+      ),
+      technician: optional(
+        z
+          .string()
+          .trim()
+          .max(100, 'at most 100 characters')
+          .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'a roster id such as T-07'),
+      ),
     })
     .strict();
 }

@@ -7,11 +7,16 @@ import { canonicalSerial, inWarranty, today, type Machine } from './model.js';
  */
 export function serialCandidates(text: string): string[] {
   const words = text.normalize('NFKC').match(/[A-Za-z0-9][A-Za-z0-9._/-]{3,39}/g) ?? [];
-  return [...new Set(words.map((w) => canonicalSerial(w.replace(/[.\-/]+$/, ''))))].filter((w) => w.length >= 5 && /\d/.test(w) && /[A-Z-]/.test(w));
+  return [...new Set(words.map((w) => canonicalSerial(w.replace(/[.\-/]+$/, ''))))].filter(
+    (w) => w.length >= 5 && /\d/.test(w) && /[A-Z-]/.test(w),
+  );
 }
 
 /** The first candidate in the text that is a machine of the installed base. */
-export async function recogniseMachine(text: string, lookup: (serial: string) => Promise<Machine | undefined>): Promise<Machine | undefined> {
+export async function recogniseMachine(
+  text: string,
+  lookup: (serial: string) => Promise<Machine | undefined>,
+): Promise<Machine | undefined> {
   for (const serial of serialCandidates(text).slice(0, 5)) {
     const machine = await lookup(serial);
     if (machine) return machine;

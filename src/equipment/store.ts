@@ -46,12 +46,24 @@ export class EquipmentStore {
         if (customerIds.has(key)) continue;
         const [found] = await tx.query<{ id: string }>(`SELECT id FROM customers WHERE name_key = $1`, [key]);
         const id = found?.id ?? randomUUID();
-        if (!found) await tx.run(`INSERT INTO customers (id, name, name_key, created_at) VALUES ($1, $2, $3, $4)`, [id, m.customer, key, at]);
+        if (!found)
+          await tx.run(`INSERT INTO customers (id, name, name_key, created_at) VALUES ($1, $2, $3, $4)`, [id, m.customer, key, at]);
         customerIds.set(key, id);
       }
       for (const m of machines) {
         const customerId = customerIds.get(customerKey(m.customer))!;
-        const values = [m.model, m.productLine, customerId, m.site, m.acceptedOn, m.warrantyMonths, m.warrantyEnd, m.contactPhone ?? null, m.plan, m.technicianId ?? null];
+        const values = [
+          m.model,
+          m.productLine,
+          customerId,
+          m.site,
+          m.acceptedOn,
+          m.warrantyMonths,
+          m.warrantyEnd,
+          m.contactPhone ?? null,
+          m.plan,
+          m.technicianId ?? null,
+        ];
         const [current] = await tx.query<Row>(`SELECT * FROM equipment WHERE serial = $1`, [m.serial]);
         if (!current) {
           await tx.run(
@@ -63,7 +75,18 @@ export class EquipmentStore {
           result.imported++;
           continue;
         }
-        const before = [current.model, current.product_line, current.customer_id, current.site, current.accepted_on, Number(current.warranty_months), current.warranty_end, current.contact_phone, current.plan, current.technician_id];
+        const before = [
+          current.model,
+          current.product_line,
+          current.customer_id,
+          current.site,
+          current.accepted_on,
+          Number(current.warranty_months),
+          current.warranty_end,
+          current.contact_phone,
+          current.plan,
+          current.technician_id,
+        ];
         if (before.every((v, i) => v === values[i])) {
           result.unchanged++;
           continue;

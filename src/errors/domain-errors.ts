@@ -16,14 +16,20 @@ export class IdempotencyConflictError extends Error {
 /** A request that is well-formed but contradicts the manual (unknown fault, wrong line …). */
 export class InvalidRequestError extends Error {
   override name = 'InvalidRequestError';
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(message);
   }
 }
 /** The request is valid but the state of things refuses it (an inactive technician …); `code` says which. */
 export class ConflictError extends Error {
   override name = 'ConflictError';
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -61,7 +61,10 @@ function fitModel(samples: Sample[], budget: number, allSamples: number): Abstai
   }
   const { weights, bias } = fitLogistic(samples);
   const model = { weights, bias, threshold: 0.5 };
-  const inScope = samples.filter((s) => s.inScope).map((s) => confidence(model, s.f)).sort((a, b) => a - b);
+  const inScope = samples
+    .filter((s) => s.inScope)
+    .map((s) => confidence(model, s.f))
+    .sort((a, b) => a - b);
   const allowed = Math.floor((budget * samples.length) / Math.max(1, allSamples));
   const threshold = Math.min(0.9, Math.max(0.02, (inScope[allowed] ?? 0.5) - 1e-6));
   return { weights: weights.map(r4), bias: r4(bias), threshold: r4(threshold) };

@@ -42,7 +42,7 @@ export function auroc(points: ConfidencePoint[]): number {
   const sorted = [...points].sort((a, b) => a.confidence - b.confidence);
   let rankSumPositive = 0;
   let positives = 0;
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < sorted.length;) {
     let j = i;
     while (j < sorted.length && sorted[j]!.confidence === sorted[i]!.confidence) j++;
     const midRank = (i + 1 + j) / 2; // ranks are 1-based

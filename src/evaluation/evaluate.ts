@@ -63,7 +63,10 @@ export async function evaluate(engine: SuggestionEngine, queries: EvalQuery[], e
   }
   const ranked = engine.encoderUse.ranked - before.ranked;
   const embedded = engine.encoderUse.embedded - before.embedded;
-  const report: EvalReport = { ...summarise(outcomes, embedder), encoder_use: { ranked, embedded, share: ranked === 0 ? 0 : round(embedded / ranked) } };
+  const report: EvalReport = {
+    ...summarise(outcomes, embedder),
+    encoder_use: { ranked, embedded, share: ranked === 0 ? 0 : round(embedded / ranked) },
+  };
   return { report, outcomes };
 }
 
@@ -96,8 +99,12 @@ export function summarise(outcomes: QueryOutcome[], embedder: string): EvalRepor
     mrr: inScope.length === 0 ? 0 : round(inScope.reduce((s, o) => s + (o.rank ? 1 / o.rank : 0), 0) / inScope.length),
     answered_correct_at_3: share(inScope, (o) => !o.response.abstain && o.rank !== undefined && o.rank <= 3),
     ...(withIntent.length > 0 ? { intent_accuracy: share(withIntent, (o) => o.response.intent?.id === o.query.intent) } : {}),
-    calibration: calibrationMetrics(outcomes.map((o) => ({ confidence: o.response.confidence, correct: topIsCorrect(o), answered: !o.response.abstain }))),
-    ...(tags.length > 0 ? { by_tag: Object.fromEntries(tags.map((t) => [t, group(outcomes.filter((o) => o.query.tags?.includes(t)))])) } : {}),
+    calibration: calibrationMetrics(
+      outcomes.map((o) => ({ confidence: o.response.confidence, correct: topIsCorrect(o), answered: !o.response.abstain })),
+    ),
+    ...(tags.length > 0
+      ? { by_tag: Object.fromEntries(tags.map((t) => [t, group(outcomes.filter((o) => o.query.tags?.includes(t)))])) }
+      : {}),
     p50_ms: round(percentile(times, 50)),
     p95_ms: round(percentile(times, 95)),
     embedder,

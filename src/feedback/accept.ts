@@ -19,7 +19,9 @@ export function addSymptomPhrasing(knowledgeDir: string, faultId: string, lang: 
   const phrasing = gapTextForManual(text);
   if (!phrasing) throw new Error('nothing printable is left of these words to add to the manual');
   if (phrasing.length > MAX_PHRASING) {
-    throw new Error(`these words are too long for a symptom phrasing (${phrasing.length} characters, at most ${MAX_PHRASING}); reject the item and add a short phrasing by hand`);
+    throw new Error(
+      `these words are too long for a symptom phrasing (${phrasing.length} characters, at most ${MAX_PHRASING}); reject the item and add a short phrasing by hand`,
+    );
   }
   if (fault.symptoms[lang].some((s) => s.toLowerCase() === phrasing.toLowerCase())) {
     throw new Error(`${faultId} already has this ${lang} phrasing`);

@@ -58,11 +58,30 @@ export class GapStore {
 
   /** Keeps an item; its text is capped and cleaned here, whoever sends it (the bot, staff, a close-out). */
   async record(gap: Omit<KnowledgeGap, 'id' | 'createdAt' | 'status' | 'resolution'>): Promise<KnowledgeGap> {
-    const item: KnowledgeGap = { ...gap, text: gapTextForStorage(gap.text), id: randomUUID(), createdAt: new Date().toISOString(), status: 'open', resolution: null };
+    const item: KnowledgeGap = {
+      ...gap,
+      text: gapTextForStorage(gap.text),
+      id: randomUUID(),
+      createdAt: new Date().toISOString(),
+      status: 'open',
+      resolution: null,
+    };
     await this.db.run(
       `INSERT INTO knowledge_gaps (id, created_at, source, text, language, product_line, matched_fault_id, actual_fault_id, ticket_id, status, resolution)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [item.id, item.createdAt, item.source, item.text, item.language, item.productLine, item.matchedFaultId, item.actualFaultId, item.ticketId, item.status, null],
+      [
+        item.id,
+        item.createdAt,
+        item.source,
+        item.text,
+        item.language,
+        item.productLine,
+        item.matchedFaultId,
+        item.actualFaultId,
+        item.ticketId,
+        item.status,
+        null,
+      ],
     );
     return item;
   }
@@ -83,7 +102,12 @@ export class GapStore {
 
   async resolve(id: string, status: Exclude<GapStatus, 'open'>, resolution: string, at: Date = new Date()): Promise<boolean> {
     return (
-      (await this.db.run(`UPDATE knowledge_gaps SET status = $1, resolution = $2, resolved_at = $4 WHERE id = $3 AND status = 'open'`, [status, resolution, id, at.toISOString()])) === 1
+      (await this.db.run(`UPDATE knowledge_gaps SET status = $1, resolution = $2, resolved_at = $4 WHERE id = $3 AND status = 'open'`, [
+        status,
+        resolution,
+        id,
+        at.toISOString(),
+      ])) === 1
     );
   }
 }

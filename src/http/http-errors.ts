@@ -6,7 +6,14 @@ import { ZodError } from 'zod';
 import type { ErrorBody } from '../api/responses.js';
 import { EngineBusyError } from '../retrieval/embedders/embedder.js';
 import { StoreUnavailableError, UnstorableTextError } from '../storage/database.js';
-import { ConflictError, ForbiddenError, IdempotencyConflictError, InvalidRequestError, NotFoundError, VersionConflictError } from '../errors/domain-errors.js';
+import {
+  ConflictError,
+  ForbiddenError,
+  IdempotencyConflictError,
+  InvalidRequestError,
+  NotFoundError,
+  VersionConflictError,
+} from '../errors/domain-errors.js';
 import { TransitionError } from '../tickets/lifecycle.js';
 import { TooManyRequestsError } from './rate-limit.js';
 
@@ -99,7 +106,11 @@ export function answerFor(err: unknown, req: Request): Answer {
   }
   if (err instanceof ConflictError) return { status: 409, headers: {}, body: { code: err.code, error: err.message } };
   if (err instanceof UnstorableTextError) {
-    return { status: 400, headers: {}, body: { code: 'invalid_request', error: err.message, issues: [{ field: 'body', message: err.message }] } };
+    return {
+      status: 400,
+      headers: {},
+      body: { code: 'invalid_request', error: err.message, issues: [{ field: 'body', message: err.message }] },
+    };
   }
   if (err instanceof StoreUnavailableError) {
     // The message is ours ("still starting", "unreachable"); the driver's words stay in the log.
@@ -124,7 +135,11 @@ export function answerFor(err: unknown, req: Request): Answer {
   if (known && typeof e?.statusCode === 'number' && e.statusCode < 500) {
     return { status: e.statusCode, headers: {}, body: { code: known[0], error: known[1](req, err as Error) } };
   }
-  return { status: 500, headers: {}, body: { code: 'internal', error: 'internal error; it has been logged under errorId', errorId: randomUUID() } };
+  return {
+    status: 500,
+    headers: {},
+    body: { code: 'internal', error: 'internal error; it has been logged under errorId', errorId: randomUUID() },
+  };
 }
 
 /** Answers with the envelope; a 5xx is logged with its error id and the real cause. */
@@ -165,6 +180,8 @@ export function installErrorEnvelope(server: Server, log: Logger): void {
         : { code: 'bad_request', error: 'the request is not valid HTTP' },
     );
     const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
-    socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    socket.end(
+      `HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
   });
 }

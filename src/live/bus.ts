@@ -73,7 +73,8 @@ class Subscribers {
 
 function encode(topic: string, data: BusData | undefined): string {
   const text = JSON.stringify({ topic, data: data ?? null });
-  if (Buffer.byteLength(text) > MAX_NOTICE_BYTES) throw new Error(`bus notice for ${topic.split(':')[0]} is too large: send a hint and keep the data in the store`);
+  if (Buffer.byteLength(text) > MAX_NOTICE_BYTES)
+    throw new Error(`bus notice for ${topic.split(':')[0]} is too large: send a hint and keep the data in the store`);
   return text;
 }
 
@@ -133,7 +134,12 @@ export class PostgresBus implements Bus {
    * Opens the listening connection; `notify` sends through the application's pool
    * (`SELECT pg_notify($1, $2)`), `schema` names the channel.
    */
-  static async open(opts: { connectionString: string; schema: string; notify: (channel: string, payload: string) => Promise<unknown>; log: Logger }): Promise<PostgresBus> {
+  static async open(opts: {
+    connectionString: string;
+    schema: string;
+    notify: (channel: string, payload: string) => Promise<unknown>;
+    log: Logger;
+  }): Promise<PostgresBus> {
     const channel = `triage_live_${opts.schema.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`.slice(0, 63);
     const bus = new PostgresBus(opts.connectionString, channel, opts.notify, opts.log);
     await bus.connect();
@@ -142,7 +148,12 @@ export class PostgresBus implements Bus {
 
   private connect(): Promise<void> {
     this.connecting ??= (async () => {
-      const client = new pg.Client({ connectionString: this.connectionString, keepAlive: true, keepAliveInitialDelayMillis: 10_000, connectionTimeoutMillis: 5000 });
+      const client = new pg.Client({
+        connectionString: this.connectionString,
+        keepAlive: true,
+        keepAliveInitialDelayMillis: 10_000,
+        connectionTimeoutMillis: 5000,
+      });
       // Without a listener an error on this connection would end the process.
       client.on('error', (err) => this.lost(client, err));
       client.on('end', () => this.lost(client));

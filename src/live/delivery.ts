@@ -50,7 +50,10 @@ export class Delivery {
       else await this.toChannel(known, activities);
       return 'sent';
     } catch (err) {
-      this.deps.log.warn({ err: (err as Error).message, channel: known.channelId, conversation: conversationId }, 'proactive message not delivered');
+      this.deps.log.warn(
+        { err: (err as Error).message, channel: known.channelId, conversation: conversationId },
+        'proactive message not delivered',
+      );
       return 'failed';
     }
   }
@@ -62,7 +65,10 @@ export class Delivery {
     try {
       if (known.channelId === 'directline') {
         const activity = this.directLineActivity(known, { type: ActivityTypes.Typing }, from);
-        await this.deps.bus.publish(directLineTopic(conversationId), { kind: 'typing', activity: JSON.parse(JSON.stringify(activity)) } satisfies DirectLineHint);
+        await this.deps.bus.publish(directLineTopic(conversationId), {
+          kind: 'typing',
+          activity: JSON.parse(JSON.stringify(activity)),
+        } satisfies DirectLineHint);
       } else {
         await this.toChannel(known, [{ type: ActivityTypes.Typing }]);
       }

@@ -75,7 +75,11 @@ export class HandoffDesk {
   // Reading
 
   async list(q: { status: HandoffStatus; limit: number; offset: number }): Promise<{ handoffs: HandoffSummary[]; total: number }> {
-    const rows = await this.db.query<Row>(`SELECT * FROM handoffs WHERE status = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3`, [q.status, q.limit, q.offset]);
+    const rows = await this.db.query<Row>(`SELECT * FROM handoffs WHERE status = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3`, [
+      q.status,
+      q.limit,
+      q.offset,
+    ]);
     const [count] = await this.db.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM handoffs WHERE status = $1`, [q.status]);
     const now = this.now();
     return { handoffs: rows.map((r) => summary(r, now)), total: Number(count?.n ?? 0) };
@@ -92,7 +96,10 @@ export class HandoffDesk {
     const ticketIds = [...new Set([...outcomes.map((o) => o.ticket_id), str(row.ticket_id)].filter((x): x is string => Boolean(x)))];
     const tickets: HandoffDetail['tickets'] = [];
     for (const ticketId of ticketIds) {
-      const [t] = await this.db.query<{ id: string; number: string; status: string }>(`SELECT id, number, status FROM tickets WHERE id = $1`, [ticketId]);
+      const [t] = await this.db.query<{ id: string; number: string; status: string }>(
+        `SELECT id, number, status FROM tickets WHERE id = $1`,
+        [ticketId],
+      );
       if (t) tickets.push({ id: t.id, number: t.number, status: t.status as TicketStatus });
     }
     return {
@@ -136,7 +143,9 @@ export class HandoffDesk {
     if (!text.trim()) return;
     await this.db.transaction(
       async (tx) => {
-        const [row] = await tx.query<{ next_seq: number }>(`UPDATE handoffs SET next_seq = next_seq + 1 WHERE id = $1 RETURNING next_seq`, [handoffId]);
+        const [row] = await tx.query<{ next_seq: number }>(`UPDATE handoffs SET next_seq = next_seq + 1 WHERE id = $1 RETURNING next_seq`, [
+          handoffId,
+        ]);
         if (!row) return;
         await tx.run(`INSERT INTO handoff_messages (handoff_id, seq, at, sender, author, text) VALUES ($1, $2, $3, $4, $5, $6)`, [
           handoffId,
@@ -159,7 +168,9 @@ export class HandoffDesk {
 
   /** A new handoff or a change to one: panels refresh their queue. */
   async queueChanged(): Promise<void> {
-    await this.deps.bus.publish(QUEUE_TOPIC, null).catch((err: Error) => this.deps.log.warn({ err: err.message }, 'queue hint not published'));
+    await this.deps.bus
+      .publish(QUEUE_TOPIC, null)
+      .catch((err: Error) => this.deps.log.warn({ err: err.message }, 'queue hint not published'));
   }
 
   // ---------------------------------------------------------------------------------
@@ -168,7 +179,10 @@ export class HandoffDesk {
   /** The agent takes the handoff. Claiming one's own again is fine; someone else's is a conflict unless an admin takes over. */
   async claim(id: string, agent: Agent): Promise<HandoffSummary> {
     const at = this.now().toISOString();
-    const took = await this.db.run(`UPDATE handoffs SET status = 'claimed', claimed_by = $2, claimed_at = $3 WHERE id = $1 AND status = 'open'`, [id, agent.label, at]);
+    const took = await this.db.run(
+      `UPDATE handoffs SET status = 'claimed', claimed_by = $2, claimed_at = $3 WHERE id = $1 AND status = 'open'`,
+      [id, agent.label, at],
+    );
     let row = await this.row(id);
     if (took === 1) {
       const waited = (Date.parse(at) - Date.parse(String(row.created_at))) / 1000;
@@ -176,8 +190,13 @@ export class HandoffDesk {
       this.deps.log.info({ handoff: id, agent: agent.label, pickupSeconds: Math.round(waited) }, 'handoff claimed');
       await this.tellOperator(row, 'agentJoined');
     } else if (row.status === 'claimed' && row.claimed_by !== agent.label) {
-      if (agent.role !== 'admin') throw new HandoffConflictError('handoff_claimed', `this chat is held by ${row.claimed_by}; an admin may take it over`);
-      const taken = await this.db.run(`UPDATE handoffs SET claimed_by = $2 WHERE id = $1 AND status = 'claimed' AND claimed_by = $3`, [id, agent.label, row.claimed_by]);
+      if (agent.role !== 'admin')
+        throw new HandoffConflictError('handoff_claimed', `this chat is held by ${row.claimed_by}; an admin may take it over`);
+      const taken = await this.db.run(`UPDATE handoffs SET claimed_by = $2 WHERE id = $1 AND status = 'claimed' AND claimed_by = $3`, [
+        id,
+        agent.label,
+        row.claimed_by,
+      ]);
       if (taken !== 1) throw new HandoffConflictError('handoff_claimed', 'the chat changed hands meanwhile; reload it');
       this.deps.log.info({ handoff: id, agent: agent.label, from: row.claimed_by }, 'handoff taken over');
       row = await this.row(id);
@@ -195,7 +214,10 @@ export class HandoffDesk {
     await this.record(id, 'agent', text, agent.label);
     const result = await this.deps.delivery.send(String(row.conversation_id), [text], agentSender(agent));
     if (result !== 'sent') this.deps.log.warn({ handoff: id, result }, 'agent message not delivered to the operator');
-    const [last] = await this.db.query<{ seq: number; at: string }>(`SELECT seq, at FROM handoff_messages WHERE handoff_id = $1 ORDER BY seq DESC LIMIT 1`, [id]);
+    const [last] = await this.db.query<{ seq: number; at: string }>(
+      `SELECT seq, at FROM handoff_messages WHERE handoff_id = $1 ORDER BY seq DESC LIMIT 1`,
+      [id],
+    );
     return { cursor: String(last?.seq ?? 0), at: last?.at ?? this.now().toISOString(), from: 'agent', author: agent.label, text };
   }
 
@@ -243,13 +265,19 @@ export class HandoffDesk {
 
   /** The operator left a number to be called back on: the agent's view shows it. */
   async noteCallback(id: string, phone: string): Promise<void> {
-    const changed = await this.db.run(`UPDATE handoffs SET callback_phone = $2 WHERE id = $1 AND status IN ('open', 'claimed')`, [id, phone]);
+    const changed = await this.db.run(`UPDATE handoffs SET callback_phone = $2 WHERE id = $1 AND status IN ('open', 'claimed')`, [
+      id,
+      phone,
+    ]);
     if (changed === 1) await this.changed(id, String((await this.row(id)).status) as HandoffStatus);
   }
 
   /** The operator reported danger while handed over: the chat goes to the top of the agents' attention. */
   async markUrgent(id: string): Promise<void> {
-    const changed = await this.db.run(`UPDATE handoffs SET priority = 'urgent' WHERE id = $1 AND status IN ('open', 'claimed') AND (priority IS NULL OR priority <> 'urgent')`, [id]);
+    const changed = await this.db.run(
+      `UPDATE handoffs SET priority = 'urgent' WHERE id = $1 AND status IN ('open', 'claimed') AND (priority IS NULL OR priority <> 'urgent')`,
+      [id],
+    );
     if (changed === 1) {
       this.deps.log.warn({ handoff: id }, 'danger reported in a handed-over chat');
       await this.changed(id, String((await this.row(id)).status) as HandoffStatus);
@@ -281,7 +309,10 @@ export class HandoffDesk {
     );
     let sent = 0;
     for (const row of due) {
-      const mine = await this.db.run(`UPDATE handoffs SET unclaimed_notice_at = $2 WHERE id = $1 AND status = 'open' AND unclaimed_notice_at IS NULL`, [row.id, now.toISOString()]);
+      const mine = await this.db.run(
+        `UPDATE handoffs SET unclaimed_notice_at = $2 WHERE id = $1 AND status = 'open' AND unclaimed_notice_at IS NULL`,
+        [row.id, now.toISOString()],
+      );
       if (mine !== 1) continue;
       await this.tellOperator(row, 'unclaimed');
       await this.changed(String(row.id), 'open');
@@ -340,7 +371,9 @@ export class HandoffDesk {
   }
 
   private async hint(id: string, hint: HandoffHint): Promise<void> {
-    await this.deps.bus.publish(handoffTopic(id), hint).catch((err: Error) => this.deps.log.warn({ err: err.message }, 'handoff hint not published'));
+    await this.deps.bus
+      .publish(handoffTopic(id), hint)
+      .catch((err: Error) => this.deps.log.warn({ err: err.message }, 'handoff hint not published'));
   }
 }
 

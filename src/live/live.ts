@@ -85,7 +85,14 @@ export class Live {
   ) {
     const { db, log } = deps;
     this.directory = new ConversationDirectory(db);
-    this.delivery = new Delivery({ directory: this.directory, channel: deps.channel, appId: deps.appId, directLine: deps.directLine, bus, log });
+    this.delivery = new Delivery({
+      directory: this.directory,
+      channel: deps.channel,
+      appId: deps.appId,
+      directLine: deps.directLine,
+      bus,
+      log,
+    });
     const pickup = new Histogram({
       name: 'triage_handoff_pickup_seconds',
       help: 'Time from the bot handing a conversation over to an agent claiming it',
@@ -93,8 +100,20 @@ export class Live {
       registers: [deps.registry],
     });
     this.desk = new HandoffDesk(db, { delivery: this.delivery, bus, log, pickup });
-    this.notices = new TicketNotices(db, { directory: this.directory, delivery: this.delivery, desk: this.desk, technicianName: deps.technicianName, timeZone: deps.settings.timeZone, log });
-    this.reminders = new InspectionReminders(db, { directory: this.directory, delivery: this.delivery, timeZone: deps.settings.timeZone, log });
+    this.notices = new TicketNotices(db, {
+      directory: this.directory,
+      delivery: this.delivery,
+      desk: this.desk,
+      technicianName: deps.technicianName,
+      timeZone: deps.settings.timeZone,
+      log,
+    });
+    this.reminders = new InspectionReminders(db, {
+      directory: this.directory,
+      delivery: this.delivery,
+      timeZone: deps.settings.timeZone,
+      log,
+    });
     this.stopListening = deps.tickets.onChange(this.notices.listener);
     this.middleware = liveMiddleware({ directory: this.directory, desk: this.desk, state: deps.state, passThrough: deps.passThrough, log });
   }
@@ -135,7 +154,10 @@ export class Live {
  * WebSocket upgrades on the HTTP server: Direct Line streams and the panel's live line.
  * restify does not handle upgrades; anything else is answered 404 and closed.
  */
-export function routeUpgrades(server: HttpServer, routes: { streams: () => DirectLineStreams | undefined; staff: () => StaffSockets | undefined; log: Logger }): void {
+export function routeUpgrades(
+  server: HttpServer,
+  routes: { streams: () => DirectLineStreams | undefined; staff: () => StaffSockets | undefined; log: Logger },
+): void {
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     let url: URL;

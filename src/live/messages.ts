@@ -10,7 +10,8 @@ const EN = {
   agentTookOver: 'Another colleague from the service desk has taken over your chat.',
   unclaimed:
     'Sorry, everyone at the service desk is busy right now. Type a phone number we can call you back on, or keep waiting here — the first free person will answer.',
-  releasedToBot: 'The service desk has handed you back to the assistant. Describe a problem at any time, or type "agent" to talk to a person again.',
+  releasedToBot:
+    'The service desk has handed you back to the assistant. Describe a problem at any time, or type "agent" to talk to a person again.',
   closedByAgent: 'The service desk has closed this chat. Thank you! If you need anything else, just write here.',
   ticketOpened: 'Service ticket {number} has been opened for you. We will keep you posted here.',
   ticketAssigned: 'Ticket {number}: technician {technician} has been assigned to your job.',
@@ -18,14 +19,16 @@ const EN = {
   ticketOnSite: 'Ticket {number}: {technician} has arrived on site.',
   ticketResolved: 'Ticket {number}: the technician has marked the fault as fixed. If it is not, tell us here.',
   ticketCancelled: 'Ticket {number} has been cancelled. If you still need help, tell us here.',
-  ticketAtRisk: 'Ticket {number}: we may miss the deadline for {clock} ({time}). The service coordinator has been alerted and will call you if plans change.',
+  ticketAtRisk:
+    'Ticket {number}: we may miss the deadline for {clock} ({time}). The service coordinator has been alerted and will call you if plans change.',
   clock_respond: 'a plan from the coordinator',
   clock_on_site: 'the technician to be on site',
   clock_fixed: 'the fault to be fixed',
   clock_follow_up: 'the follow-up call',
   theTechnician: 'the technician',
   callbackNoted: 'Thank you. We will call you back on {phone} as soon as someone is free. You can keep writing here meanwhile.',
-  inspectionReminder: 'Maintenance reminder: your {model} (serial {serial}) at {site} is due for its inspection on {date}. Our service coordinator will call to agree a time; reply here if another day suits you better.',
+  inspectionReminder:
+    'Maintenance reminder: your {model} (serial {serial}) at {site} is due for its inspection on {date}. Our service coordinator will call to agree a time; reply here if another day suits you better.',
   inspectionReminderWhy:
     'Maintenance reminder: your {model} (serial {serial}) at {site} is due for its inspection on {date}. Why then: {reason} Our service coordinator will call to agree a time; reply here if another day suits you better.',
 } as const;
@@ -51,8 +54,10 @@ const ZH: Record<Key, string> = {
   clock_follow_up: '回访',
   theTechnician: '技师',
   callbackNoted: '谢谢！客服有空时会立即拨打 {phone} 给您回电。等候期间您也可以继续在这里留言。',
-  inspectionReminder: '保养提醒：您位于{site}的 {model}（出厂编号 {serial}）将于{date}进行例行检查。服务协调员会致电与您约定时间；如需改期，请在这里回复。',
-  inspectionReminderWhy: '保养提醒：您位于{site}的 {model}（出厂编号 {serial}）将于{date}进行例行检查。安排原因：{reason}服务协调员会致电与您约定时间；如需改期，请在这里回复。',
+  inspectionReminder:
+    '保养提醒：您位于{site}的 {model}（出厂编号 {serial}）将于{date}进行例行检查。服务协调员会致电与您约定时间；如需改期，请在这里回复。',
+  inspectionReminderWhy:
+    '保养提醒：您位于{site}的 {model}（出厂编号 {serial}）将于{date}进行例行检查。安排原因：{reason}服务协调员会致电与您约定时间；如需改期，请在这里回复。',
 };
 
 export type LiveMessageKey = Key;
@@ -65,5 +70,11 @@ export function liveText(lang: Lang, key: Key, params: Record<string, string> = 
 
 /** The time of a deadline as the operator reads it: their language, the deployment's time zone. */
 export function deadlineTime(lang: Lang, at: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat(lang === 'zh' ? 'zh-CN' : 'en-GB', { timeZone, month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }).format(at);
+  return new Intl.DateTimeFormat(lang === 'zh' ? 'zh-CN' : 'en-GB', {
+    timeZone,
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).format(at);
 }

@@ -31,7 +31,13 @@ export type PassThrough = (text: string) => 'restart' | 'emergency' | undefined;
  * - when the operator leaves the handoff themselves ("start over"), the handoff closes.
  * Typing indicators never run the bot.
  */
-export function liveMiddleware(deps: { directory: ConversationDirectory; desk: HandoffDesk; state: BotState; passThrough: PassThrough; log: Logger }): Middleware {
+export function liveMiddleware(deps: {
+  directory: ConversationDirectory;
+  desk: HandoffDesk;
+  state: BotState;
+  passThrough: PassThrough;
+  log: Logger;
+}): Middleware {
   const { directory, desk, state, log } = deps;
   const remember = (context: TurnContext) =>
     directory.remember(TurnContext.getConversationReference(context.activity as Activity), turnLang(context, state)).catch((err: Error) => {
@@ -41,7 +47,10 @@ export function liveMiddleware(deps: { directory: ConversationDirectory; desk: H
     async onTurn(context, next) {
       const activity = context.activity;
       const conversationId = activity.conversation?.id;
-      const fromUser = activity.type === ActivityTypes.Message || activity.type === ActivityTypes.Typing || activity.type === ActivityTypes.ConversationUpdate;
+      const fromUser =
+        activity.type === ActivityTypes.Message ||
+        activity.type === ActivityTypes.Typing ||
+        activity.type === ActivityTypes.ConversationUpdate;
       if (!conversationId || !fromUser) return next();
 
       const handoff = await desk.active(conversationId).catch((err: Error) => {
@@ -92,7 +101,11 @@ export function liveMiddleware(deps: { directory: ConversationDirectory; desk: H
       if (handedOver) await desk.queueChanged();
       const phase = phaseOf(context, state);
       // An emergency answered by the bot leaves the chat with the person who holds it.
-      if (handoff && !handedOver && (passed === 'restart' || (passed !== 'emergency' && phase !== undefined && phase !== WAITING_FOR_PERSON))) {
+      if (
+        handoff &&
+        !handedOver &&
+        (passed === 'restart' || (passed !== 'emergency' && phase !== undefined && phase !== WAITING_FOR_PERSON))
+      ) {
         // The operator went back to the assistant (start over): nobody is waiting any more.
         if (await desk.endedByOperator(handoff.id)) await desk.record(handoff.id, 'bot', '— the operator went back to the assistant —');
       }

@@ -23,7 +23,10 @@ export class InspectionReminders implements ReminderChannel {
 
   /** True when the contact has been told (now or before) in their conversation. */
   async remind(machine: Machine, visit: InspectionView): Promise<boolean> {
-    const [told] = await this.db.query<{ conversation_id: string }>(`SELECT conversation_id FROM inspection_reminders WHERE serial = $1 AND due_on = $2`, [machine.serial, visit.dueOn]);
+    const [told] = await this.db.query<{ conversation_id: string }>(
+      `SELECT conversation_id FROM inspection_reminders WHERE serial = $1 AND due_on = $2`,
+      [machine.serial, visit.dueOn],
+    );
     if (told) return true;
     const conversation = await this.conversationOf(machine);
     if (!conversation) return false;
@@ -46,7 +49,11 @@ export class InspectionReminders implements ReminderChannel {
     this.deps.log.info({ serial: machine.serial, dueOn: visit.dueOn, result }, 'inspection reminder');
     if (result === 'sent') return true;
     // Not delivered (the channel is down): let the next look try again.
-    await this.db.run(`DELETE FROM inspection_reminders WHERE serial = $1 AND due_on = $2 AND sent_at = $3`, [machine.serial, visit.dueOn, now.toISOString()]);
+    await this.db.run(`DELETE FROM inspection_reminders WHERE serial = $1 AND due_on = $2 AND sent_at = $3`, [
+      machine.serial,
+      visit.dueOn,
+      now.toISOString(),
+    ]);
     return false;
   }
 
@@ -73,5 +80,7 @@ export class InspectionReminders implements ReminderChannel {
 
 /** The visit's day as the contact reads it ("Tue 8 Dec" / "12月8日周二"); a date only, so noon keeps it on its day in any zone. */
 function visitDate(lang: 'en' | 'zh', day: string, timeZone: string): string {
-  return new Intl.DateTimeFormat(lang === 'zh' ? 'zh-CN' : 'en-GB', { timeZone, weekday: 'short', month: 'short', day: 'numeric' }).format(new Date(`${day}T12:00:00Z`));
+  return new Intl.DateTimeFormat(lang === 'zh' ? 'zh-CN' : 'en-GB', { timeZone, weekday: 'short', month: 'short', day: 'numeric' }).format(
+    new Date(`${day}T12:00:00Z`),
+  );
 }

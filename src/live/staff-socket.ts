@@ -91,19 +91,27 @@ export class StaffSockets {
         agent = this.deps.authenticate(message.key);
         if (!agent) return ws.close(4401, 'unknown API key or a role that does not work the live queue');
         clearTimeout(authTimer);
-        unsubscribe.push(bus.subscribe(QUEUE_TOPIC, () => send({ type: 'queue' })), bus.onResync(() => send({ type: 'resync' })));
+        unsubscribe.push(
+          bus.subscribe(QUEUE_TOPIC, () => send({ type: 'queue' })),
+          bus.onResync(() => send({ type: 'resync' })),
+        );
         send({ type: 'ready', role: agent.role });
         return;
       }
       if (!agent) return ws.close(4401, 'send {"type":"auth","key":…} first');
       if (message.type === 'watch') {
         const wanted = new Set(message.handoffs);
-        for (const [id, stop] of subscriptions) if (!wanted.has(id)) {
-          stop();
-          subscriptions.delete(id);
-        }
+        for (const [id, stop] of subscriptions)
+          if (!wanted.has(id)) {
+            stop();
+            subscriptions.delete(id);
+          }
         for (const id of wanted) {
-          if (!subscriptions.has(id)) subscriptions.set(id, bus.subscribe(handoffTopic(id), (hint: BusData) => send({ type: 'handoff', id, ...(hint as HandoffHint) })));
+          if (!subscriptions.has(id))
+            subscriptions.set(
+              id,
+              bus.subscribe(handoffTopic(id), (hint: BusData) => send({ type: 'handoff', id, ...(hint as HandoffHint) })),
+            );
         }
         return;
       }

@@ -37,7 +37,9 @@ export class TicketNotices {
 
   /** For TicketService.onChange: the notice runs after the change, never delaying or failing it. */
   readonly listener = (change: TicketChange): void => {
-    void this.onChange(change).catch((err: Error) => this.deps.log.warn({ err: err.message, ticket: change.ticket.number }, 'ticket notice failed'));
+    void this.onChange(change).catch((err: Error) =>
+      this.deps.log.warn({ err: err.message, ticket: change.ticket.number }, 'ticket notice failed'),
+    );
   };
 
   async onChange({ kind, ticket }: TicketChange): Promise<void> {
@@ -46,7 +48,8 @@ export class TicketNotices {
     if (kind === 'created') {
       // Opened from a live chat: the chat view shows it, and the operator hears its number (the bot says its own).
       await this.deps.desk.linkTicket(conversation.conversationId, ticket.id);
-      if (ticket.source !== 'bot') await this.notify(ticket, `created:v${ticket.version}`, conversation.conversationId, conversation.language, 'ticketOpened');
+      if (ticket.source !== 'bot')
+        await this.notify(ticket, `created:v${ticket.version}`, conversation.conversationId, conversation.language, 'ticketOpened');
       return;
     }
     const key = NOTICE_BY_STATUS[ticket.status];
@@ -76,7 +79,10 @@ export class TicketNotices {
       if (!conversation) continue;
       for (const clock of risky) {
         const lang = conversation.language ?? 'en';
-        const params = { clock: liveText(lang, `clock_${clock.name}`), time: deadlineTime(lang, new Date(clock.dueAt), this.deps.timeZone) };
+        const params = {
+          clock: liveText(lang, `clock_${clock.name}`),
+          time: deadlineTime(lang, new Date(clock.dueAt), this.deps.timeZone),
+        };
         if (await this.notify(ticket, `at-risk:${clock.name}`, conversation.conversationId, lang, 'ticketAtRisk', params)) sent++;
       }
     }
@@ -84,15 +90,23 @@ export class TicketNotices {
   }
 
   /** Sends the notice unless it was sent before (by any instance); true if this call sent it. */
-  private async notify(ticket: Ticket, kind: string, conversationId: string, lang: Lang | undefined, key: LiveMessageKey, extra: Record<string, string> = {}): Promise<boolean> {
-    const first = await this.db.run(`INSERT INTO ticket_notices (ticket_id, kind, sent_at) VALUES ($1, $2, $3) ON CONFLICT (ticket_id, kind) DO NOTHING`, [
-      ticket.id,
-      kind,
-      new Date().toISOString(),
-    ]);
+  private async notify(
+    ticket: Ticket,
+    kind: string,
+    conversationId: string,
+    lang: Lang | undefined,
+    key: LiveMessageKey,
+    extra: Record<string, string> = {},
+  ): Promise<boolean> {
+    const first = await this.db.run(
+      `INSERT INTO ticket_notices (ticket_id, kind, sent_at) VALUES ($1, $2, $3) ON CONFLICT (ticket_id, kind) DO NOTHING`,
+      [ticket.id, kind, new Date().toISOString()],
+    );
     if (first !== 1) return false;
     const language = lang ?? 'en';
-    const technician = ticket.technicianId ? ((await this.deps.technicianName?.(ticket.technicianId).catch(() => undefined)) ?? ticket.technicianId) : liveText(language, 'theTechnician');
+    const technician = ticket.technicianId
+      ? ((await this.deps.technicianName?.(ticket.technicianId).catch(() => undefined)) ?? ticket.technicianId)
+      : liveText(language, 'theTechnician');
     const text = liveText(language, key, { number: ticket.number, technician, ...extra });
     const result = await this.deps.delivery.send(conversationId, [text]);
     // A live chat shows the notice too.

@@ -21,16 +21,25 @@ export function inspectMaintenance(dir: string, kb: KnowledgeBase): { maintenanc
     if (!data) continue;
     const name = `maintenance/checklists/${basename(file)}`;
     if (basename(file).replace(/\.ya?ml$/, '') !== data.product_line) {
-      problems.push({ file: name, field: 'product_line', message: `the file of line ${data.product_line} is named ${data.product_line}.yaml` });
+      problems.push({
+        file: name,
+        field: 'product_line',
+        message: `the file of line ${data.product_line} is named ${data.product_line}.yaml`,
+      });
     }
     if (!kb.productLines.has(data.product_line)) {
-      problems.push({ file: name, field: 'product_line', message: `${data.product_line} is not a product line in service-policy.yaml (${kb.productLines.codes.join(', ')})` });
+      problems.push({
+        file: name,
+        field: 'product_line',
+        message: `${data.product_line} is not a product line in service-policy.yaml (${kb.productLines.codes.join(', ')})`,
+      });
     }
     checkChecklist(name, data, kb, problems);
     checklists.set(data.product_line, data);
   }
   for (const line of kb.policy.product_lines) {
-    if (!checklists.has(line.code)) problems.push({ file: `maintenance/checklists/${line.code}.yaml`, message: `no inspection checklist for ${line.name.en}` });
+    if (!checklists.has(line.code))
+      problems.push({ file: `maintenance/checklists/${line.code}.yaml`, message: `no inspection checklist for ${line.name.en}` });
   }
   if (!settings) return { problems };
   const plans = checkPlans(settings, kb, problems);
@@ -66,7 +75,11 @@ function checkPlans(settings: PlanFile, kb: KnowledgeBase, problems: KnowledgePr
   const plans = new Map<string, Plan>();
   const ascending = (m: number[]) => m.every((v, i) => i === 0 || v > m[i - 1]!);
   if (!ascending(settings.schedule.default_months) || settings.schedule.default_months[0] !== 1) {
-    problems.push({ file, field: 'schedule.default_months', message: 'months rise and start at 1: the inspection in the first month after acceptance is kept' });
+    problems.push({
+      file,
+      field: 'schedule.default_months',
+      message: 'months rise and start at 1: the inspection in the first month after acceptance is kept',
+    });
   }
   settings.plans.forEach((p, i) => {
     const at = (field: string, message: string) => problems.push({ file, entry: p.tier, field: `plans[${i}].${field}`, message });
@@ -74,12 +87,14 @@ function checkPlans(settings: PlanFile, kb: KnowledgeBase, problems: KnowledgePr
     if (!tier) return at('tier', `unknown service tier (service-policy.yaml has ${kb.policy.service_tiers.map((t) => t.id).join(', ')})`);
     if (plans.has(p.tier)) at('tier', 'a second plan for this tier');
     if (!tier.services.includes('maintenance')) at('tier', `tier ${p.tier} does not include the maintenance service`);
-    if (p.value_added && !tier.services.includes('value-added')) at('value_added', `tier ${p.tier} does not include the value-added service`);
+    if (p.value_added && !tier.services.includes('value-added'))
+      at('value_added', `tier ${p.tier} does not include the value-added service`);
     if (p.default_months && (!ascending(p.default_months) || p.default_months[0] !== 1)) at('default_months', 'months rise and start at 1');
     plans.set(p.tier, p);
   });
   for (const t of kb.policy.service_tiers) {
-    if (t.services.includes('maintenance') && !plans.has(t.id)) problems.push({ file, entry: t.id, message: `tier ${t.id} includes maintenance but has no plan` });
+    if (t.services.includes('maintenance') && !plans.has(t.id))
+      problems.push({ file, entry: t.id, message: `tier ${t.id} includes maintenance but has no plan` });
   }
   return plans;
 }

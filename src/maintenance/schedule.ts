@@ -135,7 +135,12 @@ export function peakSeason(counts: readonly number[], factor: number): LineEvide
  * line's average and a local maximum); with too few first faults, the default months.
  * Seasonal: before and after the line's peak season, when there is one.
  */
-export function proposeSchedule(evidence: LineEvidence, lineName: Bilingual, settings: ScheduleSettings, defaultMonths: readonly number[]): LineSchedule {
+export function proposeSchedule(
+  evidence: LineEvidence,
+  lineName: Bilingual,
+  settings: ScheduleSettings,
+  defaultMonths: readonly number[],
+): LineSchedule {
   const notes: Bilingual[] = [];
   const first: AgeVisit = {
     kind: 'first-month',
@@ -195,7 +200,10 @@ export function proposeSchedule(evidence: LineEvidence, lineName: Bilingual, set
         kind: 'default',
         day: Math.round(m * 30.44),
         months: m,
-        reason: { en: `${m} months after acceptance: the default schedule (1, 3, 6, 12 months).`, zh: `交验后第${m}个月：默认检查时间（第1、3、6、12个月）。` },
+        reason: {
+          en: `${m} months after acceptance: the default schedule (1, 3, 6, 12 months).`,
+          zh: `交验后第${m}个月：默认检查时间（第1、3、6、12个月）。`,
+        },
       });
     }
   }
@@ -207,7 +215,10 @@ export function proposeSchedule(evidence: LineEvidence, lineName: Bilingual, set
     const pct = Math.round(peak.share * 100);
     const start = `2001-${String(peak.months[0]).padStart(2, '0')}-01`;
     const lastMonth = peak.months[peak.months.length - 1]!;
-    const after = addDays(lastMonth === 12 ? '2002-01-01' : `2001-${String(lastMonth + 1).padStart(2, '0')}-01`, settings.season_after_days);
+    const after = addDays(
+      lastMonth === 12 ? '2002-01-01' : `2001-${String(lastMonth + 1).padStart(2, '0')}-01`,
+      settings.season_after_days,
+    );
     const before = addDays(start, -settings.season_lead_days);
     basis = 'data';
     seasonVisits.push({
@@ -288,7 +299,11 @@ export function machineVisits(
     const start = addMonths(machine.acceptedOn, 12 * year);
     const end = addMonths(machine.acceptedOn, 12 * (year + 1));
     if (start < horizonEnd || raw.some((r) => r.dueOn >= start && r.dueOn < end)) continue;
-    raw.push({ dueOn: start, kind: 'annual', reason: { en: `Yearly inspection: ${year} year(s) after acceptance.`, zh: `年度例行检查：交验后第${year}年。` } });
+    raw.push({
+      dueOn: start,
+      kind: 'annual',
+      reason: { en: `Yearly inspection: ${year} year(s) after acceptance.`, zh: `年度例行检查：交验后第${year}年。` },
+    });
   }
 
   raw.sort((a, b) => a.dueOn.localeCompare(b.dueOn) || PRIORITY[a.kind] - PRIORITY[b.kind]);

@@ -43,7 +43,10 @@ export const checklistFileSchema = z
 export type Checklist = z.infer<typeof checklistFileSchema>;
 
 const days = z.number().int().min(0).max(365);
-const hours = z.number().positive().max(24 * 60);
+const hours = z
+  .number()
+  .positive()
+  .max(24 * 60);
 
 export const planFileSchema = z
   .object({

@@ -10,7 +10,15 @@ import type { Ticket } from '../tickets/model.js';
 import type { TicketService } from '../tickets/service.js';
 import { meetClocks } from '../tickets/sla.js';
 import { checklistFor, type MaintenanceKnowledge } from './knowledge.js';
-import { lineEvidence, machineVisits, proposeSchedule, type LineEvidence, type LineSchedule, type PlannedVisit, type SeasonVisit } from './schedule.js';
+import {
+  lineEvidence,
+  machineVisits,
+  proposeSchedule,
+  type LineEvidence,
+  type LineSchedule,
+  type PlannedVisit,
+  type SeasonVisit,
+} from './schedule.js';
 import { buildWorkOrder, type InspectionResult, type InspectionResultInput } from './work-order.js';
 
 export type InspectionStatus = 'planned' | 'due' | 'overdue' | 'missed' | 'ordered' | 'done' | 'cancelled';
@@ -97,7 +105,12 @@ export class MaintenanceService {
     const name = this.kb.policy.product_lines.find((l) => l.code === line)!.name;
     const months = plan.default_months ?? s.default_months;
     if (plan.schedule === 'data-driven') return proposeSchedule(evidence, name, s, months);
-    return proposeSchedule({ ...evidence, firstFaults: 0, peak: undefined }, name, { ...s, min_first_faults: Number.MAX_SAFE_INTEGER }, months);
+    return proposeSchedule(
+      { ...evidence, firstFaults: 0, peak: undefined },
+      name,
+      { ...s, min_first_faults: Number.MAX_SAFE_INTEGER },
+      months,
+    );
   }
 
   /** Every line's schedule per plan, with the evidence and the reasons: what dispatch reviews. */
@@ -119,11 +132,16 @@ export class MaintenanceService {
   }
 
   /** The visits of the given machines (all, by default) due between from and to, joined with their work orders. */
-  async inspections(range: { from: string; to: string }, filter: { serial?: string; productLine?: ProductLineCode } = {}): Promise<InspectionView[]> {
+  async inspections(
+    range: { from: string; to: string },
+    filter: { serial?: string; productLine?: ProductLineCode } = {},
+  ): Promise<InspectionView[]> {
     const today = dayOf(this.clock());
     const [evidence, machines, orders] = await Promise.all([
       this.evidence(),
-      filter.serial ? this.equipment.get(filter.serial).then((m) => (m ? [m] : [])) : this.equipment.list({ productLine: filter.productLine }),
+      filter.serial
+        ? this.equipment.get(filter.serial).then((m) => (m ? [m] : []))
+        : this.equipment.list({ productLine: filter.productLine }),
       this.tickets.store.maintenanceOrders(),
     ]);
     const ordersBySerial = new Map<string, Ticket[]>();
@@ -138,7 +156,9 @@ export class MaintenanceService {
     for (const m of machines) {
       const schedule = this.schedule(m.productLine, m.plan, evidence.get(m.productLine)!);
       const own = ordersBySerial.get(m.serial) ?? [];
-      const visits = schedule ? machineVisits(m, schedule, this.knowledge.settings.schedule, this.visitsPerYear(m), range.to, customerSeason.get(m.serial)) : [];
+      const visits = schedule
+        ? machineVisits(m, schedule, this.knowledge.settings.schedule, this.visitsPerYear(m), range.to, customerSeason.get(m.serial))
+        : [];
       const used = new Set<Ticket>();
       const view = (dueOn: string, v: Pick<PlannedVisit, 'kinds' | 'reasons'>, order?: Ticket): InspectionView => ({
         serial: m.serial,
@@ -150,7 +170,15 @@ export class MaintenanceService {
         dueOn,
         kinds: v.kinds,
         reasons: v.reasons,
-        status: order ? orderStatus(order) : dueOn >= today ? (addDays(dueOn, -remind_days_before) <= today ? 'due' : 'planned') : daysBetween(dueOn, today) > window ? 'missed' : 'overdue',
+        status: order
+          ? orderStatus(order)
+          : dueOn >= today
+            ? addDays(dueOn, -remind_days_before) <= today
+              ? 'due'
+              : 'planned'
+            : daysBetween(dueOn, today) > window
+              ? 'missed'
+              : 'overdue',
         remindFrom: addDays(dueOn, -remind_days_before),
         workOrder: order && {
           id: order.id,
@@ -180,7 +208,8 @@ export class MaintenanceService {
     const latest = new Map<string, InspectionResult>();
     for (const o of orders) {
       const r = o.inspection?.result;
-      if (r?.customer.peakMonths.length && (!latest.get(o.inspection!.serial) || latest.get(o.inspection!.serial)!.at < r.at)) latest.set(o.inspection!.serial, r);
+      if (r?.customer.peakMonths.length && (!latest.get(o.inspection!.serial) || latest.get(o.inspection!.serial)!.at < r.at))
+        latest.set(o.inspection!.serial, r);
     }
     const s = this.knowledge.settings.schedule;
     const out = new Map<string, SeasonVisit[]>();
@@ -196,13 +225,19 @@ export class MaintenanceService {
           kind: 'pre-peak',
           month: Number(before.slice(5, 7)),
           dayOfMonth: Number(before.slice(8, 10)),
-          reason: { en: `The customer's busy months are ${months.join(', ')} (told at the inspection of ${said}): inspect before them.`, zh: `客户的施工高峰为${months.join('、')}月（${said}例行检查时获知）：高峰前检查。` },
+          reason: {
+            en: `The customer's busy months are ${months.join(', ')} (told at the inspection of ${said}): inspect before them.`,
+            zh: `客户的施工高峰为${months.join('、')}月（${said}例行检查时获知）：高峰前检查。`,
+          },
         },
         {
           kind: 'post-peak',
           month: Number(after.slice(5, 7)),
           dayOfMonth: Number(after.slice(8, 10)),
-          reason: { en: `After the customer's busy months (${months.join(', ')}): inspect for the wear they left.`, zh: `客户施工高峰（${months.join('、')}月）之后：检查高峰期造成的磨损。` },
+          reason: {
+            en: `After the customer's busy months (${months.join(', ')}): inspect for the wear they left.`,
+            zh: `客户施工高峰（${months.join('、')}月）之后：检查高峰期造成的磨损。`,
+          },
         },
       ]);
     }
@@ -215,11 +250,16 @@ export class MaintenanceService {
     const machine = await this.equipment.get(serial);
     if (!machine) throw new NotFoundError(`no machine ${serial} in the installed base`);
     const plan = this.knowledge.plans.get(machine.plan);
-    if (!plan) throw new InvalidRequestError('serial', `machine ${machine.serial} is on the ${machine.plan} plan, which has no maintenance service`);
+    if (!plan)
+      throw new InvalidRequestError('serial', `machine ${machine.serial} is on the ${machine.plan} plan, which has no maintenance service`);
     const [visit] = await this.inspections({ from: dueOn, to: dueOn }, { serial: machine.serial });
     const planned: PlannedVisit = visit
       ? { dueOn: visit.dueOn, kinds: visit.kinds, reasons: visit.reasons }
-      : { dueOn, kinds: [], reasons: [{ en: 'Inspection arranged by dispatch outside the schedule.', zh: '调度在计划外安排的例行检查。' }] };
+      : {
+          dueOn,
+          kinds: [],
+          reasons: [{ en: 'Inspection arranged by dispatch outside the schedule.', zh: '调度在计划外安排的例行检查。' }],
+        };
     if (visit?.workOrder) {
       const ticket = await this.tickets.store.get(visit.workOrder.id);
       if (ticket) return { ticket, created: false };
@@ -248,15 +288,20 @@ export class MaintenanceService {
    * per item, so a retried submit opens none twice); the work order is resolved.
    */
   async recordResult(idOrNumber: string, input: InspectionResultInput, actor: Actor): Promise<Ticket> {
-    if (actor.role !== 'technician' && actor.role !== 'admin') throw new ForbiddenError('only the technician on the job records the inspection');
+    if (actor.role !== 'technician' && actor.role !== 'admin')
+      throw new ForbiddenError('only the technician on the job records the inspection');
     const ticket = await this.tickets.get(idOrNumber, actor);
-    if (ticket.kind !== 'maintenance' || !ticket.inspection) throw new InvalidRequestError('ticket', `${ticket.number} is not an inspection work order`);
+    if (ticket.kind !== 'maintenance' || !ticket.inspection)
+      throw new InvalidRequestError('ticket', `${ticket.number} is not an inspection work order`);
     assertTransition(ticket.status, 'resolved');
     const checklist = ticket.inspection.checklist;
     input.items.forEach((item, i) => {
-      if (!checklist.some((c) => c.id === item.id)) throw new InvalidRequestError(`items.${i}.id`, `${item.id} is not on this inspection's checklist`);
-      if (input.items.findIndex((x) => x.id === item.id) !== i) throw new InvalidRequestError(`items.${i}.id`, `${item.id} is answered twice`);
-      if (item.result === 'fail' && !item.note) throw new InvalidRequestError(`items.${i}.note`, `say what was found at ${item.id}: it becomes the fault ticket`);
+      if (!checklist.some((c) => c.id === item.id))
+        throw new InvalidRequestError(`items.${i}.id`, `${item.id} is not on this inspection's checklist`);
+      if (input.items.findIndex((x) => x.id === item.id) !== i)
+        throw new InvalidRequestError(`items.${i}.id`, `${item.id} is answered twice`);
+      if (item.result === 'fail' && !item.note)
+        throw new InvalidRequestError(`items.${i}.note`, `say what was found at ${item.id}: it becomes the fault ticket`);
     });
     const missing = checklist.filter((c) => !input.items.some((x) => x.id === c.id)).map((c) => c.id);
     if (missing.length) throw new InvalidRequestError('items', `every item needs an answer; missing: ${missing.join(', ')}`);
@@ -327,10 +372,28 @@ export class MaintenanceService {
    * Inspection compliance per line: of the visits due in the period whose window has
    * closed, the share done within it (result recorded by due date + window_days).
    */
-  async compliance(range: { from: string; to: string }): Promise<{ productLine: ProductLineCode; due: number; onTime: number; late: number; missed: number; pending: number; compliance: number | null }[]> {
+  async compliance(range: {
+    from: string;
+    to: string;
+  }): Promise<
+    {
+      productLine: ProductLineCode;
+      due: number;
+      onTime: number;
+      late: number;
+      missed: number;
+      pending: number;
+      compliance: number | null;
+    }[]
+  > {
     const today = dayOf(this.clock());
     const window = this.knowledge.settings.work_order.window_days;
-    const rows = new Map(this.kb.policy.product_lines.map((l) => [l.code, { productLine: l.code, due: 0, onTime: 0, late: 0, missed: 0, pending: 0, compliance: null as number | null }]));
+    const rows = new Map(
+      this.kb.policy.product_lines.map((l) => [
+        l.code,
+        { productLine: l.code, due: 0, onTime: 0, late: 0, missed: 0, pending: 0, compliance: null as number | null },
+      ]),
+    );
     for (const v of await this.inspections(range)) {
       if (v.status === 'cancelled') continue;
       const r = rows.get(v.productLine)!;
@@ -352,7 +415,10 @@ export class MaintenanceService {
   async dueReminders(): Promise<(InspectionView & { contactPhone?: string; reminded: boolean })[]> {
     const today = dayOf(this.clock());
     const ahead = this.knowledge.settings.schedule.remind_days_before;
-    const list = await this.inspections({ from: addDays(today, -this.knowledge.settings.work_order.window_days), to: addDays(today, ahead) });
+    const list = await this.inspections({
+      from: addDays(today, -this.knowledge.settings.work_order.window_days),
+      to: addDays(today, ahead),
+    });
     const open = list.filter((v) => ['due', 'overdue', 'ordered'].includes(v.status) && v.remindFrom <= today);
     const out = [];
     for (const v of open) {

@@ -33,9 +33,12 @@ export const inspectionResultSchema = z
         needs: note.optional(),
       })
       .strict(),
-    minutesOnSite: z.number().int().min(0).max(60 * 24 * 3),
+    minutesOnSite: z
+      .number()
+      .int()
+      .min(0)
+      .max(60 * 24 * 3),
     expectedVersion: z.number().int().min(1).optional(),
   })
   .strict();
 export type InspectionResultInput = z.infer<typeof inspectionResultSchema>;
-

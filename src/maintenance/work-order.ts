@@ -44,7 +44,10 @@ export function inspectionClocks(createdAt: Date, dueOn: string, s: WorkOrderSet
     { name: 'respond', dueAt: iso(createdAt.getTime() + s.assign_within_h * HOUR) },
     { name: 'on_site', dueAt: iso(Math.max(onSite, createdAt.getTime() + s.assign_within_h * HOUR)) },
     { name: 'fixed', dueAt: iso(Math.max(onSite, createdAt.getTime() + s.assign_within_h * HOUR) + s.report_within_h * HOUR) },
-    { name: 'follow_up', dueAt: iso(Math.max(onSite, createdAt.getTime() + s.assign_within_h * HOUR) + (s.report_within_h + s.follow_up_h) * HOUR) },
+    {
+      name: 'follow_up',
+      dueAt: iso(Math.max(onSite, createdAt.getTime() + s.assign_within_h * HOUR) + (s.report_within_h + s.follow_up_h) * HOUR),
+    },
   ];
 }
 
@@ -103,7 +106,19 @@ export function buildWorkOrder(args: {
     },
     history: [
       { at, actor: args.actorLabel, action: 'created', to: 'new' },
-      ...(named ? [{ at, actor: args.actorLabel, action: 'assigned' as const, from: 'new' as const, to: 'assigned' as const, technicianId: named, note: 'the plan names this technician' }] : []),
+      ...(named
+        ? [
+            {
+              at,
+              actor: args.actorLabel,
+              action: 'assigned' as const,
+              from: 'new' as const,
+              to: 'assigned' as const,
+              technicianId: named,
+              note: 'the plan names this technician',
+            },
+          ]
+        : []),
     ],
   };
 }

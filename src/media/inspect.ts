@@ -69,7 +69,10 @@ async function thumbnail(bytes: Buffer): Promise<Pick<Inspected, 'thumbnail' | '
     // limitInputPixels guards against decompression bombs (a tiny PNG that decodes to gigapixels).
     const image = sharp(bytes, { limitInputPixels: 50_000_000, failOn: 'error' }).rotate();
     const meta = await image.metadata();
-    const thumb = await image.resize(THUMBNAIL_PX, THUMBNAIL_PX, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 70 }).toBuffer();
+    const thumb = await image
+      .resize(THUMBNAIL_PX, THUMBNAIL_PX, { fit: 'inside', withoutEnlargement: true })
+      .jpeg({ quality: 70 })
+      .toBuffer();
     const swap = (meta.orientation ?? 1) >= 5;
     return { thumbnail: thumb, width: swap ? meta.height : meta.width, height: swap ? meta.width : meta.height };
   } catch {

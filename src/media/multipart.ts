@@ -39,7 +39,14 @@ export function readMultipart(req: IncomingMessage, limits: UploadLimits): Promi
     try {
       parser = busboy({
         headers: req.headers,
-        limits: { fileSize: limits.fileBytes, files: limits.files, fields: 10, fieldSize: 64 * 1024, parts: limits.files + 10, headerPairs: 20 },
+        limits: {
+          fileSize: limits.fileBytes,
+          files: limits.files,
+          fields: 10,
+          fieldSize: 64 * 1024,
+          parts: limits.files + 10,
+          headerPairs: 20,
+        },
       });
     } catch {
       reject(new UploadRefused(415, 'unsupported_media_type', 'send multipart/form-data with a boundary'));
@@ -61,10 +68,23 @@ export function readMultipart(req: IncomingMessage, limits: UploadLimits): Promi
         size += c.length;
         if (!failed) chunks.push(c);
       });
-      stream.on('limit', () => fail(new UploadRefused(413, 'payload_too_large', `${(info.filename ?? field).slice(0, 80)} is over ${Math.round(limits.fileBytes / 1_048_576)} MB`)));
+      stream.on('limit', () =>
+        fail(
+          new UploadRefused(
+            413,
+            'payload_too_large',
+            `${(info.filename ?? field).slice(0, 80)} is over ${Math.round(limits.fileBytes / 1_048_576)} MB`,
+          ),
+        ),
+      );
       stream.on('close', () => {
         if (failed || size === 0) return;
-        files.push({ field, name: (info.filename || field).slice(0, 200), declaredType: info.mimeType, bytes: Buffer.concat(chunks, size) });
+        files.push({
+          field,
+          name: (info.filename || field).slice(0, 200),
+          declaredType: info.mimeType,
+          bytes: Buffer.concat(chunks, size),
+        });
       });
     });
     parser.on('filesLimit', () => fail(new UploadRefused(413, 'too_many_files', `at most ${limits.files} files at a time`)));

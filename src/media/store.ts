@@ -41,7 +41,16 @@ export class MediaStore {
 
   /** Media linked to a conversation (a Direct Line conversation, or `ticket:<id>` for staff uploads), oldest first. */
   async linked(conversationId: string): Promise<MediaRef[]> {
-    const rows = await this.db.query<{ id: string; content_type: string; size: number | string; has_thumb: number | string | boolean; gps_lat: number | null; gps_lon: number | null; name: string; linked_at: string }>(
+    const rows = await this.db.query<{
+      id: string;
+      content_type: string;
+      size: number | string;
+      has_thumb: number | string | boolean;
+      gps_lat: number | null;
+      gps_lon: number | null;
+      name: string;
+      linked_at: string;
+    }>(
       `SELECT m.id, m.content_type, m.size, CASE WHEN m.thumbnail IS NULL THEN 0 ELSE 1 END AS has_thumb, m.gps_lat, m.gps_lon, l.name, l.linked_at
        FROM media_links l JOIN media m ON m.id = l.media_id WHERE l.conversation_id = $1 ORDER BY l.linked_at, m.id`,
       [conversationId],
@@ -58,12 +67,17 @@ export class MediaStore {
   }
 
   async count(conversationId: string): Promise<number> {
-    const [row] = await this.db.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM media_links WHERE conversation_id = $1`, [conversationId]);
+    const [row] = await this.db.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM media_links WHERE conversation_id = $1`, [
+      conversationId,
+    ]);
     return Number(row?.n ?? 0);
   }
 
   async isLinked(conversationId: string, mediaId: string): Promise<boolean> {
-    const [row] = await this.db.query(`SELECT 1 AS x FROM media_links WHERE conversation_id = $1 AND media_id = $2`, [conversationId, mediaId]);
+    const [row] = await this.db.query(`SELECT 1 AS x FROM media_links WHERE conversation_id = $1 AND media_id = $2`, [
+      conversationId,
+      mediaId,
+    ]);
     return row !== undefined;
   }
 

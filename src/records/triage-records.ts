@@ -28,17 +28,32 @@ export class HandoffStore {
 
   async open(req: HandoffRequest): Promise<{ id: string; created: boolean }> {
     const priority = req.priority ?? 'normal';
-    const [existing] = await this.db.query<{ id: string; priority: string }>(`SELECT id, priority FROM handoffs WHERE conversation_id = $1 AND status IN ('open', 'claimed')`, [req.conversationId]);
+    const [existing] = await this.db.query<{ id: string; priority: string }>(
+      `SELECT id, priority FROM handoffs WHERE conversation_id = $1 AND status IN ('open', 'claimed')`,
+      [req.conversationId],
+    );
     if (existing) {
       // An emergency in a conversation already waiting makes its request urgent.
-      if (priority === 'urgent' && existing.priority !== 'urgent') await this.db.run(`UPDATE handoffs SET priority = 'urgent' WHERE id = $1`, [existing.id]);
+      if (priority === 'urgent' && existing.priority !== 'urgent')
+        await this.db.run(`UPDATE handoffs SET priority = 'urgent' WHERE id = $1`, [existing.id]);
       return { id: existing.id, created: false };
     }
     const id = randomUUID();
     await this.db.run(
       `INSERT INTO handoffs (id, created_at, conversation_id, channel, language, product_line, fault_id, reason, transcript, status, priority)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10)`,
-      [id, new Date().toISOString(), req.conversationId, req.channel, req.language, req.productLine ?? null, req.faultId ?? null, req.reason, JSON.stringify(req.transcript), priority],
+      [
+        id,
+        new Date().toISOString(),
+        req.conversationId,
+        req.channel,
+        req.language,
+        req.productLine ?? null,
+        req.faultId ?? null,
+        req.reason,
+        JSON.stringify(req.transcript),
+        priority,
+      ],
     );
     return { id, created: true };
   }
@@ -70,16 +85,34 @@ export class OutcomeStore {
     private readonly onRecord: (outcome: Outcome) => void = () => undefined,
   ) {}
 
-  async record(o: { conversationId: string; productLine?: string; faultId?: string; outcome: Outcome; steps: unknown[]; ticketId?: string }) {
+  async record(o: {
+    conversationId: string;
+    productLine?: string;
+    faultId?: string;
+    outcome: Outcome;
+    steps: unknown[];
+    ticketId?: string;
+  }) {
     await this.db.run(
       `INSERT INTO triage_outcomes (id, created_at, conversation_id, product_line, fault_id, outcome, steps, ticket_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [randomUUID(), new Date().toISOString(), o.conversationId, o.productLine ?? null, o.faultId ?? null, o.outcome, JSON.stringify(o.steps), o.ticketId ?? null],
+      [
+        randomUUID(),
+        new Date().toISOString(),
+        o.conversationId,
+        o.productLine ?? null,
+        o.faultId ?? null,
+        o.outcome,
+        JSON.stringify(o.steps),
+        o.ticketId ?? null,
+      ],
     );
     this.onRecord(o.outcome);
   }
 
   async list(conversationId: string): Promise<{ outcome: Outcome; fault_id: string | null; ticket_id: string | null }[]> {
-    return this.db.query(`SELECT outcome, fault_id, ticket_id FROM triage_outcomes WHERE conversation_id = $1 ORDER BY created_at`, [conversationId]);
+    return this.db.query(`SELECT outcome, fault_id, ticket_id FROM triage_outcomes WHERE conversation_id = $1 ORDER BY created_at`, [
+      conversationId,
+    ]);
   }
 }

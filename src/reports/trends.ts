@@ -35,16 +35,19 @@ export class SuggestionCounter {
     this.pending = new Map();
     if (!batch.size) return;
     try {
-      await this.db.transaction(async (tx) => {
-        for (const [key, c] of batch) {
-          const [day, channel] = key.split('|') as [string, string];
-          await tx.run(
-            `INSERT INTO suggestion_counts (day, channel, total, abstained) VALUES ($1, $2, $3, $4)
+      await this.db.transaction(
+        async (tx) => {
+          for (const [key, c] of batch) {
+            const [day, channel] = key.split('|') as [string, string];
+            await tx.run(
+              `INSERT INTO suggestion_counts (day, channel, total, abstained) VALUES ($1, $2, $3, $4)
              ON CONFLICT (day, channel) DO UPDATE SET total = suggestion_counts.total + excluded.total, abstained = suggestion_counts.abstained + excluded.abstained`,
-            [day, channel, c.total, c.abstained],
-          );
-        }
-      }, { durable: false });
+              [day, channel, c.total, c.abstained],
+            );
+          }
+        },
+        { durable: false },
+      );
     } catch (err) {
       // The store is away: keep the counts for the next try rather than lose them.
       for (const [key, c] of batch) {
@@ -81,7 +84,19 @@ export async function selfServiceTrend(db: Database, from: string, to: string): 
   const rows = new Map<string, SelfServiceMonth>();
   const row = (m: string) =>
     rows.get(m) ??
-    rows.set(m, { month: m, resolved: 0, resolvedByPhone: 0, escalated: 0, handedOff: 0, selfServiceRate: null, suggestions: 0, abstained: 0, abstentionRate: null }).get(m)!;
+    rows
+      .set(m, {
+        month: m,
+        resolved: 0,
+        resolvedByPhone: 0,
+        escalated: 0,
+        handedOff: 0,
+        selfServiceRate: null,
+        suggestions: 0,
+        abstained: 0,
+        abstentionRate: null,
+      })
+      .get(m)!;
   for (const m of months(from, to)) row(m);
   for (const o of outcomes) {
     const r = row(month(o.created_at));
@@ -103,8 +118,15 @@ export async function selfServiceTrend(db: Database, from: string, to: string): 
   return [...rows.values()].sort((a, b) => a.month.localeCompare(b.month));
 }
 
-export async function gapTrend(db: Database, from: string, to: string): Promise<{ month: string; opened: number; accepted: number; rejected: number }[]> {
-  const opened = await db.query<{ created_at: string }>(`SELECT created_at FROM knowledge_gaps WHERE created_at >= $1 AND created_at < $2`, [from, to]);
+export async function gapTrend(
+  db: Database,
+  from: string,
+  to: string,
+): Promise<{ month: string; opened: number; accepted: number; rejected: number }[]> {
+  const opened = await db.query<{ created_at: string }>(
+    `SELECT created_at FROM knowledge_gaps WHERE created_at >= $1 AND created_at < $2`,
+    [from, to],
+  );
   const closed = await db.query<{ resolved_at: string; status: string }>(
     `SELECT resolved_at, status FROM knowledge_gaps WHERE resolved_at >= $1 AND resolved_at < $2`,
     [from, to],

@@ -8,7 +8,16 @@ import { z } from 'zod';
  * dev.jsonl), never on the public evaluation set. One model per channel mix: with a dense channel that
  * understands the query's language, and lexical-only (e.g. Chinese with an English model).
  */
-export const FEATURES = ['coverage', 'lexicalStrength', 'similarity', 'margin', 'lineFit', 'unknownShare', 'describesFault', 'matchedInformation'] as const;
+export const FEATURES = [
+  'coverage',
+  'lexicalStrength',
+  'similarity',
+  'margin',
+  'lineFit',
+  'unknownShare',
+  'describesFault',
+  'matchedInformation',
+] as const;
 export type FeatureVector = Record<(typeof FEATURES)[number], number>;
 
 const modelSchema = z.object({

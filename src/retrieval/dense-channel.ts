@@ -83,10 +83,7 @@ export async function openDenseChannel(opts: {
   batches.forEach((batch, b) => batch.forEach((p, j) => vectors.set(p.index, embedded[b]![j]!)));
   const index = HnswVectorIndex.build(embedder.dimension, vectors);
   writeCache(base, { key, embedder: embedder.id, dimension: embedder.dimension, labels: [...vectors.keys()] }, index, vectors);
-  log?.info(
-    { phrasings: vectors.size, key, ms: Math.round(performance.now() - started) },
-    'dense index built and saved',
-  );
+  log?.info({ phrasings: vectors.size, key, ms: Math.round(performance.now() - started) }, 'dense index built and saved');
   return { embedder, index, vectors, knows, rebuilt: true };
 }
 

@@ -153,7 +153,8 @@ export class SuggestionEngine {
     shared?: { lexical: LexicalIndex; vocabulary: ManualVocabulary },
   ) {
     this.corpus = corpus ?? buildCorpus(kb);
-    this.lexical = shared && shared.lexical.soundBoost === tuning.soundBoost ? shared.lexical : new LexicalIndex(this.corpus, tuning.soundBoost);
+    this.lexical =
+      shared && shared.lexical.soundBoost === tuning.soundBoost ? shared.lexical : new LexicalIndex(this.corpus, tuning.soundBoost);
     this.vocabulary = shared?.vocabulary ?? new ManualVocabulary(this.corpus);
     this.analyser = new MessageAnalyser(language.cues);
     this.lines = new ProductLineDetector(kb.policy, language.otherEquipment, this.analyser, this.vocabulary);
@@ -267,11 +268,26 @@ export class SuggestionEngine {
       this.scoreSegments(segments, allow, candidates, get);
       if (!allowLine && this.tuning.linePrior > 0) this.applyLinePrior(candidates, weighted);
       if (this.analyser.isDangerous(analysis.normalised)) this.safeMistake(candidates, analysis.normalised);
-      rank(candidates, (c) => c.lexScore, (c, r) => (c.lexRank = r));
+      rank(
+        candidates,
+        (c) => c.lexScore,
+        (c, r) => (c.lexRank = r),
+      );
     }
 
-    const faultText = segments.filter((s) => s.weight > 0 && s.symptomatic).map((s) => s.text).join(' ').replace(/\s+/g, ' ').trim()
-      || segments.filter((s) => s.weight > 0).map((s) => s.text).join(' ').replace(/\s+/g, ' ').trim();
+    const faultText =
+      segments
+        .filter((s) => s.weight > 0 && s.symptomatic)
+        .map((s) => s.text)
+        .join(' ')
+        .replace(/\s+/g, ' ')
+        .trim() ||
+      segments
+        .filter((s) => s.weight > 0)
+        .map((s) => s.text)
+        .join(' ')
+        .replace(/\s+/g, ' ')
+        .trim();
     const useDense =
       !intent &&
       this.channels.dense &&
@@ -300,7 +316,11 @@ export class SuggestionEngine {
           c.bestDensePhrasing = p.index;
         }
       }
-      rank(candidates, (c) => c.similarity, (c, r) => (c.denseRank = r));
+      rank(
+        candidates,
+        (c) => c.similarity,
+        (c, r) => (c.denseRank = r),
+      );
     }
 
     const dw = this.tuning.denseWeight;
@@ -521,7 +541,8 @@ export class SuggestionEngine {
     if (!top) return true;
     const lead = byScore[1] ? 1 - byScore[1].lexScore / top.lexScore : 1;
     const gate = this.tuning.lexicalDecides;
-    const decided = this.coverage(weighted, top.matched) >= gate.coverage && lexicalStrength(top.lexScore) >= gate.strength && lead >= gate.lead;
+    const decided =
+      this.coverage(weighted, top.matched) >= gate.coverage && lexicalStrength(top.lexScore) >= gate.strength && lead >= gate.lead;
     return !decided;
   }
 

@@ -89,9 +89,7 @@ export type MessageCues = z.infer<typeof messageCuesSchema>;
 
 export const otherEquipmentSchema = z
   .object({
-    equipment: z
-      .array(z.object({ kind: phrase, names: z.object({ en: phrases, zh: phrases }).strict() }).strict())
-      .min(1),
+    equipment: z.array(z.object({ kind: phrase, names: z.object({ en: phrases, zh: phrases }).strict() }).strict()).min(1),
   })
   .strict();
 export type OtherEquipment = z.infer<typeof otherEquipmentSchema>;
@@ -109,12 +107,7 @@ export interface LanguageDataProblem {
   message: string;
 }
 
-function readYaml<T>(
-  dir: string,
-  name: string,
-  schema: ZodType<T, ZodTypeDef, unknown>,
-  problems: LanguageDataProblem[],
-): T | undefined {
+function readYaml<T>(dir: string, name: string, schema: ZodType<T, ZodTypeDef, unknown>, problems: LanguageDataProblem[]): T | undefined {
   const file = join(dir, name);
   if (!existsSync(file)) {
     problems.push({ file: name, message: 'missing (the retrieval engine needs it; copy it from the shipped knowledge/)' });
@@ -128,7 +121,14 @@ function readYaml<T>(
   const parsed = schema.safeParse(doc.toJS());
   if (parsed.success) return parsed.data;
   for (const issue of parsed.error.issues) {
-    problems.push({ file: name, field: issue.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('').replace(/^\./, ''), message: issue.message });
+    problems.push({
+      file: name,
+      field: issue.path
+        .map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`))
+        .join('')
+        .replace(/^\./, ''),
+      message: issue.message,
+    });
   }
   return undefined;
 }

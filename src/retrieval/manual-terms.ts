@@ -32,9 +32,6 @@ export function manualTermGuard(corpus: readonly Phrasing[]): (text: string, hit
     const after = text.slice(hit.end).match(WORD)?.[0];
     const cueWords = cue.match(WORD) ?? [];
     const content = (w: string | undefined): w is string => w !== undefined && tokenize(w).length > 0;
-    return (
-      (content(before) && bigrams.has(`${before} ${cueWords[0]}`)) ||
-      (content(after) && bigrams.has(`${cueWords.at(-1)} ${after}`))
-    );
+    return (content(before) && bigrams.has(`${before} ${cueWords[0]}`)) || (content(after) && bigrams.has(`${cueWords.at(-1)} ${after}`));
   };
 }

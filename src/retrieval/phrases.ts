@@ -22,7 +22,9 @@ const escape = (s: string) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
 
 function latinPattern(phrase: string): string {
   const wild = phrase.endsWith('*');
-  const body = escape(wild ? phrase.slice(0, -1) : phrase).replace(/\s+/g, '\\s+').replace(/'/g, "'?");
+  const body = escape(wild ? phrase.slice(0, -1) : phrase)
+    .replace(/\s+/g, '\\s+')
+    .replace(/'/g, "'?");
   return wild ? `${body}[a-z']*` : `${body}(?:s|es)?`;
 }
 

@@ -58,13 +58,17 @@ export class ProductLineDetector {
     for (const a of aliases) this.aliasLine.set(a.text, a.line);
     this.ours = new PhraseSet(aliases.map((a) => a.text));
     this.fuzzyAliases = aliases.filter((a) => /^[a-z]{6,}$/.test(a.text));
-    this.pinyinAliases = aliases.filter((a) => CJK.test(a.text) && [...a.text].length >= 3).map((a) => ({ line: a.line, syllables: ` ${pinyinSyllables(a.text).join(' ')} ` }));
+    this.pinyinAliases = aliases
+      .filter((a) => CJK.test(a.text) && [...a.text].length >= 3)
+      .map((a) => ({ line: a.line, syllables: ` ${pinyinSyllables(a.text).join(' ')} ` }));
     const names = [...otherNames, ...policy.other_machines.en, ...policy.other_machines.zh]
       .map((n) => normaliseText(n).trim())
       .filter((n) => !this.isOurPart(n) && !this.aliasLine.has(n));
     this.others = new PhraseSet(names);
     this.fuzzyOthers = names.filter((n) => /^[a-z]{6,}$/.test(n));
-    this.fuzzyOtherPhrases = names.filter((n) => /^[a-z]+( [a-z]+)+$/.test(n) && n.split(' ').some((w) => w.length >= 6)).map((n) => n.split(' '));
+    this.fuzzyOtherPhrases = names
+      .filter((n) => /^[a-z]+( [a-z]+)+$/.test(n) && n.split(' ').some((w) => w.length >= 6))
+      .map((n) => n.split(' '));
   }
 
   /** The manual uses this word for a part of our machines (小车, 空调 in a cab …). */
@@ -89,7 +93,10 @@ export class ProductLineDetector {
     const ruledOut = (h: PhraseHit) => own.some((c) => c.ruledOut && c.start <= h.start && h.start < c.end);
     const ourHits = this.ours.find(remainder);
     const named = new Set<ProductLineCode>(
-      ourHits.filter((h) => !ruledOut(h)).map((h) => this.aliasLine.get(h.phrase) ?? this.aliasLine.get(h.phrase.replace(/(es|s)$/, ''))!).filter(Boolean),
+      ourHits
+        .filter((h) => !ruledOut(h))
+        .map((h) => this.aliasLine.get(h.phrase) ?? this.aliasLine.get(h.phrase.replace(/(es|s)$/, ''))!)
+        .filter(Boolean),
     );
     blank(ourHits);
     for (const h of this.misspeltOurs(remainder)) {

@@ -94,7 +94,10 @@ export class MessageAnalyser {
 
   analyse(text: string): MessageAnalysis {
     const normalised = normaliseText(text);
-    const clauses = this.split(normalised).map(({ start, end, continues }) => ({ ...this.readClause(normalised.slice(start, end), start, end), continues }));
+    const clauses = this.split(normalised).map(({ start, end, continues }) => ({
+      ...this.readClause(normalised.slice(start, end), start, end),
+      continues,
+    }));
     return { normalised, clauses, symptomatic: clauses.some((c) => c.symptomatic) };
   }
 
@@ -179,7 +182,8 @@ function overlaps(a: { start: number; end: number }, b: { start: number; end: nu
   return a.start < b.end && b.start < a.end;
 }
 
-const words = (text: string) => (text.match(/[\p{L}\p{N}]+/gu) ?? []).reduce((n, w) => n + (/[\u3400-\u9fff]/u.test(w) ? Math.ceil(w.length / 2) : 1), 0);
+const words = (text: string) =>
+  (text.match(/[\p{L}\p{N}]+/gu) ?? []).reduce((n, w) => n + (/[\u3400-\u9fff]/u.test(w) ? Math.ceil(w.length / 2) : 1), 0);
 
 /**
  * Groups clauses into the stretches matched as queries: each complaint (a clause that
@@ -193,7 +197,8 @@ export function segmentsOf(clauses: readonly Clause[], source: string): Segment[
   let pending: Clause[] = [];
   let complaints = 0;
   const flushContext = () => {
-    for (const c of pending) out.push({ text: c.text, weight: anySymptom ? SEGMENT_WEIGHT.context : SEGMENT_WEIGHT.first, symptomatic: false });
+    for (const c of pending)
+      out.push({ text: c.text, weight: anySymptom ? SEGMENT_WEIGHT.context : SEGMENT_WEIGHT.first, symptomatic: false });
     pending = [];
   };
   for (const clause of clauses) {
@@ -207,7 +212,12 @@ export function segmentsOf(clauses: readonly Clause[], source: string): Segment[
       out.push({ text: blankSpans(c.text, c.cueSpans), weight: SEGMENT_WEIGHT.ruledOut, symptomatic: false });
       continue;
     }
-    const text = c.ruledOut ? c.text : blankSpans(c.text, c.ruledOutSpans.map((s) => ({ start: s.start, end: s.end })));
+    const text = c.ruledOut
+      ? c.text
+      : blankSpans(
+          c.text,
+          c.ruledOutSpans.map((s) => ({ start: s.start, end: s.end })),
+        );
     for (const s of c.ruledOutSpans) out.push({ text: c.text.slice(s.start, s.end), weight: SEGMENT_WEIGHT.ruledOut, symptomatic: false });
     if (!c.symptomatic) {
       const last = out.at(-1);

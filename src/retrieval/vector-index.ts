@@ -16,7 +16,10 @@ export const HNSW_PARAMS = { m: 16, efConstruction: 200, efSearch: 64, seed: 42 
 
 /** Approximate search with HNSW (hnswlib-node), the production path. */
 export class HnswVectorIndex implements VectorSearch {
-  private constructor(private readonly index: hnswlib.HierarchicalNSW, readonly size: number) {}
+  private constructor(
+    private readonly index: hnswlib.HierarchicalNSW,
+    readonly size: number,
+  ) {}
 
   static build(dimension: number, vectors: ReadonlyMap<number, Float32Array>): HnswVectorIndex {
     const index = new hnswlib.HierarchicalNSW('ip', dimension);
@@ -55,7 +58,10 @@ export class ExactVectorIndex implements VectorSearch {
   private readonly labels: number[];
   private readonly matrix: Float32Array;
 
-  constructor(private readonly dimension: number, vectors: ReadonlyMap<number, Float32Array>) {
+  constructor(
+    private readonly dimension: number,
+    vectors: ReadonlyMap<number, Float32Array>,
+  ) {
     this.labels = [...vectors.keys()];
     this.matrix = new Float32Array(this.labels.length * dimension);
     let row = 0;

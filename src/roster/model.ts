@@ -36,7 +36,9 @@ export function technicianSchemas(line: z.ZodType<string> = productLineCode) {
   };
 
   const technicianInput = z.object({ id: technicianId, ...fields, active: fields.active.default(true) }).strict();
-  const technicianReplace = z.object({ ...fields, active: fields.active.default(true), expectedVersion: z.number().int().min(1).optional() }).strict();
+  const technicianReplace = z
+    .object({ ...fields, active: fields.active.default(true), expectedVersion: z.number().int().min(1).optional() })
+    .strict();
   const technicianPatch = z
     .object({ ...fields, expectedVersion: z.number().int().min(1) })
     .partial()

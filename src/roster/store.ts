@@ -30,16 +30,30 @@ export class RosterStore {
     const at = this.clock().toISOString();
     const t: Technician = { ...input, version: 1, createdAt: at, updatedAt: at };
     try {
-      await this.db.run(`INSERT INTO technicians (id, active, version, updated_at, doc) VALUES ($1, $2, $3, $4, $5)`, [t.id, t.active ? 1 : 0, 1, at, JSON.stringify(t)]);
+      await this.db.run(`INSERT INTO technicians (id, active, version, updated_at, doc) VALUES ($1, $2, $3, $4, $5)`, [
+        t.id,
+        t.active ? 1 : 0,
+        1,
+        at,
+        JSON.stringify(t),
+      ]);
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ConflictError('technician_exists', `technician ${t.id} is already on the roster; edit it with PUT or PATCH /api/technicians/${t.id}`);
+      if (isUniqueViolation(err))
+        throw new ConflictError(
+          'technician_exists',
+          `technician ${t.id} is already on the roster; edit it with PUT or PATCH /api/technicians/${t.id}`,
+        );
       throw err;
     }
     return t;
   }
 
   /** Applies `change` in one transaction; with expectedVersion the caller's view must be current. */
-  async update(id: string, change: (t: Technician) => Omit<Technician, 'version' | 'createdAt' | 'updatedAt'>, expectedVersion?: number): Promise<Technician> {
+  async update(
+    id: string,
+    change: (t: Technician) => Omit<Technician, 'version' | 'createdAt' | 'updatedAt'>,
+    expectedVersion?: number,
+  ): Promise<Technician> {
     return this.db.transaction(async (tx) => {
       const lock = this.db.kind === 'postgres' ? ' FOR UPDATE' : '';
       const [row] = await tx.query<{ doc: string }>(`SELECT doc FROM technicians WHERE id = $1${lock}`, [id]);
@@ -49,8 +63,20 @@ export class RosterStore {
         throw new VersionConflictError(`technician ${id} is at version ${current.version}, not ${expectedVersion}: reload it`);
       }
       const at = this.clock().toISOString();
-      const next: Technician = { ...change(structuredClone(current)), id: current.id, version: current.version + 1, createdAt: current.createdAt, updatedAt: at };
-      await tx.run(`UPDATE technicians SET active = $1, version = $2, updated_at = $3, doc = $4 WHERE id = $5`, [next.active ? 1 : 0, next.version, at, JSON.stringify(next), id]);
+      const next: Technician = {
+        ...change(structuredClone(current)),
+        id: current.id,
+        version: current.version + 1,
+        createdAt: current.createdAt,
+        updatedAt: at,
+      };
+      await tx.run(`UPDATE technicians SET active = $1, version = $2, updated_at = $3, doc = $4 WHERE id = $5`, [
+        next.active ? 1 : 0,
+        next.version,
+        at,
+        JSON.stringify(next),
+        id,
+      ]);
       return next;
     });
   }
@@ -81,15 +107,29 @@ export async function checkTechnicianKeys(
   if (opts.seedDefault && ids.length > 0 && (await roster.list()).length === 0) {
     for (const id of ids) {
       await roster
-        .create({ id, name: `Sample technician ${id}`, phone: '+8613800138000', skills: [...opts.skills], region: 'Shanghai', active: true })
+        .create({
+          id,
+          name: `Sample technician ${id}`,
+          phone: '+8613800138000',
+          skills: [...opts.skills],
+          region: 'Shanghai',
+          active: true,
+        })
         .catch((err: unknown) => {
           if (!(err instanceof ConflictError)) throw err; // another instance seeded it first
         });
     }
-    log.warn({ technicians: ids }, 'roster was empty: added a sample technician for each generated technician key; edit them under /api/technicians');
+    log.warn(
+      { technicians: ids },
+      'roster was empty: added a sample technician for each generated technician key; edit them under /api/technicians',
+    );
   }
   for (const id of ids) {
     const t = await roster.get(id);
-    if (!t || !t.active) log.warn({ technician: id }, 'a technician API key names no active roster entry: that key is refused until an admin adds the technician');
+    if (!t || !t.active)
+      log.warn(
+        { technician: id },
+        'a technician API key names no active roster entry: that key is refused until an admin adds the technician',
+      );
   }
 }

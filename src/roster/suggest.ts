@@ -38,7 +38,11 @@ export function distanceKm(a: Coordinates, b: Coordinates): number {
  * kilometres — travel from their base to the site (or an assumed distance from the
  * region when coordinates are missing) plus their open jobs.
  */
-export function rankTechnicians(ticket: Pick<Ticket, 'equipment' | 'customer'>, roster: readonly Technician[], openJobs: ReadonlyMap<string, number>): AssignmentSuggestion[] {
+export function rankTechnicians(
+  ticket: Pick<Ticket, 'equipment' | 'customer'>,
+  roster: readonly Technician[],
+  openJobs: ReadonlyMap<string, number>,
+): AssignmentSuggestion[] {
   const site = ticket.customer.site;
   const siteAt = site.lat !== undefined && site.lon !== undefined ? { lat: site.lat, lon: site.lon } : undefined;
   const address = site.address.toLowerCase();

@@ -63,13 +63,61 @@ const shapeOf = (line: ProductLineCode): LineShape =>
   SHAPES[line] ?? { share: 0.1, models: [`${line}-100`, `${line}-200`], base: 0.0035, bumpMonths: [4], season: STEADY };
 
 const CUSTOMERS = [
-  'Harbour Construction', 'Jiangnan Concrete Co.', '华东路桥集团', 'Li Brothers Roadworks', '中建八局第三公司', 'Riverside Building Group',
-  '蜀道路面工程', 'Golden Bay Infrastructure', '湘江混凝土有限公司', 'Northern Crane Services', '鲁南市政工程', 'Pearl River Drilling',
-  '晋中建设', 'Silk Road Paving', '闽江塔吊租赁', 'Yellow Sea Foundations', '皖江路桥', 'Greater Bay Pipelines', '云岭建工', 'Capital Ring Road Ltd',
-  '长江基础工程', 'Tianfu Builders', '北部湾港建', 'Eastern Highway Maintenance', '黔东南交建', 'Great Wall Lifting', '赣南混凝土', 'Sunrise Tunnelling',
+  'Harbour Construction',
+  'Jiangnan Concrete Co.',
+  '华东路桥集团',
+  'Li Brothers Roadworks',
+  '中建八局第三公司',
+  'Riverside Building Group',
+  '蜀道路面工程',
+  'Golden Bay Infrastructure',
+  '湘江混凝土有限公司',
+  'Northern Crane Services',
+  '鲁南市政工程',
+  'Pearl River Drilling',
+  '晋中建设',
+  'Silk Road Paving',
+  '闽江塔吊租赁',
+  'Yellow Sea Foundations',
+  '皖江路桥',
+  'Greater Bay Pipelines',
+  '云岭建工',
+  'Capital Ring Road Ltd',
+  '长江基础工程',
+  'Tianfu Builders',
+  '北部湾港建',
+  'Eastern Highway Maintenance',
+  '黔东南交建',
+  'Great Wall Lifting',
+  '赣南混凝土',
+  'Sunrise Tunnelling',
 ];
-const CITIES = ['Shanghai', 'Wuhan', 'Changsha', 'Chengdu', 'Hefei', 'Nanjing', 'Hangzhou', 'Guangzhou', 'Xi’an', 'Zhengzhou', 'Jinan', 'Kunming', 'Nanning', 'Fuzhou'];
-const ROADS = ['Binjiang Rd', 'Ring Road section 4', 'Riverside Logistics Park', 'New Airport Site', 'Metro Line 6 depot', 'Hi-Tech Zone plot 12', 'Port expansion', 'Eastern bypass'];
+const CITIES = [
+  'Shanghai',
+  'Wuhan',
+  'Changsha',
+  'Chengdu',
+  'Hefei',
+  'Nanjing',
+  'Hangzhou',
+  'Guangzhou',
+  'Xi’an',
+  'Zhengzhou',
+  'Jinan',
+  'Kunming',
+  'Nanning',
+  'Fuzhou',
+];
+const ROADS = [
+  'Binjiang Rd',
+  'Ring Road section 4',
+  'Riverside Logistics Park',
+  'New Airport Site',
+  'Metro Line 6 depot',
+  'Hi-Tech Zone plot 12',
+  'Port expansion',
+  'Eastern bypass',
+];
 const NAMES = ['Wang Fang', 'Chen Jun', 'Liu Yang', 'Zhang Wei', 'Zhao Lei', 'Huang Min', 'Zhou Jie', 'Wu Qiang', 'Xu Li', 'Sun Hao'];
 const TECHNICIANS = Array.from({ length: 12 }, (_, i) => `T-${String(i + 1).padStart(2, '0')}`);
 const REGIONS = ['Shanghai', 'Jiangsu', 'Zhejiang', 'Hubei', 'Hunan', 'Guangdong'];
@@ -107,7 +155,8 @@ export interface SeedReport {
 export async function seedDemo(db: Database, kb: KnowledgeBase, maintenance: MaintenanceKnowledge, opts: SeedOptions): Promise<SeedReport> {
   const rnd = prng(opts.seed);
   const equipment = new EquipmentStore(db);
-  if ((await equipment.count()) > 0) throw new Error('the database already holds machines: seed an empty store (a fresh DATA_DIR or database)');
+  if ((await equipment.count()) > 0)
+    throw new Error('the database already holds machines: seed an empty store (a fresh DATA_DIR or database)');
   let now = new Date(opts.now.getTime() - opts.days * 86_400_000);
   const clock = () => now;
   const gaps = new GapStore(db);
@@ -116,7 +165,14 @@ export async function seedDemo(db: Database, kb: KnowledgeBase, maintenance: Mai
   const roster = new RosterStore(db, clock);
   for (const [i, id] of TECHNICIANS.entries()) {
     if (await roster.get(id)) continue;
-    await roster.create({ id, name: `Technician ${id}`, phone: `+86138001380${String(i + 10).padStart(2, '0')}`, skills: [...kb.productLines.codes], region: REGIONS[i % REGIONS.length]!, active: true });
+    await roster.create({
+      id,
+      name: `Technician ${id}`,
+      phone: `+86138001380${String(i + 10).padStart(2, '0')}`,
+      skills: [...kb.productLines.codes],
+      region: REGIONS[i % REGIONS.length]!,
+      active: true,
+    });
   }
   const tickets = new TicketService(kb, store, gaps, roster, clock, (s) => equipment.get(s));
   const service = new MaintenanceService(kb, maintenance, equipment, tickets, clock);
@@ -137,7 +193,10 @@ export async function seedDemo(db: Database, kb: KnowledgeBase, maintenance: Mai
       const plan = rnd.chance(0.1) ? rnd.pick(['premium', 'standard']) : tier;
       n++;
       machines.push({
-        serial: `${line}${model.replace(/[^A-Z0-9]/gi, '').slice(0, 5).toUpperCase()}-${acceptedOn.slice(0, 4)}-${String(n).padStart(4, '0')}`,
+        serial: `${line}${model
+          .replace(/[^A-Z0-9]/gi, '')
+          .slice(0, 5)
+          .toUpperCase()}-${acceptedOn.slice(0, 4)}-${String(n).padStart(4, '0')}`,
         model,
         productLine: line,
         customer: rnd.pick(CUSTOMERS),
@@ -178,7 +237,9 @@ export async function seedDemo(db: Database, kb: KnowledgeBase, maintenance: Mai
         contact: { name: rnd.pick(NAMES), phone: m.contactPhone },
         equipment: { productLine: m.productLine, serial: m.serial },
         faults: [{ id: fault.id, confidence: Math.round((0.55 + rnd.next() * 0.4) * 100) / 100 }],
-        operatorWords: rnd.chance(0.5) ? fault.symptoms.en[rnd.int(0, fault.symptoms.en.length - 1)] : fault.symptoms.zh[rnd.int(0, fault.symptoms.zh.length - 1)],
+        operatorWords: rnd.chance(0.5)
+          ? fault.symptoms.en[rnd.int(0, fault.symptoms.en.length - 1)]
+          : fault.symptoms.zh[rnd.int(0, fault.symptoms.zh.length - 1)],
         machineDown: rnd.chance(0.35),
         source: rnd.pick(['bot', 'panel', 'bot']),
       });
@@ -192,14 +253,32 @@ export async function seedDemo(db: Database, kb: KnowledgeBase, maintenance: Mai
       const at = new Date(Date.parse(`${day}T00:00:00Z`) + rnd.int(6, 21) * HOUR);
       // The manual gets better over the year: self-service resolution rises a little month by month.
       const progress = d / opts.days;
-      const outcome = rnd.chance(0.38 + 0.15 * progress) ? 'resolved' : rnd.chance(0.35) ? 'resolved-by-phone' : rnd.chance(0.5) ? 'handed-off' : 'escalated';
+      const outcome = rnd.chance(0.38 + 0.15 * progress)
+        ? 'resolved'
+        : rnd.chance(0.35)
+          ? 'resolved-by-phone'
+          : rnd.chance(0.5)
+            ? 'handed-off'
+            : 'escalated';
       if (outcome !== 'escalated') outcomes.push({ at, line: rnd.pick(lines), outcome });
     }
     const suggestions = rnd.int(40, 90);
     const abstainShare = 0.16 - 0.06 * (d / opts.days);
-    await db.run(`INSERT INTO suggestion_counts (day, channel, total, abstained) VALUES ($1, 'all', $2, $3)`, [day, suggestions, Math.round(suggestions * abstainShare * (0.7 + rnd.next() * 0.6))]);
+    await db.run(`INSERT INTO suggestion_counts (day, channel, total, abstained) VALUES ($1, 'all', $2, $3)`, [
+      day,
+      suggestions,
+      Math.round(suggestions * abstainShare * (0.7 + rnd.next() * 0.6)),
+    ]);
     if (rnd.chance(0.25)) {
-      const g = await gaps.record({ source: 'abstained', text: rnd.pick(['机器有点不对劲', 'it makes a funny clunk on the left', '臂架抖得厉害', 'the screen says E-47', '拖泵声音发闷']), language: 'unknown', productLine: rnd.pick(lines), matchedFaultId: null, actualFaultId: null, ticketId: null });
+      const g = await gaps.record({
+        source: 'abstained',
+        text: rnd.pick(['机器有点不对劲', 'it makes a funny clunk on the left', '臂架抖得厉害', 'the screen says E-47', '拖泵声音发闷']),
+        language: 'unknown',
+        productLine: rnd.pick(lines),
+        matchedFaultId: null,
+        actualFaultId: null,
+        ticketId: null,
+      });
       await db.run(`UPDATE knowledge_gaps SET created_at = $1 WHERE id = $2`, [`${day}T10:00:00.000Z`, g.id]);
     }
   }
@@ -250,7 +329,11 @@ export async function seedDemo(db: Database, kb: KnowledgeBase, maintenance: Mai
     await service.recordResult(
       ticket.id,
       {
-        items: ticket.inspection!.checklist.map((c, i) => (i === failIndex ? { id: c.id, result: 'fail' as const, note: 'worn beyond the limit; replacement needed' } : { id: c.id, result: 'pass' as const })),
+        items: ticket.inspection!.checklist.map((c, i) =>
+          i === failIndex
+            ? { id: c.id, result: 'fail' as const, note: 'worn beyond the limit; replacement needed' }
+            : { id: c.id, result: 'pass' as const },
+        ),
         customer: {
           peakMonths: rnd.chance(0.3) ? [rnd.int(3, 5), rnd.int(6, 7)] : [],
           operatorTraining: rnd.pick(['not-needed', 'not-needed', 'wanted', 'given'] as const),

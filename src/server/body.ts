@@ -42,15 +42,21 @@ export function readBody(opts: { maxBytes: number }) {
     const declared = req.headers['content-length'];
     if ((declared === undefined || Number(declared) === 0) && !req.isChunked()) return next();
 
-    const encoding = String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+    const encoding = String(req.headers['content-encoding'] ?? 'identity')
+      .trim()
+      .toLowerCase();
     if (encoding !== 'identity') {
-      return next(closing(415, 'unsupported_encoding', `Content-Encoding ${encoding.slice(0, 40)} is not accepted; send the body uncompressed`));
+      return next(
+        closing(415, 'unsupported_encoding', `Content-Encoding ${encoding.slice(0, 40)} is not accepted; send the body uncompressed`),
+      );
     }
     const type = req.getContentType();
-    if (type === 'multipart/form-data') return next(closing(415, 'unsupported_media_type', 'multipart bodies are not accepted here; send JSON'));
+    if (type === 'multipart/form-data')
+      return next(closing(415, 'unsupported_media_type', 'multipart bodies are not accepted here; send JSON'));
     if (!JSON_TYPE.test(type)) return next(closing(415, 'unsupported_media_type', 'send JSON (Content-Type: application/json)'));
     const charset = /;\s*charset=("?)([^";]+)\1/i.exec(String(req.headers['content-type']))?.[2]?.toLowerCase();
-    if (charset && charset !== 'utf-8' && charset !== 'utf8') return next(closing(415, 'unsupported_media_type', 'JSON bodies must be UTF-8'));
+    if (charset && charset !== 'utf-8' && charset !== 'utf8')
+      return next(closing(415, 'unsupported_media_type', 'JSON bodies must be UTF-8'));
     if (Number(declared) > opts.maxBytes) return next(closing(413, 'payload_too_large', `the body is limited to ${opts.maxBytes} bytes`));
 
     const chunks: Buffer[] = [];

@@ -32,7 +32,10 @@ interface PipelineRequestLike {
   abortSignal?: AbortSignal;
 }
 interface PipelineLike {
-  addPolicy(policy: { name: string; sendRequest(request: PipelineRequestLike, next: (r: PipelineRequestLike) => Promise<unknown>): Promise<unknown> }): void;
+  addPolicy(policy: {
+    name: string;
+    sendRequest(request: PipelineRequestLike, next: (r: PipelineRequestLike) => Promise<unknown>): Promise<unknown>;
+  }): void;
   removePolicy(options: { name: string }): unknown;
 }
 
@@ -119,7 +122,11 @@ class GuardedAuthentication extends BotFrameworkAuthentication {
  * timer); a failure to deliver becomes a ChannelSendError.
  */
 export class ChannelAdapter extends CloudAdapter {
-  constructor(auth: BotFrameworkAuthentication, policy: ServiceUrlPolicy, private readonly log: Logger) {
+  constructor(
+    auth: BotFrameworkAuthentication,
+    policy: ServiceUrlPolicy,
+    private readonly log: Logger,
+  ) {
     super(new GuardedAuthentication(auth, policy));
     this.use(TurnOutbox.middleware((context, activities) => this.deliver(context, activities)));
   }

@@ -59,7 +59,12 @@ export function registerEquipmentRoutes(server: Server, deps: FleetDeps): void {
   const { auth, log } = deps;
   const route = (
     roles: readonly Actor['role'][],
-    handler: (req: Request, res: Response, s: { equipment: EquipmentStore; maintenance: MaintenanceService; tickets: TicketService }, actor: Actor) => Promise<void>,
+    handler: (
+      req: Request,
+      res: Response,
+      s: { equipment: EquipmentStore; maintenance: MaintenanceService; tickets: TicketService },
+      actor: Actor,
+    ) => Promise<void>,
   ) =>
     guarded(log, async (req, res) => {
       const actor = auth.actor(req, roles);
@@ -76,14 +81,24 @@ export function registerEquipmentRoutes(server: Server, deps: FleetDeps): void {
     { path: '/api/equipment/import', body: 'stream' },
     route(IMPORTERS, async (req, res, s, actor) => {
       try {
-        const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+        const type = String(req.headers['content-type'] ?? '')
+          .split(';')[0]!
+          .trim()
+          .toLowerCase();
         if (type !== 'text/csv') throw new CsvBodyError(415, 'unsupported_media_type', 'send the fleet file as Content-Type: text/csv');
         const charset = /;\s*charset=("?)([^";]+)\1/i.exec(String(req.headers['content-type']))?.[2]?.toLowerCase();
-        if (charset && charset !== 'utf-8' && charset !== 'utf8') throw new CsvBodyError(415, 'unsupported_media_type', 'the CSV must be UTF-8');
-        const encoding = String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+        if (charset && charset !== 'utf-8' && charset !== 'utf8')
+          throw new CsvBodyError(415, 'unsupported_media_type', 'the CSV must be UTF-8');
+        const encoding = String(req.headers['content-encoding'] ?? 'identity')
+          .trim()
+          .toLowerCase();
         if (encoding !== 'identity') throw new CsvBodyError(415, 'unsupported_encoding', 'send the file uncompressed');
         if (Number(req.headers['content-length'] ?? 0) > CSV_MAX_BYTES) {
-          throw new CsvBodyError(413, 'payload_too_large', `the CSV file is limited to ${CSV_MAX_BYTES} bytes; split it into several imports`);
+          throw new CsvBodyError(
+            413,
+            'payload_too_large',
+            `the CSV file is limited to ${CSV_MAX_BYTES} bytes; split it into several imports`,
+          );
         }
         const csv = await readCsv(req, { maxBytes: CSV_MAX_BYTES, maxRecords: CSV_MAX_MACHINES + 1 });
         const { machines, problems } = validateFleetFile(csv, deps.kb.policy, today());
@@ -115,7 +130,11 @@ export function registerEquipmentRoutes(server: Server, deps: FleetDeps): void {
     route(STAFF, async (req, res, s) => {
       const q = listQuery.parse(req.query ?? {});
       const day = today();
-      const machines = await s.equipment.list({ q: q.q, productLine: deps.kb.productLines.parseOptional(q.productLine), limit: q.limit ?? 50 });
+      const machines = await s.equipment.list({
+        q: q.q,
+        productLine: deps.kb.productLines.parseOptional(q.productLine),
+        limit: q.limit ?? 50,
+      });
       res.send(200, { machines: machines.map((m) => ({ ...publicMachine(m), inWarranty: inWarranty(m, day) })) });
     }),
   );
@@ -193,7 +212,10 @@ export function registerEquipmentRoutes(server: Server, deps: FleetDeps): void {
     route(['technician', 'admin'], async (req, res, s, actor) => {
       const body = inspectionResultSchema.parse(req.body ?? {});
       const ticket = await s.maintenance.recordResult(String(req.params.id), body, actor);
-      log.info({ ticket: ticket.number, failed: ticket.inspection?.result?.items.filter((i) => i.result === 'fail').length, actor: actor.label }, 'inspection recorded');
+      log.info(
+        { ticket: ticket.number, failed: ticket.inspection?.result?.items.filter((i) => i.result === 'fail').length, actor: actor.label },
+        'inspection recorded',
+      );
       res.send(200, ticketView(ticket, actor));
     }),
   );

@@ -20,9 +20,18 @@ export function yearPeriod(q: unknown): { from: string; to: string } {
 /** Self-service and abstention, knowledge gaps, and inspection compliance over time (dispatcher, admin). */
 export function registerFleetReportRoutes(
   server: Server,
-  deps: { db: () => Database | undefined; maintenance: () => MaintenanceService | undefined; auth: ApiKeyAuth; limits: RateLimits; log: Logger },
+  deps: {
+    db: () => Database | undefined;
+    maintenance: () => MaintenanceService | undefined;
+    auth: ApiKeyAuth;
+    limits: RateLimits;
+    log: Logger;
+  },
 ): void {
-  const report = (path: string, build: (p: { from: string; to: string }, db: Database, m: MaintenanceService) => Promise<Record<string, unknown>>) =>
+  const report = (
+    path: string,
+    build: (p: { from: string; to: string }, db: Database, m: MaintenanceService) => Promise<Record<string, unknown>>,
+  ) =>
     server.get(
       path,
       guarded(deps.log, async (req, res) => {
@@ -36,5 +45,7 @@ export function registerFleetReportRoutes(
     );
   report('/api/reports/self-service', async (p, db) => ({ months: await selfServiceTrend(db, p.from, p.to) }));
   report('/api/reports/knowledge-gaps', async (p, db) => ({ months: await gapTrend(db, p.from, p.to) }));
-  report('/api/reports/inspections', async (p, _db, m) => ({ productLines: await m.compliance({ from: p.from.slice(0, 10), to: p.to.slice(0, 10) }) }));
+  report('/api/reports/inspections', async (p, _db, m) => ({
+    productLines: await m.compliance({ from: p.from.slice(0, 10), to: p.to.slice(0, 10) }),
+  }));
 }

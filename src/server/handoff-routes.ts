@@ -106,30 +106,33 @@ export function registerHandoffRoutes(
 
   server.get(
     '/api/reports/handoffs',
-    route(async (req, res, desk) => {
-      const { from: f, to: t } = periodQuery.parse(req.query ?? {});
-      const to = t ? new Date(t) : new Date();
-      const from = f ? new Date(f) : new Date(to.getTime() - 30 * 86_400_000);
-      const times = await desk.pickupTimes(from.toISOString(), to.toISOString());
-      const target = deps.pickupTargetSeconds;
-      const figures = (t: PickupTimes) => {
-        const withinTarget = t.pickups.filter((s) => s <= target).length;
-        return {
-          handoffs: t.handoffs,
-          claimed: t.pickups.length,
-          withinTarget,
-          withinTargetShare: t.pickups.length ? Math.round((withinTarget / t.pickups.length) * 1000) / 1000 : null,
-          unclaimedNotices: t.unclaimedNotices,
-          pickupSeconds: pickupStats(t.pickups),
+    route(
+      async (req, res, desk) => {
+        const { from: f, to: t } = periodQuery.parse(req.query ?? {});
+        const to = t ? new Date(t) : new Date();
+        const from = f ? new Date(f) : new Date(to.getTime() - 30 * 86_400_000);
+        const times = await desk.pickupTimes(from.toISOString(), to.toISOString());
+        const target = deps.pickupTargetSeconds;
+        const figures = (t: PickupTimes) => {
+          const withinTarget = t.pickups.filter((s) => s <= target).length;
+          return {
+            handoffs: t.handoffs,
+            claimed: t.pickups.length,
+            withinTarget,
+            withinTargetShare: t.pickups.length ? Math.round((withinTarget / t.pickups.length) * 1000) / 1000 : null,
+            unclaimedNotices: t.unclaimedNotices,
+            pickupSeconds: pickupStats(t.pickups),
+          };
         };
-      };
-      res.send(200, {
-        from: from.toISOString(),
-        to: to.toISOString(),
-        targetSeconds: target,
-        ...figures(times),
-        months: times.months.map((m) => ({ month: m.month, ...figures(m) })),
-      });
-    }, ['dispatcher', 'admin', 'agent']),
+        res.send(200, {
+          from: from.toISOString(),
+          to: to.toISOString(),
+          targetSeconds: target,
+          ...figures(times),
+          months: times.months.map((m) => ({ month: m.month, ...figures(m) })),
+        });
+      },
+      ['dispatcher', 'admin', 'agent'],
+    ),
   );
 }

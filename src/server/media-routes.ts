@@ -68,7 +68,11 @@ export function registerMediaRoutes(
     if (!tickets || !media || !roster) throw new StoreUnavailableError('the server is still starting');
     return { tickets, media, roster };
   };
-  const route = (bucket: 'api' | 'upload', allowed: readonly Actor['role'][] | undefined, fn: (req: Request, res: Response, actor: Actor, s: ReturnType<typeof ready>) => Promise<void>) =>
+  const route = (
+    bucket: 'api' | 'upload',
+    allowed: readonly Actor['role'][] | undefined,
+    fn: (req: Request, res: Response, actor: Actor, s: ReturnType<typeof ready>) => Promise<void>,
+  ) =>
     guarded(log, async (req, res) => {
       const actor = auth.actor(req, allowed);
       await deps.limits.check(bucket, req, actor.label);
@@ -107,7 +111,11 @@ export function registerMediaRoutes(
       const h = await handoffConversation(req);
       // Uploads come through the local Direct Line (Web Chat's upload button); other channels keep their files.
       const refs = h.channel === 'directline' ? await media.linked(h.conversationId) : [];
-      const body: ConversationMedia = { handoffId: h.handoffId, conversationId: h.conversationId, media: refs.map((r) => ({ ...r, by: 'operator' as const })) };
+      const body: ConversationMedia = {
+        handoffId: h.handoffId,
+        conversationId: h.conversationId,
+        media: refs.map((r) => ({ ...r, by: 'operator' as const })),
+      };
       res.send(200, body);
     }),
   );
@@ -143,7 +151,10 @@ export function registerMediaRoutes(
       }
       const ref = await media.put(`ticket:${ticket.id}`, bytes, info, q.name ?? `photo-${new Date().toISOString().slice(0, 19)}`);
       const updated = await tickets.attachMedia(ticket.id, [ref], actor.role === 'technician' ? 'technician' : 'staff', actor);
-      log.info({ ticket: updated.number, media: ref.id.slice(0, 12), type: ref.contentType, bytes: ref.size, actor: actor.label }, 'media added');
+      log.info(
+        { ticket: updated.number, media: ref.id.slice(0, 12), type: ref.contentType, bytes: ref.size, actor: actor.label },
+        'media added',
+      );
       res.send(201, ticketView(updated, actor));
     }),
   );
@@ -207,11 +218,17 @@ function lineOf(a: Partial<Activity>): TranscriptLine | undefined {
 /** A raw body (one photo or video) of at most `max` bytes; the type is decided from the bytes afterwards. */
 function readRaw(req: Request, max: number): Promise<Buffer> {
   const encoding = String(req.headers['content-encoding'] ?? 'identity').toLowerCase();
-  if (encoding !== 'identity') return Promise.reject(new HttpProblem(415, 'unsupported_encoding', 'send the file uncompressed', { Connection: 'close' }));
+  if (encoding !== 'identity')
+    return Promise.reject(new HttpProblem(415, 'unsupported_encoding', 'send the file uncompressed', { Connection: 'close' }));
   if (/^multipart\//i.test(String(req.headers['content-type'] ?? ''))) {
-    return Promise.reject(new HttpProblem(415, 'unsupported_media_type', 'send the file itself as the body (Content-Type: image/jpeg …), not a form', { Connection: 'close' }));
+    return Promise.reject(
+      new HttpProblem(415, 'unsupported_media_type', 'send the file itself as the body (Content-Type: image/jpeg …), not a form', {
+        Connection: 'close',
+      }),
+    );
   }
-  if (Number(req.headers['content-length'] ?? 0) > max) return Promise.reject(new HttpProblem(413, 'payload_too_large', `a file is limited to ${max / 1_048_576} MB`, { Connection: 'close' }));
+  if (Number(req.headers['content-length'] ?? 0) > max)
+    return Promise.reject(new HttpProblem(413, 'payload_too_large', `a file is limited to ${max / 1_048_576} MB`, { Connection: 'close' }));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -239,4 +256,3 @@ function readRaw(req: Request, max: number): Promise<Buffer> {
     });
   });
 }
-

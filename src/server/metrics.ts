@@ -21,8 +21,19 @@ export class Metrics {
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'triage_' });
     const buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
-    this.turns = new Counter({ name: 'triage_bot_turns_total', help: 'Bot turns processed', labelNames: ['channel'], registers: [this.registry] });
-    this.turnSeconds = new Histogram({ name: 'triage_bot_turn_seconds', help: 'Bot turn latency', labelNames: ['channel'], buckets, registers: [this.registry] });
+    this.turns = new Counter({
+      name: 'triage_bot_turns_total',
+      help: 'Bot turns processed',
+      labelNames: ['channel'],
+      registers: [this.registry],
+    });
+    this.turnSeconds = new Histogram({
+      name: 'triage_bot_turn_seconds',
+      help: 'Bot turn latency',
+      labelNames: ['channel'],
+      buckets,
+      registers: [this.registry],
+    });
     this.httpSeconds = new Histogram({
       name: 'triage_http_request_seconds',
       help: 'HTTP request latency by route',
@@ -30,7 +41,12 @@ export class Metrics {
       buckets,
       registers: [this.registry],
     });
-    this.suggestions = new Counter({ name: 'triage_suggestions_total', help: 'Retrieval answers: match or abstain', labelNames: ['result'], registers: [this.registry] });
+    this.suggestions = new Counter({
+      name: 'triage_suggestions_total',
+      help: 'Retrieval answers: match or abstain',
+      labelNames: ['result'],
+      registers: [this.registry],
+    });
     this.outcomes = new Counter({
       name: 'triage_outcomes_total',
       help: 'How triage ended: resolved, resolved-by-phone, escalated, handed-off',
@@ -52,7 +68,9 @@ export class Metrics {
       async collect() {
         if (!metrics.db) return;
         this.reset();
-        const rows = await metrics.db.query<{ status: string; n: number | string }>(`SELECT status, COUNT(*) AS n FROM tickets GROUP BY status`).catch(() => []);
+        const rows = await metrics.db
+          .query<{ status: string; n: number | string }>(`SELECT status, COUNT(*) AS n FROM tickets GROUP BY status`)
+          .catch(() => []);
         for (const r of rows) this.set({ status: r.status }, Number(r.n));
       },
     });
@@ -63,7 +81,9 @@ export class Metrics {
       async collect() {
         if (!metrics.db) return;
         const [row] = await metrics.db
-          .query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM tickets WHERE next_due_at IS NOT NULL AND next_due_at < $1`, [new Date().toISOString()])
+          .query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM tickets WHERE next_due_at IS NOT NULL AND next_due_at < $1`, [
+            new Date().toISOString(),
+          ])
           .catch(() => []);
         this.set(Number(row?.n ?? 0));
       },
@@ -89,7 +109,14 @@ export class Metrics {
     const metrics = this;
     for (const key of Object.keys(help) as (keyof EncoderPoolStats)[]) {
       const name = `triage_encoder_${key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`;
-      new Gauge({ name, help: help[key], registers: [this.registry], collect() { if (metrics.encoder) this.set(metrics.encoder()[key]); } });
+      new Gauge({
+        name,
+        help: help[key],
+        registers: [this.registry],
+        collect() {
+          if (metrics.encoder) this.set(metrics.encoder()[key]);
+        },
+      });
     }
   }
 }

@@ -59,7 +59,11 @@ const bearer = [{ bearer: [] }];
  */
 export function openApiDocument() {
   const registry = new OpenAPIRegistry();
-  registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'an API key (API_KEYS) or, on /v3/directline, a Direct Line token or secret' });
+  registry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'an API key (API_KEYS) or, on /v3/directline, a Direct Line token or secret',
+  });
 
   const route = (config: Omit<RouteConfig, 'security'> & { open?: boolean }) => {
     const { open, ...rest } = config;
@@ -68,15 +72,33 @@ export function openApiDocument() {
   const body = (schema: ZodTypeAny) => ({ body: { required: true, content: { 'application/json': { schema } } } });
 
   // Health and operations
-  route({ method: 'get', path: '/healthz', summary: 'Liveness: the process lives', open: true, responses: { 200: json(api.healthBody, 'alive') } });
-  route({ method: 'get', path: '/readyz', summary: 'Readiness: the index is loaded and the store answers; 503 names what is not', open: true, responses: { 200: json(api.readyBody, 'ready'), ...errors(503) } });
+  route({
+    method: 'get',
+    path: '/healthz',
+    summary: 'Liveness: the process lives',
+    open: true,
+    responses: { 200: json(api.healthBody, 'alive') },
+  });
+  route({
+    method: 'get',
+    path: '/readyz',
+    summary: 'Readiness: the index is loaded and the store answers; 503 names what is not',
+    open: true,
+    responses: { 200: json(api.readyBody, 'ready'), ...errors(503) },
+  });
   route({
     method: 'get',
     path: '/metrics',
     summary: 'Prometheus metrics (free from the machine itself, an admin key from elsewhere)',
     responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: z.string() } } }, ...errors(401, 403) },
   });
-  route({ method: 'get', path: '/api/openapi.json', summary: 'This document', open: true, responses: { 200: json(z.object({ openapi: z.string() }).passthrough(), 'OpenAPI 3 document') } });
+  route({
+    method: 'get',
+    path: '/api/openapi.json',
+    summary: 'This document',
+    open: true,
+    responses: { 200: json(z.object({ openapi: z.string() }).passthrough(), 'OpenAPI 3 document') },
+  });
 
   // Suggestions and the manual
   route({
@@ -86,7 +108,12 @@ export function openApiDocument() {
     request: body(suggestBody),
     responses: { 200: json(suggestion, 'suggestions, or an abstention with its reason'), ...errors(...STAFF) },
   });
-  route({ method: 'get', path: '/api/faults', summary: 'Product lines and fault summaries of the manual (any staff key)', responses: { 200: json(api.faultsResponse, 'the manual’s index'), ...errors(401, 429) } });
+  route({
+    method: 'get',
+    path: '/api/faults',
+    summary: 'Product lines and fault summaries of the manual (any staff key)',
+    responses: { 200: json(api.faultsResponse, 'the manual’s index'), ...errors(401, 429) },
+  });
   route({
     method: 'get',
     path: '/api/faults/{id}',
@@ -95,7 +122,13 @@ export function openApiDocument() {
     responses: { 200: json(fault, 'the entry'), ...errors(401, 404, 429) },
   });
 
-  route({ method: 'get', path: '/api/parts', summary: 'The part catalogue, of one product line or all (any staff key)', request: { query: partsQuery }, responses: { 200: json(api.partsResponse, 'parts'), ...errors(401, 429) } });
+  route({
+    method: 'get',
+    path: '/api/parts',
+    summary: 'The part catalogue, of one product line or all (any staff key)',
+    request: { query: partsQuery },
+    responses: { 200: json(api.partsResponse, 'parts'), ...errors(401, 429) },
+  });
 
   // Tickets
   route({
@@ -103,7 +136,11 @@ export function openApiDocument() {
     path: '/api/tickets',
     summary: 'Open a dispatch ticket (agent, dispatcher, admin). The same Idempotency-Key returns the same ticket.',
     request: { headers: z.object({ 'idempotency-key': idempotencyKey }), ...body(createTicketSchema) },
-    responses: { 201: json(ticket, 'created'), 200: json(ticket, 'replay: the ticket created earlier with this key'), ...errors(...STAFF, 422) },
+    responses: {
+      201: json(ticket, 'created'),
+      200: json(ticket, 'replay: the ticket created earlier with this key'),
+      ...errors(...STAFF, 422),
+    },
   });
   route({
     method: 'get',
@@ -112,12 +149,22 @@ export function openApiDocument() {
     request: { query: listQuery },
     responses: { 200: json(api.ticketList, 'tickets, with the server’s clock'), ...errors(...STAFF) },
   });
-  route({ method: 'get', path: '/api/tickets/{id}', summary: 'One ticket', request: { params: idParam }, responses: { 200: json(ticket, 'the ticket'), ...errors(...STAFF, 404) } });
+  route({
+    method: 'get',
+    path: '/api/tickets/{id}',
+    summary: 'One ticket',
+    request: { params: idParam },
+    responses: { 200: json(ticket, 'the ticket'), ...errors(...STAFF, 404) },
+  });
   for (const [action, schema, summary] of [
     ['status', statusChangeSchema, 'Change the status (lifecycle and roles enforced; expectedVersion for optimistic concurrency)'],
     ['assign', assignSchema, 'Assign a technician (dispatcher, admin)'],
     ['close-out', closeOutSchema, 'Technician close-out: the real fault, cause, parts and work; resolves the ticket'],
-    ['machine-down', machineDownSchema, 'The machine stopped (or runs again): the open SLA clocks move to the tier’s clocks for that state (dispatcher, admin, the technician on the job)'],
+    [
+      'machine-down',
+      machineDownSchema,
+      'The machine stopped (or runs again): the open SLA clocks move to the tier’s clocks for that state (dispatcher, admin, the technician on the job)',
+    ],
   ] as const) {
     route({
       method: 'post',
@@ -137,8 +184,14 @@ export function openApiDocument() {
 
   // Photos, videos and the conversation behind a ticket
   const mediaParams = idParam.extend({ mediaId: z.string().openapi({ description: 'SHA-256 of the file (from ticket.media)' }) });
-  const binary = (description: string) => ({ description, content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } } });
-  for (const [suffix, what] of [['', 'the file as sent'], ['/thumbnail', 'a JPEG thumbnail (320 px)']] as const) {
+  const binary = (description: string) => ({
+    description,
+    content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } },
+  });
+  for (const [suffix, what] of [
+    ['', 'the file as sent'],
+    ['/thumbnail', 'a JPEG thumbnail (320 px)'],
+  ] as const) {
     route({
       method: 'get',
       path: `/api/tickets/{id}/media/{mediaId}${suffix}`,
@@ -150,8 +203,13 @@ export function openApiDocument() {
   route({
     method: 'post',
     path: '/api/tickets/{id}/media',
-    summary: 'Add a photo or video from the site: the file itself as the body (typed from its bytes: JPEG, PNG, HEIC, MP4; 20 MB); technician (own), dispatcher, admin',
-    request: { params: idParam, query: mediaUploadQuery, body: { required: true, content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } } } },
+    summary:
+      'Add a photo or video from the site: the file itself as the body (typed from its bytes: JPEG, PNG, HEIC, MP4; 20 MB); technician (own), dispatcher, admin',
+    request: {
+      params: idParam,
+      query: mediaUploadQuery,
+      body: { required: true, content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } } },
+    },
     responses: { 201: json(ticket, 'the ticket with the file in media'), ...errors(...STAFF, 404) },
   });
   route({
@@ -165,13 +223,48 @@ export function openApiDocument() {
   // The technician roster
   const technician = api.technicianView.openapi('Technician');
   const techParam = z.object({ id: z.string().max(32).openapi({ description: 'technician id, e.g. T-07' }) });
-  route({ method: 'get', path: '/api/technicians', summary: 'The roster with each technician’s open jobs (agent, dispatcher, admin)', request: { query: rosterQuery }, responses: { 200: json(api.technicianList, 'the roster'), ...errors(...STAFF) } });
-  route({ method: 'get', path: '/api/technicians/{id}', summary: 'One technician (staff; a technician only themself)', request: { params: techParam }, responses: { 200: json(technician, 'the entry'), ...errors(...STAFF, 404) } });
-  route({ method: 'post', path: '/api/technicians', summary: 'Add a technician (admin); 409 technician_exists when the id is taken', request: body(technicianInput), responses: { 201: json(technician, 'added'), ...errors(...STAFF, 409) } });
-  route({ method: 'put', path: '/api/technicians/{id}', summary: 'Replace a technician’s entry (admin); the id stays', request: { params: techParam, ...body(technicianReplace) }, responses: { 200: json(technician, 'replaced'), ...errors(...STAFF, 404, 409) } });
-  route({ method: 'patch', path: '/api/technicians/{id}', summary: 'Change some fields, e.g. {"active": false} (admin)', request: { params: techParam, ...body(technicianPatch) }, responses: { 200: json(technician, 'changed'), ...errors(...STAFF, 404, 409) } });
+  route({
+    method: 'get',
+    path: '/api/technicians',
+    summary: 'The roster with each technician’s open jobs (agent, dispatcher, admin)',
+    request: { query: rosterQuery },
+    responses: { 200: json(api.technicianList, 'the roster'), ...errors(...STAFF) },
+  });
+  route({
+    method: 'get',
+    path: '/api/technicians/{id}',
+    summary: 'One technician (staff; a technician only themself)',
+    request: { params: techParam },
+    responses: { 200: json(technician, 'the entry'), ...errors(...STAFF, 404) },
+  });
+  route({
+    method: 'post',
+    path: '/api/technicians',
+    summary: 'Add a technician (admin); 409 technician_exists when the id is taken',
+    request: body(technicianInput),
+    responses: { 201: json(technician, 'added'), ...errors(...STAFF, 409) },
+  });
+  route({
+    method: 'put',
+    path: '/api/technicians/{id}',
+    summary: 'Replace a technician’s entry (admin); the id stays',
+    request: { params: techParam, ...body(technicianReplace) },
+    responses: { 200: json(technician, 'replaced'), ...errors(...STAFF, 404, 409) },
+  });
+  route({
+    method: 'patch',
+    path: '/api/technicians/{id}',
+    summary: 'Change some fields, e.g. {"active": false} (admin)',
+    request: { params: techParam, ...body(technicianPatch) },
+    responses: { 200: json(technician, 'changed'), ...errors(...STAFF, 404, 409) },
+  });
 
-  route({ method: 'get', path: '/api/me', summary: 'The role (and technician id) of the calling key', responses: { 200: json(api.meResponse, 'who the key belongs to'), ...errors(401, 429) } });
+  route({
+    method: 'get',
+    path: '/api/me',
+    summary: 'The role (and technician id) of the calling key',
+    responses: { 200: json(api.meResponse, 'who the key belongs to'), ...errors(401, 429) },
+  });
   route({
     method: 'post',
     path: '/api/knowledge-gaps',
@@ -204,9 +297,16 @@ export function openApiDocument() {
   route({
     method: 'post',
     path: '/api/equipment/import',
-    summary: 'Import or update machines from a CSV fleet file (dispatcher, admin): columns serial,model,product_line,customer,site,accepted_on,warranty_months[,contact_phone,plan,technician]; all rows or none',
-    request: { body: { required: true, content: { 'text/csv': { schema: z.string().openapi({ description: 'UTF-8 CSV, at most 2 MB' }) } } } },
-    responses: { 200: json(api.importResult, 'imported'), ...errors(...STAFF), 400: json(api.importRefused, 'nothing imported: every problem with its line and field') },
+    summary:
+      'Import or update machines from a CSV fleet file (dispatcher, admin): columns serial,model,product_line,customer,site,accepted_on,warranty_months[,contact_phone,plan,technician]; all rows or none',
+    request: {
+      body: { required: true, content: { 'text/csv': { schema: z.string().openapi({ description: 'UTF-8 CSV, at most 2 MB' }) } } },
+    },
+    responses: {
+      200: json(api.importResult, 'imported'),
+      ...errors(...STAFF),
+      400: json(api.importRefused, 'nothing imported: every problem with its line and field'),
+    },
   });
   route({
     method: 'get',
@@ -222,21 +322,48 @@ export function openApiDocument() {
     request: { params: z.object({ serial: z.string().openapi({ description: 'serial number (any case)' }) }) },
     responses: { 200: json(api.machineDetail, 'the machine and its history'), ...errors(...STAFF, 404) },
   });
-  const dayRange = z.object({ from: z.string().optional().openapi({ description: 'YYYY-MM-DD, default today' }), to: z.string().optional().openapi({ description: 'YYYY-MM-DD, default from + 30 days' }), productLine: z.string().optional(), status: z.enum(api.INSPECTION_STATUSES).optional() });
-  route({ method: 'get', path: '/api/inspections', summary: 'Inspections due in a period, with their reasons and work orders (any staff key)', request: { query: dayRange }, responses: { 200: json(api.inspectionList, 'the due list'), ...errors(...STAFF) } });
-  route({ method: 'get', path: '/api/inspections/schedule', summary: 'Each line’s proposed schedule per plan, from the ticket history, with evidence and reasons', responses: { 200: json(api.scheduleResponse, 'proposals'), ...errors(...STAFF) } });
-  route({ method: 'get', path: '/api/inspections/reminders', summary: 'Inspections to remind the contact of now (dispatcher, admin)', responses: { 200: json(api.reminderList, 'the call list'), ...errors(...STAFF) } });
+  const dayRange = z.object({
+    from: z.string().optional().openapi({ description: 'YYYY-MM-DD, default today' }),
+    to: z.string().optional().openapi({ description: 'YYYY-MM-DD, default from + 30 days' }),
+    productLine: z.string().optional(),
+    status: z.enum(api.INSPECTION_STATUSES).optional(),
+  });
+  route({
+    method: 'get',
+    path: '/api/inspections',
+    summary: 'Inspections due in a period, with their reasons and work orders (any staff key)',
+    request: { query: dayRange },
+    responses: { 200: json(api.inspectionList, 'the due list'), ...errors(...STAFF) },
+  });
+  route({
+    method: 'get',
+    path: '/api/inspections/schedule',
+    summary: 'Each line’s proposed schedule per plan, from the ticket history, with evidence and reasons',
+    responses: { 200: json(api.scheduleResponse, 'proposals'), ...errors(...STAFF) },
+  });
+  route({
+    method: 'get',
+    path: '/api/inspections/reminders',
+    summary: 'Inspections to remind the contact of now (dispatcher, admin)',
+    responses: { 200: json(api.reminderList, 'the call list'), ...errors(...STAFF) },
+  });
   route({
     method: 'post',
     path: '/api/inspections/work-orders',
-    summary: 'Open the maintenance work order for a machine’s visit {serial, dueOn} (dispatcher, admin); the same visit returns the same ticket',
+    summary:
+      'Open the maintenance work order for a machine’s visit {serial, dueOn} (dispatcher, admin); the same visit returns the same ticket',
     request: body(workOrderBody),
-    responses: { 201: json(ticket, 'created'), 200: json(ticket, 'the work order opened earlier for this visit'), ...errors(...STAFF, 404) },
+    responses: {
+      201: json(ticket, 'created'),
+      200: json(ticket, 'the work order opened earlier for this visit'),
+      ...errors(...STAFF, 404),
+    },
   });
   route({
     method: 'post',
     path: '/api/inspections/{id}/result',
-    summary: 'The filled-in checklist and customer form (technician on the job, admin); failed items open linked fault tickets; resolves the work order',
+    summary:
+      'The filled-in checklist and customer form (technician on the job, admin); failed items open linked fault tickets; resolves the work order',
     request: { params: idParam, ...body(inspectionResultSchema) },
     responses: { 200: json(ticket, 'the resolved work order'), ...errors(...STAFF, 404, 409) },
   });
@@ -279,19 +406,26 @@ export function openApiDocument() {
     request: handoffParam,
     responses: { 200: json(api.conversationMedia, 'oldest first'), ...errors(...STAFF, 404) },
   });
-  for (const [suffix, what] of [['', 'the file as sent (Range gets 206)'], ['/thumbnail', 'a JPEG thumbnail (320 px)']] as const) {
+  for (const [suffix, what] of [
+    ['', 'the file as sent (Range gets 206)'],
+    ['/thumbnail', 'a JPEG thumbnail (320 px)'],
+  ] as const) {
     route({
       method: 'get',
       path: `/api/handoffs/{id}/media/{mediaId}${suffix}`,
       summary: `A photo or video of the handed-over conversation: ${what}`,
       request: { params: handoffParam.params.extend({ mediaId: z.string().openapi({ description: 'SHA-256 of the file' }) }) },
-      responses: { 200: { description: what, content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } } }, ...errors(...STAFF, 404) },
+      responses: {
+        200: { description: what, content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } } },
+        ...errors(...STAFF, 404),
+      },
     });
   }
   route({
     method: 'post',
     path: '/api/handoffs/{id}/claim',
-    summary: 'Take the chat (409 handoff_claimed if someone else holds it; an admin may take it over); the operator is told a person joined',
+    summary:
+      'Take the chat (409 handoff_claimed if someone else holds it; an admin may take it over); the operator is told a person joined',
     request: handoffParam,
     responses: { 200: json(handoff, 'claimed by the caller'), ...errors(...STAFF, 404, 409) },
   });
@@ -333,46 +467,91 @@ export function openApiDocument() {
   route({
     method: 'post',
     path: '/api/messages',
-    summary: 'Bot Framework protocol: activities from Azure Bot Service channels or the Emulator (a Bot Framework JWT when MicrosoftAppId is set)',
+    summary:
+      'Bot Framework protocol: activities from Azure Bot Service channels or the Emulator (a Bot Framework JWT when MicrosoftAppId is set)',
     open: true,
-    request: body(z.object({ type: z.string(), serviceUrl: z.string(), conversation: z.object({ id: z.string() }).passthrough() }).passthrough().openapi({ description: 'a Bot Framework activity' })),
+    request: body(
+      z
+        .object({ type: z.string(), serviceUrl: z.string(), conversation: z.object({ id: z.string() }).passthrough() })
+        .passthrough()
+        .openapi({ description: 'a Bot Framework activity' }),
+    ),
     responses: { 200: { description: 'processed (an invoke answers its body)' }, 201: { description: 'processed' }, ...errors(401) },
   });
-  route({ method: 'post', path: '/chat/token', summary: 'A Direct Line token for the /chat page (a quota per address; refused when DIRECTLINE_SECRET is set)', open: true, responses: { 200: json(api.chatToken, 'a new conversation'), ...errors(401, 429) } });
+  route({
+    method: 'post',
+    path: '/chat/token',
+    summary: 'A Direct Line token for the /chat page (a quota per address; refused when DIRECTLINE_SECRET is set)',
+    open: true,
+    responses: { 200: json(api.chatToken, 'a new conversation'), ...errors(401, 429) },
+  });
 
   // Direct Line 3.0, served locally for Web Chat
   const conversationParam = z.object({ id: z.string().openapi({ description: 'conversation id' }) });
   const dl = (path: string) => `/v3/directline${path}`;
-  route({ method: 'post', path: dl('/tokens/generate'), summary: 'A token for a new conversation (with the Direct Line secret when one is configured)', responses: { 200: json(api.directLineConversation, 'token'), ...errors(401, 429) } });
-  route({ method: 'post', path: dl('/tokens/refresh'), summary: 'Refresh a token', responses: { 200: json(api.directLineConversation, 'token'), ...errors(401, 429) } });
+  route({
+    method: 'post',
+    path: dl('/tokens/generate'),
+    summary: 'A token for a new conversation (with the Direct Line secret when one is configured)',
+    responses: { 200: json(api.directLineConversation, 'token'), ...errors(401, 429) },
+  });
+  route({
+    method: 'post',
+    path: dl('/tokens/refresh'),
+    summary: 'Refresh a token',
+    responses: { 200: json(api.directLineConversation, 'token'), ...errors(401, 429) },
+  });
   route({
     method: 'post',
     path: dl('/conversations'),
-    summary: 'Start a conversation (or resume the token’s); streamUrl opens a WebSocket that pushes activity sets as they are stored (Direct Line 3.0 streaming)',
+    summary:
+      'Start a conversation (or resume the token’s); streamUrl opens a WebSocket that pushes activity sets as they are stored (Direct Line 3.0 streaming)',
     responses: { 201: json(api.directLineConversation, 'the conversation'), ...errors(401, 429) },
   });
   route({
     method: 'get',
     path: dl('/conversations/{id}'),
     summary: 'Reconnect to a conversation: a fresh streamUrl whose stream resumes after the watermark (none: from the start)',
-    request: { params: conversationParam, query: z.object({ watermark: z.string().optional().openapi({ description: 'the last watermark the client saw' }) }) },
+    request: {
+      params: conversationParam,
+      query: z.object({ watermark: z.string().optional().openapi({ description: 'the last watermark the client saw' }) }),
+    },
     responses: { 200: json(api.directLineConversation, 'the conversation'), ...errors(401, 429) },
   });
   route({
     method: 'post',
     path: dl('/conversations/{id}/activities'),
     summary: 'Send an activity from the user (message, event, typing); the bot’s replies follow in GET …/activities',
-    request: { params: conversationParam, ...body(z.object({ type: z.string(), text: z.string().optional(), from: z.object({ id: z.string() }).passthrough() }).passthrough().openapi({ description: 'a Direct Line activity' })) },
+    request: {
+      params: conversationParam,
+      ...body(
+        z
+          .object({ type: z.string(), text: z.string().optional(), from: z.object({ id: z.string() }).passthrough() })
+          .passthrough()
+          .openapi({ description: 'a Direct Line activity' }),
+      ),
+    },
     responses: { 200: json(api.directLineResourceResponse, 'the activity’s id'), ...errors(401, 429) },
   });
   route({
     method: 'post',
     path: dl('/conversations/{id}/upload'),
-    summary: 'Send files with a message, as Web Chat’s upload button does: multipart/form-data with an `activity` part and one `file` part per file (JPEG, PNG, HEIC, MP4 decided from the bytes; 4 files of 20 MB, 20 per conversation); read only after the token is checked',
+    summary:
+      'Send files with a message, as Web Chat’s upload button does: multipart/form-data with an `activity` part and one `file` part per file (JPEG, PNG, HEIC, MP4 decided from the bytes; 4 files of 20 MB, 20 per conversation); read only after the token is checked',
     request: {
       params: conversationParam,
       query: z.object({ userId: z.string().optional() }),
-      body: { required: true, content: { 'multipart/form-data': { schema: z.object({ activity: z.string().openapi({ format: 'binary' }), file: z.array(z.string().openapi({ format: 'binary' })) }) } } },
+      body: {
+        required: true,
+        content: {
+          'multipart/form-data': {
+            schema: z.object({
+              activity: z.string().openapi({ format: 'binary' }),
+              file: z.array(z.string().openapi({ format: 'binary' })),
+            }),
+          },
+        },
+      },
     },
     responses: { 200: json(api.directLineResourceResponse, 'the message’s id'), ...errors(401, 429) },
   });
@@ -390,7 +569,10 @@ export function openApiDocument() {
     method: 'get',
     path: dl('/conversations/{id}/activities'),
     summary: 'Activities after a watermark',
-    request: { params: conversationParam, query: z.object({ watermark: z.string().optional().openapi({ description: 'from the previous answer' }) }) },
+    request: {
+      params: conversationParam,
+      query: z.object({ watermark: z.string().optional().openapi({ description: 'from the previous answer' }) }),
+    },
     responses: { 200: json(api.directLineActivitySet, 'activities and the new watermark'), ...errors(401, 429) },
   });
 

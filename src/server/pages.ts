@@ -77,7 +77,8 @@ const STRICT = `default-src 'self'; img-src 'self' data: blob:; media-src 'self'
  * (not scripts); its upload reads the picked file back from a blob: URL and makes the
  * thumbnail in a blob: worker.
  */
-const CHAT = "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self' blob:; worker-src 'self' blob:; font-src 'self' data:; frame-ancestors 'none'";
+const CHAT =
+  "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self' blob:; worker-src 'self' blob:; font-src 'self' data:; frame-ancestors 'none'";
 
 const headers = (csp: string) => ({
   'Content-Security-Policy': csp,
@@ -86,7 +87,7 @@ const headers = (csp: string) => ({
   'X-Frame-Options': 'DENY',
 });
 
-const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => `&${({ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot' })[c]};`);
+const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot' }[c]};`);
 
 function shell(page: StaffPage): string {
   const name = page.path.slice(1);

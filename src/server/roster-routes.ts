@@ -23,18 +23,29 @@ export const rosterQuery = z.object({ active: z.enum(['true', 'false']).optional
 export async function assertOnRoster(actor: Actor, roster: Pick<RosterStore, 'get'>): Promise<void> {
   if (actor.role !== 'technician') return;
   const t = actor.technicianId ? await roster.get(actor.technicianId) : undefined;
-  if (!t || !t.active) throw new ForbiddenError(`technician ${actor.technicianId ?? '?'} is not on the active roster; ask an admin to add or reactivate them`);
+  if (!t || !t.active)
+    throw new ForbiddenError(`technician ${actor.technicianId ?? '?'} is not on the active roster; ask an admin to add or reactivate them`);
 }
 
 /** The roster: dispatch reads it, admins keep it; assignment suggestions per ticket. */
 export function registerRosterRoutes(
   server: Server,
-  deps: { roster: () => RosterStore | undefined; tickets: () => TicketService | undefined; lines: ProductLines; auth: ApiKeyAuth; limits: RateLimits; log: Logger },
+  deps: {
+    roster: () => RosterStore | undefined;
+    tickets: () => TicketService | undefined;
+    lines: ProductLines;
+    auth: ApiKeyAuth;
+    limits: RateLimits;
+    log: Logger;
+  },
 ) {
   const { auth, log } = deps;
   // Skills are product lines of the loaded manual.
   const { technicianInput, technicianReplace, technicianPatch } = technicianSchemas(deps.lines.schema);
-  const route = (allowed: readonly Actor['role'][], handler: (req: Request, res: Response, roster: RosterStore, actor: Actor) => Promise<void>) =>
+  const route = (
+    allowed: readonly Actor['role'][],
+    handler: (req: Request, res: Response, roster: RosterStore, actor: Actor) => Promise<void>,
+  ) =>
     guarded(log, async (req, res) => {
       const actor = auth.actor(req, allowed);
       await deps.limits.check('api', req, actor.label);
@@ -53,7 +64,10 @@ export function registerRosterRoutes(
     '/api/technicians',
     route(['agent', 'dispatcher', 'admin'], async (req, res, roster) => {
       const q = rosterQuery.parse(req.query ?? {});
-      const [technicians, jobs] = await Promise.all([roster.list({ active: q.active === undefined ? undefined : q.active === 'true' }), roster.openJobs()]);
+      const [technicians, jobs] = await Promise.all([
+        roster.list({ active: q.active === undefined ? undefined : q.active === 'true' }),
+        roster.openJobs(),
+      ]);
       res.send(200, { technicians: technicians.map((t) => ({ ...t, openJobs: jobs.get(t.id) ?? 0 })) });
     }),
   );
@@ -62,7 +76,8 @@ export function registerRosterRoutes(
     '/api/technicians/:id',
     route(['agent', 'dispatcher', 'admin', 'technician'], async (req, res, roster, actor) => {
       const id = idOf(req);
-      if (actor.role === 'technician' && actor.technicianId !== id) throw new ForbiddenError('technicians may read only their own roster entry');
+      if (actor.role === 'technician' && actor.technicianId !== id)
+        throw new ForbiddenError('technicians may read only their own roster entry');
       res.send(200, await found(roster, id));
     }),
   );
@@ -81,7 +96,8 @@ export function registerRosterRoutes(
     '/api/technicians/:id',
     route(['admin'], async (req, res, roster) => {
       const body = (req.body ?? {}) as Record<string, unknown>;
-      if (body.id !== undefined && body.id !== idOf(req)) throw new InvalidRequestError('id', `the body names ${String(body.id).slice(0, 40)} but the URL ${idOf(req)}; ids do not change`);
+      if (body.id !== undefined && body.id !== idOf(req))
+        throw new InvalidRequestError('id', `the body names ${String(body.id).slice(0, 40)} but the URL ${idOf(req)}; ids do not change`);
       const { id: _same, ...rest } = body;
       const { expectedVersion, ...fields } = technicianReplace.parse(rest);
       res.send(200, await roster.update(idOf(req), () => ({ id: idOf(req), ...fields }), expectedVersion));

@@ -28,7 +28,14 @@ import { EquipmentStore } from '../equipment/store.js';
 import { loadMaintenance } from '../maintenance/knowledge.js';
 import { MaintenanceService } from '../maintenance/service.js';
 import { openApiDocument } from './openapi.js';
-import { ConfigurationBotFrameworkAuthentication, ShowTypingMiddleware, TranscriptLoggerMiddleware, type Activity, type BotAdapter, type TurnContext } from 'botbuilder';
+import {
+  ConfigurationBotFrameworkAuthentication,
+  ShowTypingMiddleware,
+  TranscriptLoggerMiddleware,
+  type Activity,
+  type BotAdapter,
+  type TurnContext,
+} from 'botbuilder';
 import { AuthenticationError } from 'botframework-connector';
 import { createBot } from '../bot/create-bot.js';
 import { answerRecognizers } from '../conversation/recognizers/index.js';
@@ -61,8 +68,14 @@ const activityShape = z
     channelId: storableText().max(100).optional(),
     serviceUrl: z.string().url().max(2000),
     conversation: z.object({ id: storableText().min(1).max(1000) }).passthrough(),
-    from: z.object({ id: storableText().min(1).max(1000) }).passthrough().optional(),
-    recipient: z.object({ id: z.string().min(1).max(1000) }).passthrough().optional(),
+    from: z
+      .object({ id: storableText().min(1).max(1000) })
+      .passthrough()
+      .optional(),
+    recipient: z
+      .object({ id: z.string().min(1).max(1000) })
+      .passthrough()
+      .optional(),
     text: storableText().max(10_000).optional(),
   })
   .passthrough();
@@ -119,16 +132,19 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
   server.get('/healthz', async (_req, res) => {
     res.send(200, { status: 'ok' });
   });
-  server.get('/readyz', guarded(log, async (_req, res) => {
-    const issues: { field: string; message: string }[] = [];
-    if (!engine) issues.push({ field: 'index', message: 'the retrieval index is still loading' });
-    if (!db || !tickets) issues.push({ field: 'store', message: 'the store is still opening' });
-    else await db.ping(1000).catch(() => issues.push({ field: 'store', message: 'the store does not answer' }));
-    if (issues.length > 0) {
-      throw new HttpProblem(503, 'not_ready', `not ready: ${issues.map((i) => i.field).join(', ')}`, { 'Retry-After': '5' }, issues);
-    }
-    res.send(200, { status: 'ready' });
-  }));
+  server.get(
+    '/readyz',
+    guarded(log, async (_req, res) => {
+      const issues: { field: string; message: string }[] = [];
+      if (!engine) issues.push({ field: 'index', message: 'the retrieval index is still loading' });
+      if (!db || !tickets) issues.push({ field: 'store', message: 'the store is still opening' });
+      else await db.ping(1000).catch(() => issues.push({ field: 'store', message: 'the store does not answer' }));
+      if (issues.length > 0) {
+        throw new HttpProblem(503, 'not_ready', `not ready: ${issues.map((i) => i.field).join(', ')}`, { 'Retry-After': '5' }, issues);
+      }
+      res.send(200, { status: 'ready' });
+    }),
+  );
 
   const metrics = new Metrics();
   server.on('after', (req: restify.Request, res: restify.Response, route?: { path?: string }) => {
@@ -139,44 +155,76 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     log.debug({ ...labels, ms }, 'request');
   });
   // Prometheus scrapes from the machine itself freely; from elsewhere it needs an admin key.
-  server.get('/metrics', guarded(log, async (req, res) => {
-    if (!isLoopbackAddress(clientAddress(req))) auth.actor(req, ['admin']);
-    res.writeHead(200, { 'Content-Type': metrics.registry.contentType });
-    res.end(await metrics.registry.metrics());
-  }));
+  server.get(
+    '/metrics',
+    guarded(log, async (req, res) => {
+      if (!isLoopbackAddress(clientAddress(req))) auth.actor(req, ['admin']);
+      res.writeHead(200, { 'Content-Type': metrics.registry.contentType });
+      res.end(await metrics.registry.metrics());
+    }),
+  );
 
   // The engine for staff (the call-center panel); operators reach it through the bot.
-  server.post('/api/suggest', guarded(log, async (req, res) => {
-    auth.actor(req);
-    if (!engine) throw new StoreUnavailableError('the retrieval index is still loading');
-    const { text, ...o } = suggestBody.parse(req.body ?? {});
-    o.productLine = kb.productLines.parseOptional(o.productLine);
-    // A client that has gone (a superseded panel request, a closed tab) gets no work:
-    // its queued encoder call is dropped and nothing is answered.
-    const gone = new AbortController();
-    const onClose = () => res.writableFinished || gone.abort();
-    res.once('close', onClose);
-    try {
-      if (req.socket.destroyed) gone.abort();
-      res.send(200, await engine.suggest(text, { ...o, signal: gone.signal }));
-    } catch (err) {
-      if (gone.signal.aborted) return log.debug({ url: req.getPath() }, 'client gone; suggestion dropped');
-      throw err;
-    } finally {
-      res.off('close', onClose);
-    }
-  }));
+  server.post(
+    '/api/suggest',
+    guarded(log, async (req, res) => {
+      auth.actor(req);
+      if (!engine) throw new StoreUnavailableError('the retrieval index is still loading');
+      const { text, ...o } = suggestBody.parse(req.body ?? {});
+      o.productLine = kb.productLines.parseOptional(o.productLine);
+      // A client that has gone (a superseded panel request, a closed tab) gets no work:
+      // its queued encoder call is dropped and nothing is answered.
+      const gone = new AbortController();
+      const onClose = () => res.writableFinished || gone.abort();
+      res.once('close', onClose);
+      try {
+        if (req.socket.destroyed) gone.abort();
+        res.send(200, await engine.suggest(text, { ...o, signal: gone.signal }));
+      } catch (err) {
+        if (gone.signal.aborted) return log.debug({ url: req.getPath() }, 'client gone; suggestion dropped');
+        throw err;
+      } finally {
+        res.off('close', onClose);
+      }
+    }),
+  );
 
   server.get('/api/openapi.json', async (_req, res) => {
     res.send(200, openApiDocument());
   });
-  registerTicketRoutes(server, { tickets: () => tickets, gaps: () => gaps, outcomes: () => outcomes, roster: () => roster, lines: kb.productLines, auth, log });
+  registerTicketRoutes(server, {
+    tickets: () => tickets,
+    gaps: () => gaps,
+    outcomes: () => outcomes,
+    roster: () => roster,
+    lines: kb.productLines,
+    auth,
+    log,
+  });
   registerRosterRoutes(server, { roster: () => roster, tickets: () => tickets, lines: kb.productLines, auth, limits, log });
-  registerMediaRoutes(server, { tickets: () => tickets, media: () => media, roster: () => roster, directLine: () => directLine?.store, transcripts: () => transcripts, desk: () => live?.desk, auth, limits, log });
+  registerMediaRoutes(server, {
+    tickets: () => tickets,
+    media: () => media,
+    roster: () => roster,
+    directLine: () => directLine?.store,
+    transcripts: () => transcripts,
+    desk: () => live?.desk,
+    auth,
+    limits,
+    log,
+  });
   registerKnowledgeRoutes(server, { kb, auth, log });
   let suggestionCounter: SuggestionCounter | undefined;
   registerFleetReportRoutes(server, { db: () => db, maintenance: () => maintenance, auth, limits, log });
-  registerEquipmentRoutes(server, { kb, equipment: () => equipment, maintenance: () => maintenance, tickets: () => tickets, auth, limits, log });
+  registerEquipmentRoutes(server, {
+    kb,
+    equipment: () => equipment,
+    maintenance: () => maintenance,
+    tickets: () => tickets,
+    auth,
+    limits,
+    log,
+  });
   registerPages(server);
 
   // The bot: Bot Framework channels through CloudAdapter, browsers through the local Direct Line.
@@ -194,26 +242,33 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
       ? 'Bot Framework endpoint /api/messages: activities need a valid Bot Framework token'
       : 'Bot Framework endpoint /api/messages: no MicrosoftAppId, so local development only (loopback callers and loopback serviceUrls); set the Bot Framework credentials for channels',
   );
-  server.post('/api/messages', guarded(log, async (req, res) => {
-    if (!authenticated && !isLoopbackAddress(clientAddress(req))) {
-      throw new HttpProblem(403, 'local_only', 'without Bot Framework credentials this endpoint serves the machine itself only');
-    }
-    if (!bot || !directLine) throw new StoreUnavailableError('the bot is still starting');
-    // The adapter answers a malformed activity with a 500; shape errors are the sender's: 400.
-    const activity = activityShape.parse(req.body) as unknown as Activity;
-    // With credentials the framework's token validation decides first; without, it lets the local caller through.
-    const identity = await cloudAdapter.authenticate(activity, req.header('authorization') ?? '').catch((err: unknown) => {
-      if (err instanceof AuthenticationError) throw new HttpProblem(401, 'unauthorized', 'the Bot Framework token was not accepted', { 'WWW-Authenticate': 'Bearer' });
-      throw new HttpProblem(503, 'bot_framework_unavailable', 'the Bot Framework could not check the token; retry later', { 'Retry-After': '5' });
-    });
-    if (!serviceUrls.allows(activity.serviceUrl)) throw new HttpProblem(403, 'service_url_not_allowed', 'the activity names a serviceUrl this bot does not reply to');
-    // A conversation stays on the channel it was created on: the local Direct Line's ids are refused here.
-    if (await directLine.store.exists(activity.conversation.id)) {
-      throw new HttpProblem(403, 'conversation_bound', 'this conversation belongs to another channel');
-    }
-    const invoke = await cloudAdapter.runAuthenticated(identity, activity, logic);
-    res.send(invoke?.status ?? 200, invoke?.body);
-  }));
+  server.post(
+    '/api/messages',
+    guarded(log, async (req, res) => {
+      if (!authenticated && !isLoopbackAddress(clientAddress(req))) {
+        throw new HttpProblem(403, 'local_only', 'without Bot Framework credentials this endpoint serves the machine itself only');
+      }
+      if (!bot || !directLine) throw new StoreUnavailableError('the bot is still starting');
+      // The adapter answers a malformed activity with a 500; shape errors are the sender's: 400.
+      const activity = activityShape.parse(req.body) as unknown as Activity;
+      // With credentials the framework's token validation decides first; without, it lets the local caller through.
+      const identity = await cloudAdapter.authenticate(activity, req.header('authorization') ?? '').catch((err: unknown) => {
+        if (err instanceof AuthenticationError)
+          throw new HttpProblem(401, 'unauthorized', 'the Bot Framework token was not accepted', { 'WWW-Authenticate': 'Bearer' });
+        throw new HttpProblem(503, 'bot_framework_unavailable', 'the Bot Framework could not check the token; retry later', {
+          'Retry-After': '5',
+        });
+      });
+      if (!serviceUrls.allows(activity.serviceUrl))
+        throw new HttpProblem(403, 'service_url_not_allowed', 'the activity names a serviceUrl this bot does not reply to');
+      // A conversation stays on the channel it was created on: the local Direct Line's ids are refused here.
+      if (await directLine.store.exists(activity.conversation.id)) {
+        throw new HttpProblem(403, 'conversation_bound', 'this conversation belongs to another channel');
+      }
+      const invoke = await cloudAdapter.runAuthenticated(identity, activity, logic);
+      res.send(invoke?.status ?? 200, invoke?.body);
+    }),
+  );
   registerDirectLine(server, {
     store: () => directLine?.store,
     adapter: () => directLine?.adapter,
@@ -302,7 +357,9 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     const bus = await openBus(db, { databaseUrl: config.databaseUrl, log });
     // Every append to a Direct Line log tells the instance holding that conversation's stream.
     const dlStore = new DirectLineStore(db, (id) => {
-      bus.publish(directLineTopic(id), { kind: 'activities' } satisfies DirectLineHint).catch((err: Error) => log.warn({ err: err.message }, 'stream hint not published'));
+      bus
+        .publish(directLineTopic(id), { kind: 'activities' } satisfies DirectLineHint)
+        .catch((err: Error) => log.warn({ err: err.message }, 'stream hint not published'));
     });
     const dlAdapter = new DirectLineAdapter(dlStore);
     const liveParts = new Live(bus, {
@@ -336,7 +393,13 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
           metrics.turns.inc({ channel });
           // What happened, never what was said: the text may hold names and phone numbers.
           log.debug(
-            { channel, conversation: context.activity.conversation?.id, type: context.activity.type, chars: context.activity.text?.length ?? 0, ms: Math.round(seconds * 1000) },
+            {
+              channel,
+              conversation: context.activity.conversation?.id,
+              type: context.activity.type,
+              chars: context.activity.text?.length ?? 0,
+              ms: Math.round(seconds * 1000),
+            },
             'bot turn',
           );
         }
@@ -346,7 +409,11 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
       // Typing indicators for channels that push (Teams, Emulator); a polling Direct Line client would see them too late.
       if (adapter === cloudAdapter) adapter.use(new ShowTypingMiddleware(400, 2000));
       adapter.use(liveParts.middleware);
-      adapter.onTurnError = turnErrorHandler(log, parts.conversationState, (err) => err instanceof ChannelSendError || err instanceof ServiceUrlNotAllowedError);
+      adapter.onTurnError = turnErrorHandler(
+        log,
+        parts.conversationState,
+        (err) => err instanceof ChannelSendError || err instanceof ServiceUrlNotAllowedError,
+      );
     }
     directLine = { store: dlStore, adapter: dlAdapter };
     streams = new DirectLineStreams({ store: () => dlStore, bus, log, admit: (req) => limits.admitUpgrade(req) });

@@ -51,7 +51,10 @@ export function registerTicketRoutes(
   },
 ) {
   const { auth, log, lines } = deps;
-  const route = (allowed: readonly Actor['role'][] | undefined, handler: (req: Request, res: Response, service: TicketService, actor: Actor) => Promise<void>) =>
+  const route = (
+    allowed: readonly Actor['role'][] | undefined,
+    handler: (req: Request, res: Response, service: TicketService, actor: Actor) => Promise<void>,
+  ) =>
     guarded(log, async (req, res) => {
       const actor = auth.actor(req, allowed);
       const service = deps.tickets();
@@ -67,7 +70,16 @@ export function registerTicketRoutes(
       const input = createTicketSchema.parse(req.body ?? {});
       const key = idempotencyKey.parse(req.header('idempotency-key') || undefined);
       const { ticket, created } = await service.create(input, actor, key);
-      log.info({ ticket: ticket.number, productLine: ticket.equipment.productLine, fault: ticket.faults[0]?.id, actor: actor.label, replay: !created }, 'ticket created');
+      log.info(
+        {
+          ticket: ticket.number,
+          productLine: ticket.equipment.productLine,
+          fault: ticket.faults[0]?.id,
+          actor: actor.label,
+          replay: !created,
+        },
+        'ticket created',
+      );
       res.header('Location', `/api/tickets/${ticket.id}`);
       res.send(created ? 201 : 200, ticketView(ticket, actor));
     }),

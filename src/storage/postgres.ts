@@ -10,13 +10,30 @@ import { assertStorable, StoreUnavailableError, type Database, type Sql, type Tr
 export const PG_TIMEOUTS = { connectMs: 5000, statementMs: 10_000, queryMs: 12_000, idleInTransactionMs: 30_000, keepAliveMs: 10_000 };
 
 const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN',
-  '57P01', '57P02', '57P03', // admin shutdown, crash shutdown, cannot connect now
-  '08000', '08001', '08003', '08004', '08006', // connection exceptions
-  '53000', '53100', '53200', '53300', // insufficient resources: disk full, out of memory, too many connections
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  '57P01',
+  '57P02',
+  '57P03', // admin shutdown, crash shutdown, cannot connect now
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006', // connection exceptions
+  '53000',
+  '53100',
+  '53200',
+  '53300', // insufficient resources: disk full, out of memory, too many connections
   '57014', // statement timeout (query_canceled)
   '25P03', // idle in transaction timeout
-  '40001', '40P01', // serialization failure, deadlock: retry later
+  '40001',
+  '40P01', // serialization failure, deadlock: retry later
 ]);
 
 /** Failures of the store rather than of the SQL: the request may be retried later. */

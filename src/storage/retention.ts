@@ -28,7 +28,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * conversation in their idempotency key, `bot:<conversation id>:<n>` (src/tickets/service.ts);
  * LIKE's wildcards in an id can only make it keep more.
  */
-const HAS_TICKET = (conversationId: string) => `EXISTS (SELECT 1 FROM tickets WHERE tickets.idempotency_key LIKE 'bot:' || ${conversationId} || ':%')`;
+const HAS_TICKET = (conversationId: string) =>
+  `EXISTS (SELECT 1 FROM tickets WHERE tickets.idempotency_key LIKE 'bot:' || ${conversationId} || ':%')`;
 
 /**
  * Retention of what strangers leave behind: anonymous conversations and Direct Line logs
@@ -49,21 +50,33 @@ export class Retention {
   async sweep(now = new Date()): Promise<Purged> {
     const conversations = new Date(now.getTime() - this.settings.conversationDays * DAY_MS).toISOString();
     const directLine = new Date(now.getTime() - this.settings.directLineLogDays * DAY_MS).toISOString();
-    const purged: Purged = { botState: 0, conversationRefs: 0, transcriptActivities: 0, directLineConversations: 0, directLineActivities: 0 };
-    await this.db.transaction(async (tx) => {
-      // Where an idle conversation stood; a ticket's conversation keeps its transcript and reference, not its dialog state.
-      purged.botState = await tx.run(`DELETE FROM bot_state WHERE updated_at < $1`, [conversations]);
-      purged.conversationRefs = await tx.run(`DELETE FROM conversation_refs WHERE updated_at < $1 AND NOT ${HAS_TICKET('conversation_refs.conversation_id')}`, [conversations]);
-      purged.transcriptActivities = await tx.run(
-        `DELETE FROM transcript_activities WHERE (channel_id, conversation_id) IN (
+    const purged: Purged = {
+      botState: 0,
+      conversationRefs: 0,
+      transcriptActivities: 0,
+      directLineConversations: 0,
+      directLineActivities: 0,
+    };
+    await this.db.transaction(
+      async (tx) => {
+        // Where an idle conversation stood; a ticket's conversation keeps its transcript and reference, not its dialog state.
+        purged.botState = await tx.run(`DELETE FROM bot_state WHERE updated_at < $1`, [conversations]);
+        purged.conversationRefs = await tx.run(
+          `DELETE FROM conversation_refs WHERE updated_at < $1 AND NOT ${HAS_TICKET('conversation_refs.conversation_id')}`,
+          [conversations],
+        );
+        purged.transcriptActivities = await tx.run(
+          `DELETE FROM transcript_activities WHERE (channel_id, conversation_id) IN (
            SELECT channel_id, conversation_id FROM transcript_activities GROUP BY channel_id, conversation_id HAVING MAX(at) < $1)
          AND NOT ${HAS_TICKET('transcript_activities.conversation_id')}`,
-        [conversations],
-      );
-      const idle = `SELECT id FROM directline_conversations WHERE COALESCE(last_active_at, created_at) < $1 AND NOT ${HAS_TICKET('directline_conversations.id')}`;
-      purged.directLineActivities = await tx.run(`DELETE FROM directline_activities WHERE conversation_id IN (${idle})`, [directLine]);
-      purged.directLineConversations = await tx.run(`DELETE FROM directline_conversations WHERE id IN (${idle})`, [directLine]);
-    }, { durable: false });
+          [conversations],
+        );
+        const idle = `SELECT id FROM directline_conversations WHERE COALESCE(last_active_at, created_at) < $1 AND NOT ${HAS_TICKET('directline_conversations.id')}`;
+        purged.directLineActivities = await tx.run(`DELETE FROM directline_activities WHERE conversation_id IN (${idle})`, [directLine]);
+        purged.directLineConversations = await tx.run(`DELETE FROM directline_conversations WHERE id IN (${idle})`, [directLine]);
+      },
+      { durable: false },
+    );
     return purged;
   }
 

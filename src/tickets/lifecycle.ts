@@ -15,11 +15,13 @@ export const OPEN_STATUSES: readonly TicketStatus[] = ['new', 'assigned', 'en_ro
 
 export class TransitionError extends Error {
   override name = 'TransitionError';
-  constructor(readonly from: TicketStatus, readonly to: TicketStatus) {
+  constructor(
+    readonly from: TicketStatus,
+    readonly to: TicketStatus,
+  ) {
     const allowed = TRANSITIONS[from];
     super(
-      `a ticket that is "${from}" cannot become "${to}"` +
-        (allowed.length ? ` (allowed next: ${allowed.join(', ')})` : ' (it is final)'),
+      `a ticket that is "${from}" cannot become "${to}"` + (allowed.length ? ` (allowed next: ${allowed.join(', ')})` : ' (it is final)'),
     );
   }
 }

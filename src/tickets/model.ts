@@ -47,9 +47,7 @@ export const createTicketSchema = z
   .object({
     customer: z.object({ name: text(200), site: siteSchema }).strict(),
     contact: z.object({ name: text(200), phone: phoneNumber }).strict(),
-    equipment: z
-      .object({ productLine: productLineCode, model: text(100).optional(), serial: text(100).optional() })
-      .strict(),
+    equipment: z.object({ productLine: productLineCode, model: text(100).optional(), serial: text(100).optional() }).strict(),
     faults: z
       .array(z.object({ id: faultId, confidence: z.number().min(0).max(1).optional() }).strict())
       .max(5)
@@ -74,7 +72,11 @@ export const statusChangeSchema = z
   .strict();
 
 export const assignSchema = z
-  .object({ technicianId: storableText().trim().min(1, 'name the technician (an id from the roster)').max(100), note: text(2000).optional(), expectedVersion: z.number().int().min(1).optional() })
+  .object({
+    technicianId: storableText().trim().min(1, 'name the technician (an id from the roster)').max(100),
+    note: text(2000).optional(),
+    expectedVersion: z.number().int().min(1).optional(),
+  })
   .strict();
 
 /** The machine stopped (or runs again) after the ticket was opened: its open clocks follow. */
@@ -86,11 +88,21 @@ export const closeOutSchema = z
   .object({
     /** The fault actually found, or null when the manual has no entry for it. */
     actualFaultId: faultId.nullable(),
-    causeId: z.string().regex(/^c\d{1,2}$/).optional(),
+    causeId: z
+      .string()
+      .regex(/^c\d{1,2}$/)
+      .optional(),
     rootCauseClass: causeClass,
-    partsUsed: z.array(z.object({ code: partCode, quantity: z.number().int().min(1).max(1000) }).strict()).max(100).default([]),
+    partsUsed: z
+      .array(z.object({ code: partCode, quantity: z.number().int().min(1).max(1000) }).strict())
+      .max(100)
+      .default([]),
     workDone: text(5000),
-    minutesOnSite: z.number().int().min(0).max(60 * 24 * 14),
+    minutesOnSite: z
+      .number()
+      .int()
+      .min(0)
+      .max(60 * 24 * 14),
     /** Overrides the grade derived from the cause, when the job was harder or easier. */
     grade: gradeCode.optional(),
     expectedVersion: z.number().int().min(1).optional(),

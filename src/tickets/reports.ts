@@ -20,7 +20,9 @@ export function slaCompliance(tickets: readonly Ticket[], now: Date = new Date()
       row = {
         productLine: line,
         tickets: 0,
-        clocks: Object.fromEntries(SLA_CLOCKS.map((c) => [c, { onTime: 0, late: 0, breached: 0, pending: 0, compliance: null }])) as SlaComplianceRow['clocks'],
+        clocks: Object.fromEntries(
+          SLA_CLOCKS.map((c) => [c, { onTime: 0, late: 0, breached: 0, pending: 0, compliance: null }]),
+        ) as SlaComplianceRow['clocks'],
       };
       rows.set(line, row);
     }

@@ -34,7 +34,10 @@ const ASSIGNERS: readonly Actor['role'][] = ['dispatcher', 'admin'];
  * What this actor may do to this ticket now: the same rules the service enforces, so
  * pages offer exactly the actions that will be accepted.
  */
-export function allowedActions(ticket: Ticket, actor: Actor): { assign: boolean; statuses: TicketStatus[]; closeOut: boolean; inspectionResult: boolean } {
+export function allowedActions(
+  ticket: Ticket,
+  actor: Actor,
+): { assign: boolean; statuses: TicketStatus[]; closeOut: boolean; inspectionResult: boolean } {
   const own = actor.role !== 'technician' || ticket.technicianId === actor.technicianId;
   const next = TRANSITIONS[ticket.status];
   return {
@@ -43,7 +46,8 @@ export function allowedActions(ticket: Ticket, actor: Actor): { assign: boolean;
     statuses: own ? next.filter((to) => to !== 'assigned' && to !== 'resolved' && !statusRefusal(actor.role, ticket.status, to)) : [],
     closeOut: own && (actor.role === 'technician' || actor.role === 'admin') && next.includes('resolved') && ticket.kind !== 'maintenance',
     // An inspection work order is resolved by its checklist result instead of a close-out.
-    inspectionResult: own && (actor.role === 'technician' || actor.role === 'admin') && next.includes('resolved') && ticket.kind === 'maintenance',
+    inspectionResult:
+      own && (actor.role === 'technician' || actor.role === 'admin') && next.includes('resolved') && ticket.kind === 'maintenance',
   };
 }
 
@@ -102,7 +106,10 @@ export class TicketService {
     const serial = input.equipment.serial ? canonicalSerial(input.equipment.serial) : undefined;
     const machine = serial ? await this.machines?.(serial) : undefined;
     if (machine && machine.productLine !== input.equipment.productLine) {
-      throw new InvalidRequestError('equipment.productLine', `serial ${machine.serial} is a ${machine.productLine} machine (${machine.model}), not ${input.equipment.productLine}`);
+      throw new InvalidRequestError(
+        'equipment.productLine',
+        `serial ${machine.serial} is a ${machine.productLine} machine (${machine.model}), not ${input.equipment.productLine}`,
+      );
     }
     const faults = input.faults.map((f, i) => {
       const fault = this.kb.faultsById.get(f.id);
@@ -129,7 +136,9 @@ export class TicketService {
           id,
           number,
           kind: 'fault',
-          billing: serial ? billingFor(machine, today(now)) : { billable: null, reason: 'no serial number given: check the warranty by hand' },
+          billing: serial
+            ? billingFor(machine, today(now))
+            : { billable: null, reason: 'no serial number given: check the warranty by hand' },
           ...extra,
           status: 'new',
           version: 1,
@@ -190,8 +199,13 @@ export class TicketService {
   async assign(idOrNumber: string, technicianId: string, actor: Actor, note?: string, expectedVersion?: number) {
     if (!ASSIGNERS.includes(actor.role)) throw new ForbiddenError('only dispatch assigns technicians');
     const technician = await this.roster.get(technicianId);
-    if (!technician) throw new InvalidRequestError('technicianId', `no technician "${technicianId}" on the roster; add them under /api/technicians first`);
-    if (!technician.active) throw new ConflictError('technician_inactive', `technician ${technician.id} (${technician.name}) is not active; choose an active technician`);
+    if (!technician)
+      throw new InvalidRequestError('technicianId', `no technician "${technicianId}" on the roster; add them under /api/technicians first`);
+    if (!technician.active)
+      throw new ConflictError(
+        'technician_inactive',
+        `technician ${technician.id} (${technician.name}) is not active; choose an active technician`,
+      );
     const ticket = await this.get(idOrNumber, actor);
     const updated = await this.store.update(
       ticket.id,
@@ -231,7 +245,11 @@ export class TicketService {
           ...t,
           machineDown,
           updatedAt: at,
-          sla: { clocks: rebaseClocks(t.sla.clocks, t.createdAt, sla.clocks), atRiskFraction: sla.clocks.at_risk_fraction, basis: sla.basis },
+          sla: {
+            clocks: rebaseClocks(t.sla.clocks, t.createdAt, sla.clocks),
+            atRiskFraction: sla.clocks.at_risk_fraction,
+            basis: sla.basis,
+          },
           history: [...t.history, { at, actor: actor.label, action: 'machine-down', machineDown, note }],
         };
       },
@@ -243,7 +261,11 @@ export class TicketService {
   async setSiteCoordinates(idOrNumber: string, at: { lat: number; lon: number }, actor: Actor) {
     if (actor.role !== 'bot' && !ASSIGNERS.includes(actor.role)) throw new ForbiddenError('only dispatch changes the site of a ticket');
     const ticket = await this.get(idOrNumber, actor);
-    return this.store.update(ticket.id, (t) => ({ ...t, customer: { ...t.customer, site: { ...t.customer.site, lat: at.lat, lon: at.lon } }, updatedAt: this.clock().toISOString() }));
+    return this.store.update(ticket.id, (t) => ({
+      ...t,
+      customer: { ...t.customer, site: { ...t.customer.site, lat: at.lat, lon: at.lon } },
+      updatedAt: this.clock().toISOString(),
+    }));
   }
 
   /** Adds photos or videos to the ticket (already stored; the same item is listed once). */
@@ -268,11 +290,16 @@ export class TicketService {
   async closeOut(idOrNumber: string, input: CloseOutInput, actor: Actor) {
     if (actor.role !== 'technician' && actor.role !== 'admin') throw new ForbiddenError('only the technician on the job closes it out');
     const ticket = await this.get(idOrNumber, actor);
-    if (ticket.kind === 'maintenance') throw new InvalidRequestError('ticket', `${ticket.number} is an inspection: send its checklist result to /api/inspections/${ticket.id}/result`);
+    if (ticket.kind === 'maintenance')
+      throw new InvalidRequestError(
+        'ticket',
+        `${ticket.number} is an inspection: send its checklist result to /api/inspections/${ticket.id}/result`,
+      );
     const actual = input.actualFaultId ? this.kb.faultsById.get(input.actualFaultId) : undefined;
     if (input.actualFaultId && !actual) throw new InvalidRequestError('actualFaultId', `unknown fault id ${input.actualFaultId}`);
     const cause = input.causeId ? actual?.causes.find((c) => c.id === input.causeId) : undefined;
-    if (input.causeId && !cause) throw new InvalidRequestError('causeId', `${input.actualFaultId ?? 'no fault'} has no cause ${input.causeId}`);
+    if (input.causeId && !cause)
+      throw new InvalidRequestError('causeId', `${input.actualFaultId ?? 'no fault'} has no cause ${input.causeId}`);
     input.partsUsed.forEach((p, i) => {
       if (!this.kb.parts.has(p.code)) throw new InvalidRequestError(`partsUsed.${i}.code`, `unknown part code ${p.code}`);
     });

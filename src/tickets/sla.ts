@@ -15,7 +15,9 @@ type Tier = ServicePolicy['service_tiers'][number];
 
 /** The tier's clocks for this machine: the machine-down set when it is down and the tier has one. */
 export function clocksFor(tier: Tier, machineDown: boolean): { clocks: SlaClocks; basis: SlaBasis } {
-  return machineDown && tier.machine_down_sla ? { clocks: tier.machine_down_sla, basis: 'machine-down' } : { clocks: tier.sla, basis: 'running' };
+  return machineDown && tier.machine_down_sla
+    ? { clocks: tier.machine_down_sla, basis: 'machine-down' }
+    : { clocks: tier.sla, basis: 'running' };
 }
 
 /**
@@ -30,7 +32,9 @@ export function rebaseClocks(current: SlaClock[], createdAt: string, clocks: Sla
 /** Hours from opening to each deadline: what the bot and the panel promise. */
 export function promisedHours(ticket: Pick<Ticket, 'sla' | 'createdAt'>): Record<SlaClockName, number> {
   const created = Date.parse(ticket.createdAt);
-  return Object.fromEntries(ticket.sla.clocks.map((c) => [c.name, Math.round(((Date.parse(c.dueAt) - created) / HOUR) * 10) / 10])) as Record<SlaClockName, number>;
+  return Object.fromEntries(
+    ticket.sla.clocks.map((c) => [c.name, Math.round(((Date.parse(c.dueAt) - created) / HOUR) * 10) / 10]),
+  ) as Record<SlaClockName, number>;
 }
 
 /** Deadlines at creation: each clock is hours after the ticket was opened. */
@@ -79,6 +83,9 @@ export function clockStates(ticket: Pick<Ticket, 'sla' | 'createdAt' | 'status'>
 /** The earliest deadline not yet met: what "overdue" is judged by. */
 export function nextDue(ticket: Pick<Ticket, 'sla' | 'status'>): string | null {
   if (ticket.status === 'cancelled' || ticket.status === 'closed') return null;
-  const pending = ticket.sla.clocks.filter((c) => !c.metAt).map((c) => c.dueAt).sort();
+  const pending = ticket.sla.clocks
+    .filter((c) => !c.metAt)
+    .map((c) => c.dueAt)
+    .sort();
   return pending[0] ?? null;
 }

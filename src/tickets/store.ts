@@ -48,9 +48,7 @@ export class TicketStore {
     if (existing) return { ticket: existing, created: false };
     try {
       const ticket = await this.db.transaction(async (tx) => {
-        const [counter] = await tx.query<{ value: number }>(
-          `UPDATE counters SET value = value + 1 WHERE name = 'ticket' RETURNING value`,
-        );
+        const [counter] = await tx.query<{ value: number }>(`UPDATE counters SET value = value + 1 WHERE name = 'ticket' RETURNING value`);
         const id = randomUUID();
         const t = build(id, formatNumber(new Date(), Number(counter!.value)));
         await tx.run(
@@ -58,9 +56,23 @@ export class TicketStore {
              created_at, updated_at, next_due_at, version, doc, kind, serial, machine_down, search_text)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
           [
-            t.id, t.number, idempotencyKey ?? null, requestHash ?? null, t.status, t.equipment.productLine,
-            t.technicianId ?? null, t.faults[0]?.id ?? null, t.createdAt, t.updatedAt, nextDue(t), t.version, JSON.stringify(t),
-            t.kind ?? 'fault', t.equipment.serial ?? null, t.machineDown ? 1 : 0, searchText(t),
+            t.id,
+            t.number,
+            idempotencyKey ?? null,
+            requestHash ?? null,
+            t.status,
+            t.equipment.productLine,
+            t.technicianId ?? null,
+            t.faults[0]?.id ?? null,
+            t.createdAt,
+            t.updatedAt,
+            nextDue(t),
+            t.version,
+            JSON.stringify(t),
+            t.kind ?? 'fault',
+            t.equipment.serial ?? null,
+            t.machineDown ? 1 : 0,
+            searchText(t),
           ],
         );
         return t;
@@ -151,9 +163,20 @@ export class TicketStore {
            actual_fault_id = $7, closed_out_at = $8, closed_out_by = $9, workload = $10, machine_down = $11, search_text = $12
          WHERE id = $13 AND version = $14`,
         [
-          JSON.stringify(next), next.version, next.status, next.technicianId ?? null, next.updatedAt, nextDue(next),
-          next.closeOut?.actualFaultId ?? null, done?.at ?? null, done?.technicianId ?? null,
-          done?.workloadCoefficient ?? null, next.machineDown ? 1 : 0, searchText(next), current.id, current.version,
+          JSON.stringify(next),
+          next.version,
+          next.status,
+          next.technicianId ?? null,
+          next.updatedAt,
+          nextDue(next),
+          next.closeOut?.actualFaultId ?? null,
+          done?.at ?? null,
+          done?.technicianId ?? null,
+          done?.workloadCoefficient ?? null,
+          next.machineDown ? 1 : 0,
+          searchText(next),
+          current.id,
+          current.version,
         ],
       );
       if (changed !== 1) throw new VersionConflictError(`ticket ${current.number} changed meanwhile; reload it`);
@@ -225,7 +248,16 @@ export class TicketStore {
  * address, serial and model.
  */
 export function searchText(t: Ticket): string {
-  return [t.number, t.number.replace(/\D/g, ''), t.contact.phone, t.customer.name, t.contact.name, t.customer.site.address, t.equipment.serial, t.equipment.model]
+  return [
+    t.number,
+    t.number.replace(/\D/g, ''),
+    t.contact.phone,
+    t.customer.name,
+    t.contact.name,
+    t.customer.site.address,
+    t.equipment.serial,
+    t.equipment.model,
+  ]
     .filter(Boolean)
     .join(' | ')
     .toLowerCase();

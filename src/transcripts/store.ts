@@ -45,13 +45,10 @@ export class DbTranscriptStore implements TranscriptStore {
     return this.db
       .transaction(
         (tx) =>
-          tx.run(`INSERT INTO transcript_activities (channel_id, conversation_id, seq, at, activity) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`, [
-            channelId.slice(0, 100),
-            conversationId.slice(0, 300),
-            seq,
-            kept.timestamp,
-            JSON.stringify(kept),
-          ]),
+          tx.run(
+            `INSERT INTO transcript_activities (channel_id, conversation_id, seq, at, activity) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+            [channelId.slice(0, 100), conversationId.slice(0, 300), seq, kept.timestamp, JSON.stringify(kept)],
+          ),
         { durable: false },
       )
       .then(
@@ -61,7 +58,12 @@ export class DbTranscriptStore implements TranscriptStore {
       );
   }
 
-  async getTranscriptActivities(channelId: string, conversationId: string, continuationToken?: string, startDate?: Date): Promise<PagedResult<Activity>> {
+  async getTranscriptActivities(
+    channelId: string,
+    conversationId: string,
+    continuationToken?: string,
+    startDate?: Date,
+  ): Promise<PagedResult<Activity>> {
     const after = continuationToken && /^\d+$/.test(continuationToken) ? Number(continuationToken) : 0;
     const rows = await this.db.query<{ seq: number | string; activity: string }>(
       `SELECT seq, activity FROM transcript_activities WHERE channel_id = $1 AND conversation_id = $2 AND seq > $3 AND at >= $4 ORDER BY seq LIMIT ${PAGE}`,
@@ -96,7 +98,9 @@ export class DbTranscriptStore implements TranscriptStore {
   }
 
   async deleteTranscript(channelId: string, conversationId: string): Promise<void> {
-    await this.db.transaction((tx) => tx.run(`DELETE FROM transcript_activities WHERE channel_id = $1 AND conversation_id = $2`, [channelId, conversationId]));
+    await this.db.transaction((tx) =>
+      tx.run(`DELETE FROM transcript_activities WHERE channel_id = $1 AND conversation_id = $2`, [channelId, conversationId]),
+    );
   }
 }
 
@@ -114,7 +118,12 @@ function keep(a: Activity): Partial<Activity> & { timestamp: string } {
     ...(typeof a.text === 'string' ? { text: a.text.slice(0, MAX_TEXT) } : {}),
     ...(value && value.length <= 1000 ? { value: JSON.parse(value) as unknown } : {}),
     ...(a.attachments?.length
-      ? { attachments: a.attachments.map((x) => ({ contentType: String(x.contentType ?? '').slice(0, 100), ...(x.name ? { name: String(x.name).slice(0, 200) } : {}) })) }
+      ? {
+          attachments: a.attachments.map((x) => ({
+            contentType: String(x.contentType ?? '').slice(0, 100),
+            ...(x.name ? { name: String(x.name).slice(0, 200) } : {}),
+          })),
+        }
       : {}),
     ...(Array.isArray(media) ? { channelData: { media: media.map((m) => ({ id: String(m.id ?? '') })) } } : {}),
   } as Partial<Activity> & { timestamp: string };

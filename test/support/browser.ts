@@ -65,4 +65,6 @@ export async function axeViolations(page: Page): Promise<string[]> {
  * browser would zoom the whole page out to fit it, so innerWidth alone cannot tell).
  */
 export const overflowsX = (page: Page, width = 390) =>
-  page.evaluate<boolean>(`window.innerWidth > ${width + 1} || [...document.querySelectorAll('body *')].some((e) => e.getBoundingClientRect().right > ${width + 1})`);
+  page.evaluate<boolean>(
+    `window.innerWidth > ${width + 1} || [...document.querySelectorAll('body *')].some((e) => e.getBoundingClientRect().right > ${width + 1})`,
+  );

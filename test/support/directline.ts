@@ -3,7 +3,10 @@
  * it. Turns may be posted to and read from different servers sharing one store.
  */
 export async function openChat(base: string) {
-  const { token, conversationId } = (await (await fetch(`${base}/chat/token`, { method: 'POST' })).json()) as { token: string; conversationId: string };
+  const { token, conversationId } = (await (await fetch(`${base}/chat/token`, { method: 'POST' })).json()) as {
+    token: string;
+    conversationId: string;
+  };
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   await fetch(`${base}/v3/directline/conversations`, { method: 'POST', headers });
   let watermark = 0;
@@ -18,7 +21,9 @@ export async function openChat(base: string) {
       });
       if (posted.status !== 200) throw new Error(`posting "${text}" answered ${posted.status}`);
       const page = (await (
-        await fetch(`${at.readFrom ?? at.postTo ?? base}/v3/directline/conversations/${conversationId}/activities?watermark=${watermark}`, { headers })
+        await fetch(`${at.readFrom ?? at.postTo ?? base}/v3/directline/conversations/${conversationId}/activities?watermark=${watermark}`, {
+          headers,
+        })
       ).json()) as {
         activities: { type: string; text?: string; from: { role?: string }; suggestedActions?: { actions: { title: string }[] } }[];
         watermark: string;

@@ -20,7 +20,10 @@ export function knowledgeWithEighthLine(): string {
   policy.product_lines.push(...(read(join(FIXTURE, 'service-policy.add.yaml')) as { product_lines: unknown[] }).product_lines);
   writeFileSync(join(dir, 'service-policy.yaml'), stringify(policy));
   const safety = read(join(dir, 'safety.yaml')) as { stop_work: { lines: Record<string, unknown> } };
-  Object.assign(safety.stop_work.lines, (read(join(FIXTURE, 'safety.add.yaml')) as { stop_work: { lines: Record<string, unknown> } }).stop_work.lines);
+  Object.assign(
+    safety.stop_work.lines,
+    (read(join(FIXTURE, 'safety.add.yaml')) as { stop_work: { lines: Record<string, unknown> } }).stop_work.lines,
+  );
   writeFileSync(join(dir, 'safety.yaml'), stringify(safety));
   return dir;
 }

@@ -43,7 +43,9 @@ export class StreamingChat {
   /** Reconnects to the conversation on `base` from `watermark`, as directlinejs does after a lost socket. */
   static async resume(base: string, from: { conversationId: string; token: string }, watermark?: string): Promise<StreamingChat> {
     const q = watermark === undefined ? '' : `?watermark=${watermark}`;
-    const res = await fetch(`${base}/v3/directline/conversations/${from.conversationId}${q}`, { headers: { authorization: `Bearer ${from.token}` } });
+    const res = await fetch(`${base}/v3/directline/conversations/${from.conversationId}${q}`, {
+      headers: { authorization: `Bearer ${from.token}` },
+    });
     if (res.status !== 200) throw new Error(`reconnect answered ${res.status}`);
     const c = (await res.json()) as { streamUrl: string; token: string };
     const chat = new StreamingChat(from.conversationId, c.token, c.streamUrl);
@@ -90,7 +92,10 @@ export class StreamingChat {
     for (;;) {
       const found = this.activities.slice(from).find(ok);
       if (found) return found;
-      if (Date.now() > end) throw new Error(`no ${what} within ${timeoutMs} ms; saw ${JSON.stringify(this.activities.map((a) => `${a.type}:${a.from.role}:${a.text ?? ''}`))}`);
+      if (Date.now() > end)
+        throw new Error(
+          `no ${what} within ${timeoutMs} ms; saw ${JSON.stringify(this.activities.map((a) => `${a.type}:${a.from.role}:${a.text ?? ''}`))}`,
+        );
       await new Promise((r) => setTimeout(r, 10));
     }
   }

@@ -24,7 +24,10 @@ export async function spawnServer(env: Record<string, string>, timeoutMs = 120_0
     const port = /"port":(\d+)/.exec(log)?.[1];
     if (port) {
       base = `http://127.0.0.1:${port}`;
-      const ok = await fetch(`${base}/readyz`).then((r) => r.status === 200, () => false);
+      const ok = await fetch(`${base}/readyz`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
       if (ok) return { child, base, output: () => log };
     }
     await new Promise((r) => setTimeout(r, 100));

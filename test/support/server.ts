@@ -25,9 +25,30 @@ export const API_KEYS: ApiKey[] = [
 ];
 
 /** The roster entries behind the technician keys (T-07 in Pudong, T-08 in Minhang). */
-export const TEST_TECHNICIANS: Record<string, { name: string; phone: string; skills: ('PT' | 'CP' | 'RR' | 'PV' | 'TC' | 'MM' | 'HD')[]; region: string; base?: { lat: number; lon: number } }> = {
-  'T-07': { name: 'Li Qiang', phone: '+8613800000007', skills: ['PT', 'CP', 'RR', 'TC'], region: 'Pudong', base: { lat: 31.22, lon: 121.54 } },
-  'T-08': { name: 'Zhao Min', phone: '+8613800000008', skills: ['PT', 'TC', 'PV', 'MM', 'HD'], region: 'Minhang', base: { lat: 31.11, lon: 121.38 } },
+export const TEST_TECHNICIANS: Record<
+  string,
+  {
+    name: string;
+    phone: string;
+    skills: ('PT' | 'CP' | 'RR' | 'PV' | 'TC' | 'MM' | 'HD')[];
+    region: string;
+    base?: { lat: number; lon: number };
+  }
+> = {
+  'T-07': {
+    name: 'Li Qiang',
+    phone: '+8613800000007',
+    skills: ['PT', 'CP', 'RR', 'TC'],
+    region: 'Pudong',
+    base: { lat: 31.22, lon: 121.54 },
+  },
+  'T-08': {
+    name: 'Zhao Min',
+    phone: '+8613800000008',
+    skills: ['PT', 'TC', 'PV', 'MM', 'HD'],
+    region: 'Minhang',
+    base: { lat: 31.11, lon: 121.38 },
+  },
 };
 
 export interface TestServer {
@@ -100,7 +121,14 @@ export async function startTestServer(
 }
 
 /** fetch with an API key and a JSON body. */
-export function api(base: string, key: string | undefined, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+export function api(
+  base: string,
+  key: string | undefined,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
   return fetch(`${base}${path}`, {
     method,
     headers: {

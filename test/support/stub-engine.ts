@@ -32,7 +32,8 @@ export class StubEngine implements Pick<SuggestionEngine, 'suggest' | 'detectMac
   ) {
     this.manual = stubManual.parse(parse(readFileSync(file, 'utf8')));
     for (const f of this.manual.faults) if (!kb.faultsById.has(f.id)) throw new Error(`stub manual: no fault ${f.id} in the manual`);
-    for (const line of Object.keys(this.manual.lines)) if (!kb.productLines.has(line)) throw new Error(`stub manual: no product line ${line} in the manual`);
+    for (const line of Object.keys(this.manual.lines))
+      if (!kb.productLines.has(line)) throw new Error(`stub manual: no product line ${line} in the manual`);
   }
 
   detectMachine(text: string): { line?: ProductLineCode; otherMachine: boolean; faultWords: string[] } {
@@ -56,7 +57,11 @@ export class StubEngine implements Pick<SuggestionEngine, 'suggest' | 'detectMac
 
   async suggest(text: string, opts: { productLine?: ProductLineCode; limit?: number } = {}): Promise<SuggestResponse> {
     const t = norm(text);
-    const base = { confidence: 0, language: /[\u3400-\u9fff]/u.test(text) ? ('zh' as const) : ('en' as const), results: [] as Suggestion[] };
+    const base = {
+      confidence: 0,
+      language: /[\u3400-\u9fff]/u.test(text) ? ('zh' as const) : ('en' as const),
+      results: [] as Suggestion[],
+    };
     const intent = this.manual.intents.find((i) => i.cues.some((c) => t.includes(norm(c))));
     if (intent) return { ...base, abstain: true, reason: 'intent', intent: { id: intent.id, route: intent.route } };
     if (!opts.productLine && this.detectMachine(text).otherMachine) return { ...base, abstain: true, reason: 'other-machine' };

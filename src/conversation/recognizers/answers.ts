@@ -32,11 +32,21 @@ export class AnswerRecognizers {
   private readonly english: Set<string>;
 
   constructor(readonly answers: Answers) {
-    this.yesNoWords = new PhraseMatcher({ yes: both(answers.yes_no.yes), no: both(answers.yes_no.no), unsure: both(answers.yes_no.unsure) });
+    this.yesNoWords = new PhraseMatcher({
+      yes: both(answers.yes_no.yes),
+      no: both(answers.yes_no.no),
+      unsure: both(answers.yes_no.unsure),
+    });
     this.downWords = new PhraseMatcher({ yes: both(answers.machine_down.yes), no: both(answers.machine_down.no) });
     this.skipWords = new PhraseMatcher({ skip: both(answers.skip.answers), filler: both(answers.skip.filler) });
     const o = answers.step_outcomes;
-    this.stepWords = new PhraseMatcher({ fixed: both(o.fixed), not_fixed: both(o.not_fixed), next: both(o.next), cannot_do: both(o.cannot_do), not_it: both(o.not_it) });
+    this.stepWords = new PhraseMatcher({
+      fixed: both(o.fixed),
+      not_fixed: both(o.not_fixed),
+      next: both(o.next),
+      cannot_do: both(o.cannot_do),
+      not_it: both(o.not_it),
+    });
     this.noneWords = new PhraseMatcher({ none: both(answers.choice.none) });
     this.ordinalWords = new PhraseMatcher(Object.fromEntries(answers.choice.ordinals.map((x) => [String(x.position), [...x.en, ...x.zh]])));
     this.choiceFiller = new Set(both(answers.choice.filler).map((w) => normalise(w)));
@@ -118,7 +128,14 @@ export class AnswerRecognizers {
       const before = norm.slice(Math.max(0, h.start - 1), h.start);
       return CJK_NEGATORS.has(before) ? { ...h, label: 'not_fixed' as L } : h;
     }
-    const words = norm.slice(0, h.start).split(/[,;.!?，。；！？]/).at(-1)!.replace(/'/g, '').split(/\s+/).filter(Boolean).slice(-2);
+    const words = norm
+      .slice(0, h.start)
+      .split(/[,;.!?，。；！？]/)
+      .at(-1)!
+      .replace(/'/g, '')
+      .split(/\s+/)
+      .filter(Boolean)
+      .slice(-2);
     return words.some((w) => NEGATORS.has(w)) ? { ...h, label: 'not_fixed' as L } : h;
   }
 

@@ -16,7 +16,10 @@ export interface Hit<L extends string> {
 
 /** NFKC, lower case, one kind of apostrophe, full-width punctuation as ASCII. */
 export function normalise(text: string): string {
-  return text.normalize('NFKC').toLowerCase().replace(/[’‘`´]/g, "'");
+  return text
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[’‘`´]/g, "'");
 }
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -78,7 +81,9 @@ export class PhraseMatcher<L extends string> {
       const w = word.replace(/'/g, '');
       if (w.length < 4 || this.words.has(w)) return word;
       // Four-letter words only by a missing letter ("stil"): "none" is not "nope".
-      for (const v of this.words) if (v[0] === w[0] && (w.length >= 5 ? Math.abs(v.length - w.length) <= 1 : v.length === w.length + 1) && withinOneEdit(w, v)) return v;
+      for (const v of this.words)
+        if (v[0] === w[0] && (w.length >= 5 ? Math.abs(v.length - w.length) <= 1 : v.length === w.length + 1) && withinOneEdit(w, v))
+          return v;
       return word;
     });
   }

@@ -29,15 +29,11 @@ export const answersSchema = z
     yes_no: z.object({ yes: bilingual, no: bilingual, unsure: bilingual }).strict(),
     machine_down: z.object({ yes: bilingual, no: bilingual }).strict(),
     skip: z.object({ answers: bilingual, filler: bilingual }).strict(),
-    step_outcomes: z
-      .object({ fixed: bilingual, not_fixed: bilingual, next: bilingual, cannot_do: bilingual, not_it: bilingual })
-      .strict(),
+    step_outcomes: z.object({ fixed: bilingual, not_fixed: bilingual, next: bilingual, cannot_do: bilingual, not_it: bilingual }).strict(),
     choice: z
       .object({
         none: bilingual,
-        ordinals: z
-          .array(z.object({ position: z.number().int().min(1).max(20), en: phrases, zh: phrases }).strict())
-          .min(1),
+        ordinals: z.array(z.object({ position: z.number().int().min(1).max(20), en: phrases, zh: phrases }).strict()).min(1),
         filler: bilingual,
       })
       .strict(),
@@ -59,7 +55,12 @@ function clashes(groups: Record<string, Bilingual>, where: string): KnowledgePro
   for (const [answer, words] of Object.entries(groups)) {
     for (const p of [...words.en, ...words.zh].map(norm)) {
       const other = owner.get(p);
-      if (other && other !== answer) problems.push({ file: 'conversation/answers.yaml', field: `${where}.${answer}`, message: `"${p}" is also listed under ${where}.${other}` });
+      if (other && other !== answer)
+        problems.push({
+          file: 'conversation/answers.yaml',
+          field: `${where}.${answer}`,
+          message: `"${p}" is also listed under ${where}.${other}`,
+        });
       owner.set(p, answer);
     }
   }
@@ -76,7 +77,8 @@ export function loadAnswers(knowledgeDir: string): Answers {
       ...clashes(answers.step_outcomes, 'step_outcomes'),
     );
     const positions = answers.choice.ordinals.map((o) => o.position);
-    if (new Set(positions).size !== positions.length) problems.push({ file: 'conversation/answers.yaml', field: 'choice.ordinals', message: 'a position is listed twice' });
+    if (new Set(positions).size !== positions.length)
+      problems.push({ file: 'conversation/answers.yaml', field: 'choice.ordinals', message: 'a position is listed twice' });
   }
   if (!answers || problems.length > 0) throw new KnowledgeError(problems);
   return answers;

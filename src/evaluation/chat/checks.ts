@@ -40,13 +40,15 @@ export function checkTurn(expect: TurnExpectation, replies: BotReply[]): string[
   const forbidden = not ? statesSeen.filter((s): s is NonNullable<typeof s> => s !== undefined && not.includes(s)) : [];
   if (forbidden.length > 0) problems.push(`notState: a reply has ${forbidden.join(', ')}`);
   if (expect.lang) {
-    if (lastTriage?.lang !== expect.lang) problems.push(`lang: expected ${expect.lang}, the last reply has triage.lang ${show(lastTriage?.lang)}`);
+    if (lastTriage?.lang !== expect.lang)
+      problems.push(`lang: expected ${expect.lang}, the last reply has triage.lang ${show(lastTriage?.lang)}`);
     const written = detectLanguage(last.text);
     if (written !== 'unknown' && written !== expect.lang) problems.push(`lang: the last reply's text is in ${written}, not ${expect.lang}`);
   }
   for (const key of ['productLine', 'faultId'] as const) {
     const allowed = list(expect[key]);
-    if (allowed && !allowed.includes(String(lastTriage?.[key]))) problems.push(`${key}: expected ${allowed.join('|')}, the last reply has ${show(lastTriage?.[key])}`);
+    if (allowed && !allowed.includes(String(lastTriage?.[key])))
+      problems.push(`${key}: expected ${allowed.join('|')}, the last reply has ${show(lastTriage?.[key])}`);
   }
   for (const flag of ['danger', 'handoff'] as const) {
     if (expect[flag] && !replies.some((r) => r.triage?.[flag] === true)) problems.push(`${flag}: no reply has triage.${flag}`);

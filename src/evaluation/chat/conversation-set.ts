@@ -12,14 +12,17 @@ const states = z.union([state, z.array(state).min(1)]);
 
 const oneOrMore = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 
-const regex = z.string().min(1).refine((s) => {
-  try {
-    new RegExp(s, 'i');
-    return true;
-  } catch {
-    return false;
-  }
-}, 'not a valid JavaScript regular expression');
+const regex = z
+  .string()
+  .min(1)
+  .refine((s) => {
+    try {
+      new RegExp(s, 'i');
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'not a valid JavaScript regular expression');
 
 export const turnExpectation = z
   .object({
@@ -54,7 +57,8 @@ export const conversationSet = z
   .superRefine((set, ctx) => {
     const seen = new Set<string>();
     set.conversations.forEach((c, i) => {
-      if (seen.has(c.id)) ctx.addIssue({ code: 'custom', path: ['conversations', i, 'id'], message: `duplicate conversation id "${c.id}"` });
+      if (seen.has(c.id))
+        ctx.addIssue({ code: 'custom', path: ['conversations', i, 'id'], message: `duplicate conversation id "${c.id}"` });
       seen.add(c.id);
     });
   });

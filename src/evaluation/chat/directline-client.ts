@@ -51,14 +51,25 @@ export class DirectLineConversation {
     private readonly wait: WaitPolicy,
   ) {}
 
-  static async start(base: string, opts: { userId: string; locale: string; secret?: string; wait?: WaitPolicy }): Promise<{ conversation: DirectLineConversation; greeting: BotReply[] }> {
+  static async start(
+    base: string,
+    opts: { userId: string; locale: string; secret?: string; wait?: WaitPolicy },
+  ): Promise<{ conversation: DirectLineConversation; greeting: BotReply[] }> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (opts.secret) headers.authorization = `Bearer ${opts.secret}`;
     const res = await fetch(`${base}/v3/directline/conversations`, { method: 'POST', headers });
-    if (res.status !== 201 && res.status !== 200) throw new DirectLineError(`starting a conversation answered ${res.status}: ${await res.text()}`);
+    if (res.status !== 201 && res.status !== 200)
+      throw new DirectLineError(`starting a conversation answered ${res.status}: ${await res.text()}`);
     const body = (await res.json()) as { conversationId: string; token?: string };
     if (body.token) headers.authorization = `Bearer ${body.token}`;
-    const conversation = new DirectLineConversation(base, headers, body.conversationId, opts.userId, opts.locale, opts.wait ?? DEFAULT_WAIT);
+    const conversation = new DirectLineConversation(
+      base,
+      headers,
+      body.conversationId,
+      opts.userId,
+      opts.locale,
+      opts.wait ?? DEFAULT_WAIT,
+    );
     const greeting = await conversation.collect();
     return { conversation, greeting };
   }
@@ -68,9 +79,16 @@ export class DirectLineConversation {
     const res = await fetch(`${this.base}/v3/directline/conversations/${encodeURIComponent(this.conversationId)}/activities`, {
       method: 'POST',
       headers: this.headers,
-      body: JSON.stringify({ type: 'message', text, locale: this.locale, textFormat: 'plain', from: { id: this.userId, name: this.userId, role: 'user' } }),
+      body: JSON.stringify({
+        type: 'message',
+        text,
+        locale: this.locale,
+        textFormat: 'plain',
+        from: { id: this.userId, name: this.userId, role: 'user' },
+      }),
     });
-    if (res.status !== 200) throw new DirectLineError(`posting "${text.slice(0, 60)}" answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+    if (res.status !== 200)
+      throw new DirectLineError(`posting "${text.slice(0, 60)}" answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
     return this.collect();
   }
 
@@ -95,7 +113,9 @@ export class DirectLineConversation {
 
   private async poll(): Promise<BotReply[]> {
     const query = this.watermark === undefined ? '' : `?watermark=${encodeURIComponent(this.watermark)}`;
-    const res = await fetch(`${this.base}/v3/directline/conversations/${encodeURIComponent(this.conversationId)}/activities${query}`, { headers: this.headers });
+    const res = await fetch(`${this.base}/v3/directline/conversations/${encodeURIComponent(this.conversationId)}/activities${query}`, {
+      headers: this.headers,
+    });
     if (res.status !== 200) throw new DirectLineError(`reading activities answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
     const page = (await res.json()) as { activities: DirectLineActivity[]; watermark?: string };
     if (page.watermark !== undefined) this.watermark = page.watermark;

@@ -37,10 +37,19 @@ export interface ChatEvalSummary extends GroupSummary {
  * conversation, a user of its own), every turn to the end, so that the turn figures
  * count each message; the conversation passes when every turn does.
  */
-export async function runConversation(base: string, c: ScriptedConversation, opts: { secret?: string; wait?: WaitPolicy } = {}): Promise<ConversationResult> {
+export async function runConversation(
+  base: string,
+  c: ScriptedConversation,
+  opts: { secret?: string; wait?: WaitPolicy } = {},
+): Promise<ConversationResult> {
   const turns: TurnResult[] = [];
   try {
-    const { conversation } = await DirectLineConversation.start(base, { userId: `eval-${c.id}`.slice(0, 190), locale: c.locale, secret: opts.secret, wait: opts.wait });
+    const { conversation } = await DirectLineConversation.start(base, {
+      userId: `eval-${c.id}`.slice(0, 190),
+      locale: c.locale,
+      secret: opts.secret,
+      wait: opts.wait,
+    });
     for (const [index, turn] of c.turns.entries()) {
       const replies = await conversation.send(turn.user);
       turns.push({ index, user: turn.user, replies, problems: checkTurn(turn.expect, replies) });
@@ -85,8 +94,21 @@ export function summarise(set: ConversationSet, results: ConversationResult[]): 
   const totalTurns = (r: ConversationResult) => scripted.get(r.id) ?? r.turns.length;
   const overall = group(results, totalTurns);
   const tags = [...new Set(results.flatMap((r) => r.tags))].sort();
-  const by_tag = Object.fromEntries(tags.map((tag) => [tag, group(results.filter((r) => r.tags.includes(tag)), totalTurns)]));
-  return { ...overall, turn_pass_rate: rate(overall.turns_passed, overall.turns), by_tag, failed: results.filter((r) => !r.passed).map((r) => r.id) };
+  const by_tag = Object.fromEntries(
+    tags.map((tag) => [
+      tag,
+      group(
+        results.filter((r) => r.tags.includes(tag)),
+        totalTurns,
+      ),
+    ]),
+  );
+  return {
+    ...overall,
+    turn_pass_rate: rate(overall.turns_passed, overall.turns),
+    by_tag,
+    failed: results.filter((r) => !r.passed).map((r) => r.id),
+  };
 }
 
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
@@ -106,9 +128,15 @@ export function transcriptLines(r: ConversationResult): string[] {
     lines.push(`  ${t.problems.length ? '✗' : '✓'} [${t.index + 1}] user: ${clip(t.user, 200)}`);
     for (const reply of t.replies) {
       const tri = reply.triage;
-      const flags = tri ? [tri.lang, tri.productLine, tri.faultId, tri.danger && 'danger', tri.handoff && 'handoff', tri.ticket?.number].filter(Boolean).join(' ') : 'no triage';
+      const flags = tri
+        ? [tri.lang, tri.productLine, tri.faultId, tri.danger && 'danger', tri.handoff && 'handoff', tri.ticket?.number]
+            .filter(Boolean)
+            .join(' ')
+        : 'no triage';
       const buttons = reply.buttons.length ? ` [${reply.buttons.join(' | ')}]` : '';
-      lines.push(`      bot (${tri?.state ?? '-'}; ${flags}; ${reply.inputHint ?? 'no hint'}): ${clip(reply.text.replace(/\s+/g, ' '), 240)}${buttons}`);
+      lines.push(
+        `      bot (${tri?.state ?? '-'}; ${flags}; ${reply.inputHint ?? 'no hint'}): ${clip(reply.text.replace(/\s+/g, ' '), 240)}${buttons}`,
+      );
     }
     for (const p of t.problems) lines.push(`      ! ${p}`);
   }
@@ -122,7 +150,9 @@ export function summaryLines(s: ChatEvalSummary): string[] {
     'by tag:',
   ];
   for (const [tag, g] of Object.entries(s.by_tag)) {
-    lines.push(`  ${tag.padEnd(18)} ${String(g.passed).padStart(4)}/${String(g.conversations).padEnd(4)} ${pct(g.pass_rate).padStart(8)}   turns ${g.turns_passed}/${g.turns}`);
+    lines.push(
+      `  ${tag.padEnd(18)} ${String(g.passed).padStart(4)}/${String(g.conversations).padEnd(4)} ${pct(g.pass_rate).padStart(8)}   turns ${g.turns_passed}/${g.turns}`,
+    );
   }
   return lines;
 }

@@ -146,11 +146,7 @@ export async function createTransformersEmbedder(opts: TransformersEmbedderOptio
     });
   }
 
-  const hash = createHash('sha256')
-    .update(folder.config)
-    .update(`\0${folder.onnxFile}\0${folder.onnxSize}`)
-    .digest('hex')
-    .slice(0, 12);
+  const hash = createHash('sha256').update(folder.config).update(`\0${folder.onnxFile}\0${folder.onnxSize}`).digest('hex').slice(0, 12);
   const id = `transformers:${folder.name}:${pooling}:${folder.quantized ? 'q8' : 'fp32'}:${hash}`;
 
   async function embedBatch(texts: string[]): Promise<Float32Array[]> {

@@ -20,8 +20,11 @@ async function resumable() {
   } catch {
     kept = null;
   }
-  if (!kept || typeof kept.token !== 'string' || typeof kept.conversationId !== 'string' || typeof kept.userId !== 'string') return undefined;
-  const res = await fetch('/v3/directline/tokens/refresh', { method: 'POST', headers: { Authorization: `Bearer ${kept.token}` } }).catch(() => undefined);
+  if (!kept || typeof kept.token !== 'string' || typeof kept.conversationId !== 'string' || typeof kept.userId !== 'string')
+    return undefined;
+  const res = await fetch('/v3/directline/tokens/refresh', { method: 'POST', headers: { Authorization: `Bearer ${kept.token}` } }).catch(
+    () => undefined,
+  );
   if (!res || !res.ok) {
     // Expired or unknown (a day without a visit, another deployment): start afresh.
     sessionStorage.removeItem(KEPT);
@@ -68,7 +71,14 @@ function newUserId() {
         // While a person holds the chat, they see the operator typing (the bot ignores it).
         sendTypingIndicator: true,
         locale: zh ? 'zh-CN' : 'en-US',
-        styleOptions: { hideUploadButton: false, uploadAccept: 'image/jpeg,image/png,image/heic,image/heif,video/mp4', uploadMultiple: true, bubbleBorderRadius: 8, bubbleFromUserBorderRadius: 8, suggestedActionLayout: 'flow' },
+        styleOptions: {
+          hideUploadButton: false,
+          uploadAccept: 'image/jpeg,image/png,image/heic,image/heif,video/mp4',
+          uploadMultiple: true,
+          bubbleBorderRadius: 8,
+          bubbleFromUserBorderRadius: 8,
+          suggestedActionLayout: 'flow',
+        },
       },
       document.getElementById('webchat'),
     );
@@ -91,7 +101,10 @@ function newUserId() {
             shareButton.disabled = false;
             status.textContent =
               err.code === err.PERMISSION_DENIED
-                ? say('The browser was not allowed to share your position. Describe the site instead, e.g. "north gate of the Zhongjian site".', '浏览器未被允许共享位置。请描述现场，例如“中建工地北门”。')
+                ? say(
+                    'The browser was not allowed to share your position. Describe the site instead, e.g. "north gate of the Zhongjian site".',
+                    '浏览器未被允许共享位置。请描述现场，例如“中建工地北门”。',
+                  )
                 : say('Your position could not be found; describe the site instead.', '无法获取您的位置，请描述现场。');
           },
           { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 },

@@ -117,7 +117,8 @@ function App() {
       if (seq !== detailSeq.current || selectedIdRef.current !== id || !keyRef.current) return null;
       const before = selectedRef.current?.id === id ? selectedRef.current.version : null;
       setSelected(ticket);
-      if (source === 'refresh' && before !== null && before !== ticket.version) announce(tRef.current('msgTicketChanged', { number: ticket.number }));
+      if (source === 'refresh' && before !== null && before !== ticket.version)
+        announce(tRef.current('msgTicketChanged', { number: ticket.number }));
       return ticket;
     } catch (err) {
       if (seq !== detailSeq.current) return null;
@@ -221,7 +222,10 @@ function App() {
     if (ticket) announce(tRef.current('msgSelected', { number: ticket.number }));
   }
 
-  async function mutate(change: (ticket: TicketView, extra: { expectedVersion: number; note?: string }) => Promise<TicketView>, success: (t: TicketView) => string) {
+  async function mutate(
+    change: (ticket: TicketView, extra: { expectedVersion: number; note?: string }) => Promise<TicketView>,
+    success: (t: TicketView) => string,
+  ) {
     const ticket = selectedRef.current;
     if (!ticket || busyRef.current) return;
     clearAlert();
@@ -337,10 +341,22 @@ function App() {
           {lastUpdate !== null && signedIn ? t('updatedAt', { at: clockTime(lastUpdate) }) : ''}
         </p>
       </TopBar>
-      <Alert t={t} alert={alert} onDismiss={() => clearAlert()} reload={{ label: t('reloadTicket'), onReload: () => (clearAlert(), void reloadSelected()) }} />
+      <Alert
+        t={t}
+        alert={alert}
+        onDismiss={() => clearAlert()}
+        reload={{ label: t('reloadTicket'), onReload: () => (clearAlert(), void reloadSelected()) }}
+      />
       <StatusRegion message={status} />
       <main id="main" tabIndex={-1}>
-        <SignIn t={t} hidden={signedIn} help={t('apiKeyHelp')} inputRef={keyInput} submit={signIn} onEmpty={() => showAlert(t('errKeyRequired'), { source: 'signin' })} />
+        <SignIn
+          t={t}
+          hidden={signedIn}
+          help={t('apiKeyHelp')}
+          inputRef={keyInput}
+          submit={signIn}
+          onEmpty={() => showAlert(t('errKeyRequired'), { source: 'signin' })}
+        />
         <div id="board" class="workspace board" hidden={!signedIn}>
           <TicketList
             t={t}

@@ -114,7 +114,14 @@ function Body(props: Parameters<typeof TicketDetails>[0] & { ticket: TicketView 
             {t('setStatus')}
           </span>
           {targets.map((to) => (
-            <button key={to} type="button" class={to === 'cancelled' ? 'danger' : ''} data-status={to} disabled={props.busy} onClick={() => props.onStatus(to)}>
+            <button
+              key={to}
+              type="button"
+              class={to === 'cancelled' ? 'danger' : ''}
+              data-status={to}
+              disabled={props.busy}
+              onClick={() => props.onStatus(to)}
+            >
               {t.dynamic(actionKey(ticket.status, to, props.confirmingCancel))}
             </button>
           ))}
@@ -123,13 +130,15 @@ function Body(props: Parameters<typeof TicketDetails>[0] & { ticket: TicketView 
           {t('noStatusActions')}
         </p>
         {/* The technician on the job works it on the phone view: the close-out form is there. */}
-        {props.me?.role === 'technician' && ticket.technicianId === props.me.technicianId && ['assigned', 'en_route', 'on_site'].includes(ticket.status) && (
-          <p>
-            <a id="tech-job-link" href={`/tech?job=${encodeURIComponent(ticket.id)}`}>
-              {ticket.status === 'on_site' ? t('techCloseOut') : t('techOpenJob')}
-            </a>
-          </p>
-        )}
+        {props.me?.role === 'technician' &&
+          ticket.technicianId === props.me.technicianId &&
+          ['assigned', 'en_route', 'on_site'].includes(ticket.status) && (
+            <p>
+              <a id="tech-job-link" href={`/tech?job=${encodeURIComponent(ticket.id)}`}>
+                {ticket.status === 'on_site' ? t('techCloseOut') : t('techOpenJob')}
+              </a>
+            </p>
+          )}
         <FieldExtras t={t} api={props.api} me={props.me} ticket={ticket} onPick={props.onAssignTo} onError={props.onError} />
       </section>
 
@@ -232,7 +241,13 @@ function Facts(props: { t: BoardT; ticket: TicketView; lines: readonly ProductLi
       <ul class="fault-list">
         {ticket.faults.map((f) => (
           <li key={f.id}>
-            <FaultLabel t={t} id={f.id} faults={props.faults} class="fault" suffix={typeof f.confidence === 'number' ? ` (${Math.round(f.confidence * 100)} %)` : ''} />
+            <FaultLabel
+              t={t}
+              id={f.id}
+              faults={props.faults}
+              class="fault"
+              suffix={typeof f.confidence === 'number' ? ` (${Math.round(f.confidence * 100)} %)` : ''}
+            />
           </li>
         ))}
       </ul>
@@ -256,9 +271,5 @@ function Facts(props: { t: BoardT; ticket: TicketView; lines: readonly ProductLi
     const parts = co.partsUsed.map((p) => `${p.code} × ${p.quantity}`).join(', ');
     fact(t('f_closeout'), [actual, co.rootCauseClass, co.grade, co.workDone, `${co.minutesOnSite} min`, parts].filter(Boolean).join(' · '));
   }
-  return (
-    <>
-      {rows.map(([label, value]) => [<dt key={`t${label}`}>{label}</dt>, <dd key={`d${label}`}>{value}</dd>])}
-    </>
-  );
+  return <>{rows.map(([label, value]) => [<dt key={`t${label}`}>{label}</dt>, <dd key={`d${label}`}>{value}</dd>])}</>;
 }

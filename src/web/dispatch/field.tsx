@@ -10,7 +10,14 @@ import type { BoardT } from './app.js';
  * it (trained for the line, near, not overloaded; a click fills the assign field), the
  * photos from the site, and the bot conversation it came from, one click away.
  */
-export function FieldExtras(props: { t: BoardT; api: Api; me: MeResponse | null; ticket: TicketView; onPick: (technicianId: string) => void; onError: (e: unknown) => void }) {
+export function FieldExtras(props: {
+  t: BoardT;
+  api: Api;
+  me: MeResponse | null;
+  ticket: TicketView;
+  onPick: (technicianId: string) => void;
+  onError: (e: unknown) => void;
+}) {
   const { t, api, ticket } = props;
   const mayAssign = props.me?.role === 'dispatcher' || props.me?.role === 'admin';
   const [suggestions, setSuggestions] = useState<AssignmentSuggestions['suggestions'] | null>(null);
@@ -84,7 +91,14 @@ export function FieldExtras(props: { t: BoardT; api: Api; me: MeResponse | null;
       {ticket.source === 'bot' && (
         <section aria-labelledby="conv-title">
           <h3 id="conv-title">{t('conversation')}</h3>
-          <button type="button" id="show-transcript" class="secondary" aria-expanded={transcriptOpen ? 'true' : 'false'} aria-controls="transcript" onClick={() => void showTranscript()}>
+          <button
+            type="button"
+            id="show-transcript"
+            class="secondary"
+            aria-expanded={transcriptOpen ? 'true' : 'false'}
+            aria-controls="transcript"
+            onClick={() => void showTranscript()}
+          >
             {transcriptOpen ? t('hideConversation') : t('showConversation')}
           </button>
           {transcriptOpen && transcript && (

@@ -61,7 +61,12 @@ export function TicketList(props: {
         </div>
         <div class="field">
           <label for="f-status">{t('fStatus')}</label>
-          <select id="f-status" name="status" value={filters.status} onChange={(ev) => props.onFilters({ status: ev.currentTarget.value }, true)}>
+          <select
+            id="f-status"
+            name="status"
+            value={filters.status}
+            onChange={(ev) => props.onFilters({ status: ev.currentTarget.value }, true)}
+          >
             <option value="open">{t('optOpen')}</option>
             {/* The statuses of the lifecycle itself (src/tickets/lifecycle.ts), in its order. */}
             {Object.keys(TRANSITIONS).map((s) => (
@@ -74,7 +79,12 @@ export function TicketList(props: {
         </div>
         <div class="field">
           <label for="f-line">{t('fLine')}</label>
-          <select id="f-line" name="productLine" value={filters.productLine} onChange={(ev) => props.onFilters({ productLine: ev.currentTarget.value }, true)}>
+          <select
+            id="f-line"
+            name="productLine"
+            value={filters.productLine}
+            onChange={(ev) => props.onFilters({ productLine: ev.currentTarget.value }, true)}
+          >
             <LineOptions t={t} lines={props.lines} first={t('optAllLines')} />
           </select>
         </div>
@@ -93,11 +103,23 @@ export function TicketList(props: {
           />
         </div>
         <div class="field field-check">
-          <input id="f-overdue" name="overdue" type="checkbox" checked={filters.overdue} onChange={(ev) => props.onFilters({ overdue: ev.currentTarget.checked }, true)} />
+          <input
+            id="f-overdue"
+            name="overdue"
+            type="checkbox"
+            checked={filters.overdue}
+            onChange={(ev) => props.onFilters({ overdue: ev.currentTarget.checked }, true)}
+          />
           <label for="f-overdue">{t('fOverdue')}</label>
         </div>
         <div class="field field-check">
-          <input id="f-down" name="down" type="checkbox" checked={filters.down} onChange={(ev) => props.onFilters({ down: ev.currentTarget.checked }, true)} />
+          <input
+            id="f-down"
+            name="down"
+            type="checkbox"
+            checked={filters.down}
+            onChange={(ev) => props.onFilters({ down: ev.currentTarget.checked }, true)}
+          />
           <label for="f-down">{t('fDown')}</label>
         </div>
         <div class="field field-buttons">
@@ -112,7 +134,9 @@ export function TicketList(props: {
           <caption class="visually-hidden">{t('tableCaption')}</caption>
           <thead>
             <tr>
-              {(['colNumber', 'colLine', 'colModel', 'colFaults', 'colDown', 'colStatus', 'colTech', 'colNextSla', 'colCreated'] as const).map((k) => (
+              {(
+                ['colNumber', 'colLine', 'colModel', 'colFaults', 'colDown', 'colStatus', 'colTech', 'colNextSla', 'colCreated'] as const
+              ).map((k) => (
                 <th key={k} scope="col">
                   {t(k)}
                 </th>
@@ -133,7 +157,15 @@ export function TicketList(props: {
   );
 }
 
-function Row(props: { t: BoardT; lines: readonly ProductLineSummary[]; faults: ReadonlyMap<string, FaultSummary>; ticket: TicketView; selected: boolean; skewMs: number; onSelect: (id: string) => void }) {
+function Row(props: {
+  t: BoardT;
+  lines: readonly ProductLineSummary[];
+  faults: ReadonlyMap<string, FaultSummary>;
+  ticket: TicketView;
+  selected: boolean;
+  skewMs: number;
+  onSelect: (id: string) => void;
+}) {
   const { t, ticket } = props;
   const clock = nextClock(ticket);
   return (
@@ -146,7 +178,12 @@ function Row(props: { t: BoardT; lines: readonly ProductLineSummary[]; faults: R
       }}
     >
       <th scope="row">
-        <button type="button" class="ticket-link" aria-current={props.selected ? 'true' : undefined} onClick={() => props.onSelect(ticket.id)}>
+        <button
+          type="button"
+          class="ticket-link"
+          aria-current={props.selected ? 'true' : undefined}
+          onClick={() => props.onSelect(ticket.id)}
+        >
           {ticket.number}
         </button>
       </th>
@@ -158,7 +195,9 @@ function Row(props: { t: BoardT; lines: readonly ProductLineSummary[]; faults: R
         {ticket.equipment.model ?? '—'}
       </td>
       <td class="faults" data-label={t('colFaults')}>
-        {ticket.faults.length ? ticket.faults.map((f) => <FaultLabel key={f.id} t={t} id={f.id} faults={props.faults} class="fault" />) : '—'}
+        {ticket.faults.length
+          ? ticket.faults.map((f) => <FaultLabel key={f.id} t={t} id={f.id} faults={props.faults} class="fault" />)
+          : '—'}
       </td>
       <td class="cell-down" data-label={t('colDown')}>
         {ticket.machineDown ? <span class="down-badge">{t('downYes')}</span> : <span class="muted">{t('downNo')}</span>}
@@ -170,7 +209,11 @@ function Row(props: { t: BoardT; lines: readonly ProductLineSummary[]; faults: R
         {ticket.technicianId ?? t('unassigned')}
       </td>
       <td class="next-sla" data-label={t('colNextSla')}>
-        {clock ? <Clock t={t} clock={clock} ticket={ticket} skewMs={props.skewMs} withName /> : <span class="muted">{t('noDeadline')}</span>}
+        {clock ? (
+          <Clock t={t} clock={clock} ticket={ticket} skewMs={props.skewMs} withName />
+        ) : (
+          <span class="muted">{t('noDeadline')}</span>
+        )}
       </td>
       <td class="created" data-label={t('colCreated')}>
         <Time t={t} iso={ticket.createdAt} short />

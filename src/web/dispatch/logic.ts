@@ -21,9 +21,16 @@ export interface LiveClock {
  * clocks as the API showed them (`slaStatus`) are the ones judged, so the board and
  * the API can never disagree about a deadline.
  */
-export function liveClock(clock: ClockViewBody, ticket: Pick<TicketView, 'createdAt' | 'status' | 'sla' | 'slaStatus'>, now: number): LiveClock {
+export function liveClock(
+  clock: ClockViewBody,
+  ticket: Pick<TicketView, 'createdAt' | 'status' | 'sla' | 'slaStatus'>,
+  now: number,
+): LiveClock {
   if (clock.state === 'not-applicable') return { state: clock.state };
-  const [live] = clockStates({ createdAt: ticket.createdAt, status: ticket.status, sla: { clocks: [clock], atRiskFraction: ticket.sla.atRiskFraction } }, new Date(now));
+  const [live] = clockStates(
+    { createdAt: ticket.createdAt, status: ticket.status, sla: { clocks: [clock], atRiskFraction: ticket.sla.atRiskFraction } },
+    new Date(now),
+  );
   return live!.remainingMs === undefined ? { state: live!.state } : { state: live!.state, remainingMs: live!.remainingMs };
 }
 
@@ -103,7 +110,14 @@ export function listQuery(f: Filters, me: MeResponse | null): URLSearchParams {
   return q;
 }
 
-export const STATE_MARK: Record<ClockState, string> = { 'on-track': '●', 'at-risk': '▲', breached: '✖', met: '✔', 'met-late': '✔', 'not-applicable': '–' };
+export const STATE_MARK: Record<ClockState, string> = {
+  'on-track': '●',
+  'at-risk': '▲',
+  breached: '✖',
+  met: '✔',
+  'met-late': '✔',
+  'not-applicable': '–',
+};
 
 /** Which words a status button shows. */
 export function actionKey(from: string, to: string, confirmingCancel: boolean): string {

@@ -26,7 +26,13 @@ function ChecklistItem(props: { t: T; item: Item; answer: Answer; onChange: (a: 
   const name = `r-${item.id}`;
   const choice = (value: Answer['result'], label: string) => (
     <label>
-      <input type="radio" name={name} value={value} checked={answer.result === value} onChange={() => props.onChange({ ...answer, result: value })} />
+      <input
+        type="radio"
+        name={name}
+        value={value}
+        checked={answer.result === value}
+        onChange={() => props.onChange({ ...answer, result: value })}
+      />
       {label}
     </label>
   );
@@ -46,9 +52,20 @@ function ChecklistItem(props: { t: T; item: Item; answer: Answer; onChange: (a: 
       {answer.result === 'fail' && (
         <div class="fail-box">
           <label for={`note-${item.id}`}>{t('found', { item: item.id })}</label>
-          <textarea id={`note-${item.id}`} maxLength={2000} rows={2} value={answer.note} onInput={(e) => props.onChange({ ...answer, note: (e.target as HTMLTextAreaElement).value })} />
+          <textarea
+            id={`note-${item.id}`}
+            maxLength={2000}
+            rows={2}
+            value={answer.note}
+            onInput={(e) => props.onChange({ ...answer, note: (e.target as HTMLTextAreaElement).value })}
+          />
           <label>
-            <input type="checkbox" id={`down-${item.id}`} checked={answer.down} onChange={(e) => props.onChange({ ...answer, down: (e.target as HTMLInputElement).checked })} />
+            <input
+              type="checkbox"
+              id={`down-${item.id}`}
+              checked={answer.down}
+              onChange={(e) => props.onChange({ ...answer, down: (e.target as HTMLInputElement).checked })}
+            />
             {t('machineDown')}
           </label>
         </div>
@@ -67,7 +84,15 @@ function App() {
   const [jobs, setJobs] = useState<TicketView[]>([]);
   const [job, setJob] = useState<TicketView | null>(null);
   const [answers, setAnswers] = useState<Record<string, Answer>>({});
-  const [customer, setCustomer] = useState({ hours: '', engine: '', months: [] as number[], training: 'not-needed', satisfaction: '5', needs: '', minutes: '' });
+  const [customer, setCustomer] = useState({
+    hours: '',
+    engine: '',
+    months: [] as number[],
+    training: 'not-needed',
+    satisfaction: '5',
+    needs: '',
+    minutes: '',
+  });
   const [busy, setBusy] = useState(false);
 
   const fail = (err: unknown) => {
@@ -119,7 +144,9 @@ function App() {
     const body = {
       items: checklist.map((c) => {
         const a = answers[c.id]!;
-        return a.result === 'fail' ? { id: c.id, result: a.result, note: a.note.trim(), machineDown: a.down } : { id: c.id, result: a.result };
+        return a.result === 'fail'
+          ? { id: c.id, result: a.result, note: a.note.trim(), machineDown: a.down }
+          : { id: c.id, result: a.result };
       }),
       customer: {
         hoursPerDay: num(customer.hours),
@@ -166,12 +193,26 @@ function App() {
   const result = job?.inspection?.result;
   return (
     <>
-      <TopBar t={t} title={t('pageTitle')} me={session.me} signedIn={signedIn} onToggleLang={toggle} onSignOut={() => (session.signOut(), setJobs([]), setJob(null))} />
+      <TopBar
+        t={t}
+        title={t('pageTitle')}
+        me={session.me}
+        signedIn={signedIn}
+        onToggleLang={toggle}
+        onSignOut={() => (session.signOut(), setJobs([]), setJob(null))}
+      />
       {signedIn && <FieldNav t={t} current="inspections" counts={{ inspections: jobs.length }} />}
       <Alert t={t} alert={alert} onDismiss={() => setAlert(null)} />
       <StatusRegion message={status} />
       <main id="main" tabIndex={-1}>
-        <SignIn t={t} hidden={signedIn} help={t('apiKeyHelp')} inputRef={keyInput} submit={signIn} onEmpty={() => setAlert({ message: t('errKeyRequired'), source: 'signin' })} />
+        <SignIn
+          t={t}
+          hidden={signedIn}
+          help={t('apiKeyHelp')}
+          inputRef={keyInput}
+          submit={signIn}
+          onEmpty={() => setAlert({ message: t('errKeyRequired'), source: 'signin' })}
+        />
         <section id="jobs" hidden={!signedIn || job !== null} aria-labelledby="jobs-title">
           <h2 id="jobs-title">{t('jobs')}</h2>
           {jobs.length === 0 ? (
@@ -200,7 +241,9 @@ function App() {
                 <li key={i}>{r[lang]}</li>
               ))}
             </ul>
-            {job.inspection!.reservedParts.length > 0 && <p class="muted">{t('parts', { parts: job.inspection!.reservedParts.join(', ') })}</p>}
+            {job.inspection!.reservedParts.length > 0 && (
+              <p class="muted">{t('parts', { parts: job.inspection!.reservedParts.join(', ') })}</p>
+            )}
             <div class="row" hidden={Boolean(result)}>
               {job.allowed.statuses.includes('en_route') && (
                 <button type="button" id="go-en-route" onClick={() => void move('en_route')}>
@@ -218,7 +261,9 @@ function App() {
                 <h3>{t('doneTitle')}</h3>
                 <ul id="done-list">
                   {result.items.some((i) => i.faultTicket) ? (
-                    result.items.filter((i) => i.faultTicket).map((i) => <li key={i.id}>{t('faultOpened', { item: i.id, number: i.faultTicket!.number })}</li>)
+                    result.items
+                      .filter((i) => i.faultTicket)
+                      .map((i) => <li key={i.id}>{t('faultOpened', { item: i.id, number: i.faultTicket!.number })}</li>)
                   ) : (
                     <li>{t('allPassed')}</li>
                   )}
@@ -230,15 +275,36 @@ function App() {
                   <fieldset>
                     <legend>{t('checklist')}</legend>
                     {job.inspection!.checklist.map((c) => (
-                      <ChecklistItem key={c.id} t={t} item={c} answer={answers[c.id] ?? { note: '', down: false }} onChange={(a) => setAnswers({ ...answers, [c.id]: a })} />
+                      <ChecklistItem
+                        key={c.id}
+                        t={t}
+                        item={c}
+                        answer={answers[c.id] ?? { note: '', down: false }}
+                        onChange={(a) => setAnswers({ ...answers, [c.id]: a })}
+                      />
                     ))}
                   </fieldset>
                   <fieldset>
                     <legend>{t('customerTitle')}</legend>
                     <label for="c-hours">{t('hoursPerDay')}</label>
-                    <input id="c-hours" type="number" min={0} max={24} inputMode="decimal" value={customer.hours} onInput={(e) => setCustomer({ ...customer, hours: (e.target as HTMLInputElement).value })} />
+                    <input
+                      id="c-hours"
+                      type="number"
+                      min={0}
+                      max={24}
+                      inputMode="decimal"
+                      value={customer.hours}
+                      onInput={(e) => setCustomer({ ...customer, hours: (e.target as HTMLInputElement).value })}
+                    />
                     <label for="c-engine">{t('engineHours')}</label>
-                    <input id="c-engine" type="number" min={0} inputMode="numeric" value={customer.engine} onInput={(e) => setCustomer({ ...customer, engine: (e.target as HTMLInputElement).value })} />
+                    <input
+                      id="c-engine"
+                      type="number"
+                      min={0}
+                      inputMode="numeric"
+                      value={customer.engine}
+                      onInput={(e) => setCustomer({ ...customer, engine: (e.target as HTMLInputElement).value })}
+                    />
                     <fieldset class="months">
                       <legend>{t('peakMonths')}</legend>
                       <div class="month-grid">
@@ -249,7 +315,14 @@ function App() {
                               name="peak"
                               value={String(m)}
                               checked={customer.months.includes(m)}
-                              onChange={(e) => setCustomer({ ...customer, months: (e.target as HTMLInputElement).checked ? [...customer.months, m] : customer.months.filter((x) => x !== m) })}
+                              onChange={(e) =>
+                                setCustomer({
+                                  ...customer,
+                                  months: (e.target as HTMLInputElement).checked
+                                    ? [...customer.months, m]
+                                    : customer.months.filter((x) => x !== m),
+                                })
+                              }
                             />
                             {t('month', { m })}
                           </label>
@@ -257,21 +330,43 @@ function App() {
                       </div>
                     </fieldset>
                     <label for="c-training">{t('training')}</label>
-                    <select id="c-training" value={customer.training} onChange={(e) => setCustomer({ ...customer, training: (e.target as HTMLSelectElement).value })}>
+                    <select
+                      id="c-training"
+                      value={customer.training}
+                      onChange={(e) => setCustomer({ ...customer, training: (e.target as HTMLSelectElement).value })}
+                    >
                       <option value="not-needed">{t('trainingNo')}</option>
                       <option value="wanted">{t('trainingWanted')}</option>
                       <option value="given">{t('trainingGiven')}</option>
                     </select>
                     <label for="c-satisfaction">{t('satisfaction')}</label>
-                    <select id="c-satisfaction" value={customer.satisfaction} onChange={(e) => setCustomer({ ...customer, satisfaction: (e.target as HTMLSelectElement).value })}>
+                    <select
+                      id="c-satisfaction"
+                      value={customer.satisfaction}
+                      onChange={(e) => setCustomer({ ...customer, satisfaction: (e.target as HTMLSelectElement).value })}
+                    >
                       {['5', '4', '3', '2', '1'].map((v) => (
                         <option key={v}>{v}</option>
                       ))}
                     </select>
                     <label for="c-needs">{t('needs')}</label>
-                    <textarea id="c-needs" maxLength={2000} rows={3} value={customer.needs} onInput={(e) => setCustomer({ ...customer, needs: (e.target as HTMLTextAreaElement).value })} />
+                    <textarea
+                      id="c-needs"
+                      maxLength={2000}
+                      rows={3}
+                      value={customer.needs}
+                      onInput={(e) => setCustomer({ ...customer, needs: (e.target as HTMLTextAreaElement).value })}
+                    />
                     <label for="c-minutes">{t('minutes')}</label>
-                    <input id="c-minutes" type="number" min={0} required inputMode="numeric" value={customer.minutes} onInput={(e) => setCustomer({ ...customer, minutes: (e.target as HTMLInputElement).value })} />
+                    <input
+                      id="c-minutes"
+                      type="number"
+                      min={0}
+                      required
+                      inputMode="numeric"
+                      value={customer.minutes}
+                      onInput={(e) => setCustomer({ ...customer, minutes: (e.target as HTMLInputElement).value })}
+                    />
                   </fieldset>
                   <button type="submit" id="submit" disabled={busy}>
                     {t('submit')}

@@ -8,7 +8,17 @@ import { bi } from '../shared/manual.js';
 import { roleName, useAnnouncer, useLanguage, useSession } from '../shared/session.js';
 import { Alert, SignIn, StatusRegion, TopBar, useFocusAfterRender, type AlertState } from '../shared/ui.js';
 import { FaultDetails } from './details.js';
-import { emptyForm, FIELD_INPUT, promisedHours, stepsTried, ticketBody, type FormField, type FormValues, type StepTried, type TickResult } from './logic.js';
+import {
+  emptyForm,
+  FIELD_INPUT,
+  promisedHours,
+  stepsTried,
+  ticketBody,
+  type FormField,
+  type FormValues,
+  type StepTried,
+  type TickResult,
+} from './logic.js';
 import { SuggestSearch } from './search.js';
 import { InputPane, routeName } from './suggestions.js';
 import { LiveDesk, type ChatForTicket } from './live.js';
@@ -65,7 +75,13 @@ function App() {
           setMachine(m);
           setForm((f) => ({
             ...f,
-            values: { ...f.values, 't-model': f.values['t-model'] || m.model, 't-customer': f.values['t-customer'] || m.customer, 't-site': f.values['t-site'] || m.site, 't-line': f.values['t-line'] || m.productLine },
+            values: {
+              ...f.values,
+              't-model': f.values['t-model'] || m.model,
+              't-customer': f.values['t-customer'] || m.customer,
+              't-site': f.values['t-site'] || m.site,
+              't-line': f.values['t-line'] || m.productLine,
+            },
           }));
         },
         () => undefined, // not in the installed base: nothing to fill
@@ -97,7 +113,13 @@ function App() {
   const [viewed, setViewed] = useState<string[]>([]);
   const [ticks, setTicks] = useState<ReadonlyMap<string, TickResult>>(new Map());
   const [scriptLang, setScriptLang] = useState<Lang | null>(null);
-  const [form, setForm] = useState<FormState>({ open: false, idempotencyKey: '', values: emptyForm(), errors: noErrors, submitting: false });
+  const [form, setForm] = useState<FormState>({
+    open: false,
+    idempotencyKey: '',
+    values: emptyForm(),
+    errors: noErrors,
+    submitting: false,
+  });
   const submitting = useRef(false);
   const [ticket, setTicket] = useState<TicketView | null>(null);
   const [outcomeFor, setOutcomeFor] = useState<string | null>(null);
@@ -140,7 +162,10 @@ function App() {
   // The manual's product lines, once per sign-in (tried again while missing).
   useEffect(() => {
     if (!session.key || lines.length) return;
-    api.faults().then((d) => setLines(d.productLines), () => undefined);
+    api.faults().then(
+      (d) => setLines(d.productLines),
+      () => undefined,
+    );
   }, [session.key, shown]);
 
   // A restored session: check the key is still good and still a staff key.
@@ -301,7 +326,8 @@ function App() {
     const sel = selected ? { id: selected.id, score: selected.score, productLine: productLineForTicket() } : null;
     try {
       const body = ticketBody(form.values, sel, tried);
-      if (chatLink) Object.assign(body, { reference: chatLink.reference, stepsTried: [...chatLink.stepsTried, ...(body.stepsTried ?? [])] });
+      if (chatLink)
+        Object.assign(body, { reference: chatLink.reference, stepsTried: [...chatLink.stepsTried, ...(body.stepsTried ?? [])] });
       const created = await api.createTicket(body, form.idempotencyKey);
       setTicket(created);
       setForm((f) => ({ ...f, open: false, submitting: false, errors: noErrors }));
@@ -465,13 +491,35 @@ function App() {
       <main id="main" tabIndex={-1}>
         <Alert t={t} alert={alert} onDismiss={() => setAlert(null)} />
         <StatusRegion message={status} />
-        <SignIn t={t} hidden={signedIn} help={t('apiKeyHelp')} inputRef={keyInput} submit={signIn} onEmpty={() => showAlert(t('errKeyRequired'), 'signin')} />
+        <SignIn
+          t={t}
+          hidden={signedIn}
+          help={t('apiKeyHelp')}
+          inputRef={keyInput}
+          submit={signIn}
+          onEmpty={() => showAlert(t('errKeyRequired'), 'signin')}
+        />
         {signedIn ? (
           <div class="views" role="tablist" aria-label={t('pageTitle')}>
-            <button type="button" role="tab" id="tab-call" aria-selected={view === 'call'} aria-controls="panel" onClick={() => setView('call')}>
+            <button
+              type="button"
+              role="tab"
+              id="tab-call"
+              aria-selected={view === 'call'}
+              aria-controls="panel"
+              onClick={() => setView('call')}
+            >
               {t('tabCall')}
             </button>
-            <button type="button" role="tab" id="tab-live" class={cue ? 'cue' : ''} aria-selected={view === 'live'} aria-controls="live" onClick={() => setView('live')}>
+            <button
+              type="button"
+              role="tab"
+              id="tab-live"
+              class={cue ? 'cue' : ''}
+              aria-selected={view === 'live'}
+              aria-controls="live"
+              onClick={() => setView('live')}
+            >
               {waitingChats ? t('tabLiveCount', { count: waitingChats }) : t('tabLive')}
             </button>
           </div>
@@ -531,7 +579,13 @@ function App() {
                   {ticket ? t('ticketNumber', { number: ticket.number }) : ''}
                 </p>
                 <p id="ticket-promise" class="ticket-promise">
-                  {ticket ? t('promise', { respond: promisedHours(ticket, 'respond'), onSite: promisedHours(ticket, 'on_site'), fixed: promisedHours(ticket, 'fixed') }) : ''}
+                  {ticket
+                    ? t('promise', {
+                        respond: promisedHours(ticket, 'respond'),
+                        onSite: promisedHours(ticket, 'on_site'),
+                        fixed: promisedHours(ticket, 'fixed'),
+                      })
+                    : ''}
                 </p>
               </div>
               <p id="details-empty" class="empty details-empty" hidden={Boolean(selected) || form.open}>
@@ -559,10 +613,29 @@ function App() {
                 open={form.open}
                 values={form.values}
                 errors={form.errors}
-                selected={selected ? { id: selected.id, title: fault ? bi(fault.title, lang) : '', score: selected.score, productLine: productLineForTicket() } : null}
+                selected={
+                  selected
+                    ? {
+                        id: selected.id,
+                        title: fault ? bi(fault.title, lang) : '',
+                        score: selected.score,
+                        productLine: productLineForTicket(),
+                      }
+                    : null
+                }
                 tried={tried}
                 submitting={form.submitting}
-                machineNote={machine ? t('machineFound', { model: machine.model, customer: machine.customer, warranty: machine.inWarranty ? t('inWarrantyUntil', { day: machine.warrantyEnd }) : t('outOfWarrantySince', { day: machine.warrantyEnd }) }) : undefined}
+                machineNote={
+                  machine
+                    ? t('machineFound', {
+                        model: machine.model,
+                        customer: machine.customer,
+                        warranty: machine.inWarranty
+                          ? t('inWarrantyUntil', { day: machine.warrantyEnd })
+                          : t('outOfWarrantySince', { day: machine.warrantyEnd }),
+                      })
+                    : undefined
+                }
                 onChange={(field, value) => {
                   setForm((f) => ({ ...f, values: { ...f.values, [field]: value } }));
                   if (field === 't-serial') lookUpSerial(String(value));
@@ -573,7 +646,13 @@ function App() {
             </div>
             <div id="action-bar" class="action-bar" hidden={form.open}>
               <div class="action-buttons">
-                <button type="button" id="resolved" class={`ok${suggestResolved ? ' suggested' : ''}`} disabled={resolvedDisabled} onClick={() => void onResolved()}>
+                <button
+                  type="button"
+                  id="resolved"
+                  class={`ok${suggestResolved ? ' suggested' : ''}`}
+                  disabled={resolvedDisabled}
+                  onClick={() => void onResolved()}
+                >
                   {t('resolvedOnPhone')}
                 </button>
                 <button type="button" id="create-ticket" disabled={busy} onClick={openForm}>

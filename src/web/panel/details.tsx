@@ -54,10 +54,24 @@ export function FaultDetails(props: {
           <span id="read-in-label" class="read-in-label">
             {t('readIn')}
           </span>
-          <button type="button" id="read-en" class="seg" lang="en" aria-pressed={lang === 'en' ? 'true' : 'false'} onClick={() => props.onReadIn('en')}>
+          <button
+            type="button"
+            id="read-en"
+            class="seg"
+            lang="en"
+            aria-pressed={lang === 'en' ? 'true' : 'false'}
+            onClick={() => props.onReadIn('en')}
+          >
             English
           </button>
-          <button type="button" id="read-zh" class="seg" lang="zh" aria-pressed={lang === 'zh' ? 'true' : 'false'} onClick={() => props.onReadIn('zh')}>
+          <button
+            type="button"
+            id="read-zh"
+            class="seg"
+            lang="zh"
+            aria-pressed={lang === 'zh' ? 'true' : 'false'}
+            onClick={() => props.onReadIn('zh')}
+          >
             中文
           </button>
         </div>
@@ -103,7 +117,11 @@ export function FaultDetails(props: {
             const result = props.ticks.get(s.key) ?? null;
             const firstOfCause = i === 0 || steps[i - 1]!.causeIndex !== s.causeIndex;
             return (
-              <li key={s.key} class={`step${result === 'fixed' ? ' is-fixed' : ''}${result === 'not-fixed' ? ' is-not-fixed' : ''}`} data-step-key={s.key}>
+              <li
+                key={s.key}
+                class={`step${result === 'fixed' ? ' is-fixed' : ''}${result === 'not-fixed' ? ' is-not-fixed' : ''}`}
+                data-step-key={s.key}
+              >
                 {firstOfCause && (
                   <p class="step-cause" lang={la}>
                     {t('causeLabel', { n: s.causeIndex + 1, title: bi(s.cause.title, lang) })}

@@ -173,7 +173,12 @@ export function LiveDesk(props: {
 
   // One line per signed-in key, for as long as the panel is open (the queue cues sound on the call view too).
   useEffect(() => {
-    const l = new LiveLine(props.apiKey, (e) => onEventRef.current(e), setLineState, () => propsRef.current.onRefused());
+    const l = new LiveLine(
+      props.apiKey,
+      (e) => onEventRef.current(e),
+      setLineState,
+      () => propsRef.current.onRefused(),
+    );
     line.current = l;
     void loadQueue();
     // A safety net for a hint lost on the way: the queue is read again every half minute.
@@ -238,7 +243,10 @@ export function LiveDesk(props: {
       focusReply.current = true;
     }, t('msgClaimed'));
   const release = (id: string, to: 'bot' | 'closed') =>
-    act(() => api.request<HandoffSummary>(`/api/handoffs/${id}/release`, { method: 'POST', body: { to } }), to === 'bot' ? t('msgReleased') : t('msgClosed'));
+    act(
+      () => api.request<HandoffSummary>(`/api/handoffs/${id}/release`, { method: 'POST', body: { to } }),
+      to === 'bot' ? t('msgReleased') : t('msgClosed'),
+    );
 
   const send = async () => {
     const id = selected.current;
@@ -270,7 +278,10 @@ export function LiveDesk(props: {
 
   const openTicket = () => {
     if (!detail) return;
-    const words = [...detail.transcript.filter((l) => l.from === 'user').map((l) => l.text), ...messages.filter((m) => m.from === 'operator').map((m) => m.text)].join('\n');
+    const words = [
+      ...detail.transcript.filter((l) => l.from === 'user').map((l) => l.text),
+      ...messages.filter((m) => m.from === 'operator').map((m) => m.text),
+    ].join('\n');
     props.onOpenTicket({ detail, words });
   };
 
@@ -282,7 +293,13 @@ export function LiveDesk(props: {
 
   const lines: Line[] = detail
     ? [
-        ...detail.transcript.map((l, i) => ({ key: `t${i}`, from: l.from === 'user' ? ('operator' as const) : ('bot' as const), text: l.text, at: l.at, before: true })),
+        ...detail.transcript.map((l, i) => ({
+          key: `t${i}`,
+          from: l.from === 'user' ? ('operator' as const) : ('bot' as const),
+          text: l.text,
+          at: l.at,
+          before: true,
+        })),
         // The bot's "handing you over" is kept on both sides of the handoff: shown once.
         ...messages
           .filter((m, i) => !(i === 0 && m.from === 'bot' && m.text === detail.transcript.at(-1)?.text))
@@ -321,7 +338,12 @@ export function LiveDesk(props: {
           onOpen={open}
         />
         {waitingTotal > waiting.length ? (
-          <button type="button" id="live-more" class="secondary" onClick={() => (setLimit((n) => n + PAGE), (limitRef.current += PAGE), void loadQueue())}>
+          <button
+            type="button"
+            id="live-more"
+            class="secondary"
+            onClick={() => (setLimit((n) => n + PAGE), (limitRef.current += PAGE), void loadQueue())}
+          >
             {t('liveMore')}
           </button>
         ) : null}
@@ -359,7 +381,9 @@ export function LiveDesk(props: {
             <ol id="live-transcript" class="live-transcript" tabIndex={0} aria-label={t('liveTranscript')} aria-live="polite">
               {lines.map((l, i) => (
                 <li key={l.key} class={`live-msg from-${l.from}${l.before ? ' before' : ''}`}>
-                  {i > 0 && lines[i - 1]!.before && !l.before ? <p class="live-divider">{t('liveHandedOver', { time: clockTime(Date.parse(detail.createdAt)) })}</p> : null}
+                  {i > 0 && lines[i - 1]!.before && !l.before ? (
+                    <p class="live-divider">{t('liveHandedOver', { time: clockTime(Date.parse(detail.createdAt)) })}</p>
+                  ) : null}
                   <span class="live-who">
                     {t.dynamic(`liveFrom_${l.from}`)}
                     {l.author ? ` · ${l.author}` : ''} · {clockTime(Date.parse(l.at))}
@@ -478,7 +502,13 @@ function Queue(props: {
                   {h.priority === 'urgent' ? <span class="badge bad">{t('liveUrgent')}</span> : null}
                   {h.productLine ? <span class="badge">{h.productLine}</span> : null}
                   <span class="badge">{h.language}</span>
-                  <span class="live-wait">{h.status === 'open' ? t('liveWaited', { time: duration(waited, lang) }) : props.mine?.(h) ? t('liveYours') : (h.claimedBy ?? '')}</span>
+                  <span class="live-wait">
+                    {h.status === 'open'
+                      ? t('liveWaited', { time: duration(waited, lang) })
+                      : props.mine?.(h)
+                        ? t('liveYours')
+                        : (h.claimedBy ?? '')}
+                  </span>
                   {n ? <span class="badge unread">{t('liveUnread', { count: n })}</span> : null}
                 </span>
                 <span class="live-item-words">{firstWords}</span>

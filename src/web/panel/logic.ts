@@ -48,7 +48,11 @@ export function technicianCauses(fault: FaultEntry): { cause: CauseView; causeIn
 export type StepTried = NonNullable<CreateTicketBody['stepsTried']>[number];
 
 /** Ticked steps of every fault looked at during the call, in viewing and step order; the manual's English text. */
-export function stepsTried(viewed: readonly string[], faults: ReadonlyMap<string, FaultEntry>, ticks: ReadonlyMap<string, TickResult>): StepTried[] {
+export function stepsTried(
+  viewed: readonly string[],
+  faults: ReadonlyMap<string, FaultEntry>,
+  ticks: ReadonlyMap<string, TickResult>,
+): StepTried[] {
   const out: StepTried[] = [];
   for (const id of viewed) {
     const fault = faults.get(id);
@@ -88,10 +92,24 @@ export const FORM_FIELDS = ['t-line', 't-words', 't-customer', 't-site', 't-cont
 export type FormField = (typeof FORM_FIELDS)[number];
 export type FormValues = Record<Exclude<FormField, 't-down'>, string> & { 't-down': boolean };
 
-export const emptyForm = (): FormValues => ({ 't-line': '', 't-words': '', 't-customer': '', 't-site': '', 't-contact': '', 't-phone': '', 't-model': '', 't-serial': '', 't-down': false });
+export const emptyForm = (): FormValues => ({
+  't-line': '',
+  't-words': '',
+  't-customer': '',
+  't-site': '',
+  't-contact': '',
+  't-phone': '',
+  't-model': '',
+  't-serial': '',
+  't-down': false,
+});
 
 /** The ticket request from the form, the chosen fault and the ticks. */
-export function ticketBody(form: FormValues, selected: { id: string; score?: number; productLine: string } | null, tried: StepTried[]): CreateTicketBody {
+export function ticketBody(
+  form: FormValues,
+  selected: { id: string; score?: number; productLine: string } | null,
+  tried: StepTried[],
+): CreateTicketBody {
   const v = (f: Exclude<FormField, 't-down'>) => form[f].trim();
   const body: CreateTicketBody = {
     customer: { name: v('t-customer'), site: { address: v('t-site') } },
@@ -105,12 +123,18 @@ export function ticketBody(form: FormValues, selected: { id: string; score?: num
   };
   if (v('t-model')) body.equipment.model = v('t-model');
   if (v('t-serial')) body.equipment.serial = v('t-serial');
-  if (selected) body.faults = [{ id: selected.id, ...(typeof selected.score === 'number' ? { confidence: Math.max(0, Math.min(1, selected.score)) } : {}) }];
+  if (selected)
+    body.faults = [
+      { id: selected.id, ...(typeof selected.score === 'number' ? { confidence: Math.max(0, Math.min(1, selected.score)) } : {}) },
+    ];
   return body;
 }
 
 /** Hours from a ticket's creation to each clock's deadline: the promise read to the caller. */
-export function promisedHours(ticket: { createdAt: string; sla: { clocks: { name: string; dueAt: string }[] } }, name: string): number | '?' {
+export function promisedHours(
+  ticket: { createdAt: string; sla: { clocks: { name: string; dueAt: string }[] } },
+  name: string,
+): number | '?' {
   const c = ticket.sla.clocks.find((x) => x.name === name);
   return c ? Math.round((Date.parse(c.dueAt) - Date.parse(ticket.createdAt)) / 3_600_000) : '?';
 }

@@ -129,10 +129,13 @@ export class SuggestSearch {
 
   private retryIn(ms: number): void {
     this.clearTimers();
-    this.retry = setTimeout(() => {
-      this.retry = undefined;
-      void this.run(this.latest.text, this.latest.productLine);
-    }, Math.max(50, ms));
+    this.retry = setTimeout(
+      () => {
+        this.retry = undefined;
+        void this.run(this.latest.text, this.latest.productLine);
+      },
+      Math.max(50, ms),
+    );
     this.changed();
   }
 

@@ -99,9 +99,23 @@ export function InputPane(props: {
           {abstain && results.length ? t('weakNote') : ''}
         </p>
       </div>
-      <ol id="suggestions" class={`suggestions${abstain ? ' weak' : ''}`} aria-labelledby="suggestions-title" onKeyDown={props.onListKeyDown}>
+      <ol
+        id="suggestions"
+        class={`suggestions${abstain ? ' weak' : ''}`}
+        aria-labelledby="suggestions-title"
+        onKeyDown={props.onListKeyDown}
+      >
         {results.map((s, i) => (
-          <SuggestionItem key={s.id} t={t} s={s} index={i} weak={abstain} selected={props.selectedId === s.id} lines={props.lines} onSelect={props.onSelect} />
+          <SuggestionItem
+            key={s.id}
+            t={t}
+            s={s}
+            index={i}
+            weak={abstain}
+            selected={props.selectedId === s.id}
+            lines={props.lines}
+            onSelect={props.onSelect}
+          />
         ))}
       </ol>
       <p id="suggestions-empty" class="empty" hidden={results.length > 0}>
@@ -111,7 +125,15 @@ export function InputPane(props: {
   );
 }
 
-function SuggestionItem(props: { t: PanelT; s: Suggestion; index: number; weak: boolean; selected: boolean; lines: readonly ProductLineSummary[]; onSelect: (s: Suggestion) => void }) {
+function SuggestionItem(props: {
+  t: PanelT;
+  s: Suggestion;
+  index: number;
+  weak: boolean;
+  selected: boolean;
+  lines: readonly ProductLineSummary[];
+  onSelect: (s: Suggestion) => void;
+}) {
   const { t, s } = props;
   const level = strength(s.score);
   return (

@@ -15,15 +15,18 @@ const PANEL_ONLY = catalogue(
     route_person: 'a person',
     route_conversation: 'the conversation (greeting or thanks)',
     plausible: 'Which machine? It could be: {lines}',
-    apiKeyHelp: 'Paste the key you were given (agent, dispatcher or admin). It is kept only in this browser tab and is forgotten when you sign out or close the tab.',
+    apiKeyHelp:
+      'Paste the key you were given (agent, dispatcher or admin). It is kept only in this browser tab and is forgotten when you sign out or close the tab.',
     inputTitle: 'Caller and suggestions',
     callerLabel: 'What does the caller say?',
-    callerHelp: "Type or paste the caller's words, English or Chinese. Suggestions update as you type; press ↓ to move into the list, Esc to come back.",
+    callerHelp:
+      "Type or paste the caller's words, English or Chinese. Suggestions update as you type; press ↓ to move into the list, Esc to come back.",
     lineFilter: 'Machine',
     anyLine: 'Any machine',
     newCall: 'New call',
     noMatch: 'No confident match',
-    abstainAdvice: 'Ask the caller for more detail (what the machine does, when it started, any message on the display), or create a ticket without a fault.',
+    abstainAdvice:
+      'Ask the caller for more detail (what the machine does, when it started, any message on the display), or create a ticket without a fault.',
     reportGap: 'No match — report to the knowledge team',
     gapReported: 'Reported to the knowledge team. Thank you.',
     suggestionsTitle: 'Suggestions',
@@ -114,7 +117,8 @@ const PANEL_ONLY = catalogue(
     causeMeta: '{cls} · grade {grade}',
     coefficient: '{c}',
     ticketNumber: 'Ticket {number}',
-    promise: 'Tell the caller: a coordinator calls back with a plan within {respond} h; a technician is on site within {onSite} h; the fault is fixed within {fixed} h.',
+    promise:
+      'Tell the caller: a coordinator calls back with a plan within {respond} h; a technician is on site within {onSite} h; the fault is fixed within {fixed} h.',
     outcomeDone: 'Recorded: resolved on the phone ({fault}).',
     msgSignedIn: 'Signed in. Type what the caller says.',
     msgShowing: 'Showing {id}: {title}.',

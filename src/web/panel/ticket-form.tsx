@@ -41,7 +41,13 @@ export function TicketForm(props: {
       {errors.fields[id] ?? ''}
     </p>
   );
-  const text = (id: Exclude<FormField, 't-down' | 't-line' | 't-words'>, label: string, max: number, type: 'text' | 'tel' = 'text', help?: string) => (
+  const text = (
+    id: Exclude<FormField, 't-down' | 't-line' | 't-words'>,
+    label: string,
+    max: number,
+    type: 'text' | 'tel' = 'text',
+    help?: string,
+  ) => (
     <div class="form-field">
       <label for={id}>{label}</label>
       <input
@@ -99,7 +105,8 @@ export function TicketForm(props: {
               <ol class="tried">
                 {props.tried.map((s, i) => (
                   <li key={i}>
-                    <span lang="en">{s.step}</span> <span class={`res res-${s.result}`}>{t(`res_${s.result as 'fixed' | 'not-fixed'}`)}</span>
+                    <span lang="en">{s.step}</span>{' '}
+                    <span class={`res res-${s.result}`}>{t(`res_${s.result as 'fixed' | 'not-fixed'}`)}</span>
                   </li>
                 ))}
               </ol>
@@ -112,7 +119,12 @@ export function TicketForm(props: {
         {/* With a fault the line is the fault's; without one the agent picks it. */}
         <div class="form-field" id="f-line-field" hidden={Boolean(selected)}>
           <label for="t-line">{t('fLine')}</label>
-          <select {...fieldProps('t-line')} aria-describedby="err-t-line" value={values['t-line']} onChange={(ev) => props.onChange('t-line', ev.currentTarget.value)}>
+          <select
+            {...fieldProps('t-line')}
+            aria-describedby="err-t-line"
+            value={values['t-line']}
+            onChange={(ev) => props.onChange('t-line', ev.currentTarget.value)}
+          >
             <LineOptions t={t} lines={props.lines} first={t('chooseLine')} />
           </select>
           {error('t-line')}
@@ -120,7 +132,14 @@ export function TicketForm(props: {
 
         <div class="form-field">
           <label for="t-words">{t('fWords')}</label>
-          <textarea {...fieldProps('t-words')} rows={2} maxLength={10000} aria-describedby="err-t-words" value={values['t-words']} onInput={(ev) => props.onChange('t-words', ev.currentTarget.value)} />
+          <textarea
+            {...fieldProps('t-words')}
+            rows={2}
+            maxLength={10000}
+            aria-describedby="err-t-words"
+            value={values['t-words']}
+            onInput={(ev) => props.onChange('t-words', ev.currentTarget.value)}
+          />
           {error('t-words')}
         </div>
 
@@ -134,7 +153,13 @@ export function TicketForm(props: {
         </div>
 
         <div class="form-field form-check">
-          <input {...fieldProps('t-down')} type="checkbox" aria-describedby="err-t-down" checked={values['t-down']} onChange={(ev) => props.onChange('t-down', ev.currentTarget.checked)} />
+          <input
+            {...fieldProps('t-down')}
+            type="checkbox"
+            aria-describedby="err-t-down"
+            checked={values['t-down']}
+            onChange={(ev) => props.onChange('t-down', ev.currentTarget.checked)}
+          />
           <label for="t-down">{t('fDown')}</label>
           {error('t-down')}
         </div>

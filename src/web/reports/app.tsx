@@ -71,29 +71,55 @@ const PLOTS: Report[] = [
     id: 'sla',
     title: 'slaTitle',
     caption: 'slaCaption',
-    table: (d, line) => ({ columns: ['line', ...CLOCKS], rows: d.sla.productLines.map((l) => [line(l.productLine), ...CLOCKS.map((c) => pct(l.clocks[c].compliance))]) }),
-    plot: (tb, t) => ({ kind: 'bar', percent: true, labels: labels(tb), series: CLOCKS.map((c, i) => ({ label: col(t, c), data: numbers(tb, i + 1) })) }),
+    table: (d, line) => ({
+      columns: ['line', ...CLOCKS],
+      rows: d.sla.productLines.map((l) => [line(l.productLine), ...CLOCKS.map((c) => pct(l.clocks[c].compliance))]),
+    }),
+    plot: (tb, t) => ({
+      kind: 'bar',
+      percent: true,
+      labels: labels(tb),
+      series: CLOCKS.map((c, i) => ({ label: col(t, c), data: numbers(tb, i + 1) })),
+    }),
   },
   {
     id: 'workload',
     title: 'workloadTitle',
     caption: 'workloadCaption',
-    table: (d) => ({ columns: ['technician', 'workload', 'tickets'], rows: d.workload.technicians.map((w) => [w.technicianId, w.workload, w.tickets]) }),
+    table: (d) => ({
+      columns: ['technician', 'workload', 'tickets'],
+      rows: d.workload.technicians.map((w) => [w.technicianId, w.workload, w.tickets]),
+    }),
     plot: (tb, t) => ({ kind: 'bar', labels: labels(tb), series: [{ label: col(t, 'workload'), data: numbers(tb, 1) }] }),
   },
   {
     id: 'self-service',
     title: 'selfTitle',
     caption: 'selfCaption',
-    table: (d) => ({ columns: ['month', 'selfService', 'abstention'], rows: d.self.months.map((m) => [m.month, pct(m.selfServiceRate), pct(m.abstentionRate)]) }),
-    plot: (tb, t) => ({ kind: 'line', percent: true, labels: labels(tb), series: [1, 2].map((i) => ({ label: col(t, tb.columns[i]!), data: numbers(tb, i) })) }),
+    table: (d) => ({
+      columns: ['month', 'selfService', 'abstention'],
+      rows: d.self.months.map((m) => [m.month, pct(m.selfServiceRate), pct(m.abstentionRate)]),
+    }),
+    plot: (tb, t) => ({
+      kind: 'line',
+      percent: true,
+      labels: labels(tb),
+      series: [1, 2].map((i) => ({ label: col(t, tb.columns[i]!), data: numbers(tb, i) })),
+    }),
   },
   {
     id: 'knowledge-gaps',
     title: 'gapsTitle',
     caption: 'gapsCaption',
-    table: (d) => ({ columns: ['month', 'opened', 'accepted', 'rejected'], rows: d.gaps.months.map((m) => [m.month, m.opened, m.accepted, m.rejected]) }),
-    plot: (tb, t) => ({ kind: 'bar', labels: labels(tb), series: [1, 2].map((i) => ({ label: col(t, tb.columns[i]!), data: numbers(tb, i) })) }),
+    table: (d) => ({
+      columns: ['month', 'opened', 'accepted', 'rejected'],
+      rows: d.gaps.months.map((m) => [m.month, m.opened, m.accepted, m.rejected]),
+    }),
+    plot: (tb, t) => ({
+      kind: 'bar',
+      labels: labels(tb),
+      series: [1, 2].map((i) => ({ label: col(t, tb.columns[i]!), data: numbers(tb, i) })),
+    }),
   },
   {
     id: 'first-fault',
@@ -105,9 +131,17 @@ const PLOTS: Report[] = [
       // In the manual's order (GET /api/faults), so a line the manual adds is plotted too.
       const lines = d.lines.map((l) => l.code).filter((l) => byLine.has(l));
       const months = byLine.get(lines[0] ?? '')?.hazard.map((h) => h.month) ?? [];
-      return { columns: ['ageMonth', ...lines], rows: months.map((m, i) => [m, ...lines.map((l) => pct(byLine.get(l)!.hazard[i]!.cumulative))]) };
+      return {
+        columns: ['ageMonth', ...lines],
+        rows: months.map((m, i) => [m, ...lines.map((l) => pct(byLine.get(l)!.hazard[i]!.cumulative))]),
+      };
     },
-    plot: (tb, _t, line) => ({ kind: 'line', percent: true, labels: labels(tb), series: tb.columns.slice(1).map((l, i) => ({ label: line(l), data: numbers(tb, i + 1) })) }),
+    plot: (tb, _t, line) => ({
+      kind: 'line',
+      percent: true,
+      labels: labels(tb),
+      series: tb.columns.slice(1).map((l, i) => ({ label: line(l), data: numbers(tb, i + 1) })),
+    }),
   },
   {
     id: 'inspections',
@@ -115,9 +149,16 @@ const PLOTS: Report[] = [
     caption: 'inspCaption',
     table: (d, line) => ({
       columns: ['line', 'onTime', 'late', 'missed', 'compliance'],
-      rows: d.inspections.productLines.filter((l) => l.due > 0).map((l) => [line(l.productLine), l.onTime, l.late, l.missed, pct(l.compliance)]),
+      rows: d.inspections.productLines
+        .filter((l) => l.due > 0)
+        .map((l) => [line(l.productLine), l.onTime, l.late, l.missed, pct(l.compliance)]),
     }),
-    plot: (tb, t) => ({ kind: 'bar', stacked: true, labels: labels(tb), series: [1, 2, 3].map((i) => ({ label: col(t, tb.columns[i]!), data: numbers(tb, i) })) }),
+    plot: (tb, t) => ({
+      kind: 'bar',
+      stacked: true,
+      labels: labels(tb),
+      series: [1, 2, 3].map((i) => ({ label: col(t, tb.columns[i]!), data: numbers(tb, i) })),
+    }),
   },
   {
     id: 'pickup',
@@ -125,9 +166,20 @@ const PLOTS: Report[] = [
     caption: 'pickupCaption',
     table: (d) => ({
       columns: ['month', 'median', 'p90', 'target', 'withinTarget', 'handoffs'],
-      rows: d.pickup.months.map((m) => [m.month, m.pickupSeconds.median, m.pickupSeconds.p90, d.pickup.targetSeconds, pct(m.withinTargetShare), m.handoffs]),
+      rows: d.pickup.months.map((m) => [
+        m.month,
+        m.pickupSeconds.median,
+        m.pickupSeconds.p90,
+        d.pickup.targetSeconds,
+        pct(m.withinTargetShare),
+        m.handoffs,
+      ]),
     }),
-    plot: (tb, t) => ({ kind: 'line', labels: labels(tb), series: [1, 2, 3].map((i) => ({ label: col(t, tb.columns[i]!), data: numbers(tb, i) })) }),
+    plot: (tb, t) => ({
+      kind: 'line',
+      labels: labels(tb),
+      series: [1, 2, 3].map((i) => ({ label: col(t, tb.columns[i]!), data: numbers(tb, i) })),
+    }),
   },
 ];
 
@@ -210,7 +262,13 @@ function Figure(props: { t: T; report: Report; table: Table; plot: Plot }) {
     <figure class="report" id={`report-${report.id}`}>
       <header>
         <h3 id={`title-${report.id}`}>{title}</h3>
-        <button type="button" class="secondary download" disabled={!table.rows.length} aria-label={t('downloadLabel', { title })} onClick={() => download(report.id, table)}>
+        <button
+          type="button"
+          class="secondary download"
+          disabled={!table.rows.length}
+          aria-label={t('downloadLabel', { title })}
+          onClick={() => download(report.id, table)}
+        >
           {t('download')}
         </button>
       </header>
@@ -323,20 +381,37 @@ function App() {
   };
   // Tables are rebuilt only when the data or the language change, so charts are not redrawn on every render.
   const figures = useMemo(
-    () => (data ? PLOTS.map((r) => {
-      const table = r.table(data, line);
-      return { r, table, plot: r.plot(table, t, line) };
-    }) : []),
+    () =>
+      data
+        ? PLOTS.map((r) => {
+            const table = r.table(data, line);
+            return { r, table, plot: r.plot(table, t, line) };
+          })
+        : [],
     [data, t],
   );
   const signedIn = session.key !== null;
   return (
     <>
-      <TopBar t={t} title={t('pageTitle')} me={session.me} signedIn={signedIn} onToggleLang={toggle} onSignOut={() => (session.signOut(), setData(null), announce(t('msgSignedOut')))} />
+      <TopBar
+        t={t}
+        title={t('pageTitle')}
+        me={session.me}
+        signedIn={signedIn}
+        onToggleLang={toggle}
+        onSignOut={() => (session.signOut(), setData(null), announce(t('msgSignedOut')))}
+      />
       <Alert t={t} alert={alert} onDismiss={() => setAlert(null)} />
       <StatusRegion message={status} />
       <main id="main" tabIndex={-1}>
-        <SignIn t={t} hidden={signedIn} help={t('apiKeyHelp')} inputRef={keyInput} submit={signIn} onEmpty={() => setAlert({ message: t('errKeyRequired'), source: 'signin' })} />
+        <SignIn
+          t={t}
+          hidden={signedIn}
+          help={t('apiKeyHelp')}
+          inputRef={keyInput}
+          submit={signIn}
+          onEmpty={() => setAlert({ message: t('errKeyRequired'), source: 'signin' })}
+        />
         <section id="reports" hidden={!signedIn} aria-labelledby="reports-title">
           <div class="toolbar">
             <h2 id="reports-title">{t('period')}</h2>

@@ -24,7 +24,8 @@ const REPORTS_ONLY = catalogue(
     gapsTitle: 'Knowledge gaps opened and accepted',
     gapsCaption: 'Per month: words the manual missed, and those added to it.',
     firstTitle: 'First fault since acceptance',
-    firstCaption: 'Share of machines (%) that had their first fault by each month after acceptance (Kaplan–Meier): where inspection timing comes from.',
+    firstCaption:
+      'Share of machines (%) that had their first fault by each month after acceptance (Kaplan–Meier): where inspection timing comes from.',
     inspTitle: 'Inspection compliance',
     inspCaption: 'Visits due in the period: done within the window, late, or missed.',
     col_line: 'product line',
@@ -47,7 +48,8 @@ const REPORTS_ONLY = catalogue(
     col_missed: 'missed',
     col_compliance: 'compliance',
     pickupTitle: 'Live-chat pickup time',
-    pickupCaption: 'Per month: seconds from the bot handing a chat over to an agent claiming it (median and 90th percentile), against the target.',
+    pickupCaption:
+      'Per month: seconds from the bot handing a chat over to an agent claiming it (median and 90th percentile), against the target.',
     col_median: 'median (s)',
     col_p90: '90th percentile (s)',
     col_target: 'target (s)',

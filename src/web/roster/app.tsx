@@ -65,7 +65,16 @@ function App() {
   const admin = me?.role === 'admin';
   const startEdit = (tech: TechnicianView) => {
     setEditing(tech);
-    setForm({ id: tech.id, name: tech.name, phone: tech.phone, skills: [...tech.skills], region: tech.region, lat: tech.base ? String(tech.base.lat) : '', lon: tech.base ? String(tech.base.lon) : '', active: tech.active });
+    setForm({
+      id: tech.id,
+      name: tech.name,
+      phone: tech.phone,
+      skills: [...tech.skills],
+      region: tech.region,
+      lat: tech.base ? String(tech.base.lat) : '',
+      lon: tech.base ? String(tech.base.lon) : '',
+      active: tech.active,
+    });
     requestAnimationFrame(() => document.getElementById('r-name')?.focus());
   };
   const save = async (ev: Event) => {
@@ -74,7 +83,10 @@ function App() {
     const fields = { name: form.name, phone: form.phone, skills: form.skills, region: form.region, active: form.active, ...base };
     try {
       const saved = editing
-        ? await api.request<TechnicianView>(`/api/technicians/${encodeURIComponent(editing.id)}`, { method: 'PUT', body: { ...fields, expectedVersion: editing.version } })
+        ? await api.request<TechnicianView>(`/api/technicians/${encodeURIComponent(editing.id)}`, {
+            method: 'PUT',
+            body: { ...fields, expectedVersion: editing.version },
+          })
         : await api.request<TechnicianView>('/api/technicians', { method: 'POST', body: { id: form.id, ...fields } });
       setAlert(null);
       setEditing(null);
@@ -87,7 +99,10 @@ function App() {
   };
   const setActive = async (tech: TechnicianView, active: boolean) => {
     try {
-      await api.request(`/api/technicians/${encodeURIComponent(tech.id)}`, { method: 'PATCH', body: { active, expectedVersion: tech.version } });
+      await api.request(`/api/technicians/${encodeURIComponent(tech.id)}`, {
+        method: 'PATCH',
+        body: { active, expectedVersion: tech.version },
+      });
       announce(t('msgSaved', { id: tech.id }));
       await load();
     } catch (err) {
@@ -98,7 +113,14 @@ function App() {
   const signedIn = Boolean(session.key && me);
   return (
     <>
-      <TopBar t={t} title={t('pageTitle')} me={me} signedIn={signedIn} onToggleLang={toggle} onSignOut={() => (session.signOut(), setMe(null))} />
+      <TopBar
+        t={t}
+        title={t('pageTitle')}
+        me={me}
+        signedIn={signedIn}
+        onToggleLang={toggle}
+        onSignOut={() => (session.signOut(), setMe(null))}
+      />
       <main id="main" tabIndex={-1}>
         <Alert t={t} alert={alert} onDismiss={() => setAlert(null)} />
         <SignIn
@@ -110,7 +132,10 @@ function App() {
           submit={async (k) => {
             const r = await session.signIn(k);
             if (!r.ok) {
-              setAlert({ message: 'role' in r.error ? t('err403', { error: r.error.role }) : t('errSignIn', { error: r.error.message }), source: 'signin' });
+              setAlert({
+                message: 'role' in r.error ? t('err403', { error: r.error.role }) : t('errSignIn', { error: r.error.message }),
+                source: 'signin',
+              });
               return false;
             }
             setMe(r.me);
@@ -170,13 +195,30 @@ function App() {
                 {!editing && (
                   <>
                     <label for="r-id">{t('fId')}</label>
-                    <input id="r-id" value={form.id} maxLength={32} autocomplete="off" onInput={(e) => setForm({ ...form, id: (e.target as HTMLInputElement).value })} />
+                    <input
+                      id="r-id"
+                      value={form.id}
+                      maxLength={32}
+                      autocomplete="off"
+                      onInput={(e) => setForm({ ...form, id: (e.target as HTMLInputElement).value })}
+                    />
                   </>
                 )}
                 <label for="r-name">{t('fName')}</label>
-                <input id="r-name" value={form.name} maxLength={200} onInput={(e) => setForm({ ...form, name: (e.target as HTMLInputElement).value })} />
+                <input
+                  id="r-name"
+                  value={form.name}
+                  maxLength={200}
+                  onInput={(e) => setForm({ ...form, name: (e.target as HTMLInputElement).value })}
+                />
                 <label for="r-phone">{t('fPhone')}</label>
-                <input id="r-phone" type="tel" value={form.phone} maxLength={40} onInput={(e) => setForm({ ...form, phone: (e.target as HTMLInputElement).value })} />
+                <input
+                  id="r-phone"
+                  type="tel"
+                  value={form.phone}
+                  maxLength={40}
+                  onInput={(e) => setForm({ ...form, phone: (e.target as HTMLInputElement).value })}
+                />
                 <fieldset>
                   <legend>{t('fSkills')}</legend>
                   {lines.map((l) => (
@@ -184,20 +226,47 @@ function App() {
                       <input
                         type="checkbox"
                         checked={form.skills.includes(l.code)}
-                        onChange={(e) => setForm({ ...form, skills: (e.target as HTMLInputElement).checked ? [...form.skills, l.code] : form.skills.filter((s) => s !== l.code) })}
+                        onChange={(e) =>
+                          setForm({
+                            ...form,
+                            skills: (e.target as HTMLInputElement).checked
+                              ? [...form.skills, l.code]
+                              : form.skills.filter((s) => s !== l.code),
+                          })
+                        }
                       />{' '}
                       {`${l.code} · ${t.lang === 'zh' ? l.name.zh : l.name.en}`}
                     </label>
                   ))}
                 </fieldset>
                 <label for="r-region">{t('fRegion')}</label>
-                <input id="r-region" value={form.region} maxLength={100} onInput={(e) => setForm({ ...form, region: (e.target as HTMLInputElement).value })} />
+                <input
+                  id="r-region"
+                  value={form.region}
+                  maxLength={100}
+                  onInput={(e) => setForm({ ...form, region: (e.target as HTMLInputElement).value })}
+                />
                 <label for="r-lat">{t('fLat')}</label>
-                <input id="r-lat" inputMode="decimal" value={form.lat} onInput={(e) => setForm({ ...form, lat: (e.target as HTMLInputElement).value })} />
+                <input
+                  id="r-lat"
+                  inputMode="decimal"
+                  value={form.lat}
+                  onInput={(e) => setForm({ ...form, lat: (e.target as HTMLInputElement).value })}
+                />
                 <label for="r-lon">{t('fLon')}</label>
-                <input id="r-lon" inputMode="decimal" value={form.lon} onInput={(e) => setForm({ ...form, lon: (e.target as HTMLInputElement).value })} />
+                <input
+                  id="r-lon"
+                  inputMode="decimal"
+                  value={form.lon}
+                  onInput={(e) => setForm({ ...form, lon: (e.target as HTMLInputElement).value })}
+                />
                 <label class="check">
-                  <input type="checkbox" checked={form.active} onChange={(e) => setForm({ ...form, active: (e.target as HTMLInputElement).checked })} /> {t('fActive')}
+                  <input
+                    type="checkbox"
+                    checked={form.active}
+                    onChange={(e) => setForm({ ...form, active: (e.target as HTMLInputElement).checked })}
+                  />{' '}
+                  {t('fActive')}
                 </label>
                 <div class="row-actions">
                   <button type="submit">{t('save')}</button>

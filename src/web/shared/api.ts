@@ -92,7 +92,9 @@ export function errorFromAnswer(status: number, body: unknown, retryAfterHeader:
   const b = (body && typeof body === 'object' ? body : {}) as Partial<Record<keyof ErrorBody, unknown>> & { message?: unknown };
   const message = typeof b.error === 'string' ? b.error : typeof b.message === 'string' ? b.message : `HTTP ${status}`;
   const issues = Array.isArray(b.issues)
-    ? b.issues.filter((i): i is Issue => !!i && typeof i === 'object' && typeof (i as Issue).message === 'string').map((i) => ({ field: String(i.field ?? ''), message: i.message }))
+    ? b.issues
+        .filter((i): i is Issue => !!i && typeof i === 'object' && typeof (i as Issue).message === 'string')
+        .map((i) => ({ field: String(i.field ?? ''), message: i.message }))
     : [];
   const retry = Number.parseInt(retryAfterHeader ?? '', 10);
   return new ApiError(
@@ -133,7 +135,14 @@ export class Api {
     let res: Response;
     try {
       // `cache` is a browser option (Node's fetch ignores it): no stale answers from the HTTP cache.
-      const init = { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store', credentials: 'omit', signal };
+      const init = {
+        method,
+        headers: h,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        cache: 'no-store',
+        credentials: 'omit',
+        signal,
+      };
       res = await fetch(`${this.base}${path}`, init as RequestInit);
     } catch (err) {
       if (signal?.aborted) throw new ApiError(0, 'aborted', null, [], null, null, 'aborted');
@@ -168,7 +177,11 @@ export class Api {
 
   /** A photo or video from the site, sent as it is (the server types it from its bytes). */
   async addMedia(id: string, file: Blob, name: string): Promise<TicketView> {
-    return this.send<TicketView>(`${ticketPath(id, 'media')}?name=${encodeURIComponent(name.slice(0, 200))}`, { method: 'POST', body: file, headers: { 'Content-Type': file.type || 'application/octet-stream' } }, 'json');
+    return this.send<TicketView>(
+      `${ticketPath(id, 'media')}?name=${encodeURIComponent(name.slice(0, 200))}`,
+      { method: 'POST', body: file, headers: { 'Content-Type': file.type || 'application/octet-stream' } },
+      'json',
+    );
   }
 
   /** A ticket's photo (or its thumbnail) as a Blob, with the key: an <img> cannot send one, so pages show it by blob: URL. */
@@ -181,14 +194,28 @@ export class Api {
 
   /** One of them (or its thumbnail) as a Blob, with the key. */
   handoffMediaBlob(handoffId: string, mediaId: string, thumbnail: boolean): Promise<Blob> {
-    return this.send<Blob>(`/api/handoffs/${encodeURIComponent(handoffId)}/media/${encodeURIComponent(mediaId)}${thumbnail ? '/thumbnail' : ''}`, {}, 'blob');
+    return this.send<Blob>(
+      `/api/handoffs/${encodeURIComponent(handoffId)}/media/${encodeURIComponent(mediaId)}${thumbnail ? '/thumbnail' : ''}`,
+      {},
+      'blob',
+    );
   }
 
-  private async send<T>(path: string, init: { method?: string; body?: Blob; headers?: Record<string, string> }, as: 'json' | 'blob'): Promise<T> {
+  private async send<T>(
+    path: string,
+    init: { method?: string; body?: Blob; headers?: Record<string, string> },
+    as: 'json' | 'blob',
+  ): Promise<T> {
     const key = this.key();
     let res: Response;
     try {
-      res = await fetch(`${this.base}${path}`, { method: init.method ?? 'GET', body: init.body, headers: { ...(init.headers ?? {}), ...(key ? { Authorization: `Bearer ${key}` } : {}) }, cache: 'no-store', credentials: 'omit' } as RequestInit);
+      res = await fetch(`${this.base}${path}`, {
+        method: init.method ?? 'GET',
+        body: init.body,
+        headers: { ...(init.headers ?? {}), ...(key ? { Authorization: `Bearer ${key}` } : {}) },
+        cache: 'no-store',
+        credentials: 'omit',
+      } as RequestInit);
     } catch (err) {
       throw new ApiError(0, err instanceof Error ? err.message : 'network error', null, [], null, null, 'network');
     }

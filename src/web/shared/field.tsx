@@ -14,7 +14,11 @@ const SCREENS = [
   { id: 'inspections', href: '/inspect', label: 'fieldNavInspections' },
 ] as const;
 
-export function FieldNav(props: { t: Translator<CommonMessages>; current: (typeof SCREENS)[number]['id']; counts?: Partial<Record<(typeof SCREENS)[number]['id'], number>> }) {
+export function FieldNav(props: {
+  t: Translator<CommonMessages>;
+  current: (typeof SCREENS)[number]['id'];
+  counts?: Partial<Record<(typeof SCREENS)[number]['id'], number>>;
+}) {
   const { t } = props;
   return (
     <nav class="field-nav" aria-label={t('fieldNav')}>

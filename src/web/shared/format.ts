@@ -69,7 +69,11 @@ const unitFormats = new Map<string, Intl.NumberFormat>();
 function unit(lang: Lang, u: Unit, pad: boolean): Intl.NumberFormat {
   const key = `${lang}|${u}|${pad}`;
   let f = unitFormats.get(key);
-  if (!f) unitFormats.set(key, (f = new Intl.NumberFormat(locale(lang), { style: 'unit', unit: u, unitDisplay: 'narrow', minimumIntegerDigits: pad ? 2 : 1 })));
+  if (!f)
+    unitFormats.set(
+      key,
+      (f = new Intl.NumberFormat(locale(lang), { style: 'unit', unit: u, unitDisplay: 'narrow', minimumIntegerDigits: pad ? 2 : 1 })),
+    );
   return f;
 }
 const lists = new Map<Lang, Intl.ListFormat>();
@@ -86,7 +90,23 @@ export function duration(ms: number, lang: Lang): string {
   const h = Math.floor((total % 86_400) / 3600);
   const m = Math.floor((total % 3600) / 60);
   const s = total % 60;
-  const shown: [Unit, number][] = d > 0 ? [['day', d], ['hour', h], ['minute', m]] : h > 0 ? [['hour', h], ['minute', m], ['second', s]] : [['minute', m], ['second', s]];
+  const shown: [Unit, number][] =
+    d > 0
+      ? [
+          ['day', d],
+          ['hour', h],
+          ['minute', m],
+        ]
+      : h > 0
+        ? [
+            ['hour', h],
+            ['minute', m],
+            ['second', s],
+          ]
+        : [
+            ['minute', m],
+            ['second', s],
+          ];
   const pad = lang === 'en';
   const words = shown.map(([u, n], i) => unit(lang, u, pad && i > 0 && (u === 'minute' || u === 'second')).format(n));
   let list = lists.get(lang);

@@ -14,7 +14,15 @@ import { roleName, type CommonMessages } from './session.js';
 
 type T = Translator<CommonMessages>;
 
-export function TopBar(props: { t: T; title: string; me: MeResponse | null; signedIn: boolean; onToggleLang: () => void; onSignOut: () => void; children?: ComponentChildren }) {
+export function TopBar(props: {
+  t: T;
+  title: string;
+  me: MeResponse | null;
+  signedIn: boolean;
+  onToggleLang: () => void;
+  onSignOut: () => void;
+  children?: ComponentChildren;
+}) {
   const { t, me } = props;
   const role = me ? roleName(t, me.role) : '';
   return (
@@ -29,7 +37,14 @@ export function TopBar(props: { t: T; title: string; me: MeResponse | null; sign
           <p id="whoami" class="whoami" hidden={!me}>
             {me ? (me.technicianId ? t('signedInAsTech', { role, tech: me.technicianId }) : t('signedInAs', { role })) : ''}
           </p>
-          <button type="button" id="lang-toggle" class="secondary" lang={t.lang === 'zh' ? 'en' : 'zh'} title={t('langButtonLabel')} onClick={props.onToggleLang}>
+          <button
+            type="button"
+            id="lang-toggle"
+            class="secondary"
+            lang={t.lang === 'zh' ? 'en' : 'zh'}
+            title={t('langButtonLabel')}
+            onClick={props.onToggleLang}
+          >
             {t('langButton')}
           </button>
           <button type="button" id="sign-out" class="secondary" hidden={!props.signedIn} onClick={props.onSignOut}>
@@ -42,7 +57,14 @@ export function TopBar(props: { t: T; title: string; me: MeResponse | null; sign
 }
 
 /** The API-key form. `submit` resolves to false when the key was refused (the field is then marked and focused). */
-export function SignIn(props: { t: T; hidden: boolean; help: string; submit: (key: string) => Promise<boolean>; onEmpty: () => void; inputRef: RefObject<HTMLInputElement | null> }) {
+export function SignIn(props: {
+  t: T;
+  hidden: boolean;
+  help: string;
+  submit: (key: string) => Promise<boolean>;
+  onEmpty: () => void;
+  inputRef: RefObject<HTMLInputElement | null>;
+}) {
   const { t } = props;
   const [busy, setBusy] = useState(false);
   const [invalid, setInvalid] = useState(false);

@@ -139,7 +139,10 @@ function App() {
           submit={async (k) => {
             const r = await session.signIn(k);
             if (!r.ok) {
-              setAlert({ message: 'role' in r.error ? t('err403', { error: r.error.role }) : t('errSignIn', { error: r.error.message }), source: 'signin' });
+              setAlert({
+                message: 'role' in r.error ? t('err403', { error: r.error.role }) : t('errSignIn', { error: r.error.message }),
+                source: 'signin',
+              });
               return false;
             }
             setAlert(null);
@@ -147,7 +150,9 @@ function App() {
             return true;
           }}
         />
-        {signedIn && !open && <JobList t={t} jobs={jobs} loaded={loaded} onOpen={setOpenId} onRefresh={() => void loadJobs()} faults={faults} />}
+        {signedIn && !open && (
+          <JobList t={t} jobs={jobs} loaded={loaded} onOpen={setOpenId} onRefresh={() => void loadJobs()} faults={faults} />
+        )}
         {signedIn && open && (
           <Job
             key={open.id}
@@ -190,7 +195,14 @@ function faultTitle(t: T, faults: readonly FaultSummary[], id: string | undefine
   return f ? `${f.id} · ${bi(f.title, t.lang)}` : (id ?? '');
 }
 
-function JobList(props: { t: T; jobs: TicketView[]; loaded: boolean; faults: FaultSummary[]; onOpen: (id: string) => void; onRefresh: () => void }) {
+function JobList(props: {
+  t: T;
+  jobs: TicketView[];
+  loaded: boolean;
+  faults: FaultSummary[];
+  onOpen: (id: string) => void;
+  onRefresh: () => void;
+}) {
   const { t } = props;
   return (
     <section aria-labelledby="jobs-title" class="jobs">
@@ -222,7 +234,16 @@ function JobList(props: { t: T; jobs: TicketView[]; loaded: boolean; faults: Fau
   );
 }
 
-function Job(props: { t: T; api: Api; job: TicketView; faults: FaultSummary[]; onBack: () => void; onChanged: (j: TicketView) => void; onClosedOut: (j: TicketView) => void; onError: (e: unknown) => void }) {
+function Job(props: {
+  t: T;
+  api: Api;
+  job: TicketView;
+  faults: FaultSummary[];
+  onBack: () => void;
+  onChanged: (j: TicketView) => void;
+  onClosedOut: (j: TicketView) => void;
+  onError: (e: unknown) => void;
+}) {
   const { t, api, job } = props;
   const [entry, setEntry] = useState<FaultEntry | null>(null);
   const [busy, setBusy] = useState(false);
@@ -245,7 +266,10 @@ function Job(props: { t: T; api: Api; job: TicketView; faults: FaultSummary[]; o
       setBusy(false);
     }
   };
-  const techSteps = entry?.causes.map((c) => ({ cause: c, steps: [...c.checks, ...c.fixes].filter((s) => s.by === 'technician') })).filter((x) => x.steps.length > 0) ?? [];
+  const techSteps =
+    entry?.causes
+      .map((c) => ({ cause: c, steps: [...c.checks, ...c.fixes].filter((s) => s.by === 'technician') }))
+      .filter((x) => x.steps.length > 0) ?? [];
   const partName = (code: string) => entry?.parts.find((p) => p.code === code);
   return (
     <article class="job" aria-labelledby="job-title">
@@ -363,7 +387,9 @@ function Job(props: { t: T; api: Api; job: TicketView; faults: FaultSummary[]; o
       </section>
 
       <Photos t={t} api={api} job={job} onError={props.onError} />
-      {job.allowed.closeOut && <CloseOutForm t={t} api={api} job={job} faults={props.faults} onDone={props.onClosedOut} onError={props.onError} />}
+      {job.allowed.closeOut && (
+        <CloseOutForm t={t} api={api} job={job} faults={props.faults} onDone={props.onClosedOut} onError={props.onError} />
+      )}
     </article>
   );
 }
@@ -372,12 +398,23 @@ function Photos(props: { t: T; api: Api; job: TicketView; onError: (e: unknown) 
   const { t, job } = props;
   const media = job.media ?? [];
   const label = (m: TicketMediaView) =>
-    m.hasThumbnail ? `${m.name} (${t.dynamic(`photoBy_${m.by}`)})` : m.contentType.startsWith('video/') ? t('video', { name: m.name }) : t('heic', { name: m.name });
+    m.hasThumbnail
+      ? `${m.name} (${t.dynamic(`photoBy_${m.by}`)})`
+      : m.contentType.startsWith('video/')
+        ? t('video', { name: m.name })
+        : t('heic', { name: m.name });
   return (
     <section aria-labelledby="photos-title">
       <h3 id="photos-title">{t('photos')}</h3>
       {media.length === 0 && <p class="muted">{t('noPhotos')}</p>}
-      <MediaThumbs source={ticketMediaSource(props.api, job.id)} sourceKey={job.id} media={media} label={label} closeLabel={t('mediaClose')} onError={props.onError} />
+      <MediaThumbs
+        source={ticketMediaSource(props.api, job.id)}
+        sourceKey={job.id}
+        media={media}
+        label={label}
+        closeLabel={t('mediaClose')}
+        onError={props.onError}
+      />
     </section>
   );
 }
@@ -420,7 +457,9 @@ async function sendOnce(api: Api, d: Draft): Promise<TicketView | 'network'> {
 
 async function resendQueued(api: Api, done: (number: string) => void): Promise<void> {
   if (!navigator.onLine) return;
-  const keys = Array.from({ length: localStorage.length }, (_, i) => localStorage.key(i)).filter((k): k is string => k?.startsWith('tech.closeOut.') ?? false);
+  const keys = Array.from({ length: localStorage.length }, (_, i) => localStorage.key(i)).filter(
+    (k): k is string => k?.startsWith('tech.closeOut.') ?? false,
+  );
   for (const key of keys) {
     const d = loadDraft(localStorage, key.slice('tech.closeOut.'.length));
     if (!d?.submitted) continue;
@@ -436,9 +475,18 @@ async function resendQueued(api: Api, done: (number: string) => void): Promise<v
   }
 }
 
-function CloseOutForm(props: { t: T; api: Api; job: TicketView; faults: FaultSummary[]; onDone: (j: TicketView) => void; onError: (e: unknown) => void }) {
+function CloseOutForm(props: {
+  t: T;
+  api: Api;
+  job: TicketView;
+  faults: FaultSummary[];
+  onDone: (j: TicketView) => void;
+  onError: (e: unknown) => void;
+}) {
   const { t, api, job } = props;
-  const [draft, setDraftState] = useState<Draft>(() => loadDraft(localStorage, job.id) ?? emptyDraft(job, minutesSinceArrival(job, Date.now())));
+  const [draft, setDraftState] = useState<Draft>(
+    () => loadDraft(localStorage, job.id) ?? emptyDraft(job, minutesSinceArrival(job, Date.now())),
+  );
   const [entry, setEntry] = useState<FaultEntry | null>(null);
   const [catalogue, setCatalogue] = useState<PartsResponse['parts']>([]);
   const [partQuery, setPartQuery] = useState('');
@@ -479,7 +527,11 @@ function CloseOutForm(props: { t: T; api: Api; job: TicketView; faults: FaultSum
     const code = partCodeOf(partQuery);
     if (!code || !catalogue.some((p) => p.code === code)) return setProblems([t('errUnknownPart')]);
     setProblems([]);
-    setDraft({ parts: draft.parts.some((p) => p.code === code) ? draft.parts.map((p) => (p.code === code ? { ...p, quantity: p.quantity + 1 } : p)) : [...draft.parts, { code, quantity: 1 }] });
+    setDraft({
+      parts: draft.parts.some((p) => p.code === code)
+        ? draft.parts.map((p) => (p.code === code ? { ...p, quantity: p.quantity + 1 } : p))
+        : [...draft.parts, { code, quantity: 1 }],
+    });
     setPartQuery('');
   };
   const pickPhotos = (input: HTMLInputElement) => {
@@ -493,7 +545,9 @@ function CloseOutForm(props: { t: T; api: Api; job: TicketView; faults: FaultSum
     const built = closeOutBody(draft);
     if ('problems' in built) {
       setProblems(built.problems.map((p) => t(p === 'fault' ? 'errFault' : p === 'work' ? 'errWork' : 'errMinutes')));
-      document.getElementById(built.problems[0] === 'fault' ? 'co-fault' : built.problems[0] === 'work' ? 'co-work' : 'co-minutes')?.focus();
+      document
+        .getElementById(built.problems[0] === 'fault' ? 'co-fault' : built.problems[0] === 'work' ? 'co-work' : 'co-minutes')
+        ?.focus();
       return;
     }
     setProblems([]);
@@ -554,7 +608,12 @@ function CloseOutForm(props: { t: T; api: Api; job: TicketView; faults: FaultSum
         {t('actualFaultHelp')}
       </p>
       <label class="check">
-        <input type="checkbox" checked={draft.notInManual} onChange={(e) => setDraft({ notInManual: (e.target as HTMLInputElement).checked })} /> {t('notInManual')}
+        <input
+          type="checkbox"
+          checked={draft.notInManual}
+          onChange={(e) => setDraft({ notInManual: (e.target as HTMLInputElement).checked })}
+        />{' '}
+        {t('notInManual')}
       </label>
 
       {!draft.notInManual && causes.length > 0 && (
@@ -572,7 +631,11 @@ function CloseOutForm(props: { t: T; api: Api; job: TicketView; faults: FaultSum
       )}
 
       <label for="co-class">{t('rootCause')}</label>
-      <select id="co-class" value={draft.rootCauseClass || 'needs-repair'} onChange={(e) => setDraft({ rootCauseClass: (e.target as HTMLSelectElement).value as Draft['rootCauseClass'] })}>
+      <select
+        id="co-class"
+        value={draft.rootCauseClass || 'needs-repair'}
+        onChange={(e) => setDraft({ rootCauseClass: (e.target as HTMLSelectElement).value as Draft['rootCauseClass'] })}
+      >
         {(['operator-error', 'needs-repair', 'part-replacement'] as const).map((c) => (
           <option key={c} value={c}>
             {t.dynamic(`rc_${c}`)}
@@ -605,9 +668,20 @@ function CloseOutForm(props: { t: T; api: Api; job: TicketView; faults: FaultSum
                 inputMode="numeric"
                 aria-label={t('quantity', { code: p.code })}
                 value={p.quantity}
-                onInput={(e) => setDraft({ parts: draft.parts.map((x) => (x.code === p.code ? { ...x, quantity: Number((e.target as HTMLInputElement).value) || 0 } : x)) })}
+                onInput={(e) =>
+                  setDraft({
+                    parts: draft.parts.map((x) =>
+                      x.code === p.code ? { ...x, quantity: Number((e.target as HTMLInputElement).value) || 0 } : x,
+                    ),
+                  })
+                }
               />
-              <button type="button" class="secondary" aria-label={t('removePart', { code: p.code })} onClick={() => setDraft({ parts: draft.parts.filter((x) => x.code !== p.code) })}>
+              <button
+                type="button"
+                class="secondary"
+                aria-label={t('removePart', { code: p.code })}
+                onClick={() => setDraft({ parts: draft.parts.filter((x) => x.code !== p.code) })}
+              >
                 ✕
               </button>
             </li>
@@ -616,13 +690,34 @@ function CloseOutForm(props: { t: T; api: Api; job: TicketView; faults: FaultSum
       </fieldset>
 
       <label for="co-work">{t('workDone')}</label>
-      <textarea id="co-work" rows={4} value={draft.workDone} aria-invalid={problems.includes(t('errWork')) ? 'true' : undefined} onInput={(e) => setDraft({ workDone: (e.target as HTMLTextAreaElement).value })} />
+      <textarea
+        id="co-work"
+        rows={4}
+        value={draft.workDone}
+        aria-invalid={problems.includes(t('errWork')) ? 'true' : undefined}
+        onInput={(e) => setDraft({ workDone: (e.target as HTMLTextAreaElement).value })}
+      />
 
       <label for="co-minutes">{t('minutesOnSite')}</label>
-      <input id="co-minutes" type="number" min={0} inputMode="numeric" value={draft.minutesOnSite} aria-invalid={problems.includes(t('errMinutes')) ? 'true' : undefined} onInput={(e) => setDraft({ minutesOnSite: (e.target as HTMLInputElement).value })} />
+      <input
+        id="co-minutes"
+        type="number"
+        min={0}
+        inputMode="numeric"
+        value={draft.minutesOnSite}
+        aria-invalid={problems.includes(t('errMinutes')) ? 'true' : undefined}
+        onInput={(e) => setDraft({ minutesOnSite: (e.target as HTMLInputElement).value })}
+      />
 
       <label for="co-photos">{t('addPhotos')}</label>
-      <input id="co-photos" type="file" accept="image/jpeg,image/png,image/heic,image/heif,video/mp4" capture="environment" multiple onChange={(e) => pickPhotos(e.target as HTMLInputElement)} />
+      <input
+        id="co-photos"
+        type="file"
+        accept="image/jpeg,image/png,image/heic,image/heif,video/mp4"
+        capture="environment"
+        multiple
+        onChange={(e) => pickPhotos(e.target as HTMLInputElement)}
+      />
       {photos.length > 0 && (
         <p class="muted" id="co-photos-pending">
           {`${t.plural('photosPending', photos.length)}: ${photos.map((p) => p.name).join(', ')}`}

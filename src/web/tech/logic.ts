@@ -33,7 +33,10 @@ export const telLink = (phone: string) => (/^\+?[0-9]{3,20}$/.test(phone) ? `tel
 export function navigationLinks(site: TicketView['customer']['site']): { geo: string; map: string | null } {
   if (site.lat !== undefined && site.lon !== undefined) {
     const at = `${site.lat.toFixed(6)},${site.lon.toFixed(6)}`;
-    return { geo: `geo:${at}?q=${at}`, map: `https://www.openstreetmap.org/?mlat=${site.lat.toFixed(6)}&mlon=${site.lon.toFixed(6)}#map=17/${at.replace(',', '/')}` };
+    return {
+      geo: `geo:${at}?q=${at}`,
+      map: `https://www.openstreetmap.org/?mlat=${site.lat.toFixed(6)}&mlon=${site.lon.toFixed(6)}#map=17/${at.replace(',', '/')}`,
+    };
   }
   return { geo: `geo:0,0?q=${encodeURIComponent(site.address)}`, map: null };
 }
@@ -141,4 +144,5 @@ export function closeOutBody(d: Draft): { body: CloseOutBody } | { problems: Dra
  * with a close-out. Submitting is idempotent this way: a retry after a lost answer finds
  * the job done and stops, instead of reporting an error.
  */
-export const alreadyClosedOut = (t: Pick<TicketView, 'status' | 'closeOut'>) => (t.status === 'resolved' || t.status === 'closed') && t.closeOut !== undefined;
+export const alreadyClosedOut = (t: Pick<TicketView, 'status' | 'closeOut'>) =>
+  (t.status === 'resolved' || t.status === 'closed') && t.closeOut !== undefined;
