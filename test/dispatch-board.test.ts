@@ -109,16 +109,14 @@ describe('dispatch board in Chromium', () => {
     );
     await app.ready;
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    await app
-      .services()
-      .roster!.create({
-        id: 'T-07',
-        name: 'Li Qiang',
-        phone: '+8613800000007',
-        skills: ['PT', 'CP', 'RR', 'TC'],
-        region: 'Changsha',
-        active: true,
-      });
+    await app.services().roster!.create({
+      id: 'T-07',
+      name: 'Li Qiang',
+      phone: '+8613800000007',
+      skills: ['PT', 'CP', 'RR', 'TC'],
+      region: 'Changsha',
+      active: true,
+    });
     await app
       .services()
       .roster!.create({ id: 'T-08', name: 'Zhao Min', phone: '+8613800000008', skills: ['TC'], region: 'Wuhan', active: true });

@@ -372,10 +372,7 @@ export class MaintenanceService {
    * Inspection compliance per line: of the visits due in the period whose window has
    * closed, the share done within it (result recorded by due date + window_days).
    */
-  async compliance(range: {
-    from: string;
-    to: string;
-  }): Promise<
+  async compliance(range: { from: string; to: string }): Promise<
     {
       productLine: ProductLineCode;
       due: number;
