@@ -194,7 +194,9 @@ export class ProductLineDetector {
   private sharedNamesAsOthers(text: string): PhraseHit[] {
     const hits = this.sharedNames.find(text);
     if (hits.length === 0) return [];
-    const rest = new Set(tokenize(text.slice(0, hits[0]!.start) + ' ' + hits.map((h, i) => text.slice(h.end, hits[i + 1]?.start ?? text.length)).join(' ')));
+    const rest = new Set(
+      tokenize(text.slice(0, hits[0]!.start) + ' ' + hits.map((h, i) => text.slice(h.end, hits[i + 1]?.start ?? text.length)).join(' ')),
+    );
     return hits.filter((h) => {
       const company = this.sharedCompany.get(h.phrase);
       if (!company) return false;
