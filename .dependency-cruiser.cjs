@@ -40,6 +40,14 @@ module.exports = {
       to: { path: '^(dialogs|src)/', pathNot: '^src/(errors|language)/' },
     },
     {
+      name: 'config-is-foundation',
+      severity: 'error',
+      comment:
+        'Configuration (settings, the logger, the staff roles) is read by every stage, so it imports only storage types and the other foundations: never tickets or anything after them.',
+      from: { path: '^src/config/' },
+      to: { path: '^(dialogs|src)/', pathNot: '^src/(config|storage|errors|language)/' },
+    },
+    {
       name: 'records-are-storage',
       severity: 'error',
       comment: 'The triage records (handoffs, outcomes, transcripts) are a store: the dialogs, the panel API and reports use them.',

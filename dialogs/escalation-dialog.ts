@@ -141,7 +141,7 @@ export class EscalationDialog extends ComponentDialog {
     const v = step.values as EscalationValues;
     v.machineDown = step.result === true;
     const fault = s.faultId ? this.deps.kb.faultsById.get(s.faultId) : undefined;
-    const line = this.deps.kb.policy.product_lines.find((l) => l.code === s.productLine);
+    const line = s.productLine ? this.deps.kb.productLines.get(s.productLine) : undefined;
     const summary = [
       [line?.name[s.lang], s.model].filter(Boolean).join(' '),
       fault?.title[s.lang],

@@ -308,7 +308,7 @@ export class MainDialog extends ComponentDialog {
     s.serial = machine.serial;
     s.customer = machine.customer;
     setTriage(ctx, { productLine: s.productLine });
-    const line = this.deps.kb.policy.product_lines.find((l) => l.code === machine.productLine)!;
+    const line = this.deps.kb.productLines.line(machine.productLine);
     await say(ctx, describeMachine(machine, line.name, s.lang));
   }
 

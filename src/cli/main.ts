@@ -111,7 +111,7 @@ async function main(argv: string[]): Promise<number> {
       }
       const defaults = kb!.faults.filter((f) => f.review.status !== 'reviewed').length;
       console.log(
-        `OK: ${kb!.faults.length} faults on ${kb!.policy.product_lines.length} product lines, ${kb!.parts.size} parts, ` +
+        `OK: ${kb!.faults.length} faults on ${kb!.productLines.codes.length} product lines, ${kb!.parts.size} parts, ` +
           `${kb!.grades.length} grades (${defaults} entries still marked default/draft, awaiting review); ` +
           `maintenance: ${maintenance!.maintenance!.plans.size} plans, ${[...maintenance!.maintenance!.checklists.values()].reduce((n, c) => n + c.items.length, 0)} checklist items on ${maintenance!.maintenance!.checklists.size} lines`,
       );

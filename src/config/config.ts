@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { ROLES, type Role } from '../tickets/actor.js';
+import { ROLES, type Role } from './roles.js';
 import type { RetentionSettings } from '../storage/retention.js';
 
 export interface ApiKey {

@@ -1,3 +1,4 @@
+import type { ProductLines } from '../knowledge/product-lines.js';
 import type { ServicePolicy } from '../knowledge/schema.js';
 import type { CsvContent } from './csv.js';
 import { CSV_COLUMNS, OPTIONAL_CSV_COLUMNS, rowSchema, warrantyEnd } from './model.js';
@@ -17,7 +18,7 @@ export interface ImportProblem {
  */
 export function validateFleetFile(
   csv: CsvContent,
-  policy: ServicePolicy,
+  kb: { policy: ServicePolicy; productLines: ProductLines },
   today: string,
 ): { machines: MachineInput[]; problems: ImportProblem[] } {
   const problems: ImportProblem[] = [];
@@ -37,7 +38,7 @@ export function validateFleetFile(
   if (problems.length) return { machines: [], problems };
   if (rows.length === 0 && !csv.syntaxError) problems.push({ line: header.line + 1, field: 'file', error: 'no machines below the header' });
 
-  const schema = rowSchema(policy, today);
+  const schema = rowSchema(kb, today);
   const lineOfSerial = new Map<string, number>();
   const machines: MachineInput[] = [];
   for (const row of rows) {
@@ -61,7 +62,7 @@ export function validateFleetFile(
       continue;
     }
     lineOfSerial.set(r.serial, row.line);
-    const line = policy.product_lines.find((l) => l.code === r.product_line)!;
+    const line = kb.productLines.line(r.product_line);
     machines.push({
       serial: r.serial,
       model: r.model,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ProductLines } from '../knowledge/product-lines.js';
 import type { ServicePolicy } from '../knowledge/schema.js';
 import type { ProductLineCode } from '../knowledge/schema.js';
 import { phoneNumber } from '../tickets/model.js';
@@ -59,12 +60,12 @@ export const OPTIONAL_CSV_COLUMNS = ['contact_phone', 'plan', 'technician'] as c
  * One CSV row as a machine. Product lines may be written as codes (PT) or as any name
  * or alias of the service policy ("pump truck", "泵车"); plans must be a tier id.
  */
-export function rowSchema(policy: ServicePolicy, today: string) {
+export function rowSchema(kb: { policy: ServicePolicy; productLines: ProductLines }, today: string) {
   const lineByWord = new Map<string, ProductLineCode>();
-  for (const l of policy.product_lines) {
+  for (const l of kb.productLines.all) {
     for (const w of [l.code, l.name.en, l.name.zh, ...l.aliases.en, ...l.aliases.zh]) lineByWord.set(w.trim().toLowerCase(), l.code);
   }
-  const tiers = policy.service_tiers.map((t) => t.id);
+  const tiers = kb.policy.service_tiers.map((t) => t.id);
   const optional = (s: z.ZodTypeAny) => z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), s.optional());
   return z
     .object({
@@ -78,7 +79,7 @@ export function rowSchema(policy: ServicePolicy, today: string) {
           if (!code)
             ctx.addIssue({
               code: 'custom',
-              message: `unknown product line "${v.slice(0, 40)}" (use ${policy.product_lines.map((l) => l.code).join(', ')})`,
+              message: `unknown product line "${v.slice(0, 40)}" (use ${kb.productLines.codes.join(', ')})`,
             });
           return code as ProductLineCode;
         }),

@@ -13,6 +13,8 @@ type Lang = keyof Bilingual;
  */
 export class ProductLines {
   readonly codes: readonly string[];
+  /** Every line's manual entry (names, aliases, service tier), in the manual's order. */
+  readonly all: readonly ProductLine[];
   private readonly byCode: ReadonlyMap<string, ProductLine>;
 
   /** A zod schema for a code of this manual, for request schemas built at start (errors listed with the others). */
@@ -21,6 +23,7 @@ export class ProductLines {
   constructor(policy: ServicePolicy) {
     this.byCode = new Map(policy.product_lines.map((l) => [l.code, l]));
     this.codes = policy.product_lines.map((l) => l.code);
+    this.all = policy.product_lines;
     this.schema = productLineCode.refine(
       (code) => this.byCode.has(code),
       (code) => ({ message: this.unknown(code) }),
@@ -37,6 +40,16 @@ export class ProductLines {
 
   get(code: string): ProductLine | undefined {
     return this.byCode.get(code);
+  }
+
+  /**
+   * The entry of a code already checked against this manual (a stored ticket, a parsed
+   * request). A code it lacks here is a bug, not a user error, so it throws a plain Error.
+   */
+  line(code: string): ProductLine {
+    const line = this.byCode.get(code);
+    if (!line) throw new Error(`product line ${code} is not in the loaded manual`);
+    return line;
   }
 
   /** The line's name in one language ("concrete pump truck", 泵车); the code itself for a line the manual lacks. */

@@ -37,7 +37,7 @@ export function inspectMaintenance(dir: string, kb: KnowledgeBase): { maintenanc
     checkChecklist(name, data, kb, problems);
     checklists.set(data.product_line, data);
   }
-  for (const line of kb.policy.product_lines) {
+  for (const line of kb.productLines.all) {
     if (!checklists.has(line.code))
       problems.push({ file: `maintenance/checklists/${line.code}.yaml`, message: `no inspection checklist for ${line.name.en}` });
   }

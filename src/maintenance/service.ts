@@ -77,7 +77,7 @@ export class MaintenanceService {
       this.tickets.store.faultDays(`${addDays(day, -366)}T00:00:00.000Z`),
     ]);
     const evidence = new Map<ProductLineCode, LineEvidence>();
-    for (const line of this.kb.policy.product_lines) {
+    for (const line of this.kb.productLines.all) {
       const history = machines
         .filter((m) => m.productLine === line.code)
         .map((m) => {
@@ -102,7 +102,7 @@ export class MaintenanceService {
     const plan = this.knowledge.plans.get(planTier);
     if (!plan) return undefined;
     const s = this.knowledge.settings.schedule;
-    const name = this.kb.policy.product_lines.find((l) => l.code === line)!.name;
+    const name = this.kb.productLines.line(line).name;
     const months = plan.default_months ?? s.default_months;
     if (plan.schedule === 'data-driven') return proposeSchedule(evidence, name, s, months);
     return proposeSchedule(
@@ -117,7 +117,7 @@ export class MaintenanceService {
   async proposals(): Promise<{ productLine: ProductLineCode; plan: string; schedule: LineSchedule }[]> {
     const evidence = await this.evidence();
     const out = [];
-    for (const line of this.kb.policy.product_lines) {
+    for (const line of this.kb.productLines.all) {
       for (const plan of this.knowledge.plans.keys()) {
         const schedule = this.schedule(line.code, plan, evidence.get(line.code)!);
         if (schedule) out.push({ productLine: line.code, plan, schedule });
@@ -386,7 +386,7 @@ export class MaintenanceService {
     const today = dayOf(this.clock());
     const window = this.knowledge.settings.work_order.window_days;
     const rows = new Map(
-      this.kb.policy.product_lines.map((l) => [
+      this.kb.productLines.all.map((l) => [
         l.code,
         { productLine: l.code, due: 0, onTime: 0, late: 0, missed: 0, pending: 0, compliance: null as number | null },
       ]),

@@ -184,7 +184,7 @@ export async function seedDemo(db: Database, kb: KnowledgeBase, maintenance: Mai
   let n = 0;
   for (const line of lines) {
     const count = Math.max(3, Math.round(opts.machines * shapeOf(line).share));
-    const tier = kb.policy.product_lines.find((l) => l.code === line)!.service_tier;
+    const tier = kb.productLines.line(line).service_tier;
     for (let i = 0; i < count; i++) {
       const age = Math.floor(Math.pow(rnd.next(), 0.8) * 900) + 20;
       const acceptedOn = addDays(today, -age);

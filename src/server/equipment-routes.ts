@@ -101,7 +101,7 @@ export function registerEquipmentRoutes(server: Server, deps: FleetDeps): void {
           );
         }
         const csv = await readCsv(req, { maxBytes: CSV_MAX_BYTES, maxRecords: CSV_MAX_MACHINES + 1 });
-        const { machines, problems } = validateFleetFile(csv, deps.kb.policy, today());
+        const { machines, problems } = validateFleetFile(csv, deps.kb, today());
         if (problems.length) {
           res.send(400, {
             code: 'invalid_csv',

@@ -1,7 +1,6 @@
-/** Who is acting: resolved from an API key (or the bot itself). */
-export const ROLES = ['agent', 'dispatcher', 'technician', 'admin'] as const;
-export type Role = (typeof ROLES)[number] | 'bot';
+import type { Role } from '../config/roles.js';
 
+/** Who is acting: resolved from an API key (or the bot itself). */
 export interface Actor {
   role: Role;
   /** For technicians: the id tickets are assigned to. */

@@ -119,7 +119,7 @@ export class TicketService {
       }
       return fault;
     });
-    const line = this.kb.policy.product_lines.find((l) => l.code === input.equipment.productLine)!;
+    const line = this.kb.productLines.line(input.equipment.productLine);
     // A known machine is served under its own plan; others under their line's tier.
     const tier = this.kb.policy.service_tiers.find((t) => t.id === (machine?.plan ?? line.service_tier))!;
     const sla = clocksFor(tier, input.machineDown);
@@ -233,7 +233,7 @@ export class TicketService {
   async setMachineDown(idOrNumber: string, machineDown: boolean, actor: Actor, note?: string, expectedVersion?: number) {
     if (actor.role === 'agent') throw new ForbiddenError('dispatch or the technician on the job changes whether the machine is down');
     const ticket = await this.get(idOrNumber, actor);
-    const line = this.kb.policy.product_lines.find((l) => l.code === ticket.equipment.productLine)!;
+    const line = this.kb.productLines.line(ticket.equipment.productLine);
     const tier = this.kb.policy.service_tiers.find((t) => t.id === line.service_tier)!;
     const sla = clocksFor(tier, machineDown);
     return this.store.update(
