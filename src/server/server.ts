@@ -327,6 +327,8 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
     equipment = machines;
     tickets = ticketService;
     const loaded = await openEngine(config, log, kb);
+    // Staff and the bot get an answer in time under load: late vectors are not waited for.
+    loaded.encoderBudgetMs = config.encoder?.budgetMs;
     metrics.attach(db);
     limits.share(db);
     if (loaded.encoder instanceof EncoderPool) {
