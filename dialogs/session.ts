@@ -24,7 +24,7 @@ export interface TriageSession {
   modelAsked?: boolean;
   stepsTried: StepTried[];
   transcript: TranscriptLine[];
-  /** The ticket this conversation opened last (for "where is my technician?"). */
+  /** The ticket this conversation opened last (for "where is my technician?"); the one reference, kept over a restart. */
   ticket?: { id: string; number: string };
   /** Counts escalations, so each gets its own idempotency key. */
   escalations: number;
@@ -36,8 +36,6 @@ export interface TriageSession {
   phase?: 'triage' | 'ended' | 'waiting-for-person';
   /** The state the bot's last reply described (channelData.triage.state): which question is open. */
   lastState?: TriageStateName;
-  /** The ticket this conversation opened last (for "where is my technician?"). */
-  ticketNumber?: string;
   /** Knowledge gaps this conversation recorded (at most MAX_GAPS: a stranger cannot fill the review queue). */
   gapsRecorded?: number;
 }

@@ -1,6 +1,5 @@
 import { ComponentDialog, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { bareNumber, type StepAnswer } from '../src/conversation/recognizers/index.js';
-import { setTriage } from '../src/conversation/triage-state.js';
 import { operatorSteps } from '../src/knowledge/operator-steps.js';
 import { AnswerPrompt, type AnswerPromptOptions } from './answer-prompt.js';
 import { ask, patience } from './ask.js';
@@ -94,7 +93,6 @@ export class WalkDialog extends ComponentDialog {
     });
     if (answer.reading) await say(step.context, t(s.lang, 'readingNoted', { reading: answer.reading }));
     if (result === 'fixed') return step.endDialog({ kind: 'fixed' } satisfies WalkResult);
-    setTriage(step.context, { state: 'step' });
     return step.replaceDialog(WALK, { index: index + 1 });
   }
 }

@@ -5,7 +5,8 @@ import { conversationLanguage, messageLanguage } from '../src/conversation/langu
 import type { TriageInfo } from '../src/conversation/triage-state.js';
 import { TurnVocabulary } from '../src/conversation/turn-vocabulary.js';
 import type { SuggestionEngine } from '../src/retrieval/engine.js';
-import { Conversation, engine, lastText, texts } from './support/bot.js';
+import { stopWorkSteps } from '../src/knowledge/safety.js';
+import { Conversation, engine, kb, lastText, texts } from './support/bot.js';
 import { sqliteDatabase, type TestDatabase } from './support/databases.js';
 import { KNOWLEDGE_DIR } from './support/paths.js';
 
@@ -177,6 +178,31 @@ describe('the turn level over the real bot', () => {
     expect(all).toMatch(/120/);
     expect(all).toMatch(/急停/); // the general stop-work list
     expect(lastTriage(replies)).toMatchObject({ state: 'danger', lang: 'zh', danger: true, handoff: true });
+  });
+
+  it('an emergency on an entry with its own notes (a runaway roller, RR-M11) gives those notes and the line’s stop-work steps', async () => {
+    const replies = await c.send("the roller's brakes failed and it is rolling down the ramp by itself");
+    const all = texts(replies).join('\n');
+    const entry = kb.faultsById.get('RR-M11')!;
+    for (const note of entry.safety) expect(all).toContain(note.en);
+    for (const step of stopWorkSteps(kb, 'RR', 'en')) expect(all).toContain(step);
+    // The entry's first-minute notes come before the routine list.
+    expect(all.indexOf(entry.safety[0]!.en)).toBeLessThan(all.indexOf(stopWorkSteps(kb, 'RR', 'en')[0]!));
+    expect(lastTriage(replies)).toMatchObject({ state: 'danger', faultId: 'RR-M11', productLine: 'RR', handoff: true });
+  });
+
+  it('every message carries the state it belongs to: what leads up to a question carries the question’s state', async () => {
+    const first = await c.send("my roller won't vibrate anymore");
+    expect(triage(first).map((i) => i?.state)).toEqual(['ask-model']);
+    // "This sounds like…", the intro and the safety notes lead to the first step.
+    const walk = await c.send("don't know");
+    expect(texts(walk)[0]).toMatch(/^This sounds like/);
+    expect(triage(walk).map((i) => i?.state)).toEqual(texts(walk).map(() => 'step'));
+    // The last step's answer: "those checks did not fix it" and the ticket intro lead to the address question.
+    let replies = walk;
+    for (let n = 0; n < 10 && lastTriage(replies)?.state === 'step'; n++) replies = await c.send('not fixed');
+    expect(texts(replies).join('\n')).toMatch(/did not fix it/);
+    expect(triage(replies).map((i) => i?.state)).toEqual(texts(replies).map(() => 'ask-address'));
   });
 
   it('"agent" as the first message hands off; later messages wait for the person', async () => {

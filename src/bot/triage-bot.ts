@@ -6,7 +6,7 @@ import { t } from '../../dialogs/messages.js';
 import { say } from '../../dialogs/say.js';
 import { remember, session } from '../../dialogs/session.js';
 import { conversationLanguage } from '../conversation/language.js';
-import { setTriage, triageOf, triageStampMiddleware } from '../conversation/triage-state.js';
+import { beginTriage, setTriage, triageOf, triageStampMiddleware } from '../conversation/triage-state.js';
 import type { TurnHandler } from '../conversation/turn-handler.js';
 import { DEFAULT_VOICE, settleInputHints, spokenText, ssml, voiceLocale } from '../conversation/voice.js';
 import { StateConflictError } from './db-storage.js';
@@ -59,7 +59,8 @@ export class TriageBot extends ActivityHandler {
       // The channel's locale first, then the description turns; slot answers never switch it.
       const spoke = s.transcript.some((l) => l.from === 'user');
       s.lang = conversationLanguage(text, { lang: spoke ? s.lang : undefined, openState: s.lastState, locale: ctx.activity.locale });
-      setTriage(ctx, { lang: s.lang, productLine: s.productLine, faultId: s.faultId });
+      // Where the last turn left the conversation; this turn declares its own state as it goes.
+      beginTriage(ctx, { state: s.lastState ?? 'greeting', lang: s.lang, productLine: s.productLine, faultId: s.faultId });
       remember(s, 'user', text);
       const dc = await this.dialogs.createContext(ctx);
       // A photo with no words: thanked for, then the open question is asked again.
@@ -71,7 +72,6 @@ export class TriageBot extends ActivityHandler {
       // Which question is open now, for the next turn (language policy, lifecycle).
       const info = triageOf(ctx);
       if (info) s.lastState = info.state;
-      if (info?.ticket && info.state === 'ticket-created') s.ticketNumber = info.ticket.number;
       await next();
     });
 

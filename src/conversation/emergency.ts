@@ -39,8 +39,9 @@ async function stopWorkEntry(deps: EmergencyDeps, text: string, line: string | u
 
 /**
  * Answers an emergency at once, whatever the conversation was doing: get away and call
- * the numbers; then the stop-work steps for the machine (its product line's, the
- * matching stop-work entry's own, or the general ones when the machine is unknown); a
+ * the numbers; then the matching stop-work entry's own notes when the engine ranks one,
+ * and the stop-work steps for the machine (its product line's, unless the entry's notes
+ * replace them; the general ones when the machine is unknown); a
  * top-priority handoff; and what happens next (a person takes over, a callback number).
  */
 export async function answerEmergency(
@@ -56,16 +57,16 @@ export async function answerEmergency(
   if (line) s.productLine = line;
   const entry = await stopWorkEntry(deps, text, line).catch(() => undefined);
   if (entry) s.faultId = entry.id;
-  const steps = entry
-    ? entry.stop_work === 'own'
-      ? entry.safety.map((w) => w[lang])
-      : stopWorkForFault(deps.kb, entry, lang)
-    : stopWorkSteps(deps.kb, line, lang);
   setTriage(ctx, { state: 'danger', danger: true, handoff: true, productLine: s.productLine, faultId: s.faultId, lang });
   const first = turnText(lang, 'emergencyFirst', { call: callSentence(finding.numbers, deps.numbers, lang) });
-  const list = steps.map((step, i) => `${i + 1}. ${step}`).join('\n');
-  const heading = entry?.stop_work === 'own' ? turnText(lang, 'emergencyEntry') : turnText(lang, 'emergencyStopWork');
-  await ctx.sendActivity({ type: 'message', text: `${first}\n\n${heading}\n\n${list}`, inputHint: 'ignoringInput' });
+  const numbered = (list: string[]) => list.map((step, i) => `${i + 1}. ${step}`).join('\n');
+  const parts = [first];
+  // The matched entry's own first-minute notes first (a runaway roller: stay seated, steer away, then chock downhill).
+  if (entry && entry.safety.length > 0) parts.push(turnText(lang, 'emergencyEntry'), numbered(entry.safety.map((w) => w[lang])));
+  // Then the line's routine stop-work steps, unless the entry's notes replace them (a power line, a fire …).
+  const lineSteps = entry ? stopWorkForFault(deps.kb, entry, lang) : stopWorkSteps(deps.kb, line, lang);
+  if (lineSteps.length > 0) parts.push(turnText(lang, 'emergencyStopWork'), numbered(lineSteps));
+  await ctx.sendActivity({ type: 'message', text: parts.join('\n\n'), inputHint: 'ignoringInput' });
   await handOff(ctx, deps, s, `emergency: ${finding.kinds.join(', ')}`, { priority: 'urgent' });
   await ctx.sendActivity({ type: 'message', text: turnText(lang, 'emergencyRaised'), inputHint: 'acceptingInput' });
 }

@@ -140,7 +140,7 @@ export class TurnHandler {
   /** "Where is my technician?": the conversation's own ticket — number, status, technician, next deadline. */
   private async ticketStatus(ctx: TurnContext, s: TriageSession): Promise<void> {
     const lang = s.lang;
-    const ref = s.ticketNumber ?? (await this.deps.conversationTicket(ctx));
+    const ref = s.ticket?.id ?? (await this.deps.conversationTicket(ctx));
     if (!ref) return reply(ctx, 'ticket-status', turnText(lang, 'noTicketHere'));
     let ticket;
     try {
@@ -191,7 +191,7 @@ function deadlineTime(lang: 'en' | 'zh', at: Date, timeZone: string): string {
 export function restartTriage(s: TriageSession): void {
   const keep = {
     transcript: s.transcript,
-    ticketNumber: s.ticketNumber,
+    ticket: s.ticket,
     lastState: s.lastState,
     escalations: s.escalations,
     gapsRecorded: s.gapsRecorded,

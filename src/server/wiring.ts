@@ -167,6 +167,8 @@ export async function wireApplication(
     });
     const engine = await openEngine(config, log, kb);
     closers.push(() => engine.close());
+    // Staff and the bot get an answer in time under load: late vectors are not waited for.
+    engine.encoderBudgetMs = config.encoder?.budgetMs;
     opts.stage?.({ field: 'bot', message: 'the bot and the live desk are starting' });
     metrics.attach(db);
     limits.share(db);
