@@ -172,7 +172,13 @@ export class SuggestionEngine {
       shared && shared.lexical.soundBoost === tuning.soundBoost ? shared.lexical : new LexicalIndex(this.corpus, tuning.soundBoost);
     this.vocabulary = shared?.vocabulary ?? new ManualVocabulary(this.corpus);
     this.analyser = new MessageAnalyser(language.cues);
-    this.lines = new ProductLineDetector(kb.policy, language.otherEquipment, this.analyser, this.vocabulary);
+    this.lines = new ProductLineDetector(
+      kb.policy,
+      language.otherEquipment,
+      this.analyser,
+      this.vocabulary,
+      language.otherEquipmentByContext,
+    );
     this.intents = new IntentDetector(language.intents, this.analyser, manualTermGuard(this.corpus));
   }
 
