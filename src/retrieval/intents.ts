@@ -96,7 +96,9 @@ export class IntentDetector {
     if (found.length === 0) return undefined;
     // What is left once every request word is gone: does it still describe a fault?
     // A text that describes no fault as a whole does not start to once its request words are gone.
-    const rest = blankSpans(normalised, [...allHits, ...this.partNames.find(normalised)]).replace(QUESTION_TAIL, (m) => ' '.repeat(m.length));
+    const rest = blankSpans(normalised, [...allHits, ...this.partNames.find(normalised)]).replace(QUESTION_TAIL, (m) =>
+      ' '.repeat(m.length),
+    );
     const symptomatic = this.analyser.describesFault(normalised) && this.analyser.describesFault(rest);
     const similarity = this.exampleSimilarity(normalised);
     const strong = (f: (typeof found)[number]) => f.hits.some((h) => (f.c.weights.get(h.phrase) ?? 1) >= 2);
