@@ -2,6 +2,7 @@ import type { Activity } from 'botbuilder';
 import { CommandRecognizer } from '../src/conversation/commands.js';
 import { DangerDetector } from '../src/conversation/danger.js';
 import { conversationLanguage, messageLanguage } from '../src/conversation/language.js';
+import { Clause, Phrase, PhraseMatcher } from '../src/conversation/phrases.js';
 import type { TriageInfo } from '../src/conversation/triage-state.js';
 import { TurnVocabulary } from '../src/conversation/turn-vocabulary.js';
 import type { SuggestionEngine } from '../src/retrieval/engine.js';
@@ -64,6 +65,37 @@ describe('the danger detector', () => {
     expect(danger.detect('the engine is on fire')!.numbers[0]).toBe('fire');
     expect(danger.detect('someone is trapped under the drum')!.numbers).toEqual(['ambulance']);
     expect(danger.detect('the boom touched a power line')!.numbers).toContain('power');
+  });
+});
+
+describe('the one phrase matcher of the conversation layer', () => {
+  const m = new PhraseMatcher({
+    fixed: ['fixed', 'works now'],
+    not_fixed: ['not fixed', "didn't help", 'still'],
+    skip: ['n/a'],
+    first: ['#1'],
+  });
+  const labels = (text: string) => m.find(text).map((h) => h.label);
+
+  test.each([
+    ['not fixed', ['not_fixed']], // the longer phrase wins where two overlap
+    ['didnt help', ['not_fixed']], // apostrophes optional
+    ['stil broken', ['not_fixed']], // one typo in a word of four letters or more
+    ['n/a', ['skip']], // marks as written
+    ['#1', ['first']],
+    ['I was at step 1', []], // "#1" is not any 1
+    ['fixedness', []], // whole words
+    ['好了fixed', ['fixed']], // next to Chinese characters
+  ])('%s → %p', (text, want) => {
+    expect(labels(text)).toEqual(want);
+  });
+
+  test('a phrase is found the same way by the matcher, in a clause, and when removed', () => {
+    const p = new Phrase("don't send");
+    expect(new Clause('ok dont send it').has(p)).toBe(true);
+    expect(p.remove('ok dont send it').trim()).toMatch(/^ok\s+it$/);
+    expect(new PhraseMatcher({ no: ["don't send"] }).find('ok dont send it')).toEqual([expect.objectContaining({ label: 'no', start: 3 })]);
+    expect(new Phrase('bleed*').remove('he is bleeding badly')).toBe('he is   badly');
   });
 });
 

@@ -1,20 +1,32 @@
 /**
- * Phrase matching for the conversation's vocabularies (knowledge/conversation/*.yaml):
- * Latin phrases match whole words (a trailing `*` any ending: "bleed*"), Chinese ones
- * as written; a message is looked at clause by clause, and a phrase right after a
- * negation ("no one is hurt", "没有人受伤") can be told apart from one that is meant.
+ * Phrase matching for the conversation's vocabularies (knowledge/conversation/*.yaml), the
+ * one matcher of the conversation layer. A phrase is compiled once (`Phrase`): Latin
+ * phrases match whole words, apostrophes optional ("didn't" = "didnt"), a trailing `*`
+ * any ending ("bleed*"); Chinese ones match as written. On top of it:
+ * - `Clause`: a message is looked at clause by clause, and a phrase right after a
+ *   negation ("no one is hurt", "没有人受伤") is told apart from one that is meant (the
+ *   danger detector, commands);
+ * - `PhraseMatcher`: a labelled vocabulary found in a short answer, one typo allowed in
+ *   words of four letters or more ("stil" = "still"); where phrases overlap the longer
+ *   one at the earliest position counts, so "not fixed" is never read as "fixed" nor
+ *   "no problem" as "no" (the answers to the bot's questions).
  */
 
-const CJK = /[\u3400-\u9fff\uf900-\ufaff]/;
+const CJK = /[\u3400-\u9fff\uf900-\ufaff]/u;
 const WORD = /[\p{L}\p{N}]+(?:['-][\p{L}\p{N}]+)*/gu;
+/** What a Latin phrase must not touch: a Latin letter or digit on either side, an apostrophe before it (Chinese characters may). */
+const BEFORE = "(?<![\\p{Script=Latin}\\p{N}'])";
+const AFTER = '(?![\\p{Script=Latin}\\p{N}])';
 
-/** Lower case, full-width forms folded, curly apostrophes straight. */
+/** NFKC (full-width forms folded), lower case, one kind of apostrophe. */
 export function normalise(text: string): string {
   return text
     .normalize('NFKC')
     .toLowerCase()
-    .replace(/[\u2018\u2019\u02bc]/g, "'");
+    .replace(/[\u2018\u2019\u02bc`´]/g, "'");
 }
+
+export const hasCjk = (s: string) => CJK.test(s);
 
 /** Clauses: a danger or a request in one part of a message is judged in that part. */
 export function clauses(text: string): string[] {
@@ -36,12 +48,19 @@ interface Token {
 
 function latinTokens(text: string): Token[] {
   // Chinese characters are not Latin words: a mixed clause keeps only its Latin words here.
-  return [...text.matchAll(WORD)].filter((m) => !CJK.test(m[0])).map((m) => ({ text: m[0], start: m.index! }));
+  return [...text.matchAll(WORD)].filter((m) => !CJK.test(m[0])).map((m) => ({ text: m[0], start: m.index }));
 }
 
-/** A phrase compiled once: its Latin words, or its Chinese text. */
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const bare = (w: string) => w.replace(/'/g, '');
+
+/** A phrase compiled once: its Latin words, or its Chinese text, and the pattern that finds it. */
 export class Phrase {
   readonly chinese: boolean;
+  /** The phrase as written in the vocabulary, normalised (without a trailing `*`). */
+  readonly text: string;
+  /** Where the phrase occurs in normalised text, as a regular expression source (flags `u`). */
+  readonly pattern: string;
   private readonly words: string[];
   private readonly prefix: boolean;
 
@@ -49,25 +68,27 @@ export class Phrase {
     const norm = normalise(source.trim());
     this.chinese = CJK.test(norm);
     this.prefix = norm.endsWith('*');
-    this.words = this.chinese ? [norm.replace(/\*$/, '')] : latinTokens(norm.replace(/\*$/, '')).map((t) => t.text);
+    this.text = norm.replace(/\*$/, '');
+    this.words = this.chinese ? [this.text] : latinTokens(this.text).map((t) => t.text);
+    if (this.chinese) this.pattern = escape(this.text);
+    else if (!/[\p{L}\p{N}]/u.test(this.text)) this.pattern = '(?!)';
+    else {
+      // As written ("n/a", "no. 1", "#2" keep their marks), any spacing, apostrophes optional.
+      const body = escape(this.text).replace(/\s+/g, '\\s+').replace(/'/g, "'?");
+      this.pattern = `${BEFORE}${body}${this.prefix ? "[\\p{L}\\p{N}'-]*" : ''}${AFTER}`;
+    }
   }
 
   /** The text without this phrase (whole words for Latin phrases), for "is anything else said?". */
   remove(text: string): string {
-    if (this.chinese) return text.split(this.words[0]!).join(' ');
-    if (this.words.length === 0) return text;
-    const escaped = this.words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-    const last = escaped.length - 1;
-    if (this.prefix) escaped[last] = `${escaped[last]}[\\p{L}\\p{N}'-]*`;
-    const re = new RegExp(`(?<![\\p{L}\\p{N}'])${escaped.join('\\s+')}(?![\\p{L}\\p{N}'])`, 'gu');
-    return text.replace(re, ' ');
+    return text.replace(new RegExp(this.pattern, 'gu'), ' ');
   }
 
   /** Where the phrase occurs in the clause: start offsets (characters for Chinese, token indexes for Latin). */
   find(clause: string, tokens: Token[]): number[] {
     if (this.chinese) {
       const at: number[] = [];
-      for (let i = clause.indexOf(this.words[0]!); i >= 0; i = clause.indexOf(this.words[0]!, i + 1)) at.push(i);
+      for (let i = clause.indexOf(this.text); i >= 0; i = clause.indexOf(this.text, i + 1)) at.push(i);
       return at;
     }
     const n = this.words.length;
@@ -76,8 +97,8 @@ export class Phrase {
     for (let i = 0; i + n <= tokens.length; i++) {
       let ok = true;
       for (let j = 0; j < n && ok; j++) {
-        const want = this.words[j]!;
-        const got = tokens[i + j]!.text;
+        const want = bare(this.words[j]!);
+        const got = bare(tokens[i + j]!.text);
         ok = j === n - 1 && this.prefix ? got.startsWith(want) : got === want;
       }
       if (ok) at.push(i);
@@ -132,3 +153,82 @@ export class Clause {
 }
 
 export const compile = (list: readonly string[] | undefined): Phrase[] => (list ?? []).map((s) => new Phrase(s));
+
+export interface Hit<L extends string> {
+  label: L;
+  /** The vocabulary's phrase (normalised), not the words as typed. */
+  phrase: string;
+  start: number;
+  end: number;
+}
+
+/** A labelled vocabulary (yes / no / unsure …) found in a short answer, typos forgiven. */
+export class PhraseMatcher<L extends string> {
+  private readonly re?: RegExp;
+  /** In the pattern's order: longest first, so the longer phrase wins where two overlap. */
+  private readonly phrases: { phrase: Phrase; label: L }[] = [];
+  private readonly words = new Set<string>();
+
+  constructor(groups: Partial<Record<L, readonly string[]>>) {
+    const seen = new Set<string>();
+    for (const [label, list] of Object.entries(groups) as [L, readonly string[]][]) {
+      for (const raw of list ?? []) {
+        const phrase = new Phrase(raw);
+        if (!phrase.text || seen.has(phrase.text)) continue;
+        seen.add(phrase.text);
+        this.phrases.push({ phrase, label });
+        if (!phrase.chinese) for (const w of phrase.text.split(/[^a-z']+/)) if (w.length >= 4) this.words.add(bare(w));
+      }
+    }
+    this.phrases.sort((a, b) => b.phrase.text.length - a.phrase.text.length);
+    if (this.phrases.length === 0) return;
+    this.re = new RegExp(this.phrases.map((p) => `(${p.phrase.pattern})`).join('|'), 'gu');
+  }
+
+  /** Every hit in text order (the text is normalised here, typos corrected first). */
+  find(text: string): Hit<L>[] {
+    if (!this.re) return [];
+    const fixed = this.correct(normalise(text));
+    const hits: Hit<L>[] = [];
+    for (const m of fixed.matchAll(this.re)) {
+      const i = m.findIndex((g, k) => k > 0 && g !== undefined) - 1;
+      const p = this.phrases[i];
+      if (p) hits.push({ label: p.label, phrase: p.phrase.text, start: m.index, end: m.index + m[0].length });
+    }
+    return hits;
+  }
+
+  /** The text with the hits blanked out: what the answer says besides the phrases. */
+  rest(text: string): string {
+    let out = this.correct(normalise(text));
+    for (const h of this.find(text)) out = out.slice(0, h.start) + ' '.repeat(h.end - h.start) + out.slice(h.end);
+    return out;
+  }
+
+  /** One typo (insertion, deletion, substitution, swap) in a Latin word of 4+ letters, same first letter. */
+  private correct(text: string): string {
+    return text.replace(/[a-z']+/g, (word) => {
+      const w = bare(word);
+      if (w.length < 4 || this.words.has(w)) return word;
+      // Four-letter words only by a missing letter ("stil"): "none" is not "nope".
+      for (const v of this.words)
+        if (v[0] === w[0] && (w.length >= 5 ? Math.abs(v.length - w.length) <= 1 : v.length === w.length + 1) && withinOneEdit(w, v))
+          return v;
+      return word;
+    });
+  }
+}
+
+function withinOneEdit(a: string, b: string): boolean {
+  if (a === b) return true;
+  if (a.length === b.length) {
+    const diff: number[] = [];
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) diff.push(i);
+    if (diff.length === 1) return true;
+    return diff.length === 2 && diff[1] === diff[0]! + 1 && a[diff[0]!] === b[diff[1]!] && a[diff[1]!] === b[diff[0]!];
+  }
+  const [short, long] = a.length < b.length ? [a, b] : [b, a];
+  let i = 0;
+  while (i < short.length && short[i] === long[i]) i++;
+  return short.slice(i) === long.slice(i + 1);
+}

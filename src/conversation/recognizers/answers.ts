@@ -1,5 +1,5 @@
 import type { Answers, Bilingual } from './vocabulary.js';
-import { hasCjk, normalise, PhraseMatcher, type Hit } from './phrases.js';
+import { hasCjk, normalise, PhraseMatcher, type Hit } from '../phrases.js';
 
 /**
  * The answers the conversation understands, read from knowledge/conversation/answers.yaml.
