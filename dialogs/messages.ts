@@ -1,8 +1,9 @@
+import type { Lang } from '../src/language/languages.js';
 /**
  * Everything the bot says, in both languages it serves. Keys are grouped by the step
  * of the conversation; parameters are filled by name.
  */
-export type Lang = 'en' | 'zh';
+export type { Lang };
 
 const en = {
   greeting:
@@ -93,6 +94,16 @@ const en = {
     'I am handing you over to a service agent. They will answer here or call you shortly. Your conversation so far is passed on, so you will not need to repeat yourself.',
   cancelled: 'OK, let us start over. Describe the problem whenever you are ready.',
   didNotUnderstandChoice: 'Please choose one of the options.',
+  asideParts: 'Parts and their prices are for our parts desk; a person can help you with that (type "agent"). First, let us finish this.',
+  asideOffice:
+    'Prices, invoices and warranty are for our service office; a person can help you with that (type "agent"). First, let us finish this.',
+  asidePerson: 'A person can help you with that (type "agent"). First, let us finish this.',
+  asideNoTicket: 'There is no ticket in this conversation yet: I open one when a technician is needed. First, let us finish this.',
+  asideTicket: 'Your ticket is {number}; ask me about it once we are done here. First, let us finish this.',
+  asideQuestion: 'I can only go by what our manual says here; a person can explain more (type "agent").',
+  asideQuestionStep:
+    'I can only go by what our manual says for this step. If you are not sure how to do it, answer "I can\'t do this" and we go on; "agent" gets you a person.',
+  phoneNoted: 'Thank you, I have your phone number: {phone}.',
   turnFailed: 'Sorry, something went wrong on my side. Please send your last message again; we will continue where we were.',
   turnBusy: 'I am still working on your previous message. Please wait a moment, then send this one again.',
   engineBusy: 'One moment, please: many people are asking right now. Please send that again in a few seconds.',
@@ -178,6 +189,14 @@ const zh: Record<keyof typeof en, string> = {
   handoff: '正在为您转接人工客服，客服会在这里回复您或很快给您打电话。之前的对话内容会一并转过去，您不用重复描述。',
   cancelled: '好的，我们重新开始。准备好了请描述问题。',
   didNotUnderstandChoice: '请从选项中选择一个。',
+  asideParts: '配件和价格由我们的配件部负责，客服人员可以帮您（输入“人工”）。我们先把这里做完。',
+  asideOffice: '价格、发票和保修由我们的服务办公室负责，客服人员可以帮您（输入“人工”）。我们先把这里做完。',
+  asidePerson: '这个客服人员可以帮您（输入“人工”）。我们先把这里做完。',
+  asideNoTicket: '本次对话还没有工单：需要技术员时我会为您创建。我们先把这里做完。',
+  asideTicket: '您的工单号是 {number}，这里做完后可以再问我进度。我们先把这里做完。',
+  asideQuestion: '这里我只能按手册说明；需要更多解释可以找客服人员（输入“人工”）。',
+  asideQuestionStep: '这一步我只能按手册说明。如果不确定怎么做，可以回答“我做不了”，我们接着往下；输入“人工”转客服。',
+  phoneNoted: '好的，您的电话 {phone} 已记下。',
   turnFailed: '抱歉，我这边出了点问题。请把您刚才的消息再发一次，我们从刚才的地方继续。',
   turnBusy: '我还在处理您上一条消息，请稍等片刻，再把这条消息发一次。',
   engineBusy: '请稍等，现在咨询的人比较多。请过几秒钟再把这条消息发一次。',
