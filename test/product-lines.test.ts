@@ -57,4 +57,14 @@ describe('ProductLineDetector', () => {
     expect(detector.detect("the mat behind the screed is wavy, the roller guys swear it's not them").line).toBeUndefined();
     expect(detector.detect('not the roller, the paver screed won’t heat').line).toBe('PV');
   });
+
+  it('keeps the machine named in a clause that rules out one of its parts, or opens with "ok"', () => {
+    // The trolley is ruled out, not the tower crane.
+    expect(detector.detect("the tower crane trolley is fine but the hook won't come down").line).toBe('TC');
+    expect(detector.detect('塔吊小车没问题，吊钩下不来').line).toBe('TC');
+    // "ok" opens the clause; it says nothing about the roller.
+    expect(detector.detect("ok what about my roller then, it won't start").line).toBe('RR');
+    // The whole machine said to be fine is still ruled out.
+    expect(detector.detect("the paver is fine, it's the roller that won't vibrate").line).toBe('RR');
+  });
 });
