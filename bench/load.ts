@@ -16,8 +16,11 @@
  *
  *   npm run bench:load -- [--seconds 8] [--rounds 3] [--concurrency 10] [--conversations 50]
  *                         [--pace 3] [--db postgres://postgres@127.0.0.1:5432/test | none] [--profile]
+ *                         [--phases suggest,sqlite,postgres]
  *
  * --profile runs the SQLite server under --cpu-prof and prints where its CPU time went.
+ * --phases runs only some of the three parts (e.g. --phases suggest, or --phases postgres
+ * for the conversations on PostgreSQL); the default runs all of them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -40,8 +43,11 @@ const { values } = parseArgs({
     /** PostgreSQL for the second half ("none" skips it); a fresh database is created in it and dropped. */
     db: { type: 'string', default: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
     profile: { type: 'boolean', default: false },
+    phases: { type: 'string', default: 'suggest,sqlite,postgres' },
   },
 });
+const phases = new Set(values.phases!.split(',').map((p) => p.trim()));
+for (const p of phases) if (!['suggest', 'sqlite', 'postgres'].includes(p)) throw new Error(`--phases: unknown phase ${p}`);
 const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
 const concurrency = Number(values.concurrency);
@@ -338,61 +344,79 @@ console.log(
 );
 
 const profDir = values.profile ? mkdtempSync(join(tmpdir(), 'load-prof-')) : undefined;
-const sqlite = await startServer({ profileDir: profDir });
-await cannon(sqlite.base, '/api/suggest', 3, () => ({ text: unique('en') })); // warm-up: JIT, encoder threads, lexical cache
-const healthz = await cannon(sqlite.base, '/healthz', seconds);
-const cached = await cannon(sqlite.base, '/api/suggest', seconds, () => ({ text: CACHED_TEXT, limit: 5 }));
-const before = await encoderStats(sqlite.base);
-const enRounds: (Figures & { healthP50: number; healthP99: number })[] = [];
-for (let r = 0; r < rounds; r++) {
-  const stop = healthProbe(sqlite.base);
-  const f = await cannon(sqlite.base, '/api/suggest', seconds, () => ({ text: unique('en'), limit: 5 }));
-  const h = await stop();
-  enRounds.push({ ...f, healthP50: h.p50, healthP99: h.p99 });
-}
-const after = await encoderStats(sqlite.base);
-const uniqueEn = {
-  rps: round(median(enRounds.map((r) => r.rps))),
-  p50: round(median(enRounds.map((r) => r.p50))),
-  p99: round(median(enRounds.map((r) => r.p99))),
-  errors: enRounds.reduce((n, r) => n + r.errors, 0),
-  healthzP50: round(median(enRounds.map((r) => r.healthP50))),
-  healthzP99: round(median(enRounds.map((r) => r.healthP99))),
-  rounds: enRounds.map((r) => ({ rps: round(r.rps), p99: round(r.p99), healthzP99: round(r.healthP99) })),
-};
-const answered = after.suggestions! - before.suggestions!;
-const encoder = {
-  threads: after.threads,
-  /** Share of unique English suggestions that needed the sentence encoder (the rest the lexical evidence decided). */
-  embeddedShare: answered > 0 ? Math.round((100 * (after.texts! - before.texts!)) / answered) / 100 : null,
-  meanBatch: after.batches! > before.batches! ? round((after.texts! - before.texts!) / (after.batches! - before.batches!)) : null,
-  refusedBusy: after.refused_busy! - before.refused_busy!,
-};
-const uniqueZh = await cannon(sqlite.base, '/api/suggest', seconds, () => ({ text: unique('zh'), limit: 5 }));
+const sqlite = phases.has('suggest') || phases.has('sqlite') ? await startServer({ profileDir: profDir }) : undefined;
+const suggestFigures = sqlite && phases.has('suggest') ? await suggestPhases(sqlite) : { skipped: '--phases' };
 
-console.log(
-  table(
-    ['/api/suggest and /healthz', 'req/s', 'p50 ms', 'p99 ms', 'errors', '/healthz p99 meanwhile'],
-    [
-      ['bare /healthz (baseline)', fmt(healthz.rps), fmt(healthz.p50), fmt(healthz.p99), String(healthz.errors), ''],
-      ['suggest, one repeated English text', fmt(cached.rps), fmt(cached.p50), fmt(cached.p99), String(cached.errors), ''],
+async function suggestPhases(server: Server) {
+  await cannon(server.base, '/api/suggest', 3, () => ({ text: unique('en') })); // warm-up: JIT, encoder threads, lexical cache
+  const healthz = await cannon(server.base, '/healthz', seconds);
+  const cached = await cannon(server.base, '/api/suggest', seconds, () => ({ text: CACHED_TEXT, limit: 5 }));
+  const before = await encoderStats(server.base);
+  const enRounds: (Figures & { healthP50: number; healthP99: number })[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const stop = healthProbe(server.base);
+    const f = await cannon(server.base, '/api/suggest', seconds, () => ({ text: unique('en'), limit: 5 }));
+    const h = await stop();
+    enRounds.push({ ...f, healthP50: h.p50, healthP99: h.p99 });
+  }
+  const after = await encoderStats(server.base);
+  const uniqueEn = {
+    rps: round(median(enRounds.map((r) => r.rps))),
+    p50: round(median(enRounds.map((r) => r.p50))),
+    p99: round(median(enRounds.map((r) => r.p99))),
+    errors: enRounds.reduce((n, r) => n + r.errors, 0),
+    healthzP50: round(median(enRounds.map((r) => r.healthP50))),
+    healthzP99: round(median(enRounds.map((r) => r.healthP99))),
+    rounds: enRounds.map((r) => ({ rps: round(r.rps), p99: round(r.p99), healthzP99: round(r.healthP99) })),
+  };
+  const answered = after.suggestions! - before.suggestions!;
+  const share = (n: number) => (answered > 0 ? Math.round((100 * n) / answered) / 100 : null);
+  const encoder = {
+    threads: after.threads,
+    /** Share of unique English suggestions the sentence encoder was run for (the rest the lexical evidence decided, or the budget). */
+    embeddedShare: share(after.texts! - before.texts!),
+    /** Share answered from the words alone because the encoder would have been late (ENCODER_BUDGET_MS). */
+    overBudgetShare: share(after.late! - before.late!),
+    budgetMs: process.env.ENCODER_BUDGET_MS === undefined ? 40 : Number(process.env.ENCODER_BUDGET_MS),
+    meanBatch: after.batches! > before.batches! ? round((after.texts! - before.texts!) / (after.batches! - before.batches!)) : null,
+    refusedBusy: after.refused_busy! - before.refused_busy!,
+  };
+  const uniqueZh = await cannon(server.base, '/api/suggest', seconds, () => ({ text: unique('zh'), limit: 5 }));
+
+  console.log(
+    table(
+      ['/api/suggest and /healthz', 'req/s', 'p50 ms', 'p99 ms', 'errors', '/healthz p99 meanwhile'],
       [
-        `suggest, unique English (median of ${rounds})`,
-        fmt(uniqueEn.rps),
-        fmt(uniqueEn.p50),
-        fmt(uniqueEn.p99),
-        String(uniqueEn.errors),
-        `${fmt(uniqueEn.healthzP99)} ms`,
+        ['bare /healthz (baseline)', fmt(healthz.rps), fmt(healthz.p50), fmt(healthz.p99), String(healthz.errors), ''],
+        ['suggest, one repeated English text', fmt(cached.rps), fmt(cached.p50), fmt(cached.p99), String(cached.errors), ''],
+        [
+          `suggest, unique English (median of ${rounds})`,
+          fmt(uniqueEn.rps),
+          fmt(uniqueEn.p50),
+          fmt(uniqueEn.p99),
+          String(uniqueEn.errors),
+          `${fmt(uniqueEn.healthzP99)} ms`,
+        ],
+        ['suggest, unique Chinese', fmt(uniqueZh.rps), fmt(uniqueZh.p50), fmt(uniqueZh.p99), String(uniqueZh.errors), ''],
       ],
-      ['suggest, unique Chinese', fmt(uniqueZh.rps), fmt(uniqueZh.p50), fmt(uniqueZh.p99), String(uniqueZh.errors), ''],
-    ],
-  ),
-);
-console.log(
-  `cached / unique English: ${fmt(cached.rps / uniqueEn.rps)}x; rounds ${uniqueEn.rounds.map((r) => `${fmt(r.rps)}/s p99 ${fmt(r.p99)}`).join(', ')}; ` +
-    `encoder: ${encoder.threads} threads, ${encoder.embeddedShare === null ? '-' : Math.round(encoder.embeddedShare * 100)} % of unique English texts embedded, ` +
-    `mean batch ${encoder.meanBatch ?? '-'}, ${encoder.refusedBusy} refused busy\n`,
-);
+    ),
+  );
+  const pct = (x: number | null) => (x === null ? '-' : String(Math.round(x * 100)));
+  console.log(
+    `cached / unique English: ${fmt(cached.rps / uniqueEn.rps)}x; rounds ${uniqueEn.rounds.map((r) => `${fmt(r.rps)}/s p99 ${fmt(r.p99)}`).join(', ')}; ` +
+      `encoder: ${encoder.threads} threads, ${pct(encoder.embeddedShare)} % of unique English texts embedded, ` +
+      `${pct(encoder.overBudgetShare)} % answered lexically over the ${encoder.budgetMs} ms budget, ` +
+      `mean batch ${encoder.meanBatch ?? '-'}, ${encoder.refusedBusy} refused busy\n`,
+  );
+  return {
+    healthz: { rps: round(healthz.rps), p50: healthz.p50, p99: healthz.p99 },
+    suggestCachedEn: { rps: round(cached.rps), p50: cached.p50, p99: cached.p99, errors: cached.errors },
+    suggestUniqueEn: uniqueEn,
+    cachedToUniqueRatio: round(cached.rps / uniqueEn.rps),
+    suggestUniqueZh: { rps: round(uniqueZh.rps), p50: uniqueZh.p50, p99: uniqueZh.p99, errors: uniqueZh.errors },
+    encoder,
+  };
+}
 
 async function chatPhases(server: Server, label: string) {
   const conv = await conversations(server.base, conversationCount, 2 * seconds * ONE_SECOND);
@@ -413,22 +437,26 @@ async function chatPhases(server: Server, label: string) {
   };
 }
 
-const onSqlite = await chatPhases(sqlite, 'SQLite');
-await sqlite.stop();
-if (profDir) printProfile(profDir);
+const onSqlite = sqlite && phases.has('sqlite') ? await chatPhases(sqlite, 'SQLite') : { skipped: '--phases' };
+if (sqlite) {
+  await sqlite.stop();
+  if (profDir) printProfile(profDir);
+}
 
-const pgDb = await freshDatabase(values.db!);
-let onPostgres: Awaited<ReturnType<typeof chatPhases>> | { skipped: string };
-if ('skipped' in pgDb) {
-  onPostgres = pgDb;
-  console.log(`PostgreSQL: skipped (${pgDb.skipped})\n`);
-} else {
-  const server = await startServer({ databaseUrl: pgDb.url });
-  try {
-    onPostgres = await chatPhases(server, 'PostgreSQL');
-  } finally {
-    await server.stop();
-    await pgDb.drop();
+let onPostgres: Awaited<ReturnType<typeof chatPhases>> | { skipped: string } = { skipped: '--phases' };
+if (phases.has('postgres')) {
+  const pgDb = await freshDatabase(values.db!);
+  if ('skipped' in pgDb) {
+    onPostgres = pgDb;
+    console.log(`PostgreSQL: skipped (${pgDb.skipped})\n`);
+  } else {
+    const server = await startServer({ databaseUrl: pgDb.url });
+    try {
+      onPostgres = await chatPhases(server, 'PostgreSQL');
+    } finally {
+      await server.stop();
+      await pgDb.drop();
+    }
   }
 }
 
@@ -436,12 +464,7 @@ const figures = {
   machine: { ...machine, loadAfter: load() },
   seconds,
   concurrency,
-  healthz: { rps: round(healthz.rps), p50: healthz.p50, p99: healthz.p99 },
-  suggestCachedEn: { rps: round(cached.rps), p50: cached.p50, p99: cached.p99, errors: cached.errors },
-  suggestUniqueEn: uniqueEn,
-  cachedToUniqueRatio: round(cached.rps / uniqueEn.rps),
-  suggestUniqueZh: { rps: round(uniqueZh.rps), p50: uniqueZh.p50, p99: uniqueZh.p99, errors: uniqueZh.errors },
-  encoder,
+  ...suggestFigures,
   sqlite: onSqlite,
   postgres: onPostgres,
 };

@@ -45,7 +45,9 @@ describe('the sentence encoder under pressure (real server, real model, one enco
     await new Promise((r) => setTimeout(r, 30));
     gone.abort();
     expect(await abandoned).toMatchObject({ name: 'AbortError' });
-    expect((await first).status).toBe(200);
+    const served = await first;
+    expect(served.status).toBe(200);
+    expect(((await served.json()) as { dense?: string }).dense).toBe('used'); // no budget here: it waited for the encoder
     await new Promise((r) => setTimeout(r, 100));
     expect(await metric(s.base, 'triage_encoder_aborted')).toBe(before + 1);
     // The thread is free again: a new request is served.
@@ -91,4 +93,32 @@ describe('the sentence encoder under pressure (real server, real model, one enco
     expect(retried).not.toMatch(/one moment|start again/i);
     expect(retried).toMatch(/\?/); // the conversation went on: the bot asks its next question
   }, 120_000);
+});
+
+describe('the encoder-time budget (real server, real model)', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    // No model call is done within 1 ms: every query that needs the encoder is over budget.
+    s = await startTestServer({ embedder: { kind: 'use' }, encoder: { threads: 1, budgetMs: 1 } });
+  }, 120_000);
+  afterAll(() => s.stop());
+
+  const suggest = async (text: string) => {
+    const res = await fetch(`${s.base}/api/suggest`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEYS.agent}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ text }),
+    });
+    expect(res.status).toBe(200);
+    return (await res.json()) as { dense?: string; abstain: boolean; results: { id: string }[] };
+  };
+
+  it('answers from the words alone when the encoder would be late, and says so', async () => {
+    const late = await suggest(slowText(1));
+    expect(late.dense).toBe('over-budget');
+    expect(await metric(s.base, 'triage_encoder_late')).toBeGreaterThan(0);
+    // A description the words decide never asks the encoder; Chinese is not the English model's.
+    expect((await suggest('the concrete pump truck boom will not lift, the boom hydraulics are slow to raise')).dense).toBe('not-needed');
+    expect((await suggest('泵车臂架抬不起来')).dense).toBeUndefined();
+  }, 60_000);
 });

@@ -1,5 +1,5 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { EngineBusyError, type Embedder } from '../src/retrieval/embedders/embedder.js';
+import { EncoderLateError, EngineBusyError, type Embedder } from '../src/retrieval/embedders/embedder.js';
 import { EncoderPool, type EncoderSpec } from '../src/retrieval/embedders/encoder-pool.js';
 import { createUseEmbedder } from '../src/retrieval/embedders/use-embedder.js';
 import { CRASH_TEXT } from './support/crashing-embedder.js';
@@ -101,6 +101,24 @@ describe('EncoderPool (real worker threads, real model)', () => {
       await running;
       const stats = small.stats();
       expect(stats).toMatchObject({ aborted: 1, texts: 1, queued: 0 });
+    } finally {
+      await small.close();
+    }
+  }, 60_000);
+
+  it('gives up a call its deadline passes, and refuses at once one the queue says cannot make it', async () => {
+    const small = await EncoderPool.start(USE, { threads: 1 });
+    try {
+      await small.embed([TEXTS[0]!]); // one batch timed: the pool knows what a batch costs
+      // A thread that is free takes the call at once; no model call is done within 1 ms, so it is given up mid-batch.
+      const started = small.embed([TEXTS[1]!], { deadlineMs: 1 });
+      await expect(started).rejects.toBeInstanceOf(EncoderLateError);
+      // The thread is still busy with it: a call with a 1 ms budget cannot make it and is refused without waiting.
+      const refused = small.embed([TEXTS[2]!], { deadlineMs: 1 });
+      await expect(refused).rejects.toBeInstanceOf(EncoderLateError);
+      // Without a deadline a call waits as long as it takes, and the thread serves it.
+      expect((await small.embed([TEXTS[3]!]))[0]!.length).toBe(512);
+      expect(small.stats()).toMatchObject({ late: 2, queued: 0, texts: 3 });
     } finally {
       await small.close();
     }

@@ -34,6 +34,12 @@ describe('non-fault requests (knowledge/intents.yaml)', () => {
     ['sorry, pocket dial', 'not-for-us', 'conversation'],
     ['test test 123', 'not-for-us', 'conversation'],
     ['不好意思发错了', 'not-for-us', 'conversation'],
+    // A decisive request word wins although the part's name sounds like a fault (管卡 holds 卡, "stuck").
+    ['想采购一批输送管和管卡', 'parts-order', 'parts-desk'],
+    // 没有 that asks ("shipped yet?") reports no fault.
+    ['上周订的油缸发货了没有', 'delivery', 'parts-desk'],
+    ['压路机的滤芯有没有货', 'parts-order', 'parts-desk'],
+    ['is the technician still coming today, nobody has called', 'ticket-status', 'own-ticket'],
   ];
   it.each(cases)('%s → %s', async (text, id, route) => {
     const res = await engine.suggest(text);
@@ -48,6 +54,8 @@ describe('non-fault requests (knowledge/intents.yaml)', () => {
       'thanks — the outriggers still will not come down',
       'we need two technicians out here, the boom will not lift',
       'the pressure test on the boom cylinder failed',
+      '去年买的泵车臂架自己往下沉',
+      'the boom won’t lift, do I need to order a new valve',
     ]) {
       const res = await engine.suggest(text);
       expect([text, res.intent, res.reason]).toEqual([text, undefined, res.abstain ? 'low-confidence' : undefined]);

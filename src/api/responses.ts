@@ -76,6 +76,12 @@ export const suggestResponse = z.object({
   /** A request that is not a fault description (parts order, invoice …): who handles it. */
   intent: z.object({ id: z.string(), route: z.string() }).optional().describe('a non-fault request and the desk that handles it'),
   plausibleLines: z.array(productLineCode).optional().describe('no machine named and two or more product lines plausible'),
+  dense: z
+    .enum(['used', 'not-needed', 'over-budget'])
+    .optional()
+    .describe(
+      "whether the sentence encoder took part: used; not-needed (the words decided); over-budget (it would have made the answer late, so the answer is the words' alone)",
+    ),
   results: z.array(suggestionSchema),
 });
 export type SuggestResponse = z.infer<typeof suggestResponse>;

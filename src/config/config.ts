@@ -51,6 +51,11 @@ const envSchema = z.object({
   ENCODER_THREADS: z.coerce.number().int().min(1).max(64).optional(),
   /** Texts that may wait for an encoder thread before suggestions answer "busy" (503, Retry-After). */
   ENCODER_QUEUE: z.coerce.number().int().min(1).max(100_000).default(64),
+  /**
+   * Encoder-time budget, ms: a suggestion whose query vector would come later is answered
+   * from the words alone (its "dense" says "over-budget"); 0 waits as long as it takes.
+   */
+  ENCODER_BUDGET_MS: z.coerce.number().int().min(0).max(60_000).default(40),
   /** PostgreSQL connection string; unset means embedded SQLite under DATA_DIR. */
   DATABASE_URL: z.string().url('DATABASE_URL must be a postgres:// URL').optional(),
   /** secret:role,secret:role … (roles agent, dispatcher, technician, admin; secret:technician:id). */
@@ -128,7 +133,7 @@ export interface AppConfig {
   retention?: RetentionSettings;
   embedder: { kind: 'use' } | { kind: 'none' } | { kind: 'transformers'; modelDir: string; languages: readonly string[] | 'any' };
   /** The encoder pool (see src/retrieval/embedders/encoder-pool.ts); defaults there. */
-  encoder?: { threads?: number; maxQueue?: number };
+  encoder?: { threads?: number; maxQueue?: number; budgetMs?: number };
   /** Emergency numbers over knowledge/safety.yaml's ({fire: "119", …}). */
   emergencyNumbers?: Record<string, string>;
 }
@@ -193,7 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     databaseUrl: e.DATABASE_URL,
     apiKeys: e.API_KEYS ? parseApiKeys(e.API_KEYS) : undefined,
     port: e.PORT,
-    encoder: { threads: e.ENCODER_THREADS, maxQueue: e.ENCODER_QUEUE },
+    encoder: { threads: e.ENCODER_THREADS, maxQueue: e.ENCODER_QUEUE, budgetMs: e.ENCODER_BUDGET_MS },
     dataDir: resolve(e.DATA_DIR),
     indexDir: e.INDEX_DIR ? resolve(e.INDEX_DIR) : undefined,
     knowledgeDir: resolve(e.KNOWLEDGE_DIR),

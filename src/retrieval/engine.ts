@@ -4,7 +4,7 @@ import type { Bilingual, Category, ProductLineCode } from '../knowledge/schema.j
 import { confidence, DEFAULT_CALIBRATION, type Calibration, type FeatureVector } from './calibration.js';
 import { buildCorpus, type Phrasing } from './corpus.js';
 import type { DenseChannel } from './dense-channel.js';
-import type { Embedder } from './embedders/embedder.js';
+import { EncoderLateError, type Embedder } from './embedders/embedder.js';
 import { IntentDetector } from './intents.js';
 import type { IntentRoute, LanguageData } from './language-data.js';
 import { LexicalIndex, SOUND_BOOST } from './lexical.js';
@@ -51,8 +51,16 @@ export interface SuggestResponse {
   detectedProductLine?: ProductLineCode;
   /** No machine named and the fault fits two or more product lines: ask which machine. */
   plausibleLines?: ProductLineCode[];
+  /**
+   * Whether the sentence encoder took part, when it could (a fault description in a
+   * language the model knows): 'used'; 'not-needed' (the lexical evidence decided);
+   * 'over-budget' (the encoder would have made the answer late: answered lexically).
+   */
+  dense?: DenseUse;
   results: Suggestion[];
 }
+
+export type DenseUse = 'used' | 'not-needed' | 'over-budget';
 
 /** Which channels take part; the benchmark switches them to compare against baselines. */
 export interface EngineChannels {
@@ -139,8 +147,15 @@ export class SuggestionEngine {
   private readonly analyser: MessageAnalyser;
   private readonly intents: IntentDetector;
   private readonly queryCache = new Map<string, Float32Array>();
-  /** How often the sentence encoder was asked for (ranked queries, and of those the ones embedded). */
-  readonly encoderUse = { ranked: 0, embedded: 0 };
+  /** How often the sentence encoder was asked for (ranked queries, of those the ones embedded, and of those the ones it was too late for). */
+  readonly encoderUse = { ranked: 0, embedded: 0, late: 0 };
+  /**
+   * The encoder-time budget, ms: a query whose vector would come later is answered
+   * lexically (dense: 'over-budget'). Set by the server (ENCODER_BUDGET_MS); unset (the
+   * default, and for evaluation) the engine waits for the encoder, so figures do not
+   * depend on how busy the machine is.
+   */
+  encoderBudgetMs: number | undefined;
 
   constructor(
     readonly kb: KnowledgeBase,
@@ -157,7 +172,13 @@ export class SuggestionEngine {
       shared && shared.lexical.soundBoost === tuning.soundBoost ? shared.lexical : new LexicalIndex(this.corpus, tuning.soundBoost);
     this.vocabulary = shared?.vocabulary ?? new ManualVocabulary(this.corpus);
     this.analyser = new MessageAnalyser(language.cues);
-    this.lines = new ProductLineDetector(kb.policy, language.otherEquipment, this.analyser, this.vocabulary);
+    this.lines = new ProductLineDetector(
+      kb.policy,
+      language.otherEquipment,
+      this.analyser,
+      this.vocabulary,
+      language.otherEquipmentByContext,
+    );
     this.intents = new IntentDetector(language.intents, this.analyser, manualTermGuard(this.corpus));
   }
 
@@ -289,18 +310,19 @@ export class SuggestionEngine {
         .join(' ')
         .replace(/\s+/g, ' ')
         .trim();
-    const useDense =
-      !intent &&
-      this.channels.dense &&
-      this.dense !== undefined &&
-      this.dense.knows(language) &&
-      /[\p{L}\p{N}]/u.test(faultText) &&
-      (this.channels.alwaysDense === true || this.needsDenseChannel(candidates, weighted));
+    const denseCould =
+      !intent && this.channels.dense && this.dense !== undefined && this.dense.knows(language) && /[\p{L}\p{N}]/u.test(faultText);
+    let useDense = denseCould && (this.channels.alwaysDense === true || this.needsDenseChannel(candidates, weighted));
     if (weighted.length > 0 && !intent) this.encoderUse.ranked++;
-    if (useDense) {
-      this.encoderUse.embedded++;
-      // The complaints only (not ruled-out parts, not context): what the operator says is wrong.
-      const vector = await this.embedQuery(faultText, opts.signal);
+    // The complaints only (not ruled-out parts, not context): what the operator says is wrong.
+    const vector = useDense ? await this.embedQuery(faultText, opts.signal) : undefined;
+    if (useDense) this.encoderUse.embedded++;
+    if (vector === 'late') {
+      this.encoderUse.late++;
+      useDense = false;
+    }
+    const dense: DenseUse | undefined = !denseCould ? undefined : vector === 'late' ? 'over-budget' : useDense ? 'used' : 'not-needed';
+    if (useDense && vector && vector !== 'late') {
       const index = this.channels.vectorSearch ?? this.dense!.index;
       // Filter after the search rather than inside it: a JS callback per visited node
       // costs more than fetching extra neighbours (the lines are of similar size).
@@ -335,7 +357,17 @@ export class SuggestionEngine {
     const top = ranked[0];
     if (!top) {
       const why = intent ? { reason: 'intent' as const, intent: { id: intent.id, route: intent.route } } : { reason: 'no-match' as const };
-      return { response: { abstain: true, ...why, confidence: 0, language, detectedProductLine: detected, results: [] } };
+      return {
+        response: {
+          abstain: true,
+          ...why,
+          confidence: 0,
+          language,
+          detectedProductLine: detected,
+          ...(dense ? { dense } : {}),
+          results: [],
+        },
+      };
     }
 
     const shares = this.vocabulary.lineShares(weighted);
@@ -396,6 +428,7 @@ export class SuggestionEngine {
         language,
         detectedProductLine: detected,
         ...(plausibleLines.length >= 2 ? { plausibleLines } : {}),
+        ...(dense ? { dense } : {}),
         results,
       },
       evidence: { features, hybrid: useDense },
@@ -599,10 +632,17 @@ export class SuggestionEngine {
     return total === 0 ? 0 : unknown / total;
   }
 
-  private async embedQuery(text: string, signal?: AbortSignal): Promise<Float32Array> {
+  /** The query's vector, or 'late' when the encoder could not give it within the budget. */
+  private async embedQuery(text: string, signal?: AbortSignal): Promise<Float32Array | 'late'> {
     const cached = this.queryCache.get(text);
     if (cached) return cached;
-    const [vector] = await this.dense!.embedder.embed([text], { signal });
+    let vector: Float32Array | undefined;
+    try {
+      [vector] = await this.dense!.embedder.embed([text], { signal, deadlineMs: this.encoderBudgetMs || undefined });
+    } catch (err) {
+      if (err instanceof EncoderLateError) return 'late';
+      throw err;
+    }
     if (this.queryCache.size >= 2000) this.queryCache.delete(this.queryCache.keys().next().value!);
     this.queryCache.set(text, vector!);
     return vector!;

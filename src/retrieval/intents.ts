@@ -28,6 +28,13 @@ interface CompiledIntent {
 
 /** Two strong cues of one request outweigh a fault word ("price of a leaking-hose repair"). */
 const OVERRIDES_SYMPTOM = 4;
+/** A cue of this weight is decisive: no fault report uses it ("invoice number", 采购). */
+const DECISIVE = 3;
+/**
+ * Chinese questions whose 没 asks rather than reports ("发货了没有", "到了没"): read
+ * before deciding whether the rest still describes a fault.
+ */
+const QUESTION_TAIL = /(?:了|过)?没(?:有)?(?=[\s\p{P}]*(?:$|[吗呢啊]))/gu;
 /** A greeting or thanks with a few more words ("hello, is this the service line?") is still one. */
 const SOCIAL_EXTRA_WORDS = 3;
 
@@ -82,16 +89,18 @@ export class IntentDetector {
     }
     if (found.length === 0) return undefined;
     // What is left once every request word is gone: does it still describe a fault?
-    const rest = blankSpans(normalised, allHits);
-    const symptomatic = this.analyser.describesFault(rest);
+    // A text that describes no fault as a whole does not start to once its request words are gone.
+    const rest = blankSpans(normalised, allHits).replace(QUESTION_TAIL, (m) => ' '.repeat(m.length));
+    const symptomatic = this.analyser.describesFault(normalised) && this.analyser.describesFault(rest);
     const similarity = this.exampleSimilarity(normalised);
     const strong = (f: (typeof found)[number]) => f.hits.some((h) => (f.c.weights.get(h.phrase) ?? 1) >= 2);
+    const decisive = (f: (typeof found)[number]) => f.hits.some((h) => (f.c.weights.get(h.phrase) ?? 1) >= DECISIVE);
     const ranked = found
       .filter((f) => f.score >= 2)
       .filter((f) =>
         f.c.intent.social
           ? !symptomatic && wordCount(rest) <= SOCIAL_EXTRA_WORDS
-          : !symptomatic || f.score >= OVERRIDES_SYMPTOM || (f.c.intent.beats_fault && strong(f)),
+          : !symptomatic || f.score >= OVERRIDES_SYMPTOM || decisive(f) || (f.c.intent.beats_fault && strong(f)),
       )
       .sort((a, b) => b.score - a.score || (similarity.get(b.c.intent.id) ?? 0) - (similarity.get(a.c.intent.id) ?? 0));
     const best = ranked[0];

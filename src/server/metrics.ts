@@ -104,6 +104,7 @@ export class Metrics {
       texts: 'Texts encoded (since start)',
       refusedBusy: 'Encoder calls refused because the queue was full (since start)',
       aborted: 'Encoder calls dropped because the client had gone (since start)',
+      late: 'Encoder calls given up because the vectors would have come after the encoder-time budget (answered lexically; since start)',
       replacedThreads: 'Encoder threads replaced after a crash (since start)',
     };
     const metrics = this;

@@ -26,6 +26,12 @@ export interface Embedder {
 export interface EmbedOptions {
   /** The asker has gone: work not yet started is dropped. */
   signal?: AbortSignal;
+  /**
+   * The vectors are worth waiting for this long at most (an encoder-time budget): later,
+   * embed() rejects with EncoderLateError (at once when the queue already says so), and
+   * the caller answers without them. Unset: wait as long as it takes.
+   */
+  deadlineMs?: number;
 }
 
 /**
@@ -36,6 +42,17 @@ export class EngineBusyError extends Error {
   override name = 'EngineBusyError';
   constructor(readonly retryAfterSeconds = 1) {
     super('the suggestion engine is busy; try again in a moment');
+  }
+}
+
+/**
+ * The sentence encoder could not answer within the caller's budget (its threads are busy
+ * with other texts, or the machine is short of CPU): the caller answers without vectors.
+ */
+export class EncoderLateError extends Error {
+  override name = 'EncoderLateError';
+  constructor() {
+    super('the sentence encoder could not answer within its time budget');
   }
 }
 

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { EngineBusyError, type EmbedOptions, type Embedder } from './embedder.js';
+import { EncoderLateError, EngineBusyError, type EmbedOptions, type Embedder } from './embedder.js';
 
 /** Which embedder each encoder thread loads: an ES module URL and the async factory it exports. */
 export interface EncoderSpec {
@@ -42,7 +42,7 @@ interface Call {
 interface Slot {
   worker: Worker;
   ready: boolean;
-  busy?: { batch: number; calls: Call[] };
+  busy?: { batch: number; calls: Call[]; texts: number; startedAt: number };
 }
 
 /** Counters for benchmarks and operators. */
@@ -53,6 +53,8 @@ export interface EncoderPoolStats {
   texts: number;
   refusedBusy: number;
   aborted: number;
+  /** Calls given up because the vectors would have come (or came) after the caller's deadline. */
+  late: number;
   replacedThreads: number;
 }
 
@@ -70,6 +72,10 @@ const WORKER_URL = new URL('./encoder-worker.js', import.meta.url);
  *   query at rest never waits for company. A multi-text call (the index build) is never
  *   split, so its vectors are exactly those of the embedder called directly.
  * - **Abandoned work is dropped**: a call whose AbortSignal fires leaves the queue.
+ * - **Deadlines** (an encoder-time budget, EmbedOptions.deadlineMs): a call whose vectors
+ *   are not there in time is given up with EncoderLateError, and one that the queue says
+ *   cannot make it (threads busy, batches ahead, at the recent batch time) is refused at
+ *   once, so the caller answers without vectors instead of late.
  * - **Crashes**: a thread that dies is replaced; the calls it was serving go back to
  *   the front of the queue once (a text that kills two threads is refused).
  */
@@ -80,7 +86,9 @@ export class EncoderPool implements Embedder {
   private nextBatch = 1;
   private closed = false;
   private respawnFailures = 0;
-  private readonly counters = { batches: 0, texts: 0, refusedBusy: 0, aborted: 0, replacedThreads: 0 };
+  private readonly counters = { batches: 0, texts: 0, refusedBusy: 0, aborted: 0, late: 0, replacedThreads: 0 };
+  /** Recent wall time of a query batch, ms (a moving average; 0 until one has been timed). */
+  private batchMs = 0;
   private readonly maxQueue: number;
   private readonly maxBatch: number;
 
@@ -133,7 +141,7 @@ export class EncoderPool implements Embedder {
   }
 
   embed(texts: readonly string[], opts: EmbedOptions = {}): Promise<Float32Array[]> {
-    const { signal } = opts;
+    const { signal, deadlineMs } = opts;
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (texts.length === 0) return Promise.resolve([]);
     if (this.closed) return Promise.reject(new Error('the encoder pool is closed'));
@@ -142,6 +150,10 @@ export class EncoderPool implements Embedder {
       this.counters.refusedBusy++;
       return Promise.reject(new EngineBusyError());
     }
+    if (deadlineMs !== undefined && this.expectedMs() > deadlineMs) {
+      this.counters.late++;
+      return Promise.reject(new EncoderLateError());
+    }
     return new Promise<Float32Array[]>((resolve, reject) => {
       const onAbort = () => {
         if (call.settled) return;
@@ -149,13 +161,25 @@ export class EncoderPool implements Embedder {
         this.dequeue(call);
         settle(call, () => reject(signal!.reason));
       };
+      // Still waiting for a thread: it leaves the queue. Being encoded: the batch finishes for
+      // the other calls in it, this one's vectors are not waited for.
+      const onLate = () => {
+        if (call.settled) return;
+        this.counters.late++;
+        this.dequeue(call);
+        settle(call, () => reject(new EncoderLateError()));
+      };
+      const timer = deadlineMs !== undefined ? setTimeout(onLate, deadlineMs) : undefined;
       const call: Call = {
         texts,
         resolve,
         reject,
         settled: false,
         crashes: 0,
-        detach: () => signal?.removeEventListener('abort', onAbort),
+        detach: () => {
+          signal?.removeEventListener('abort', onAbort);
+          clearTimeout(timer);
+        },
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.queue.push(call);
@@ -169,6 +193,22 @@ export class EncoderPool implements Embedder {
     for (const call of this.queue.splice(0)) settle(call, () => call.reject(new Error('the encoder pool is closed')));
     this.queuedTexts = 0;
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+
+  /**
+   * In how many ms a call joining the queue now would have its vectors, at the recent batch
+   * time: the wait for a thread (the batches running, then the queue ahead in batches of up
+   * to maxBatch texts, one per thread as each comes free), plus its own batch. 0 while a
+   * thread is idle (the call starts at once, and its batch keeps the estimate current) or
+   * before any batch has been timed.
+   */
+  private expectedMs(): number {
+    const ready = this.slots.filter((s) => s.ready);
+    if (this.batchMs === 0 || ready.length === 0 || ready.some((s) => !s.busy)) return 0;
+    const now = performance.now();
+    const freeIn = ready.map((s) => Math.max(0, this.batchMs - (now - s.busy!.startedAt))).sort((a, b) => a - b);
+    const batchesAhead = Math.floor(this.queuedTexts / this.maxBatch);
+    return freeIn[batchesAhead % ready.length]! + Math.floor(batchesAhead / ready.length) * this.batchMs + this.batchMs;
   }
 
   private dequeue(call: Call): void {
@@ -195,7 +235,7 @@ export class EncoderPool implements Embedder {
       }
       this.queuedTexts -= size;
       const batch = this.nextBatch++;
-      slot.busy = { batch, calls };
+      slot.busy = { batch, calls, texts: size, startedAt: performance.now() };
       slot.worker.ref(); // a thread at work keeps the process alive; an idle one does not
       const texts = calls.flatMap((c) => c.texts);
       this.counters.batches++;
@@ -228,6 +268,11 @@ export class EncoderPool implements Embedder {
     slot.busy = undefined;
     slot.worker.unref();
     if (m.type === 'done') {
+      // Query batches set the estimate (the index build's batches of 64 would not say what a query waits).
+      if (busy.texts <= this.maxBatch) {
+        const ms = performance.now() - busy.startedAt;
+        this.batchMs = this.batchMs === 0 ? ms : 0.8 * this.batchMs + 0.2 * ms;
+      }
       let offset = 0;
       for (const call of busy.calls) {
         // Copies, so a cached query vector does not keep its whole batch's buffer alive.
