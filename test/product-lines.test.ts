@@ -77,7 +77,7 @@ describe('ProductLineDetector', () => {
     expect(detector.detect('搅拌站的主机不卸料').otherMachine).toBe(true);
     expect(detector.detect('the loader was feeding the hopper and the conveyor stopped').otherMachine).toBe(false);
     // Said to be fine: not what the message is about.
-    expect(detector.detect('the compressor is fine, the screed heating is not').otherMachine).toBe(false);
+    expect(detector.detect('the compressor is fine, the screed won’t heat up').otherMachine).toBe(false);
   });
 
   it('decides names the manual shares with other machines by the words around them', () => {

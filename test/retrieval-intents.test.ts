@@ -40,6 +40,10 @@ describe('non-fault requests (knowledge/intents.yaml)', () => {
     ['上周订的油缸发货了没有', 'delivery', 'parts-desk'],
     ['压路机的滤芯有没有货', 'parts-order', 'parts-desk'],
     ['is the technician still coming today, nobody has called', 'ticket-status', 'own-ticket'],
+    // A fault word inside one of our parts' names (wear plate) names the part asked for.
+    ['can you send a wear plate and two cutting rings to the yard', 'parts-order', 'parts-desk'],
+    ['is a cracked boom covered or is that on us', 'warranty', 'office'],
+    ['can you call me back on this number', 'other-request', 'person'],
   ];
   it.each(cases)('%s → %s', async (text, id, route) => {
     const res = await engine.suggest(text);

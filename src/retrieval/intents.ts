@@ -41,17 +41,22 @@ const SOCIAL_EXTRA_WORDS = 3;
 export class IntentDetector {
   private readonly compiled: CompiledIntent[];
   private readonly examples: MiniSearch<{ id: number; intent: string; text: string }>;
+  private readonly partNames: PhraseSet;
 
   /**
    * @param partOfManualTerm tells whether a cue with its neighbouring word is a term of
    *   the manual ("delivery pipe", "cooling package", "flow rate"): then it names a part
    *   of the machine, not a request.
+   * @param partNames names of our parts (knowledge/parts): a fault word inside one ("wear
+   *   plate", 管卡) names the part asked for, it does not report a fault.
    */
   constructor(
     intents: readonly Intent[],
     private readonly analyser: MessageAnalyser,
     private readonly partOfManualTerm: (text: string, hit: PhraseHit) => boolean,
+    partNames: readonly string[] = [],
   ) {
+    this.partNames = new PhraseSet(partNames);
     this.compiled = intents.map((intent) => {
       const all = [...intent.cues.en, ...intent.cues.zh];
       const cues = new PhraseSet(all.map((c) => c.text));
@@ -61,6 +66,7 @@ export class IntentDetector {
         weights.set(key, Math.max(weights.get(key) ?? 0, c.weight));
       }
       const patterns = intent.patterns.map((p) => ({ re: new RegExp(p.regex, 'gu'), weight: p.weight }));
+      for (const p of patterns) weights.set(p.re.source, Math.max(weights.get(p.re.source) ?? 0, p.weight));
       return { intent, cues, weights, patterns };
     });
     this.examples = new MiniSearch({ fields: ['text'], storeFields: ['intent'], tokenize, processTerm: (t) => t });
@@ -90,7 +96,9 @@ export class IntentDetector {
     if (found.length === 0) return undefined;
     // What is left once every request word is gone: does it still describe a fault?
     // A text that describes no fault as a whole does not start to once its request words are gone.
-    const rest = blankSpans(normalised, allHits).replace(QUESTION_TAIL, (m) => ' '.repeat(m.length));
+    const rest = blankSpans(normalised, [...allHits, ...this.partNames.find(normalised)]).replace(QUESTION_TAIL, (m) =>
+      ' '.repeat(m.length),
+    );
     const symptomatic = this.analyser.describesFault(normalised) && this.analyser.describesFault(rest);
     const similarity = this.exampleSimilarity(normalised);
     const strong = (f: (typeof found)[number]) => f.hits.some((h) => (f.c.weights.get(h.phrase) ?? 1) >= 2);

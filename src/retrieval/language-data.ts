@@ -34,7 +34,7 @@ const patternSchema = z
   .object({
     /** A regular expression over the lower-cased text, e.g. a ticket number's format. */
     regex: z.string().min(1).refine(compiles, 'not a valid regular expression'),
-    weight: z.union([z.literal(1), z.literal(2)]).default(1),
+    weight: z.union([z.literal(1), z.literal(2), z.literal(3)]).default(1),
   })
   .strict();
 

@@ -174,8 +174,9 @@ export class ProductLineDetector {
   /** Is the message about this other machine, rather than naming it as surroundings? */
   private isAbout(hit: PhraseHit, text: string, clauses: readonly Clause[]): boolean {
     const clause = clauses.find((c) => c.start <= hit.start && hit.start < c.end);
-    // Named as surroundings, or as what is fine ("发电机那边正常发电", "the genny's fine"): not what the message is about.
-    if (!clause || clause.ruledOut || this.incidentalTo(hit, clause, text)) return false;
+    // Named as surroundings, or as what is fine while a fault is told elsewhere ("发电机那边正常发电"): not what the message is about.
+    if (!clause || this.incidentalTo(hit, clause, text)) return false;
+    if (clause.ruledOut && clauses.some((c) => c.symptomatic)) return false;
     if (clause.symptomatic || !clauses.some((c) => c.symptomatic)) return true;
     // Named in a clause without fault words while another clause describes the fault:
     // only when presented as the machine in question ("my excavator. the tracks won't turn").
