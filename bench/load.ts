@@ -1,3 +1,4 @@
+import type { Lang } from '../src/language/languages.js';
 /**
  * Load test on loopback with realistic, unique traffic: every suggestion and every chat
  * description is a different text (bench/data/descriptions.*.txt, operators' own
@@ -65,7 +66,7 @@ const lines = (file: string) =>
 const TEXTS = { en: lines('descriptions.en.txt'), zh: lines('descriptions.zh.txt') };
 let serial = 10_000;
 /** The next description in a language, with a serial as operators give it: no two are equal. */
-const unique = (lang: 'en' | 'zh') => {
+const unique = (lang: Lang) => {
   const list = TEXTS[lang];
   const n = serial++;
   return `${list[n % list.length]} #${n}`;

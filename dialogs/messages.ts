@@ -1,8 +1,9 @@
+import type { Lang } from '../src/language/languages.js';
 /**
  * Everything the bot says, in both languages it serves. Keys are grouped by the step
  * of the conversation; parameters are filled by name.
  */
-export type Lang = 'en' | 'zh';
+export type { Lang };
 
 const en = {
   greeting:

@@ -14,6 +14,7 @@ describe('ProductLineDetector', () => {
     language.otherEquipment,
     new MessageAnalyser(language.cues),
     new ManualVocabulary(buildCorpus(kb)),
+    language.otherEquipmentByContext,
   );
 
   it('finds the one machine named and blanks it from the fault text', () => {
@@ -56,5 +57,23 @@ describe('ProductLineDetector', () => {
     expect(detector.detect('the forklift mast drops by itself, and the forklift horn is dead too').otherMachine).toBe(true);
     expect(detector.detect("the mat behind the screed is wavy, the roller guys swear it's not them").line).toBeUndefined();
     expect(detector.detect('not the roller, the paver screed won’t heat').line).toBe('PV');
+  });
+
+  it('reads an incidental word as surroundings only when nothing wrong is said between it and the name', () => {
+    // The excavator's own fault, although "parked" is a word of surroundings.
+    expect(detector.detect('the excavator boom creeps down when parked').otherMachine).toBe(true);
+    // Negated: the plant's fault, not the plant discharging beside us.
+    expect(detector.detect('batching plant mixer not discharging').otherMachine).toBe(true);
+    expect(detector.detect('搅拌站的主机不卸料').otherMachine).toBe(true);
+    expect(detector.detect('the loader was feeding the hopper and the conveyor stopped').otherMachine).toBe(false);
+    // Said to be fine: not what the message is about.
+    expect(detector.detect('the compressor is fine, the screed won’t heat up').otherMachine).toBe(false);
+  });
+
+  it('decides names the manual shares with other machines by the words around them', () => {
+    expect(detector.detect('the loader bucket won’t curl back').otherMachine).toBe(true);
+    expect(detector.detect('loader won’t pick up the next rod from the box').otherMachine).toBe(false);
+    expect(detector.detect('发电机打不着火，柴油是满的').otherMachine).toBe(true);
+    expect(detector.detect('熨平板加热发电机不发电').otherMachine).toBe(false);
   });
 });

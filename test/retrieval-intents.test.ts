@@ -34,6 +34,16 @@ describe('non-fault requests (knowledge/intents.yaml)', () => {
     ['sorry, pocket dial', 'not-for-us', 'conversation'],
     ['test test 123', 'not-for-us', 'conversation'],
     ['不好意思发错了', 'not-for-us', 'conversation'],
+    // A decisive request word wins although the part's name sounds like a fault (管卡 holds 卡, "stuck").
+    ['想采购一批输送管和管卡', 'parts-order', 'parts-desk'],
+    // 没有 that asks ("shipped yet?") reports no fault.
+    ['上周订的油缸发货了没有', 'delivery', 'parts-desk'],
+    ['压路机的滤芯有没有货', 'parts-order', 'parts-desk'],
+    ['is the technician still coming today, nobody has called', 'ticket-status', 'own-ticket'],
+    // A fault word inside one of our parts' names (wear plate) names the part asked for.
+    ['can you send a wear plate and two cutting rings to the yard', 'parts-order', 'parts-desk'],
+    ['is a cracked boom covered or is that on us', 'warranty', 'office'],
+    ['can you call me back on this number', 'other-request', 'person'],
   ];
   it.each(cases)('%s → %s', async (text, id, route) => {
     const res = await engine.suggest(text);
@@ -48,6 +58,8 @@ describe('non-fault requests (knowledge/intents.yaml)', () => {
       'thanks — the outriggers still will not come down',
       'we need two technicians out here, the boom will not lift',
       'the pressure test on the boom cylinder failed',
+      '去年买的泵车臂架自己往下沉',
+      'the boom won’t lift, do I need to order a new valve',
     ]) {
       const res = await engine.suggest(text);
       expect([text, res.intent, res.reason]).toEqual([text, undefined, res.abstain ? 'low-confidence' : undefined]);

@@ -1,3 +1,4 @@
+import { LANGUAGES } from '../language/languages.js';
 import { z } from 'zod';
 import {
   bilingual,
@@ -71,7 +72,7 @@ export const suggestResponse = z.object({
   abstain: z.boolean(),
   reason: z.enum(REASONS).optional().describe('why the engine abstained'),
   confidence: z.number(),
-  language: z.enum(['en', 'zh', 'unknown']).describe('the language the caller writes in'),
+  language: z.enum([...LANGUAGES, 'unknown']).describe('the language the caller writes in'),
   detectedProductLine: productLineCode.optional().describe('the machine named in the text, when no filter was given'),
   /** A request that is not a fault description (parts order, invoice …): who handles it. */
   intent: z.object({ id: z.string(), route: z.string() }).optional().describe('a non-fault request and the desk that handles it'),

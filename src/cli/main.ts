@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { LANGUAGES } from '../language/languages.js';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config.js';
@@ -239,7 +240,7 @@ async function gapsCommand(
     if (action === 'accept') {
       const faultId = values.fault ?? item.actualFaultId;
       if (!faultId) throw new UsageError('say which fault the words describe: --fault PT-H01');
-      const lang = z.enum(['en', 'zh']).parse(values.lang ?? (item.language === 'zh' ? 'zh' : 'en'));
+      const lang = z.enum(LANGUAGES).parse(values.lang ?? (item.language === 'zh' ? 'zh' : 'en'));
       const file = addSymptomPhrasing(config.knowledgeDir, faultId, lang, item.text);
       await gaps.resolve(item.id, 'accepted', `added to ${faultId} symptoms.${lang} in ${file}`);
       console.log(`added to ${faultId} (${lang}) in knowledge/${file}; the index is rebuilt on the next start`);

@@ -1,11 +1,10 @@
+import type { Lang } from '../language/languages.js';
 import { MessageFactory, type ConversationState, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import { z } from 'zod';
 import type { MediaRef, MediaStore } from '../media/store.js';
 import type { Actor } from '../tickets/actor.js';
 import type { Ticket } from '../tickets/model.js';
 import type { TicketService } from '../tickets/service.js';
-
-type Lang = 'en' | 'zh';
 
 /** Web Chat's "share my location" sends this event (browser geolocation). */
 export const LOCATION_EVENT = 'location';

@@ -1,3 +1,4 @@
+import type { Lang } from '../language/languages.js';
 import { ActivityTypes, type Middleware, type TurnContext } from 'botbuilder';
 
 /**
@@ -48,7 +49,7 @@ export const isQuestionState = (state: TriageStateName): boolean => QUESTIONS.ha
 
 export interface TriageInfo {
   state: TriageStateName;
-  lang: 'en' | 'zh';
+  lang: Lang;
   productLine?: string;
   faultId?: string;
   /** True when this turn's message was recognised as an emergency. */

@@ -1,3 +1,4 @@
+import type { Lang } from '../language/languages.js';
 import { MessageFactory, type TurnContext } from 'botbuilder';
 import type { DialogContext } from 'botbuilder-dialogs';
 import { MAIN } from '../../dialogs/main-dialog.js';
@@ -173,7 +174,7 @@ export class TurnHandler {
 }
 
 /** A deadline as the operator reads it: their language, the deployment's time zone. */
-function deadlineTime(lang: 'en' | 'zh', at: Date, timeZone: string): string {
+function deadlineTime(lang: Lang, at: Date, timeZone: string): string {
   return new Intl.DateTimeFormat(lang === 'zh' ? 'zh-CN' : 'en-GB', {
     timeZone,
     month: 'short',

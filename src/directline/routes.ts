@@ -6,7 +6,6 @@ import { storableText } from '../storage/storable-text.js';
 import { safeEqual } from '../http/auth.js';
 import { UnauthorizedError, guarded } from '../http/http-errors.js';
 import type { RateLimits } from '../http/rate-limit.js';
-import { StoreUnavailableError } from '../storage/database.js';
 import { InvalidRequestError } from '../errors/domain-errors.js';
 import type { DirectLineAdapter } from './adapter.js';
 import { newActivityId, TOKEN_VALID_MS, type DirectLineStore } from './store.js';
@@ -38,8 +37,8 @@ const incomingActivity = z
 const conversationParam = z.object({ id: storableText().min(1).max(200) });
 
 export interface DirectLineDeps {
-  store: () => DirectLineStore | undefined;
-  adapter: () => DirectLineAdapter | undefined;
+  store: DirectLineStore;
+  adapter: DirectLineAdapter;
   logic: (context: TurnContext) => Promise<void>;
   /**
    * When set, only holders of this secret get tokens or open conversations (as with Azure's
@@ -47,7 +46,7 @@ export interface DirectLineDeps {
    */
   secret?: string;
   /** Photos and videos sent through the upload route. */
-  media: () => MediaStore | undefined;
+  media: MediaStore;
   /** For the per-address quota on new anonymous conversations (and the upload budget). */
   limits: RateLimits;
   log: Logger;
@@ -62,12 +61,7 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): void {
   const { log } = deps;
   const turns = new Map<string, Promise<void>>();
 
-  const ready = () => {
-    const store = deps.store();
-    const adapter = deps.adapter();
-    if (!store || !adapter) throw new StoreUnavailableError('the bot is still starting');
-    return { store, adapter };
-  };
+  const { store, adapter, media } = deps;
 
   const bearer = (req: Request) => /^Bearer\s+(\S+)$/i.exec(req.header('authorization') ?? '')?.[1];
 
@@ -162,7 +156,6 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): void {
     server.post(
       { path, body: 'none' },
       handle(async (req, res) => {
-        const { store } = ready();
         const { conversationId, token, expiresInSeconds } = await newConversation(req, store);
         res.send(200, { conversationId, token, expires_in: expiresInSeconds });
       }),
@@ -172,7 +165,6 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): void {
   server.post(
     { path: '/v3/directline/tokens/refresh', body: 'none' },
     handle(async (req, res) => {
-      const { store } = ready();
       const token = bearer(req);
       const refreshed = token ? await store.refresh(token) : undefined;
       if (!token || !refreshed) throw new UnauthorizedError('unknown or expired token');
@@ -183,7 +175,6 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): void {
   server.post(
     { path: '/v3/directline/conversations', body: 'none' },
     handle(async (req, res) => {
-      const { store, adapter } = ready();
       const token = bearer(req);
       const session = token && !holdsSecret(req) ? await store.session(token) : undefined;
       let opened: { conversationId: string; token?: string; expiresInSeconds: number };
@@ -207,7 +198,6 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): void {
   server.get(
     '/v3/directline/conversations/:id',
     handle(async (req, res) => {
-      const { store } = ready();
       const id = conversationParam.parse(req.params ?? {}).id;
       const { token, expiresInSeconds } = await authorise(req, store, id);
       // Reconnecting: the stream resumes after the client's watermark (none: the whole conversation).
@@ -220,7 +210,6 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): void {
   server.post(
     '/v3/directline/conversations/:id/activities',
     handle(async (req, res) => {
-      const { store, adapter } = ready();
       const id = conversationParam.parse(req.params ?? {}).id;
       await authorise(req, store, id);
       const activity = incomingActivity.parse(req.body ?? {}) as Partial<Activity>;
@@ -250,9 +239,6 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): void {
     { path: '/v3/directline/conversations/:id/upload', body: 'stream' },
     guarded(log, async (req, res) => {
       await deps.limits.check('upload', req);
-      const { store, adapter } = ready();
-      const media = deps.media();
-      if (!media) throw new StoreUnavailableError('the bot is still starting');
       const id = String(req.params.id);
       await authorise(req, store, id);
       await handleUpload(req, res, {
@@ -286,9 +272,6 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): void {
     server.get(
       path,
       handle(async (req, res) => {
-        const { store } = ready();
-        const media = deps.media();
-        if (!media) throw new StoreUnavailableError('the bot is still starting');
         await serveAttachment(req, res, { store, media, conversationId: String(req.params.id) }, String(req.params.mediaId), variant);
       }),
     );
@@ -297,7 +280,6 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): void {
   server.get(
     '/v3/directline/conversations/:id/activities',
     handle(async (req, res) => {
-      const { store } = ready();
       const id = conversationParam.parse(req.params ?? {}).id;
       await authorise(req, store, id);
       const watermark = Number((req.query as { watermark?: string } | undefined)?.watermark ?? 0);

@@ -229,10 +229,10 @@ class StreamSession {
   }
 }
 
-/** Answers an upgrade request over plain HTTP and closes the socket. */
-export function refuse(socket: Duplex, status: number, message: string): void {
+/** Answers an upgrade request over plain HTTP (the one error envelope) and closes the socket. */
+export function refuse(socket: Duplex, status: number, message: string, code?: string): void {
   const body = JSON.stringify({
-    code: status === 403 ? 'forbidden' : status === 429 ? 'rate_limited' : status === 404 ? 'not_found' : 'store_unavailable',
+    code: code ?? (status === 403 ? 'forbidden' : status === 429 ? 'rate_limited' : status === 404 ? 'not_found' : 'store_unavailable'),
     error: message,
   });
   const reason =
@@ -241,7 +241,7 @@ export function refuse(socket: Duplex, status: number, message: string): void {
     ] ?? 'Error';
   if (!socket.writable) return void socket.destroy();
   socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}${status === 503 ? '\r\nRetry-After: 5' : ''}\r\nConnection: close\r\n\r\n${body}`,
     () => socket.destroy(),
   );
 }

@@ -1,3 +1,4 @@
+import type { Lang } from '../language/languages.js';
 import { canonicalSerial, inWarranty, today, type Machine } from './model.js';
 
 /**
@@ -25,7 +26,7 @@ export async function recogniseMachine(
 }
 
 /** What the bot tells the operator it found, in their language. */
-export function describeMachine(m: Machine, lineName: { en: string; zh: string }, lang: 'en' | 'zh', day = today()): string {
+export function describeMachine(m: Machine, lineName: Record<Lang, string>, lang: Lang, day = today()): string {
   const covered = inWarranty(m, day);
   if (lang === 'zh') {
     return `已找到这台设备：${m.customer}的${m.model}${lineName.zh}（编号 ${m.serial}），${covered ? `在三包期内，至${m.warrantyEnd}` : `三包期已于${m.warrantyEnd}结束`}。`;

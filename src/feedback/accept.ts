@@ -1,3 +1,4 @@
+import type { Lang } from '../language/languages.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMap, isSeq, parseDocument, Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
@@ -10,7 +11,7 @@ import { gapTextForManual, MAX_PHRASING } from './gap-text.js';
  * edit; if anything is wrong the file is restored and the problems are reported.
  * The index picks the phrasing up on its next start (its cache key changes).
  */
-export function addSymptomPhrasing(knowledgeDir: string, faultId: string, lang: 'en' | 'zh', text: string): string {
+export function addSymptomPhrasing(knowledgeDir: string, faultId: string, lang: Lang, text: string): string {
   const { kb, problems: before } = inspectKnowledge(knowledgeDir);
   if (!kb || before.length > 0) throw new Error(`fix the manual first:\n${before.map(formatProblem).join('\n')}`);
   const relative = kb.sourceFile.get(faultId);

@@ -1,3 +1,4 @@
+import { LANGUAGES, type Lang } from '../language/languages.js';
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseDocument } from 'yaml';
@@ -200,8 +201,8 @@ function placeholdersIn(file: z.infer<typeof safetyFileSchema>): string[] {
 
 /** Writes this deployment's emergency numbers into a fault's safety notes and steps ({fire} → 119). */
 function fillFaultNumbers(fault: Fault, numbers: Record<string, string>, report: (field: string, message: string) => void): void {
-  const fill = (b: { en: string; zh: string }, field: string) => {
-    for (const lang of ['en', 'zh'] as const) {
+  const fill = (b: Record<Lang, string>, field: string) => {
+    for (const lang of LANGUAGES) {
       const { text, unknown } = fillNumbers(b[lang], numbers);
       b[lang] = text;
       for (const name of unknown) report(`${field}.${lang}`, `unknown emergency number {${name}} (known: ${Object.keys(numbers).join(', ')})`);

@@ -1,3 +1,4 @@
+import type { Lang } from '../language/languages.js';
 import type { KnowledgeBase } from './load.js';
 import type { Bilingual, Fault, SafetyFile } from './schema.js';
 
@@ -46,7 +47,7 @@ export function safetyData(file: SafetyFile): SafetyData {
  * the operator does at once when a fault is not operator-serviceable. An unknown or
  * missing line gets the generic list.
  */
-export function stopWorkSteps(kb: KnowledgeBase, productLine: string | undefined, lang: 'en' | 'zh'): string[] {
+export function stopWorkSteps(kb: KnowledgeBase, productLine: string | undefined, lang: Lang): string[] {
   const { lines, unknown, after } = kb.safety.stopWork;
   const own = productLine !== undefined && Object.hasOwn(lines, productLine) ? lines[productLine] : undefined;
   return [...(own ?? unknown), ...after].map((b) => b[lang]);
@@ -57,6 +58,6 @@ export function stopWorkSteps(kb: KnowledgeBase, productLine: string | undefined
  * own safety notes replace it (`stop_work: own`, an emergency where routine isolation
  * would be wrong, such as a boom touching a power line).
  */
-export function stopWorkForFault(kb: KnowledgeBase, fault: Fault, lang: 'en' | 'zh'): string[] {
+export function stopWorkForFault(kb: KnowledgeBase, fault: Fault, lang: Lang): string[] {
   return fault.stop_work === 'own' ? [] : stopWorkSteps(kb, fault.product_line, lang);
 }

@@ -1,3 +1,4 @@
+import { LANGUAGES, type Lang } from '../language/languages.js';
 import { z } from 'zod';
 
 /**
@@ -33,7 +34,8 @@ export const CATEGORY_LETTER: Record<Category, string> = {
 const text = z.string().trim().min(1, 'must not be empty');
 
 /** Every human-facing text exists in both languages the product serves. */
-export const bilingual = z.object({ en: text, zh: text }).strict();
+/** A text in every served language (LANGUAGES): a missing or an extra language is a validation error. */
+export const bilingual = z.object(Object.fromEntries(LANGUAGES.map((l) => [l, text])) as Record<Lang, typeof text>).strict();
 export type Bilingual = z.infer<typeof bilingual>;
 
 export const gradeCode = z.string().regex(/^[ABC][1-3]$/, 'a fault grade is A3, A2, A1, B3 … C1');

@@ -1,3 +1,4 @@
+import { LANGUAGES, type Lang } from '../language/languages.js';
 import type { StepLintVocabulary } from './schema.js';
 
 /**
@@ -8,7 +9,7 @@ import type { StepLintVocabulary } from './schema.js';
  */
 
 export interface StepFinding {
-  lang: 'en' | 'zh';
+  lang: Lang;
   rule: 'hazard' | 'isolation';
   /** The hazard id, or "isolation". */
   id: string;
@@ -17,7 +18,6 @@ export interface StepFinding {
   message: string;
 }
 
-type Lang = 'en' | 'zh';
 
 // ---------------------------------------------------------------- English
 
@@ -170,9 +170,9 @@ function prepare(text: string, lang: Lang, v: StepLintVocabulary, remove: string
 }
 
 /** Everything the lint finds wrong with one operator step's text (both languages). */
-export function lintStepText(step: { en: string; zh: string }, v: StepLintVocabulary): StepFinding[] {
+export function lintStepText(step: Record<Lang, string>, v: StepLintVocabulary): StepFinding[] {
   const findings: StepFinding[] = [];
-  for (const lang of ['en', 'zh'] as const) {
+  for (const lang of LANGUAGES) {
     const text = prepare(step[lang], lang, v, v.not_hazards[lang]);
     const iso = v.isolation;
     const isolated = prepare(step[lang], lang, v).contains(iso.isolated[lang]);

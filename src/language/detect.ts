@@ -1,3 +1,5 @@
+import type { Lang } from './languages.js';
+
 /**
  * Which language a text is written in. Used by retrieval (tokenising), the conversation
  * (the language of a turn), tickets and feedback (the language of an operator's words):
@@ -7,10 +9,11 @@
 /** CJK ideographs (unified, extension A, compatibility). */
 export const CJK = /[\u3400-\u9fff\uf900-\ufaff]/u;
 
-export type Lang = 'zh' | 'en' | 'unknown';
+/** A served language, or 'unknown' for a text with no letters of either. */
+export type DetectedLang = Lang | 'unknown';
 
 /** The dominant language of a text: Chinese if a third or more of its letters are CJK. */
-export function detectLanguage(text: string): Lang {
+export function detectLanguage(text: string): DetectedLang {
   let cjk = 0;
   let latin = 0;
   for (const ch of text) {

@@ -1,7 +1,8 @@
+import type { Lang } from '../language/languages.js';
 import type { ConversationReference } from 'botbuilder';
 import type { Database } from '../storage/database.js';
 
-export type Lang = 'en' | 'zh';
+export type { Lang };
 
 /** A conversation the bot can write to outside a turn: its Bot Framework reference and language. */
 export interface KnownConversation {

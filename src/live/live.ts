@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { BotState, CloudAdapter, Middleware } from 'botbuilder';
 import type { Logger } from 'pino';
@@ -151,14 +151,12 @@ export class Live {
 }
 
 /**
- * WebSocket upgrades on the HTTP server: Direct Line streams and the panel's live line.
- * restify does not handle upgrades; anything else is answered 404 and closed.
+ * WebSocket upgrades: Direct Line streams and the panel's live line. restify does not
+ * handle upgrades; the server's readiness gate hands them here once the application is
+ * built. Anything else is answered 404 and closed.
  */
-export function routeUpgrades(
-  server: HttpServer,
-  routes: { streams: () => DirectLineStreams | undefined; staff: () => StaffSockets | undefined; log: Logger },
-): void {
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+export function upgradeRouter(routes: { streams: DirectLineStreams; staff: StaffSockets; log: Logger }) {
+  return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', () => socket.destroy());
     let url: URL;
     try {
@@ -168,19 +166,13 @@ export function routeUpgrades(
     }
     const handle = async () => {
       const conversationId = DirectLineStreams.match(url.pathname);
-      if (conversationId !== undefined) {
-        const streams = routes.streams();
-        return streams ? streams.upgrade(req, socket, head, conversationId, url) : refuse(socket, 503, 'the bot is still starting');
-      }
-      if (url.pathname === STAFF_SOCKET_PATH) {
-        const staff = routes.staff();
-        return staff ? staff.upgrade(req, socket, head) : refuse(socket, 503, 'the live desk is still starting');
-      }
+      if (conversationId !== undefined) return routes.streams.upgrade(req, socket, head, conversationId, url);
+      if (url.pathname === STAFF_SOCKET_PATH) return routes.staff.upgrade(req, socket, head);
       refuse(socket, 404, 'no WebSocket here');
     };
     handle().catch((err: Error) => {
       routes.log.warn({ err: err.message }, 'WebSocket upgrade failed');
       refuse(socket, 503, 'try again in a moment');
     });
-  });
+  };
 }

@@ -1,3 +1,4 @@
+import type { Lang } from '../language/languages.js';
 import type { Logger } from 'pino';
 import type { Machine } from '../equipment/model.js';
 import type { InspectionView, ReminderChannel } from '../maintenance/service.js';
@@ -79,7 +80,7 @@ export class InspectionReminders implements ReminderChannel {
 }
 
 /** The visit's day as the contact reads it ("Tue 8 Dec" / "12月8日周二"); a date only, so noon keeps it on its day in any zone. */
-function visitDate(lang: 'en' | 'zh', day: string, timeZone: string): string {
+function visitDate(lang: Lang, day: string, timeZone: string): string {
   return new Intl.DateTimeFormat(lang === 'zh' ? 'zh-CN' : 'en-GB', { timeZone, weekday: 'short', month: 'short', day: 'numeric' }).format(
     new Date(`${day}T12:00:00Z`),
   );

@@ -1,3 +1,4 @@
+import { LANGUAGES, type Lang } from '../language/languages.js';
 import type { KnowledgeBase } from '../knowledge/load.js';
 import type { ProductLineCode } from '../knowledge/schema.js';
 
@@ -9,7 +10,7 @@ export interface Phrasing {
   index: number;
   faultId: string;
   productLine: ProductLineCode;
-  lang: 'en' | 'zh';
+  lang: Lang;
   kind: PhrasingKind;
   text: string;
 }
@@ -17,10 +18,10 @@ export interface Phrasing {
 /** Flattens the manual into the phrasings both retrieval channels search. */
 export function buildCorpus(kb: KnowledgeBase): Phrasing[] {
   const out: Phrasing[] = [];
-  const add = (fault: KnowledgeBase['faults'][number], lang: 'en' | 'zh', kind: PhrasingKind, text: string) =>
+  const add = (fault: KnowledgeBase['faults'][number], lang: Lang, kind: PhrasingKind, text: string) =>
     out.push({ index: out.length, faultId: fault.id, productLine: fault.product_line, lang, kind, text });
   for (const fault of kb.faults) {
-    for (const lang of ['en', 'zh'] as const) {
+    for (const lang of LANGUAGES) {
       add(fault, lang, 'title', fault.title[lang]);
       for (const s of fault.symptoms[lang]) add(fault, lang, 'symptom', s);
       for (const c of fault.causes) add(fault, lang, 'cause', c.title[lang]);

@@ -172,8 +172,14 @@ export class SuggestionEngine {
       shared && shared.lexical.soundBoost === tuning.soundBoost ? shared.lexical : new LexicalIndex(this.corpus, tuning.soundBoost);
     this.vocabulary = shared?.vocabulary ?? new ManualVocabulary(this.corpus);
     this.analyser = new MessageAnalyser(language.cues);
-    this.lines = new ProductLineDetector(kb.policy, language.otherEquipment, this.analyser, this.vocabulary);
-    this.intents = new IntentDetector(language.intents, this.analyser, manualTermGuard(this.corpus));
+    this.lines = new ProductLineDetector(
+      kb.policy,
+      language.otherEquipment,
+      this.analyser,
+      this.vocabulary,
+      language.otherEquipmentByContext,
+    );
+    this.intents = new IntentDetector(language.intents, this.analyser, manualTermGuard(this.corpus), partNameFragments(kb));
   }
 
   /** Identity of the dense model ("none" when lexical only); calibrations are keyed by it. */
@@ -662,4 +668,21 @@ function lexicalStrength(score: number): number {
 
 function round(x: number): number {
   return Math.round(x * 1000) / 1000;
+}
+
+/**
+ * The names of our parts as people write them: each catalogue name and its parts split at
+ * brackets and commas ("Wear plate (spectacle plate)" → "wear plate", "spectacle plate"; 管卡).
+ */
+function partNameFragments(kb: KnowledgeBase): string[] {
+  const out = new Set<string>();
+  for (const part of kb.parts.values()) {
+    for (const name of [part.name.en, part.name.zh]) {
+      for (const f of normaliseText(name).split(/[()（）,，、/;；]+/u)) {
+        const t = f.trim();
+        if (/[\u3400-\u9fff]/u.test(t) ? t.length >= 2 : /[a-z]{3,}/.test(t)) out.add(t);
+      }
+    }
+  }
+  return [...out];
 }

@@ -28,23 +28,35 @@ interface CompiledIntent {
 
 /** Two strong cues of one request outweigh a fault word ("price of a leaking-hose repair"). */
 const OVERRIDES_SYMPTOM = 4;
+/** A cue of this weight is decisive: no fault report uses it ("invoice number", 采购). */
+const DECISIVE = 3;
+/**
+ * Chinese questions whose 没 asks rather than reports ("发货了没有", "到了没"): read
+ * before deciding whether the rest still describes a fault.
+ */
+const QUESTION_TAIL = /(?:了|过)?没(?:有)?(?=[\s\p{P}]*(?:$|[吗呢啊]))/gu;
 /** A greeting or thanks with a few more words ("hello, is this the service line?") is still one. */
 const SOCIAL_EXTRA_WORDS = 3;
 
 export class IntentDetector {
   private readonly compiled: CompiledIntent[];
   private readonly examples: MiniSearch<{ id: number; intent: string; text: string }>;
+  private readonly partNames: PhraseSet;
 
   /**
    * @param partOfManualTerm tells whether a cue with its neighbouring word is a term of
    *   the manual ("delivery pipe", "cooling package", "flow rate"): then it names a part
    *   of the machine, not a request.
+   * @param partNames names of our parts (knowledge/parts): a fault word inside one ("wear
+   *   plate", 管卡) names the part asked for, it does not report a fault.
    */
   constructor(
     intents: readonly Intent[],
     private readonly analyser: MessageAnalyser,
     private readonly partOfManualTerm: (text: string, hit: PhraseHit) => boolean,
+    partNames: readonly string[] = [],
   ) {
+    this.partNames = new PhraseSet(partNames);
     this.compiled = intents.map((intent) => {
       const all = [...intent.cues.en, ...intent.cues.zh];
       const cues = new PhraseSet(all.map((c) => c.text));
@@ -54,6 +66,7 @@ export class IntentDetector {
         weights.set(key, Math.max(weights.get(key) ?? 0, c.weight));
       }
       const patterns = intent.patterns.map((p) => ({ re: new RegExp(p.regex, 'gu'), weight: p.weight }));
+      for (const p of patterns) weights.set(p.re.source, Math.max(weights.get(p.re.source) ?? 0, p.weight));
       return { intent, cues, weights, patterns };
     });
     this.examples = new MiniSearch({ fields: ['text'], storeFields: ['intent'], tokenize, processTerm: (t) => t });
@@ -82,16 +95,20 @@ export class IntentDetector {
     }
     if (found.length === 0) return undefined;
     // What is left once every request word is gone: does it still describe a fault?
-    const rest = blankSpans(normalised, allHits);
-    const symptomatic = this.analyser.describesFault(rest);
+    // A text that describes no fault as a whole does not start to once its request words are gone.
+    const rest = blankSpans(normalised, [...allHits, ...this.partNames.find(normalised)]).replace(QUESTION_TAIL, (m) =>
+      ' '.repeat(m.length),
+    );
+    const symptomatic = this.analyser.describesFault(normalised) && this.analyser.describesFault(rest);
     const similarity = this.exampleSimilarity(normalised);
     const strong = (f: (typeof found)[number]) => f.hits.some((h) => (f.c.weights.get(h.phrase) ?? 1) >= 2);
+    const decisive = (f: (typeof found)[number]) => f.hits.some((h) => (f.c.weights.get(h.phrase) ?? 1) >= DECISIVE);
     const ranked = found
       .filter((f) => f.score >= 2)
       .filter((f) =>
         f.c.intent.social
           ? !symptomatic && wordCount(rest) <= SOCIAL_EXTRA_WORDS
-          : !symptomatic || f.score >= OVERRIDES_SYMPTOM || (f.c.intent.beats_fault && strong(f)),
+          : !symptomatic || f.score >= OVERRIDES_SYMPTOM || decisive(f) || (f.c.intent.beats_fault && strong(f)),
       )
       .sort((a, b) => b.score - a.score || (similarity.get(b.c.intent.id) ?? 0) - (similarity.get(a.c.intent.id) ?? 0));
     const best = ranked[0];

@@ -22,8 +22,11 @@ export type IntentRoute = (typeof INTENT_ROUTES)[number];
 const cueSchema = z
   .object({
     text: phrase,
-    /** 2: the cue alone makes the request clear; 1: it needs company. */
-    weight: z.union([z.literal(1), z.literal(2)]).default(1),
+    /**
+     * 2: the cue alone makes the request clear; 1: it needs company; 3: decisive, no fault
+     * report uses it ("invoice number", 采购, "in stock"): the request wins even beside fault words.
+     */
+    weight: z.union([z.literal(1), z.literal(2), z.literal(3)]).default(1),
   })
   .strict();
 
@@ -31,7 +34,7 @@ const patternSchema = z
   .object({
     /** A regular expression over the lower-cased text, e.g. a ticket number's format. */
     regex: z.string().min(1).refine(compiles, 'not a valid regular expression'),
-    weight: z.union([z.literal(1), z.literal(2)]).default(1),
+    weight: z.union([z.literal(1), z.literal(2), z.literal(3)]).default(1),
   })
   .strict();
 
@@ -90,6 +93,8 @@ export type MessageCues = z.infer<typeof messageCuesSchema>;
 export const otherEquipmentSchema = z
   .object({
     equipment: z.array(z.object({ kind: phrase, names: z.object({ en: phrases, zh: phrases }).strict() }).strict()).min(1),
+    /** Names the manual also uses for a part of ours ("loader", 发电机): read as another machine only by the words around them. */
+    by_context: z.object({ en: phrases, zh: phrases }).strict().default({ en: [], zh: [] }),
   })
   .strict();
 export type OtherEquipment = z.infer<typeof otherEquipmentSchema>;
@@ -99,6 +104,8 @@ export interface LanguageData {
   cues: MessageCues;
   /** Names of machines we do not service (other-equipment.yaml plus service-policy's other_machines). */
   otherEquipment: string[];
+  /** Other machines' names the manual also uses for a part of ours: decided by the words around them. */
+  otherEquipmentByContext: string[];
 }
 
 export interface LanguageDataProblem {
@@ -141,7 +148,8 @@ export function inspectLanguageData(knowledgeDir: string): { data?: LanguageData
   const other = readYaml(knowledgeDir, 'other-equipment.yaml', otherEquipmentSchema, problems);
   if (!intents || !cues || !other) return { problems };
   const otherEquipment = other.equipment.flatMap((e) => [...e.names.en, ...e.names.zh]);
-  return { data: { intents: intents.intents, cues, otherEquipment }, problems };
+  const otherEquipmentByContext = [...other.by_context.en, ...other.by_context.zh];
+  return { data: { intents: intents.intents, cues, otherEquipment, otherEquipmentByContext }, problems };
 }
 
 export function loadLanguageData(knowledgeDir: string): LanguageData {

@@ -2,6 +2,7 @@ import type { ProductLineCode, ServicePolicy } from '../knowledge/schema.js';
 import type { Clause, MessageAnalyser } from './understanding.js';
 import { normaliseText, PhraseSet, type PhraseHit } from './phrases.js';
 import { pinyinSyllables } from './sound.js';
+import { tokenize } from './text.js';
 
 /**
  * Which machine a message is about: one of our product lines named in the text
@@ -31,6 +32,8 @@ interface Alias {
 }
 
 const CJK = /[\u3400-\u9fff]/u;
+/** Text ending in a negation: "not discharging", "不卸料" report a fault, not surroundings. */
+const NEGATED = /(?:\b(?:not|no|never|won't|wont|isn't|doesn't|didn't|can't|cant|stopped|stops|quit)\s+|[不没未]\s*)$/u;
 
 export class ProductLineDetector {
   private readonly ours: PhraseSet;
@@ -41,6 +44,12 @@ export class ProductLineDetector {
   private readonly fuzzyOthers: string[];
   /** Names of several words, one of them long enough to be misspelt ("plate compacter"). */
   private readonly fuzzyOtherPhrases: string[][];
+  /**
+   * Other machines' names that the manual also uses for something of ours ("loader" of the
+   * drill's rod loader, 发电机 of the screed heating): with the words the manual uses beside them.
+   */
+  private readonly sharedNames: PhraseSet;
+  private readonly sharedCompany = new Map<string, Set<string>>();
 
   /**
    * @param otherNames names of machines we do not service
@@ -50,7 +59,8 @@ export class ProductLineDetector {
     policy: ServicePolicy,
     otherNames: readonly string[],
     private readonly analyser: MessageAnalyser,
-    private readonly manual: { hasWord(w: string): boolean; hasText(t: string): boolean },
+    private readonly manual: { hasWord(w: string): boolean; hasText(t: string): boolean; companyOf(name: string): Set<string> },
+    byContext: readonly string[] = [],
   ) {
     const aliases: Alias[] = policy.product_lines.flatMap((l) =>
       [...l.aliases.en, ...l.aliases.zh, l.name.en, ...l.name.zh.split('/')].map((a) => ({ line: l.code, text: normaliseText(a).trim() })),
@@ -61,9 +71,13 @@ export class ProductLineDetector {
     this.pinyinAliases = aliases
       .filter((a) => CJK.test(a.text) && [...a.text].length >= 3)
       .map((a) => ({ line: a.line, syllables: ` ${pinyinSyllables(a.text).join(' ')} ` }));
-    const names = [...otherNames, ...policy.other_machines.en, ...policy.other_machines.zh]
+    const contextual = byContext.map((n) => normaliseText(n).trim()).filter((n) => !this.aliasLine.has(n));
+    const names = [...otherNames, ...policy.other_machines.en, ...policy.other_machines.zh, ...contextual]
       .map((n) => normaliseText(n).trim())
       .filter((n) => !this.isOurPart(n) && !this.aliasLine.has(n));
+    const shared = [...new Set(contextual.filter((n) => this.isOurPart(n)))];
+    for (const n of shared) this.sharedCompany.set(n, manual.companyOf(n));
+    this.sharedNames = new PhraseSet(shared);
     this.others = new PhraseSet(names);
     this.fuzzyOthers = names.filter((n) => /^[a-z]{6,}$/.test(n));
     this.fuzzyOtherPhrases = names
@@ -88,6 +102,9 @@ export class ProductLineDetector {
     // "plate compactor" as our "compactor".
     const otherHits: PhraseHit[] = [...this.others.find(normalised), ...this.misspeltOthers(normalised)];
     blank(otherHits);
+    const sharedHits = this.sharedNamesAsOthers(remainder);
+    otherHits.push(...sharedHits);
+    blank(sharedHits);
     // A machine named in a clause that rules it out ("not the roller", "the roller guys say
     // it's not them") is not the machine the message is about.
     const ruledOut = (h: PhraseHit) => own.some((c) => c.ruledOut && c.start <= h.start && h.start < c.end);
@@ -142,12 +159,52 @@ export class ProductLineDetector {
   /** Is the message about this other machine, rather than naming it as surroundings? */
   private isAbout(hit: PhraseHit, text: string, clauses: readonly Clause[]): boolean {
     const clause = clauses.find((c) => c.start <= hit.start && hit.start < c.end);
-    if (!clause || clause.incidental) return false;
+    // Named as surroundings, or as what is fine while a fault is told elsewhere ("发电机那边正常发电"): not what the message is about.
+    if (!clause || this.incidentalTo(hit, clause, text)) return false;
+    if (clause.ruledOut && clauses.some((c) => c.symptomatic)) return false;
     if (clause.symptomatic || !clauses.some((c) => c.symptomatic)) return true;
     // Named in a clause without fault words while another clause describes the fault:
     // only when presented as the machine in question ("my excavator. the tracks won't turn").
     const before = text.slice(Math.max(clause.start, hit.start - 24), hit.start);
     return this.analyser.subjectMarkers.has(before) || /^[\s\p{P}]*$/u.test(text.slice(clause.start, hit.start));
+  }
+
+  /**
+   * Does the clause name this machine as surroundings? An incidental word ("queuing",
+   * "parked", 卸料) counts unless it is negated ("not discharging", 不卸料: a fault of the
+   * machine) or a fault is described between it and the name ("the excavator boom creeps
+   * down when parked": the excavator's own fault).
+   */
+  private incidentalTo(hit: PhraseHit, clause: Clause, text: string): boolean {
+    if (!clause.incidental) return false;
+    const clauseText = text.slice(clause.start, clause.end);
+    return this.analyser.incidentalHits(clauseText).some((cue) => {
+      const start = clause.start + cue.start;
+      const end = clause.start + cue.end;
+      if (NEGATED.test(text.slice(clause.start, start))) return false;
+      const between = start >= hit.end ? text.slice(hit.end, start) : text.slice(end, hit.start);
+      return !this.analyser.describesFault(between);
+    });
+  }
+
+  /**
+   * A name the manual also uses for a part of ours is another machine only when the message
+   * talks about nothing the manual says beside that name: "the loader bucket won't curl
+   * back" is a loader; "loader won't pick up the next rod" is the drill's rod loader.
+   */
+  private sharedNamesAsOthers(text: string): PhraseHit[] {
+    const hits = this.sharedNames.find(text);
+    if (hits.length === 0) return [];
+    const rest = new Set(
+      tokenize(text.slice(0, hits[0]!.start) + ' ' + hits.map((h, i) => text.slice(h.end, hits[i + 1]?.start ?? text.length)).join(' ')),
+    );
+    return hits.filter((h) => {
+      const company = this.sharedCompany.get(h.phrase);
+      if (!company) return false;
+      // A single Chinese character (不, 油) says too little to tie the message to the manual's use.
+      for (const t of rest) if (company.has(t) && !(CJK.test(t) && t.length < 2)) return false;
+      return true;
+    });
   }
 
   /** "excavater", "forklfit": one typo from a one-word name of six letters or more (and not a word of the manual). */

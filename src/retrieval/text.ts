@@ -6,7 +6,7 @@
  * term with different word boundaries (臂架不动 / 臂架动不了).
  */
 
-import type { Lang } from '../language/detect.js';
+import type { DetectedLang as Lang } from '../language/detect.js';
 
 export type { Lang };
 const CJK_RUN = /[\u3400-\u9fff\uf900-\ufaff]+/gu;

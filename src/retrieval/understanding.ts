@@ -116,6 +116,11 @@ export class MessageAnalyser {
     return this.symptomHits(text).length > 0;
   }
 
+  /** The words of a (normalised) text that name surroundings ("queuing", "the pickup we came in"). */
+  incidentalHits(text: string): PhraseHit[] {
+    return this.incidental.find(text);
+  }
+
   /** Whether a clause of this text names surroundings (for machine mentions). */
   isIncidental(text: string): boolean {
     return this.incidental.has(text);

@@ -12,6 +12,8 @@ import { tokenize } from './text.js';
 export class ManualVocabulary {
   private readonly words = new Set<string>();
   private readonly chinese: string;
+  /** Every phrasing, normalised, with its tokens: the company a word keeps in the manual. */
+  private readonly phrasings: { text: string; tokens: string[] }[] = [];
   /** token → phrasings per line that contain it. */
   private readonly lineCounts = new Map<string, Map<ProductLineCode, number>>();
   readonly lines: ProductLineCode[];
@@ -23,6 +25,7 @@ export class ManualVocabulary {
       lines.add(p.productLine);
       const text = normaliseText(p.text);
       if (p.lang === 'zh') zh.push(text);
+      this.phrasings.push({ text, tokens: tokenize(p.text) });
       for (const w of text.match(/[a-z0-9']+/g) ?? []) this.words.add(w.replace(/'/g, ''));
       for (const t of new Set(tokenize(p.text))) {
         let m = this.lineCounts.get(t);
@@ -40,6 +43,21 @@ export class ManualVocabulary {
 
   hasText(text: string): boolean {
     return this.chinese.includes(text);
+  }
+
+  /**
+   * The tokens of every phrasing that uses this (normalised) name, without the name's own:
+   * what the manual talks about when it says "loader" (rods, the spindle) or 发电机 (heating, charging).
+   */
+  companyOf(name: string): Set<string> {
+    const own = new Set(tokenize(name));
+    const latin = /^[a-z0-9' ]+$/.test(name) ? new RegExp(`(?<![a-z0-9])${name}(?![a-z0-9])`) : undefined;
+    const out = new Set<string>();
+    for (const p of this.phrasings) {
+      if (latin ? !latin.test(p.text) : !p.text.includes(name)) continue;
+      for (const t of p.tokens) if (!own.has(t)) out.add(t);
+    }
+    return out;
   }
 
   /**

@@ -9,7 +9,6 @@ import type { KnowledgeBase } from '../knowledge/load.js';
 import { productLineCode } from '../knowledge/schema.js';
 import type { MaintenanceService } from '../maintenance/service.js';
 import { inspectionResultSchema } from '../maintenance/work-order.js';
-import { StoreUnavailableError } from '../storage/database.js';
 import type { Actor } from '../tickets/actor.js';
 import { NotFoundError } from '../errors/domain-errors.js';
 import type { TicketService } from '../tickets/service.js';
@@ -46,9 +45,9 @@ export const workOrderBody = z.object({ serial: serialSchema, dueOn: calendarDay
 
 export interface FleetDeps {
   kb: KnowledgeBase;
-  equipment: () => EquipmentStore | undefined;
-  maintenance: () => MaintenanceService | undefined;
-  tickets: () => TicketService | undefined;
+  equipment: EquipmentStore;
+  maintenance: MaintenanceService;
+  tickets: TicketService;
   auth: ApiKeyAuth;
   limits: RateLimits;
   log: Logger;
@@ -69,11 +68,7 @@ export function registerEquipmentRoutes(server: Server, deps: FleetDeps): void {
     guarded(log, async (req, res) => {
       const actor = auth.actor(req, roles);
       // (Rate limits have counted this request already, before authentication: see rate-limit.ts.)
-      const equipment = deps.equipment();
-      const maintenance = deps.maintenance();
-      const tickets = deps.tickets();
-      if (!equipment || !maintenance || !tickets) throw new StoreUnavailableError('the server is still starting');
-      await handler(req, res, { equipment, maintenance, tickets }, actor);
+      await handler(req, res, { equipment: deps.equipment, maintenance: deps.maintenance, tickets: deps.tickets }, actor);
     });
 
   // The only route that reads CSV: the global JSON body reader leaves this body alone.

@@ -3,7 +3,6 @@ import type { Server } from 'restify';
 import type { MaintenanceService } from '../maintenance/service.js';
 import { gapTrend, selfServiceTrend } from '../reports/trends.js';
 import type { Database } from '../storage/database.js';
-import { StoreUnavailableError } from '../storage/database.js';
 import type { ApiKeyAuth } from '../http/auth.js';
 import { guarded } from '../http/http-errors.js';
 import type { RateLimits } from '../http/rate-limit.js';
@@ -21,8 +20,8 @@ export function yearPeriod(q: unknown): { from: string; to: string } {
 export function registerFleetReportRoutes(
   server: Server,
   deps: {
-    db: () => Database | undefined;
-    maintenance: () => MaintenanceService | undefined;
+    db: Database;
+    maintenance: MaintenanceService;
     auth: ApiKeyAuth;
     limits: RateLimits;
     log: Logger;
@@ -36,11 +35,8 @@ export function registerFleetReportRoutes(
       path,
       guarded(deps.log, async (req, res) => {
         deps.auth.actor(req, ['dispatcher', 'admin']); // (rate limits counted this request before routing)
-        const db = deps.db();
-        const m = deps.maintenance();
-        if (!db || !m) throw new StoreUnavailableError('the store is not open yet');
         const p = yearPeriod(req.query);
-        res.send(200, { ...p, ...(await build(p, db, m)) });
+        res.send(200, { ...p, ...(await build(p, deps.db, deps.maintenance)) });
       }),
     );
   report('/api/reports/self-service', async (p, db) => ({ months: await selfServiceTrend(db, p.from, p.to) }));

@@ -3,7 +3,6 @@ import type { Request, Response, Server } from 'restify';
 import { handoffIdParam, handoffListQuery, handoffMessageBody, handoffMessagesQuery, handoffReleaseBody } from '../api/handoffs.js';
 import { periodQuery } from '../api/requests.js';
 import { HandoffConflictError, type HandoffDesk, type PickupTimes } from '../live/handoffs.js';
-import { StoreUnavailableError } from '../storage/database.js';
 import type { Actor } from '../tickets/actor.js';
 import type { ApiKeyAuth } from '../http/auth.js';
 import { guarded, HttpProblem } from '../http/http-errors.js';
@@ -29,17 +28,15 @@ export function pickupStats(seconds: number[]): { median: number | null; p90: nu
  */
 export function registerHandoffRoutes(
   server: Server,
-  deps: { desk: () => HandoffDesk | undefined; auth: ApiKeyAuth; pickupTargetSeconds: number; log: Logger },
+  deps: { desk: HandoffDesk; auth: ApiKeyAuth; pickupTargetSeconds: number; log: Logger },
 ) {
   const { auth, log } = deps;
   const route = (handler: (req: Request, res: Response, desk: HandoffDesk, actor: Actor) => Promise<void>, roles = DESK_ROLES) =>
     guarded(log, async (req, res) => {
       // Rate limits ran before routing (rate-limit.ts).
       const actor = auth.actor(req, roles);
-      const desk = deps.desk();
-      if (!desk) throw new StoreUnavailableError('the live desk is still starting');
       try {
-        await handler(req, res, desk, actor);
+        await handler(req, res, deps.desk, actor);
       } catch (err) {
         if (err instanceof HandoffConflictError) throw new HttpProblem(409, err.code, err.message);
         throw err;

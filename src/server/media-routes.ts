@@ -11,7 +11,6 @@ import { sendMedia, UPLOAD_LIMITS } from '../directline/upload.js';
 import { inspectMedia, UnsupportedMediaError } from '../media/inspect.js';
 import type { MediaStore } from '../media/store.js';
 import type { RosterStore } from '../roster/store.js';
-import { StoreUnavailableError } from '../storage/database.js';
 import type { Actor } from '../tickets/actor.js';
 import { NotFoundError } from '../errors/domain-errors.js';
 import type { Ticket } from '../tickets/model.js';
@@ -49,34 +48,27 @@ const MAX_TRANSCRIPT = 2000;
 export function registerMediaRoutes(
   server: Server,
   deps: {
-    tickets: () => TicketService | undefined;
-    media: () => MediaStore | undefined;
-    roster: () => RosterStore | undefined;
-    directLine: () => DirectLineStore | undefined;
-    transcripts: () => DbTranscriptStore | undefined;
-    desk: () => HandoffDesk | undefined;
+    tickets: TicketService;
+    media: MediaStore;
+    roster: RosterStore;
+    directLine: DirectLineStore;
+    transcripts: DbTranscriptStore;
+    desk: HandoffDesk;
     auth: ApiKeyAuth;
     limits: RateLimits;
     log: Logger;
   },
 ) {
   const { auth, log } = deps;
-  const ready = () => {
-    const tickets = deps.tickets();
-    const media = deps.media();
-    const roster = deps.roster();
-    if (!tickets || !media || !roster) throw new StoreUnavailableError('the server is still starting');
-    return { tickets, media, roster };
-  };
+  const s = { tickets: deps.tickets, media: deps.media, roster: deps.roster };
   const route = (
     bucket: 'api' | 'upload',
     allowed: readonly Actor['role'][] | undefined,
-    fn: (req: Request, res: Response, actor: Actor, s: ReturnType<typeof ready>) => Promise<void>,
+    fn: (req: Request, res: Response, actor: Actor, services: typeof s) => Promise<void>,
   ) =>
     guarded(log, async (req, res) => {
       const actor = auth.actor(req, allowed);
       await deps.limits.check(bucket, req, actor.label);
-      const s = ready();
       await assertOnRoster(actor, s.roster);
       await fn(req, res, actor, s);
     });
@@ -100,9 +92,7 @@ export function registerMediaRoutes(
 
   // The photos of a handed-over conversation, for the live desk (a ticket may not exist yet).
   const handoffConversation = async (req: Request) => {
-    const desk = deps.desk();
-    if (!desk) throw new StoreUnavailableError('the live desk is still starting');
-    const h = await desk.get(handoffIdParam.parse(req.params ?? {}).id);
+    const h = await deps.desk.get(handoffIdParam.parse(req.params ?? {}).id);
     return { handoffId: h.id, conversationId: h.conversationId, channel: h.channel };
   };
   server.get(
@@ -163,7 +153,7 @@ export function registerMediaRoutes(
     '/api/tickets/:id/transcript',
     route('api', ['agent', 'dispatcher', 'admin', 'technician'], async (req, res, actor, { tickets }) => {
       const ticket = await tickets.get(String(req.params.id), actor);
-      res.send(200, { ticketId: ticket.id, ...(await transcriptOf(ticket, deps.transcripts(), deps.directLine())) });
+      res.send(200, { ticketId: ticket.id, ...(await transcriptOf(ticket, deps.transcripts, deps.directLine)) });
     }),
   );
 }
@@ -174,15 +164,14 @@ export function registerMediaRoutes(
  */
 async function transcriptOf(
   ticket: Ticket,
-  transcripts: DbTranscriptStore | undefined,
-  directLine: DirectLineStore | undefined,
+  transcripts: DbTranscriptStore,
+  directLine: DirectLineStore,
 ): Promise<{ channel: string; conversationId: string; lines: TranscriptLine[] }> {
   const [channel = '', ...rest] = (ticket.reference ?? '').split(':');
   const conversationId = rest.join(':');
   if (ticket.source !== 'bot' || !conversationId) throw new NotFoundError(`ticket ${ticket.number} did not come from a bot conversation`);
-  if (!transcripts) throw new StoreUnavailableError('the server is still starting');
   let activities: Partial<Activity>[] = await transcripts.all(channel, conversationId, MAX_TRANSCRIPT);
-  if (activities.length === 0 && channel === 'directline' && directLine) activities = await directLineLog(directLine, conversationId);
+  if (activities.length === 0 && channel === 'directline') activities = await directLineLog(directLine, conversationId);
   const lines = activities.map(lineOf).filter((l): l is TranscriptLine => l !== undefined);
   if (lines.length === 0) throw new NotFoundError(`the conversation of ticket ${ticket.number} is no longer kept`);
   return { channel, conversationId, lines: lines.slice(0, MAX_TRANSCRIPT) };

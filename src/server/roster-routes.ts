@@ -4,7 +4,6 @@ import { z } from 'zod';
 import { technicianSchemas, type Technician } from '../roster/model.js';
 import type { RosterStore } from '../roster/store.js';
 import { rankTechnicians } from '../roster/suggest.js';
-import { StoreUnavailableError } from '../storage/database.js';
 import type { Actor } from '../tickets/actor.js';
 import { ForbiddenError, InvalidRequestError, NotFoundError } from '../errors/domain-errors.js';
 import type { TicketService } from '../tickets/service.js';
@@ -31,8 +30,8 @@ export async function assertOnRoster(actor: Actor, roster: Pick<RosterStore, 'ge
 export function registerRosterRoutes(
   server: Server,
   deps: {
-    roster: () => RosterStore | undefined;
-    tickets: () => TicketService | undefined;
+    roster: RosterStore;
+    tickets: TicketService;
     lines: ProductLines;
     auth: ApiKeyAuth;
     limits: RateLimits;
@@ -49,9 +48,7 @@ export function registerRosterRoutes(
     guarded(log, async (req, res) => {
       const actor = auth.actor(req, allowed);
       await deps.limits.check('api', req, actor.label);
-      const roster = deps.roster();
-      if (!roster) throw new StoreUnavailableError('the server is still starting');
-      await handler(req, res, roster, actor);
+      await handler(req, res, deps.roster, actor);
     });
   const idOf = (req: Request) => String(req.params.id);
   const found = async (roster: RosterStore, id: string): Promise<Technician> => {
@@ -115,9 +112,7 @@ export function registerRosterRoutes(
   server.get(
     '/api/tickets/:id/technician-suggestions',
     route(['dispatcher', 'admin'], async (req, res, roster, actor) => {
-      const tickets = deps.tickets();
-      if (!tickets) throw new StoreUnavailableError('the server is still starting');
-      const ticket = await tickets.get(idOf(req), actor);
+      const ticket = await deps.tickets.get(idOf(req), actor);
       const [technicians, jobs] = await Promise.all([roster.list({ active: true }), roster.openJobs()]);
       res.send(200, { ticketId: ticket.id, suggestions: rankTechnicians(ticket, technicians, jobs) });
     }),

@@ -12,7 +12,6 @@ import { randomUUID } from 'node:crypto';
 import type { OutcomeStore } from '../records/triage-records.js';
 import type { GapStore } from '../feedback/gap-store.js';
 import { detectLanguage } from '../language/detect.js';
-import { StoreUnavailableError } from '../storage/database.js';
 import type { ApiKeyAuth } from '../http/auth.js';
 import type { RosterStore } from '../roster/store.js';
 import { assertOnRoster } from './roster-routes.js';
@@ -41,10 +40,10 @@ function period(q: unknown): { from: string; to: string } {
 export function registerTicketRoutes(
   server: Server,
   deps: {
-    tickets: () => TicketService | undefined;
-    gaps: () => GapStore | undefined;
-    outcomes: () => OutcomeStore | undefined;
-    roster: () => RosterStore | undefined;
+    tickets: TicketService;
+    gaps: GapStore;
+    outcomes: OutcomeStore;
+    roster: RosterStore;
     lines: ProductLines;
     auth: ApiKeyAuth;
     log: Logger;
@@ -57,11 +56,8 @@ export function registerTicketRoutes(
   ) =>
     guarded(log, async (req, res) => {
       const actor = auth.actor(req, allowed);
-      const service = deps.tickets();
-      const roster = deps.roster();
-      if (!service || !roster) throw new StoreUnavailableError('the server is still starting');
-      await assertOnRoster(actor, roster);
-      await handler(req, res, service, actor);
+      await assertOnRoster(actor, deps.roster);
+      await handler(req, res, deps.tickets, actor);
     });
 
   server.post(
@@ -165,9 +161,7 @@ export function registerTicketRoutes(
     '/api/knowledge-gaps',
     route(['agent', 'dispatcher', 'admin'], async (req, res) => {
       const body = gapReport.parse(req.body ?? {});
-      const gaps = deps.gaps();
-      if (!gaps) throw new StoreUnavailableError('the store is not open yet');
-      const item = await gaps.record({
+      const item = await deps.gaps.record({
         source: 'abstained',
         text: body.text,
         language: detectLanguage(body.text),
@@ -185,10 +179,8 @@ export function registerTicketRoutes(
     '/api/outcomes',
     route(['agent', 'dispatcher', 'admin'], async (req, res) => {
       const body = phoneOutcome.parse(req.body ?? {});
-      const outcomes = deps.outcomes();
-      if (!outcomes) throw new StoreUnavailableError('the store is not open yet');
       const id = `panel:${body.reference ?? randomUUID()}`;
-      await outcomes.record({
+      await deps.outcomes.record({
         conversationId: id,
         productLine: lines.parseOptional(body.productLine),
         faultId: body.faultId,

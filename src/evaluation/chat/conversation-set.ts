@@ -1,3 +1,4 @@
+import { LANGUAGES } from '../../language/languages.js';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { TRIAGE_STATES } from '../../conversation/triage-state.js';
@@ -29,7 +30,7 @@ export const turnExpectation = z
     state: states.optional(),
     anyState: states.optional(),
     notState: states.optional(),
-    lang: z.enum(['en', 'zh']).optional(),
+    lang: z.enum(LANGUAGES).optional(),
     /** One value, or a list of acceptable ones. */
     productLine: oneOrMore.optional(),
     faultId: oneOrMore.optional(),

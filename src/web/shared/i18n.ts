@@ -1,3 +1,4 @@
+import { LANGUAGES, type Lang } from '../../language/languages.js';
 /**
  * Message catalogues for the staff pages, checked by the compiler: English defines the
  * keys and their `{parameters}`; Chinese must have every key, no other key, and each
@@ -6,8 +7,8 @@
  * parameters do not compile. Pure (no DOM): unit-tested in Node.
  */
 
-export const LANGS = ['en', 'zh'] as const;
-export type Lang = (typeof LANGS)[number];
+export { LANGUAGES };
+export type { Lang };
 
 export type Messages = Readonly<Record<string, string>>;
 
@@ -22,10 +23,8 @@ export type Translation<S extends string> = [ParamNames<S>] extends [never]
   ? string
   : UnionToIntersection<ParamNames<S> extends infer P ? (P extends string ? `${string}{${P}}${string}` : never) : never>;
 
-export interface Catalogue<E extends Messages> {
-  readonly en: E;
-  readonly zh: Readonly<Record<keyof E, string>>;
-}
+/** English defines the keys; every other served language (LANGUAGES) must translate them all. */
+export type Catalogue<E extends Messages> = { readonly en: E } & { readonly [L in Exclude<Lang, 'en'>]: Readonly<Record<keyof E, string>> };
 
 /** A catalogue whose Chinese half is checked against its English half. */
 export function catalogue<const E extends Messages>(en: E, zh: { readonly [K in keyof E]: Translation<E[K]> }): Catalogue<E> {
