@@ -26,10 +26,22 @@ export interface AnswerPromptOptions extends PromptOptions {
 
 export type Recognizer<T> = (ctx: TurnContext, text: string, options: AnswerPromptOptions) => Promise<T | undefined> | T | undefined;
 
+/**
+ * Something said beside the question, answered by the aside itself (a price, the
+ * ticket, a question back, a phone number before it is asked for): true when it was,
+ * and the question is then asked again without counting a miss. `before` runs ahead of
+ * the question's recognizer, `after` only when the recognizer did not understand.
+ */
+export type Aside = (ctx: TurnContext, text: string, options: AnswerPromptOptions, phase: 'before' | 'after') => Promise<boolean>;
+
 /** What a prompt needs to offer a person after two misunderstandings. */
 export interface Patience {
   yesNo(text: string, lang: Lang): Promise<boolean | undefined>;
+  /** Nothing but yes/no words: the answer to "shall I get a person?", not to the question before it. */
+  onlyYesNo(text: string): boolean;
   handOff(ctx: TurnContext, reason: string): Promise<void>;
+  /** Asides every question hears (requests that are not answers, questions back). */
+  aside?: Aside;
 }
 
 interface PatienceState {
@@ -49,6 +61,8 @@ export class AnswerPrompt<T> extends Prompt<T> {
     dialogId: string,
     private readonly recognizer: Recognizer<T>,
     private readonly patience: Patience,
+    /** This question's own aside, heard before the common ones. */
+    private readonly ownAside?: Aside,
   ) {
     super(dialogId);
   }
@@ -72,10 +86,16 @@ export class AnswerPrompt<T> extends Prompt<T> {
     const instance = dc.activeDialog!.state as { state: PatienceState; options: AnswerPromptOptions };
     const st = instance.state;
     const options = instance.options;
+    const text = dc.context.activity.text ?? '';
     if (st.offered) {
-      const yes = await this.patience.yesNo(dc.context.activity.text ?? '', options.lang);
       st.offered = false;
       st.misses = 0;
+      // "ok, checked" answers the question asked before the offer; "yes please" the offer.
+      if (!this.patience.onlyYesNo(text)) {
+        const answered = await this.onRecognize(dc.context, st, options);
+        if (answered.succeeded) return dc.endDialog(answered.value);
+      }
+      const yes = await this.patience.yesNo(text, options.lang);
       if (yes === true) {
         await this.patience.handOff(dc.context, `not understood twice (${options.triage})`);
         return cancelEverything(dc);
@@ -85,11 +105,24 @@ export class AnswerPrompt<T> extends Prompt<T> {
         return Dialog.EndOfTurn;
       }
     }
+    if (await this.aside(dc.context, text, options, 'before')) return this.askAgain(dc, st, options);
     const recognized = await this.onRecognize(dc.context, st, options);
     if (recognized.succeeded) return dc.endDialog(recognized.value);
+    if (await this.aside(dc.context, text, options, 'after')) return this.askAgain(dc, st, options);
     st.misses = (st.misses ?? 0) + 1;
     if (st.misses >= 2) st.offered = true;
     if (!dc.context.responded) await this.onPrompt(dc.context, st, options, true);
+    return Dialog.EndOfTurn;
+  }
+
+  private async aside(ctx: TurnContext, text: string, options: AnswerPromptOptions, phase: 'before' | 'after'): Promise<boolean> {
+    if (this.ownAside && (await this.ownAside(ctx, text, options, phase))) return true;
+    return (await this.patience.aside?.(ctx, text, options, phase)) === true;
+  }
+
+  /** An aside was answered: the question again, as first asked (no "sorry, I did not understand"). */
+  private async askAgain(dc: DialogContext, st: PatienceState, options: AnswerPromptOptions): Promise<DialogTurnResult> {
+    await this.onPrompt(dc.context, st, options, false);
     return Dialog.EndOfTurn;
   }
 
@@ -120,6 +153,14 @@ export class YesNo {
   constructor(private readonly answers: AnswerRecognizers) {}
 
   async read(text: string, lang: Lang, question: 'confirm' | 'down' = 'confirm'): Promise<boolean | undefined> {
+    const plain = await this.readPlain(text, lang, question);
+    // "Is the machine down?" — "应该是吧", "probably yes": a hedged answer counts there (the summary still needs a plain one).
+    if (plain !== undefined || question !== 'down') return plain;
+    const bare = this.answers.withoutHedges(text);
+    return bare && bare !== text.trim() ? this.readPlain(bare, lang, question) : undefined;
+  }
+
+  private async readPlain(text: string, lang: Lang, question: 'confirm' | 'down'): Promise<boolean | undefined> {
     if (this.answers.unsure(text)) return undefined;
     const local = this.answers.yesNo(text, question);
     const model =

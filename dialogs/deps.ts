@@ -9,8 +9,11 @@ import type { SessionAccessor } from './session.js';
 
 /** What the conversation needs from the rest of the assistant. */
 export interface TriageDeps {
-  /** Only what the conversation asks of the engine: a stub can stand in for it in dialog tests. */
-  engine: Pick<SuggestionEngine, 'suggest' | 'detectMachine'>;
+  /**
+   * Only what the conversation asks of the engine: a stub can stand in for it in dialog
+   * tests. Requests beside a question (a price at a step) are heard when it reads intents.
+   */
+  engine: Pick<SuggestionEngine, 'suggest' | 'detectMachine'> & Partial<Pick<SuggestionEngine, 'detectIntent'>>;
   kb: KnowledgeBase;
   tickets: TicketService;
   gaps: GapStore;

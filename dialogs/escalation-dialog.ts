@@ -1,13 +1,13 @@
 import { ComponentDialog, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { setTriage } from '../src/conversation/triage-state.js';
-import { phoneNumber } from '../src/tickets/model.js';
+import { readPhone } from '../src/conversation/recognizers/index.js';
 import { promisedHours } from '../src/tickets/sla.js';
-import { AnswerPrompt } from './answer-prompt.js';
+import { AnswerPrompt, type Aside } from './answer-prompt.js';
 import { ask, patience } from './ask.js';
 import type { TriageDeps } from './deps.js';
 import { t } from './messages.js';
 import { say } from './say.js';
-import { session } from './session.js';
+import { session, type SessionAccessor } from './session.js';
 
 export const ESCALATE = 'escalate';
 const FLOW = 'escalate-flow';
@@ -29,6 +29,32 @@ export type EscalationResult = { kind: 'ticket'; number: string } | { kind: 'not
 
 const NOT_IT = { notIt: true } as const;
 const hasLetters = (s: string) => /[\p{L}]/u.test(s);
+
+/**
+ * A phone number typed before it is asked for (at the address or the name question):
+ * kept for the phone question, which is then not asked, and the open question is asked
+ * again. Only a message that is the number, with a few words around it ("my number is …",
+ * "手机：…"); an address with digits in it stays an address.
+ */
+function phoneAside(accessor: SessionAccessor): Aside {
+  return async (ctx, text, o, phase) => {
+    if (phase !== 'before') return false;
+    const phone = readPhone(text);
+    if (!phone || !phoneOnly(text)) return false;
+    const s = await session(accessor, ctx);
+    s.contactPhone = phone;
+    await say(ctx, t(o.lang, 'phoneNoted', { phone }));
+    return true;
+  };
+}
+
+/** The message is a phone number and at most a few words: digits, separators, and three Latin words or six Chinese characters. */
+function phoneOnly(text: string): boolean {
+  const rest = text.replace(/[+()\d\s.\-–—/]{7,}/gu, ' ');
+  const latin = rest.match(/[a-z]+/giu)?.length ?? 0;
+  const chinese = rest.match(/[\u3400-\u9fff]/gu)?.length ?? 0;
+  return latin <= 3 && chinese <= 6;
+}
 
 /**
  * Collects what a technician needs (site, contact, machine down?), confirms a summary
@@ -55,6 +81,7 @@ export class EscalationDialog extends ComponentDialog {
           return v.length >= 5 && v.length <= 500 && hasLetters(v) ? v : undefined;
         },
         p,
+        phoneAside(deps.session),
       ),
     );
     this.addDialog(
@@ -65,18 +92,10 @@ export class EscalationDialog extends ComponentDialog {
           return v.length >= 1 && v.length <= 100 && hasLetters(v) && !deps.answers.isSkip(v) ? v : undefined;
         },
         p,
+        phoneAside(deps.session),
       ),
     );
-    this.addDialog(
-      new AnswerPrompt<string>(
-        PHONE,
-        (_ctx, text) => {
-          const parsed = phoneNumber.safeParse(text);
-          return parsed.success ? parsed.data : undefined;
-        },
-        p,
-      ),
-    );
+    this.addDialog(new AnswerPrompt<string>(PHONE, (_ctx, text) => readPhone(text), p));
     this.addDialog(new AnswerPrompt<boolean>(DOWN, (_ctx, text, o) => p.yesNoReader.read(text, o.lang, 'down'), p));
     this.addDialog(
       new AnswerPrompt<boolean>(
@@ -126,6 +145,8 @@ export class EscalationDialog extends ComponentDialog {
   private async phone(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const s = await session(this.deps.session, step.context);
     (step.values as EscalationValues).name = String(step.result).trim();
+    // Given already, at the address or the name question.
+    if (s.contactPhone) return step.next(s.contactPhone);
     const o = ask(s.lang, 'ask-phone', t(s.lang, 'askPhone'), t(s.lang, 'acceptPhone'));
     return step.prompt(PHONE, { ...o, retryPrompt: ask(s.lang, 'ask-phone', t(s.lang, 'badPhone'), '').prompt });
   }

@@ -29,7 +29,12 @@ type MachineAnswer = { line: ProductLineCode; description?: string } | { other: 
 
 /** The model question's answer: skipped, a model, a machine of the installed base, or the fault itself. */
 type ModelAnswer =
-  { kind: 'skip' } | { kind: 'model'; model: string } | { kind: 'serial'; machine: Machine } | { kind: 'description'; text: string };
+  | { kind: 'skip' }
+  | { kind: 'model'; model: string }
+  | { kind: 'serial'; machine: Machine }
+  | { kind: 'description'; text: string }
+  /** A change of mind: "actually it's the paver, not the roller" (with the fault, when the sentence says more). */
+  | { kind: 'machine'; line: ProductLineCode; description?: string };
 
 /** A model or serial as typed on a nameplate: one to three words, one of them with a digit. */
 const MODEL_WORD = /^[a-z0-9][a-z0-9\-_/.]{1,29}$/i;
@@ -138,6 +143,12 @@ export class MainDialog extends ComponentDialog {
     if (answer?.kind === 'model') s.model = answer.model.slice(0, 100);
     if (answer?.kind === 'serial') await this.useMachine(step.context, s, answer.machine);
     if (answer?.kind === 'description') s.description = capDescription(s.description ? `${s.description}\n${answer.text}` : answer.text);
+    if (answer?.kind === 'machine') {
+      // Another machine: what was said about the first one is not this one's description.
+      s.productLine = answer.line;
+      s.description = answer.description ? capDescription(answer.description) : undefined;
+      setTriage(step.context, { productLine: s.productLine });
+    }
     if (s.description) return step.next(s.description);
     return step.prompt(DESCRIBE, ask(s.lang, 'ask-description', t(s.lang, 'askDescription'), t(s.lang, 'acceptDescription')));
   }
@@ -276,9 +287,21 @@ export class MainDialog extends ComponentDialog {
   }
 
   /** The model question: a non-answer is skipped; a fault sentence is the description, never the model. */
-  private async readModel(ctx: TurnContext, text: string): Promise<ModelAnswer | undefined> {
+  private async readModel(ctx: TurnContext, typed: string): Promise<ModelAnswer | undefined> {
     const s = await session(this.deps.session, ctx);
+    // "model is QTZ125 i think", "好像是 SY5419THB": the hedge is not part of the answer.
+    const text = this.deps.answers.withoutHedges(typed) || typed;
     if (this.deps.answers.isSkip(text)) return { kind: 'skip' };
+    // "actually it's the paver, not the roller", "哦不对，是摊铺机": the machine changes.
+    const named = this.deps.engine.detectMachine(text);
+    if (named.line && named.line !== s.productLine) {
+      // With the fault too ("no, the paver: the auger stopped") when the manual matches the words on that
+      // line; a correction ("哦不对，是摊铺机", "that's wrong, it's the paver") names only the machine.
+      const correction = this.deps.answers.stepAnswer(text)?.outcome === 'not-it';
+      const found = correction ? undefined : await this.engineRead(text, named.line);
+      const described = found !== undefined && !found.abstain && !this.deps.answers.isVague(text);
+      return { kind: 'machine', line: named.line, description: described ? text : undefined };
+    }
     const machine = this.deps.machines ? await recogniseMachine(text, this.deps.machines) : undefined;
     if (machine) return { kind: 'serial', machine };
     // "model SY5419THB", "型号是QTZ80": the label is not part of the model.

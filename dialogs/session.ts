@@ -26,6 +26,8 @@ export interface TriageSession {
   transcript: TranscriptLine[];
   /** The ticket this conversation opened last (for "where is my technician?"); the one reference, kept over a restart. */
   ticket?: { id: string; number: string };
+  /** A phone number the operator gave before the phone question (at the address or the name question). */
+  contactPhone?: string;
   /** Counts escalations, so each gets its own idempotency key. */
   escalations: number;
   /**

@@ -89,6 +89,46 @@ describe.each(BACKENDS)('the triage conversation (%s state)', (_name, open) => {
     expect(ticket!.operatorWords).toMatch(/outriggers will not come down/);
   });
 
+  it('takes a phone number typed in a sentence, or before it is asked for, and does not ask for it again', async () => {
+    await c.send('the hoist rope on the tower crane has broken wires and a kink');
+    expect(texts(await c.send('139 1234 5678')).join('\n')).toMatch(/I have your phone number: \+8613912345678\.\nWhere is the machine\?/);
+    expect(lastText(await c.send('Lot 5, Harbour Road site, Ningbo'))).toMatch(/Your name/);
+    // The phone question is not asked again: "is the machine down?" follows the name.
+    expect(lastText(await c.send('Sam Lin'))).toMatch(/machine down/);
+    const summary = lastText(await c.send('yes, totally dead'));
+    expect(summary).toMatch(/Sam Lin \+8613912345678; machine down: Yes/);
+    const other = new Conversation(t.db, eng, 'conv-phone-sentence');
+    await other.send('the hoist rope on the tower crane has broken wires and a kink');
+    await other.send('Lot 5, Harbour Road site, Ningbo');
+    await other.send('Sam Lin');
+    expect(lastText(await other.send('138 0013 8000 or 139 1234 5678'))).toMatch(/does not look like a valid phone number/);
+    expect(lastText(await other.send('手机：139 1234 5678'))).toMatch(/machine down/);
+  });
+
+  it('answers what is said beside a step (a price, a question back) and asks the step again; "ok, checked" after the offer of a person is the step\'s answer', async () => {
+    await c.send('roller water sprayer not spraying, drum picking up asphalt');
+    const step1 = lastText(await c.send('skip'));
+    expect(step1).toMatch(/^Step 1 of/);
+    const price = texts(await c.send('how much is a new spray nozzle?'));
+    expect(price.join('\n')).toMatch(/parts desk/);
+    expect(price.at(-1)).toBe(step1);
+    const question = texts(await c.send("what's a strainer?"));
+    expect(question.join('\n')).toMatch(/I can't do this/);
+    expect(question.at(-1)).toBe(step1);
+    // Two answers it cannot read, then the offer: an answer to the step is still the step's answer.
+    await c.send('blah');
+    expect(lastText(await c.send('hmm'))).toMatch(/Shall I get a person/);
+    expect(lastText(await c.send('ok, checked'))).toMatch(/^Step 2 of/);
+  });
+
+  it('changes the machine when the operator changes their mind at the model question', async () => {
+    await c.send('roller');
+    const changed = await c.send("actually it's the paver, not the roller");
+    expect(lastText(changed)).toMatch(/What happens\?/);
+    const walk = texts(await c.send("the auger won't turn")).join('\n');
+    expect(walk).toMatch(/This sounds like: Auger/);
+  });
+
   it('sends a fault that is not operator-serviceable straight to escalation with "stop, make safe"', async () => {
     // The safety advice comes before any question: no model question first.
     // (A load sliding down by itself is an emergency, answered by the turn level: test/turn-level.test.ts.)

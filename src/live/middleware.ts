@@ -73,8 +73,15 @@ export function liveMiddleware(deps: {
           return; // the person answers, not the bot
         }
         if (phone && !passed) {
-          const text = liveText(handoff.language === 'zh' ? 'zh' : 'en', 'callbackNoted', { phone: phone.shown });
-          await context.sendActivity({ type: ActivityTypes.Message, text, speak: text });
+          const lang = handoff.language === 'zh' ? 'zh' : 'en';
+          const text = liveText(lang, 'callbackNoted', { phone: phone.shown });
+          // Where the conversation stands, as on every bot message: waiting for the person.
+          await context.sendActivity({
+            type: ActivityTypes.Message,
+            text,
+            speak: text,
+            channelData: { triage: { state: 'waiting-for-person', lang } },
+          });
           await desk.record(handoff.id, 'bot', text);
           await remember(context);
           return;

@@ -18,9 +18,14 @@ const both = (b: Bilingual) => [...b.en, ...b.zh];
 /** Words that turn "fixed" / "works" into their opposite when they come just before. */
 const NEGATORS = new Set(['not', 'never', 'isnt', 'didnt', 'doesnt', 'wont', 'hasnt', 'havent', 'aint', 'cant', 'cannot', 'no']);
 const CJK_NEGATORS = new Set(['不', '没', '未', '别']);
+/** A question back is short: at most this many Latin words or Chinese characters. */
+const QUESTION_WORDS = 8;
+const QUESTION_CHARS = 12;
 
 export class AnswerRecognizers {
-  private readonly yesNoWords: PhraseMatcher<'yes' | 'no' | 'unsure'>;
+  private readonly yesNoWords: PhraseMatcher<'yes' | 'no' | 'unsure' | 'filler'>;
+  private readonly hedgeWords: PhraseMatcher<'hedge'>;
+  private readonly questionWords: PhraseMatcher<'question'>;
   private readonly downWords: PhraseMatcher<'yes' | 'no'>;
   private readonly skipWords: PhraseMatcher<'skip' | 'filler'>;
   private readonly stepWords: PhraseMatcher<'fixed' | 'not_fixed' | 'next' | 'cannot_do' | 'not_it'>;
@@ -36,7 +41,10 @@ export class AnswerRecognizers {
       yes: both(answers.yes_no.yes),
       no: both(answers.yes_no.no),
       unsure: both(answers.yes_no.unsure),
+      filler: both(answers.yes_no.filler),
     });
+    this.hedgeWords = new PhraseMatcher({ hedge: both(answers.hedges) });
+    this.questionWords = new PhraseMatcher({ question: both(answers.question_back) });
     this.downWords = new PhraseMatcher({ yes: both(answers.machine_down.yes), no: both(answers.machine_down.no) });
     this.skipWords = new PhraseMatcher({ skip: both(answers.skip.answers), filler: both(answers.skip.filler) });
     const o = answers.step_outcomes;
@@ -67,6 +75,33 @@ export class AnswerRecognizers {
     if (labels.has('yes')) return true;
     if (labels.has('no')) return false;
     return undefined;
+  }
+
+  /** Nothing but yes/no words and their filler ("yes please", "nope", "好吧"): a plain answer to a yes/no question. */
+  onlyYesNo(text: string): boolean {
+    if (!this.yesNoWords.find(text).some((h) => h.label !== 'filler')) return false;
+    return !/[\p{L}\p{N}]/u.test(this.yesNoWords.rest(text));
+  }
+
+  /** The answer without its hedges, as typed otherwise: "model is QTZ125 i think" → "model is QTZ125", "应该是吧" → "是". */
+  withoutHedges(text: string): string {
+    const hits = this.hedgeWords.find(text);
+    if (hits.length === 0) return text.trim();
+    // Positions are in the normalised text; where normalising changed the length, the normalised words are all there is.
+    let out = normalise(text).length === text.length ? text : normalise(text);
+    for (const h of hits) out = out.slice(0, h.start) + ' '.repeat(h.end - h.start) + out.slice(h.end);
+    return out.replace(/\s+/g, ' ').trim();
+  }
+
+  /**
+   * A question back instead of an answer: "what's a relief valve?", "在哪里看？", "啥意思" —
+   * short (a sentence about the fault that asks something is a description).
+   */
+  isQuestionBack(text: string): boolean {
+    const norm = normalise(text);
+    const short =
+      (norm.match(/[a-z']+/g)?.length ?? 0) <= QUESTION_WORDS && (norm.match(/[\u3400-\u9fff]/gu)?.length ?? 0) <= QUESTION_CHARS;
+    return short && this.questionWords.find(text).length > 0;
   }
 
   /** True when there is an unsure word: the culture model's "yes" in "not sure" must not count. */

@@ -12,3 +12,4 @@ export function answerRecognizers(knowledgeDir: string): AnswerRecognizers {
   if (!r) cache.set(knowledgeDir, (r = new AnswerRecognizers(loadAnswers(knowledgeDir))));
   return r;
 }
+export { readPhone } from './phone.js';

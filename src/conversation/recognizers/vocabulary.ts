@@ -26,7 +26,7 @@ const pattern = z
 
 export const answersSchema = z
   .object({
-    yes_no: z.object({ yes: bilingual, no: bilingual, unsure: bilingual }).strict(),
+    yes_no: z.object({ yes: bilingual, no: bilingual, unsure: bilingual, filler: bilingual }).strict(),
     machine_down: z.object({ yes: bilingual, no: bilingual }).strict(),
     skip: z.object({ answers: bilingual, filler: bilingual }).strict(),
     step_outcomes: z.object({ fixed: bilingual, not_fixed: bilingual, next: bilingual, cannot_do: bilingual, not_it: bilingual }).strict(),
@@ -39,6 +39,8 @@ export const answersSchema = z
       .strict(),
     readings: z.object({ patterns: z.array(pattern).min(1).max(20) }).strict(),
     vague: bilingual,
+    hedges: bilingual,
+    question_back: bilingual,
     english_words: phrases.min(1),
   })
   .strict();
