@@ -49,6 +49,23 @@ describe('the HTTP contract', () => {
     expect(result.warnings).toEqual([]);
   });
 
+  it('lists the manual’s product-line codes as an enum wherever a code goes, not only a pattern', () => {
+    const codes = ['PT', 'CP', 'RR', 'PV', 'TC', 'MM', 'HD'];
+    const found: string[] = [];
+    const visit = (node: unknown, at: string): void => {
+      if (!node || typeof node !== 'object') return;
+      const s = node as { pattern?: string; enum?: string[] };
+      if (s.pattern === '^[A-Z]{2}$') {
+        found.push(at);
+        expect({ at, enum: s.enum }).toEqual({ at, enum: codes });
+      }
+      for (const [k, v] of Object.entries(node)) visit(v, `${at}.${k}`);
+    };
+    visit(doc, '');
+    expect(found.length).toBeGreaterThan(10);
+    expect(found.some((at) => at.includes('/api/equipment') && at.includes('parameters'))).toBe(true);
+  });
+
   it('describes every API route the server registers, with its responses', () => {
     const routes = (s.app.server.getDebugInfo() as { routes: { method: string; path: string }[] }).routes;
     const apiRoutes = routes.filter((r) => /^\/(api|v3|healthz|readyz|metrics|chat\/token)/.test(r.path));

@@ -67,6 +67,22 @@ describe('an eighth product line added as data', () => {
     expect(unknown.body.issues[0]!.message).toMatch(/ZZ.*SB/);
   });
 
+  it('is one of the product-line codes the OpenAPI document lists', async () => {
+    const doc = (await (await fetch(`${srv.base}/api/openapi.json`)).json()) as {
+      components: { schemas: { Ticket: { properties: { equipment: { properties: { productLine: { enum?: string[] } } } } } } };
+    };
+    expect(doc.components.schemas.Ticket.properties.equipment.properties.productLine.enum).toEqual([
+      'PT',
+      'CP',
+      'RR',
+      'PV',
+      'TC',
+      'MM',
+      'HD',
+      'SB',
+    ]);
+  });
+
   it('is found by the engine, filtered by its code and named in free text', async () => {
     const filtered = await json<{ abstain: boolean; results: { id: string; productLine: string }[] }>(
       await api(srv.base, KEYS.agent, 'POST', '/api/suggest', { text: 'the boom sinks by itself when we stop', productLine: 'SB' }),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { stepTriedSchema, ticketStatus } from '../tickets/model.js';
+import { productLineCode } from '../knowledge/schema.js';
 
 /**
  * The live-agent API (/api/handoffs): requests and responses. Like responses.ts, this
@@ -62,7 +63,7 @@ export const handoffSummary = z.object({
   conversationId: z.string(),
   channel: z.string().describe('directline (the /chat page), msteams, telephony …'),
   language: z.string(),
-  productLine: z.string().optional(),
+  productLine: productLineCode.optional(),
   faultId: z.string().optional().describe('the bot’s match when it handed over'),
   reason: z.string(),
   priority: z.enum(['urgent', 'normal']).describe('urgent: the bot detected danger'),

@@ -295,7 +295,7 @@ export const slaReport = z.object({
   ...period,
   productLines: z.array(
     z.object({
-      productLine: z.string(),
+      productLine: productLineCode,
       tickets: z.number().int(),
       clocks: z.object(
         Object.fromEntries(SLA_CLOCKS.map((c) => [c, clockCompliance])) as Record<(typeof SLA_CLOCKS)[number], typeof clockCompliance>,

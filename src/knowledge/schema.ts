@@ -13,7 +13,9 @@ import { z } from 'zod';
  * lines, the cross-file rules check every fault and stop-work list against it, and
  * `kb.productLines` (product-lines.ts) checks codes that come from outside.
  */
-export const productLineCode = z.string().regex(/^[A-Z]{2}$/, 'a product line code is two capital letters, such as PT');
+/** The shape of a product line code; which codes exist is the manual's (ProductLines). */
+export const PRODUCT_LINE_CODE = /^[A-Z]{2}$/;
+export const productLineCode = z.string().regex(PRODUCT_LINE_CODE, 'a product line code is two capital letters, such as PT');
 export type ProductLineCode = string;
 
 /** A fault id: its line's code, the category letter and a number (PT-H01); the line must exist in the manual. */

@@ -9,6 +9,7 @@ import { mediaUploadQuery } from './media-routes.js';
 import { workOrderBody } from './equipment-routes.js';
 import { inspectionResultSchema } from '../maintenance/work-order-schema.js';
 import * as live from '../api/handoffs.js';
+import { PRODUCT_LINE_CODE, productLineCode } from '../knowledge/schema.js';
 
 // Adds .openapi() to zod's types (for component names and parameter metadata); only this module uses it.
 extendZodWithOpenApi(z);
@@ -35,7 +36,7 @@ const ERROR_TEXT: Record<Exclude<Status, 200 | 201 | 202>, string> = {
   422: 'Idempotency-Key reused for a different request',
   429: 'Rate limited; retry after the Retry-After seconds',
   500: 'A bug: logged with `errorId`',
-  503: 'The store or index is unavailable or still loading; retry after the Retry-After seconds',
+  503: 'Not ready yet (`not_ready`: the store, index or bot are still starting), the store unavailable (`store_unavailable`) or the encoder busy (`busy`); retry after the Retry-After seconds',
 };
 
 /** Every route can answer these: bad input, too large, wrong type, a bug, not ready yet. */
@@ -53,11 +54,33 @@ const idParam = z.object({ id: z.string().max(100).openapi({ description: 'ticke
 const bearer = [{ bearer: [] }];
 
 /**
+ * Every product-line code in the document (a field, an array item, a parameter) lists the
+ * loaded manual's codes as its `enum`: the schemas only know a code's shape, the manual
+ * knows which lines exist, and a client generated from the document should too.
+ */
+function withManualLines<T>(doc: T, codes: readonly string[]): T {
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (!node || typeof node !== 'object') return;
+    const schema = node as { type?: unknown; pattern?: unknown; enum?: unknown };
+    if (schema.type === 'string' && schema.pattern === PRODUCT_LINE_CODE.source) schema.enum = [...codes];
+    Object.values(node).forEach(visit);
+  };
+  visit(doc);
+  return doc;
+}
+
+/**
  * The OpenAPI 3 description of every route, generated from the same zod schemas that
  * validate requests (the ticket model, the route modules) and describe responses
- * (src/api/responses.ts). Served at /api/openapi.json.
+ * (src/api/responses.ts), with the product lines of the loaded manual. Built once at
+ * start and served at /api/openapi.json.
  */
-export function openApiDocument() {
+export function openApiDocument(lines: { codes: readonly string[] }) {
+  return withManualLines(generate(), lines.codes);
+}
+
+function generate() {
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
@@ -312,7 +335,7 @@ export function openApiDocument() {
     method: 'get',
     path: '/api/equipment',
     summary: 'Machines by serial prefix or customer name (any staff key)',
-    request: { query: z.object({ q: z.string().optional(), productLine: z.string().optional(), limit: z.string().optional() }) },
+    request: { query: z.object({ q: z.string().optional(), productLine: productLineCode.optional(), limit: z.string().optional() }) },
     responses: { 200: json(api.machineList, 'machines'), ...errors(...STAFF) },
   });
   route({
@@ -325,7 +348,7 @@ export function openApiDocument() {
   const dayRange = z.object({
     from: z.string().optional().openapi({ description: 'YYYY-MM-DD, default today' }),
     to: z.string().optional().openapi({ description: 'YYYY-MM-DD, default from + 30 days' }),
-    productLine: z.string().optional(),
+    productLine: productLineCode.optional(),
     status: z.enum(api.INSPECTION_STATUSES).optional(),
   });
   route({

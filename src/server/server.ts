@@ -103,7 +103,7 @@ export async function startServer(config: AppConfig, log: Logger, opts: { pgSche
 /** What answers before the application is built: liveness, readiness, metrics, the OpenAPI document, the pages. */
 function registerAlwaysOn(
   server: restify.Server,
-  { log, metrics, auth }: Foundation,
+  { log, metrics, auth, kb }: Foundation,
   clientAddress: (req: restify.Request) => string,
   /** The application once built, or what it is still waiting for. */
   services: () => Services | Stage,
@@ -142,8 +142,10 @@ function registerAlwaysOn(
       res.end(await metrics.registry.metrics());
     }),
   );
+  // Generated once, from the zod schemas and the loaded manual's product lines.
+  const document = openApiDocument(kb.productLines);
   server.get('/api/openapi.json', async (_req, res) => {
-    res.send(200, openApiDocument());
+    res.send(200, document);
   });
   registerPages(server);
 }
