@@ -10,6 +10,7 @@ import { CLI, KNOWLEDGE_DIR } from './support/paths.js';
 
 const run = promisify(execFile);
 
+// Every test runs the CLI as a child process (each run loads the manual): a limit that holds on a busy machine.
 describe('knowledge-gap loop (kb gaps)', () => {
   let dir: string;
   let env: NodeJS.ProcessEnv;
@@ -51,7 +52,7 @@ describe('knowledge-gap loop (kb gaps)', () => {
 
     const remaining = await run('node', [CLI, 'gaps', 'list'], { env });
     expect(remaining.stdout).toMatch(/no open knowledge-gap items/);
-  });
+  }, 120_000);
 
   it('refuses an item without a fault to attach it to, and leaves the manual untouched', async () => {
     const item = await recordGap('something the manual does not know', null);
@@ -62,7 +63,7 @@ describe('knowledge-gap loop (kb gaps)', () => {
     const unknown = await run('node', [CLI, 'gaps', 'accept', item.id, '--fault', 'PT-H77'], { env }).catch((e) => e);
     expect(unknown.code).toBe(1);
     expect(readFileSync(join(dir, 'knowledge', 'faults', 'PT.yaml'), 'utf8')).toBe(before);
-  });
+  }, 120_000);
 
   it('keeps control and bidi characters out of the manual and out of the terminal, and caps what it keeps', async () => {
     const long = await recordGap('boom creeps '.repeat(1000), 'PT-H03');
@@ -84,5 +85,5 @@ describe('knowledge-gap loop (kb gaps)', () => {
     expect(yamlText).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/);
     const phrasing = loadKnowledge(join(dir, 'knowledge')).faultsById.get('PT-H03')!.symptoms.en.at(-1)!;
     expect(phrasing).toBe('boom creeps down slowly when [31mhot[0m and the oil smells');
-  });
+  }, 120_000);
 });

@@ -24,6 +24,8 @@ export const dangerFile = z
             id: z.string().regex(/^[a-z][a-z-]*$/),
             numbers: z.array(z.enum(EMERGENCY_NUMBER_NAMES)).min(1),
             cues: bilingual,
+            /** Cues that name the situation beyond doubt ("着火", "in flames"): an `unless` phrase does not cancel them. */
+            sure: bilingual,
             together,
             unless: bilingual,
           })
@@ -37,7 +39,14 @@ export const dangerFile = z
     f.kinds.forEach((k, i) => {
       if (ids.has(k.id)) ctx.addIssue({ code: 'custom', path: ['kinds', i, 'id'], message: `duplicate kind "${k.id}"` });
       ids.add(k.id);
-      if (!k.cues.en?.length && !k.cues.zh?.length && !k.together.en?.length && !k.together.zh?.length) {
+      if (
+        !k.cues.en?.length &&
+        !k.cues.zh?.length &&
+        !k.sure.en?.length &&
+        !k.sure.zh?.length &&
+        !k.together.en?.length &&
+        !k.together.zh?.length
+      ) {
         ctx.addIssue({ code: 'custom', path: ['kinds', i], message: 'a kind needs cues or together groups' });
       }
     });
@@ -59,6 +68,7 @@ interface CompiledKind {
   id: string;
   numbers: EmergencyNumberName[];
   cues: Phrase[];
+  sure: Phrase[];
   together: Phrase[][][];
   unless: Phrase[];
 }
@@ -78,6 +88,7 @@ export class DangerDetector {
       id: k.id,
       numbers: k.numbers,
       cues: compile([...(k.cues.en ?? []), ...(k.cues.zh ?? [])]),
+      sure: compile([...(k.sure.en ?? []), ...(k.sure.zh ?? [])]),
       together: [...(k.together.en ?? []), ...(k.together.zh ?? [])].map((group) => group.map((words) => compile(words))),
       unless: compile([...(k.unless.en ?? []), ...(k.unless.zh ?? [])]),
     }));
@@ -92,6 +103,12 @@ export class DangerDetector {
     for (const c of clauses(text.slice(0, 10_000)).map((t) => new Clause(t))) {
       for (const kind of this.kinds) {
         if (found.some((f) => f.kind === kind)) continue;
+        // "冒黑烟着火了": the exhaust-smoke exception does not cancel a fire said in so many words.
+        const sure = kind.sure.find((p) => c.hasMeant(p, this.negation));
+        if (sure) {
+          found.push({ kind, cue: sure.source });
+          continue;
+        }
         if (kind.unless.some((p) => c.has(p))) continue;
         const cue = kind.cues.find((p) => c.hasMeant(p, this.negation));
         if (cue) {
