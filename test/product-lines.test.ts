@@ -59,6 +59,16 @@ describe('ProductLineDetector', () => {
     expect(detector.detect('not the roller, the paver screed won’t heat').line).toBe('PV');
   });
 
+  it('keeps the machine named in a clause that rules out one of its parts, or opens with "ok"', () => {
+    // The trolley is ruled out, not the tower crane.
+    expect(detector.detect("the tower crane trolley is fine but the hook won't come down").line).toBe('TC');
+    expect(detector.detect('塔吊小车没问题，吊钩下不来').line).toBe('TC');
+    // "ok" opens the clause; it says nothing about the roller.
+    expect(detector.detect("ok what about my roller then, it won't start").line).toBe('RR');
+    // The whole machine said to be fine is still ruled out.
+    expect(detector.detect("the paver is fine, it's the roller that won't vibrate").line).toBe('RR');
+  });
+
   it('reads an incidental word as surroundings only when nothing wrong is said between it and the name', () => {
     // The excavator's own fault, although "parked" is a word of surroundings.
     expect(detector.detect('the excavator boom creeps down when parked').otherMachine).toBe(true);

@@ -36,6 +36,22 @@ describe('reading a message before matching it', () => {
     expect(segmentsOf(b.clauses, b.normalised).find((s) => s.text.includes('水箱'))!.weight).toBeLessThan(0);
   });
 
+  it('makes primary the complaint a later clause points to ("mainly the boom", "最要紧的是油温")', () => {
+    const weightOf = (text: string, word: string) => {
+      const a = analyser.analyse(text);
+      return segmentsOf(a.clauses, a.normalised).find((s) => s.symptomatic && s.text.includes(word))!.weight;
+    };
+    const en = 'the boom is slow, the oil gets hot after an hour, mainly the boom';
+    expect(weightOf(en, 'boom')).toBeGreaterThan(weightOf(en, 'oil'));
+    const zh = '臂架有点慢，油温也高，最要紧的是油温';
+    expect(weightOf(zh, '油温')).toBeGreaterThan(weightOf(zh, '臂架'));
+  });
+
+  it('reads an idiom in the manual\'s plain words: "won\'t fire up" is a starting problem, not a fire', () => {
+    expect(analyser.rewrite("the miller died and won't fire back up")).toBe("the miller died and won't start back up");
+    expect(analyser.isDangerous(analyser.rewrite('we fired it up this morning and the screed stays cold'))).toBe(false);
+  });
+
   it('gives homophones the same sound and misspellings the same code', () => {
     const sound = (t: string) => soundTokens(t, isStopWord);
     expect(sound('必价')).toEqual(sound('臂架'));
@@ -58,6 +74,11 @@ describe('matching what the message says (lexical channel)', () => {
 
   it('finds the entry through a homophone', async () => {
     expect((await top('输送泵赌管了'))[0]).toBe('CP-M01');
+  });
+
+  it('counts a Chinese match by the characters it covers, not by overlapping words, bigrams and pinyin', async () => {
+    // 打着打着 ("while pumping") is story; 堵管 is the complaint.
+    expect((await top('泵车打着打着就堵管了'))[0]).toBe('PT-M05');
   });
 
   it('reads surroundings and parts of our machines as such, and another machine as out of scope', async () => {

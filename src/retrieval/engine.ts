@@ -226,7 +226,7 @@ export class SuggestionEngine {
 
   /** The machine a text names (ours, or one we do not service) and the words about the fault. */
   detectMachine(text: string): { line?: ProductLineCode; otherMachine: boolean; faultWords: string[] } {
-    const named = this.lines.detect(text.slice(0, MAX_QUERY_CHARS));
+    const named = this.lines.detect(this.analyser.rewrite(text.slice(0, MAX_QUERY_CHARS)));
     return { line: named.line, otherMachine: named.otherMachine, faultWords: tokenize(named.remainder) };
   }
 
@@ -236,7 +236,7 @@ export class SuggestionEngine {
    * turn handler asks before a triage starts.
    */
   detectIntent(text: string): { id: string; route: IntentRoute } | undefined {
-    const found = this.intents.detect(this.analyser.analyse(text.slice(0, MAX_QUERY_CHARS).trim()).normalised);
+    const found = this.intents.detect(this.analyser.analyse(this.analyser.rewrite(text.slice(0, MAX_QUERY_CHARS)).trim()).normalised);
     return found && { id: found.id, route: found.route };
   }
 
@@ -255,7 +255,8 @@ export class SuggestionEngine {
 
   /** suggest() plus the evidence behind the decision, for calibration and evaluation. */
   async explain(rawText: string, opts: SuggestOptions = {}): Promise<{ response: SuggestResponse; evidence?: Features }> {
-    const text = rawText.slice(0, MAX_QUERY_CHARS).trim();
+    // Idioms in plain words first ("won't fire up" is a starting problem, not a fire).
+    const text = this.analyser.rewrite(rawText.slice(0, MAX_QUERY_CHARS)).trim();
     const limit = Math.max(1, Math.min(opts.limit ?? 5, 20));
     const language = detectLanguage(text);
     const analysis = this.analyser.analyse(text);
@@ -272,7 +273,7 @@ export class SuggestionEngine {
     const allow = allowLine ? (p: Phrasing) => p.productLine === allowLine : undefined;
     // The machine's name is left out of what is matched: naming a pump truck says which
     // machine, not which of its faults.
-    const segments = segmentsOf(analysis.clauses, machine.remainder);
+    const segments = segmentsOf(analysis.clauses, this.analyser.withoutStory(machine.remainder));
     const weighted = this.weightedTokens(segments);
 
     const candidates = new Map<string, Candidate>();

@@ -86,6 +86,21 @@ export const messageCuesSchema = z
     incidental: perLanguage,
     subject_markers: perLanguage,
     danger: perLanguage,
+    /**
+     * Words that open a clause without judging anything ("ok, what about my roller"):
+     * a "fine" word at the start of a clause that is one of these does not rule anything out.
+     */
+    discourse: perLanguage.default({ en: [], zh: [] }),
+    /** When it happened ("since this morning", "after lunch", "打着打着"): story, not which fault. */
+    story: perLanguage.default({ en: [], zh: [] }),
+    /** Operator idioms read as the plain words the manual uses ("fire it up" → "start it"). */
+    idioms: z
+      .object({
+        en: z.array(z.object({ say: phrase, means: phrase }).strict()),
+        zh: z.array(z.object({ say: phrase, means: phrase }).strict()),
+      })
+      .strict()
+      .default({ en: [], zh: [] }),
   })
   .strict();
 export type MessageCues = z.infer<typeof messageCuesSchema>;

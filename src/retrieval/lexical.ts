@@ -1,7 +1,7 @@
 import MiniSearch from 'minisearch';
 import type { Phrasing, PhrasingKind } from './corpus.js';
 import { soundTokens } from './sound.js';
-import { isStopWord, tokenize } from './text.js';
+import { isStopWord, queryUnits, tokenize } from './text.js';
 
 /** Distinct query words whose hits are remembered (a few MB at most). */
 const TERM_CACHE_SIZE = 20_000;
@@ -10,6 +10,7 @@ const TERM_CACHE_SIZE = 20_000;
 const KIND_BOOST: Record<PhrasingKind, number> = { symptom: 1, title: 1, cause: 0.5 };
 /** How a word sounds counts for less than how it is written (chosen on the calibration set). */
 export const SOUND_BOOST = 0.3;
+const CJK_TOKEN = /[\u3400-\u9fff\uf900-\ufaff]/u;
 
 export interface LexicalHit {
   phrasing: number;
@@ -67,24 +68,77 @@ export class LexicalIndex {
    * vocabulary, so a word's hits are computed once, not once per request and per repeat.
    */
   query(text: string, allow?: (p: Phrasing) => boolean): LexicalHit[] {
-    const counts = new Map<string, number>();
-    // Written words and, unless switched off, how they sound (the homophone channel).
-    const terms = this.soundBoost > 0 ? [...tokenize(text), ...sounds(text)] : tokenize(text);
-    for (const t of terms) counts.set(t, (counts.get(t) ?? 0) + 1);
-    const byPhrasing = new Map<number, LexicalHit>();
-    for (const [term, n] of counts) {
-      for (const { phrasing, score } of this.termHits(term)) {
-        if (allow && !allow(this.corpus[phrasing]!)) continue;
-        const hit = byPhrasing.get(phrasing);
-        if (hit) {
-          hit.score += score * n;
-          hit.matched.push(term);
-        } else byPhrasing.set(phrasing, { phrasing, score: score * n, matched: [term] });
+    const { written, sound, unitWeight, count } = this.queryTerms(text);
+    // Per phrasing: the written tokens and the sound tokens it matched.
+    const byPhrasing = new Map<number, { written: Map<string, number>; sound: Map<string, number> }>();
+    const collect = (terms: Map<string, Set<string>>, field: 'written' | 'sound') => {
+      for (const term of terms.keys()) {
+        for (const { phrasing, score } of this.termHits(term)) {
+          if (allow && !allow(this.corpus[phrasing]!)) continue;
+          let m = byPhrasing.get(phrasing);
+          if (!m) byPhrasing.set(phrasing, (m = { written: new Map(), sound: new Map() }));
+          m[field].set(term, score * (count.get(term) ?? 1));
+        }
+      }
+    };
+    collect(written, 'written');
+    if (this.soundBoost > 0) collect(sound, 'sound');
+    const hits: LexicalHit[] = [];
+    for (const [phrasing, m] of byPhrasing) {
+      const covered = new Set<string>();
+      let score = 0;
+      const matched: string[] = [];
+      for (const [term, s] of m.written) {
+        score += s;
+        matched.push(term);
+        for (const u of written.get(term)!) covered.add(u);
+      }
+      for (const [term, s] of m.sound) {
+        score += s;
+        matched.push(term);
+      }
+      for (const term of m.sound.keys()) for (const u of sound.get(term)!) covered.add(u);
+      // MiniSearch's "quality": the score grows with how much of the query the phrasing
+      // matched. English: each matched word and sound code, as MiniSearch counts them;
+      // Chinese by characters covered (half a word each), not by the words, bigrams and
+      // pinyin pairs that overlap on one character (打着打着 is not six matches).
+      let units = 0;
+      for (const u of covered) if (u.startsWith('c')) units += unitWeight.get(u)!;
+      for (const term of matched) if (!CJK_TOKEN.test(term) && !term.startsWith('py:')) units++;
+      hits.push({ phrasing, score: score * Math.max(1, units), matched });
+    }
+    return hits.sort((a, b) => b.score - a.score);
+  }
+
+  /** The query's written and sound tokens, each with the units of meaning (words, characters) it stands for. */
+  private queryTerms(text: string) {
+    const q = queryUnits(text);
+    const sound = new Map<string, Set<string>>();
+    const count = new Map(q.count);
+    if (this.soundBoost > 0) {
+      for (const run of q.runs) {
+        const codes = sounds(run.text);
+        if (run.cjk) {
+          // One pinyin bigram per neighbouring pair of characters (a lone character: one syllable).
+          const aligned = codes.length === Math.max(1, run.units.length - 1);
+          codes.forEach((code, i) => {
+            const units = aligned ? run.units.slice(i, i + (run.units.length === 1 ? 1 : 2)) : run.units;
+            let s = sound.get(code);
+            if (!s) sound.set(code, (s = new Set()));
+            for (const u of units) s.add(u);
+            count.set(code, (count.get(code) ?? 0) + 1);
+          });
+        } else {
+          for (const code of codes) {
+            let s = sound.get(code);
+            if (!s) sound.set(code, (s = new Set()));
+            s.add(run.units[0]!);
+            count.set(code, (count.get(code) ?? 0) + 1);
+          }
+        }
       }
     }
-    // MiniSearch's "quality": a phrasing's score is multiplied by how many distinct query words it matched.
-    for (const hit of byPhrasing.values()) hit.score *= hit.matched.length;
-    return [...byPhrasing.values()].sort((a, b) => b.score - a.score);
+    return { written: q.written, sound, unitWeight: q.unitWeight, count };
   }
 
   private termHits(term: string): readonly { phrasing: number; score: number }[] {

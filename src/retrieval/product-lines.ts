@@ -1,6 +1,7 @@
 import type { ProductLineCode, ServicePolicy } from '../knowledge/schema.js';
 import type { Clause, MessageAnalyser } from './understanding.js';
-import { normaliseText, PhraseSet, type PhraseHit } from './phrases.js';
+import { blankSpans, normaliseText, PhraseSet, type PhraseHit } from './phrases.js';
+import { isStopWord } from './text.js';
 import { pinyinSyllables } from './sound.js';
 import { tokenize } from './text.js';
 
@@ -105,10 +106,14 @@ export class ProductLineDetector {
     const sharedHits = this.sharedNamesAsOthers(remainder);
     otherHits.push(...sharedHits);
     blank(sharedHits);
-    // A machine named in a clause that rules it out ("not the roller", "the roller guys say
-    // it's not them") is not the machine the message is about.
-    const ruledOut = (h: PhraseHit) => own.some((c) => c.ruledOut && c.start <= h.start && h.start < c.end);
     const ourHits = this.ours.find(remainder);
+    // A machine named in a clause that rules it out ("not the roller", "the roller guys say
+    // it's not them", "the paver is fine") is not the machine the message is about; but
+    // when the clause rules out a part of it ("the tower crane's trolley is fine"), the
+    // machine is still named.
+    const withoutNames = blankSpans(remainder, ourHits);
+    const rulesOutMachine = (c: Clause) => c.notThe || !this.namesPart(blankSpans(withoutNames.slice(c.start, c.end), c.cueSpans));
+    const ruledOut = (h: PhraseHit) => own.some((c) => c.ruledOut && c.start <= h.start && h.start < c.end && rulesOutMachine(c));
     const named = new Set<ProductLineCode>(
       ourHits
         .filter((h) => !ruledOut(h))
@@ -154,6 +159,16 @@ export class ProductLineDetector {
       otherNames: about.map((h) => h.phrase),
       remainder,
     };
+  }
+
+  /** The text uses a word of the manual (a part, a function of our machines). */
+  private namesPart(text: string): boolean {
+    for (const w of text.match(/[a-z]+/g) ?? []) if (w.length >= 3 && !isStopWord(w) && this.manual.hasWord(w)) return true;
+    for (const run of text.match(/[\u3400-\u9fff]+/gu) ?? []) {
+      const chars = [...run];
+      for (let i = 0; i + 1 < chars.length; i++) if (this.manual.hasText(chars[i]! + chars[i + 1]!)) return true;
+    }
+    return false;
   }
 
   /** Is the message about this other machine, rather than naming it as surroundings? */

@@ -20,12 +20,14 @@ const EN_STOP = new Set(
     'few more most other some such only own same than too very can will just should now please help hi ' +
     'hello thanks thank ok okay get got gets getting keep keeps kept still really also any anything something ' +
     'im ive its dont doesnt didnt wont cant isnt whats theres thats guy guys not no never ' +
-    'seem seems seemed seeming today yesterday tomorrow thing things stuff something everything somehow maybe probably'
+    'seem seems seemed seeming today yesterday tomorrow thing things stuff something everything somehow maybe probably ' +
+    // Fillers of speech and of phone transcripts.
+    'um umm uh uhh er erm hmm yeah yep yes hey like mate'
   ).split(/\s+/),
 );
 
 const ZH_STOP = new Set(
-  '的 了 吗 呢 吧 啊 呀 哦 嗯 是 在 我 我们 你 你们 他 它 这 那 个 有 就 都 也 还 又 很 太 和 跟 与 请 问 一下 一直 现在 今天 怎么 怎么办 什么 为什么 咋 咋办 帮 帮忙 看看 你好 谢谢'.split(
+  '的 了 吗 呢 吧 啊 呀 哦 嗯 是 在 我 我们 你 你们 他 它 这 那 个 有 就 都 也 还 又 很 太 和 跟 与 请 问 一下 一直 现在 今天 怎么 怎么办 什么 为什么 咋 咋办 帮 帮忙 看看 你好 谢谢 喂 呃 哎 那个 这个'.split(
     /\s+/,
   ),
 );
@@ -63,16 +65,72 @@ export function stemEn(word: string): string {
 const segmenter = new Intl.Segmenter('zh', { granularity: 'word' });
 
 function chineseTokens(run: string): string[] {
-  const out: string[] = [];
+  return chineseTokensAt(run).map((t) => t.token);
+}
+
+/** Chinese tokens with the characters (code-point offsets in the run) each covers. */
+function chineseTokensAt(run: string): { token: string; start: number; end: number }[] {
+  const out: { token: string; start: number; end: number }[] = [];
+  const chars = [...run];
+  // The segmenter counts UTF-16 units; the run's characters are all in the BMP range above.
   for (const s of segmenter.segment(run)) {
-    if (s.isWordLike && !ZH_STOP.has(s.segment)) out.push(s.segment);
+    if (s.isWordLike && !ZH_STOP.has(s.segment)) out.push({ token: s.segment, start: s.index, end: s.index + [...s.segment].length });
   }
   // Bigrams make matching robust to segmentation differences; single characters
   // only stand in for runs too short to form one.
-  const chars = [...run];
-  if (chars.length === 1) out.push(run);
-  for (let i = 0; i + 1 < chars.length; i++) out.push(chars[i]! + chars[i + 1]!);
+  if (chars.length === 1) out.push({ token: run, start: 0, end: 1 });
+  for (let i = 0; i + 1 < chars.length; i++) out.push({ token: chars[i]! + chars[i + 1]!, start: i, end: i + 2 });
   return out;
+}
+
+/**
+ * The query's words as units of meaning, each with the tokens that stand for it: a
+ * Latin word (its stemmed token; `sounds` adds its sound codes), a Chinese character
+ * (every word, bigram and pinyin bigram covering it). The lexical channel counts how
+ * many units a phrasing matches, not how many tokens: one word's stem and its two
+ * metaphone codes are one match, not three.
+ */
+export interface QueryUnitTokens {
+  /** token → the units it covers ("w3": the fourth Latin word, "c7": the eighth Chinese character). */
+  written: Map<string, Set<string>>;
+  /** How often each written token occurs (a word said three times in a long message counts three times). */
+  count: Map<string, number>;
+  /** Each unit's weight: a Latin word 1, a Chinese character 0.5 (a word is about two). */
+  unitWeight: Map<string, number>;
+  /** Chinese runs and Latin words with their units, for the sound channel. */
+  runs: { text: string; units: string[]; cjk: boolean }[];
+}
+
+export function queryUnits(text: string): QueryUnitTokens {
+  const lower = text.normalize('NFKC').toLowerCase();
+  const written = new Map<string, Set<string>>();
+  const unitWeight = new Map<string, number>();
+  const runs: QueryUnitTokens['runs'] = [];
+  const count = new Map<string, number>();
+  const add = (token: string, units: string[]) => {
+    count.set(token, (count.get(token) ?? 0) + 1);
+    let s = written.get(token);
+    if (!s) written.set(token, (s = new Set()));
+    for (const u of units) s.add(u);
+  };
+  let c = 0;
+  for (const run of lower.match(CJK_RUN) ?? []) {
+    const units = [...run].map(() => `c${c++}`);
+    for (const u of units) unitWeight.set(u, 0.5);
+    for (const t of chineseTokensAt(run)) add(t.token, units.slice(t.start, t.end));
+    runs.push({ text: run, units, cjk: true });
+  }
+  const latin = lower.replace(CJK_RUN, ' ').replace(/[’`]/g, "'");
+  let w = 0;
+  for (const word of latin.match(LATIN_WORD) ?? []) {
+    const bare = word.replace(/'/g, '');
+    if (EN_STOP.has(bare)) continue;
+    const unit = `w${w++}`;
+    unitWeight.set(unit, 1);
+    add(stemEn(word), [unit]);
+    runs.push({ text: bare, units: [unit], cjk: false });
+  }
+  return { written, count, unitWeight, runs };
 }
 
 /** Content tokens of a text, for indexing and for querying alike. */

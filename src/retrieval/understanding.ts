@@ -1,5 +1,6 @@
 import type { MessageCues } from './language-data.js';
 import { blankSpans, normaliseText, PhraseSet, type PhraseHit } from './phrases.js';
+import { tokenize } from './text.js';
 
 /**
  * Reading a message before matching it: its clauses, which of them say that something
@@ -77,6 +78,10 @@ export class MessageAnalyser {
   private readonly incidental: PhraseSet;
   readonly subjectMarkers: PhraseSet;
   private readonly danger: PhraseSet;
+  private readonly discourse: PhraseSet;
+  private readonly story: PhraseSet;
+  private readonly idioms: PhraseSet;
+  private readonly idiomMeaning = new Map<string, string>();
 
   constructor(cues: MessageCues) {
     const set = (c: { en: string[]; zh: string[] }) => new PhraseSet([...c.en, ...c.zh]);
@@ -90,6 +95,26 @@ export class MessageAnalyser {
     this.incidental = set(cues.incidental);
     this.subjectMarkers = set(cues.subject_markers);
     this.danger = set(cues.danger);
+    this.discourse = set(cues.discourse);
+    this.story = set(cues.story);
+    const idioms = [...cues.idioms.en, ...cues.idioms.zh];
+    for (const i of idioms) this.idiomMeaning.set(normaliseText(i.say).trim(), normaliseText(i.means).trim());
+    this.idioms = new PhraseSet(idioms.map((i) => i.say));
+  }
+
+  /**
+   * The text normalised, with operator idioms in the manual's plain words ("won't fire
+   * up" → "won't start"), so that no later step reads "fire" in a starting problem.
+   */
+  rewrite(text: string): string {
+    const normalised = normaliseText(text);
+    let out = '';
+    let at = 0;
+    for (const hit of this.idioms.find(normalised)) {
+      out += normalised.slice(at, hit.start) + (this.idiomMeaning.get(hit.phrase) ?? normalised.slice(hit.start, hit.end));
+      at = hit.end;
+    }
+    return out + normalised.slice(at);
   }
 
   analyse(text: string): MessageAnalysis {
@@ -99,6 +124,15 @@ export class MessageAnalyser {
       continues,
     }));
     return { normalised, clauses, symptomatic: clauses.some((c) => c.symptomatic) };
+  }
+
+  /**
+   * The (normalised) text with its story words blanked ("since this morning", "after
+   * lunch", "打着打着"): when it happened says nothing about which fault it is, and must not
+   * pull the ranking toward a phrasing that happens to tell the same story.
+   */
+  withoutStory(text: string): string {
+    return blankSpans(text, this.story.find(text));
   }
 
   /** The (normalised) text describes a dangerous situation (fire, a person at risk, tipping …). */
@@ -139,7 +173,14 @@ export class MessageAnalyser {
     const cleaned = this.cleaned(text);
     const symptoms = this.symptom.find(cleaned);
     // "Fine" words are read on the clause as written: 没问题 is a not-symptom and fine at once.
-    const fine = this.fine.find(text).filter((f) => !symptoms.some((s) => overlaps(f, s) && s.end - s.start > f.end - f.start));
+    // A discourse word opening the clause ("ok, …", "right so …") judges nothing.
+    const opening = this.discourse
+      .find(text)
+      .filter((d) => /^[\s\p{P}]*$/u.test(text.slice(0, d.start)) && /[\p{L}\p{N}]/u.test(text.slice(d.end)));
+    const fine = this.fine
+      .find(text)
+      .filter((f) => !symptoms.some((s) => overlaps(f, s) && s.end - s.start > f.end - f.start))
+      .filter((f) => !opening.some((d) => overlaps(f, d)));
     const realSymptoms = this.symptomHits(text, fine);
     const notTheHits = this.notThe.find(cleaned);
     const notThe = notTheHits.length > 0;
@@ -183,6 +224,23 @@ export class MessageAnalyser {
   }
 }
 
+/** The complaint (a symptomatic segment so far) sharing most content words with `text`, if any shares one. */
+function pointedComplaint(segments: Segment[], text: string): Segment | undefined {
+  const wanted = new Set(tokenize(text));
+  if (wanted.size === 0) return undefined;
+  let best: Segment | undefined;
+  let bestShared = 0;
+  for (const seg of segments) {
+    if (!seg.symptomatic) continue;
+    const shared = new Set(tokenize(seg.text).filter((t) => wanted.has(t))).size;
+    if (shared > bestShared) {
+      best = seg;
+      bestShared = shared;
+    }
+  }
+  return best;
+}
+
 function overlaps(a: { start: number; end: number }, b: { start: number; end: number }): boolean {
   return a.start < b.end && b.start < a.end;
 }
@@ -224,6 +282,16 @@ export function segmentsOf(clauses: readonly Clause[], source: string): Segment[
           c.ruledOutSpans.map((s) => ({ start: s.start, end: s.end })),
         );
     for (const s of c.ruledOutSpans) out.push({ text: c.text.slice(s.start, s.end), weight: SEGMENT_WEIGHT.ruledOut, symptomatic: false });
+    // "…, mainly the boom" / "最要紧的是油温": a clause that only says which complaint is the
+    // main one makes that complaint primary; its words are that complaint's, counted once.
+    if (!c.symptomatic && c.primary && !c.ruledOut) {
+      const pointed = pointedComplaint(out, text);
+      if (pointed) {
+        for (const seg of out) if (seg.symptomatic && seg.weight === SEGMENT_WEIGHT.primary) seg.weight = SEGMENT_WEIGHT.later;
+        pointed.weight = SEGMENT_WEIGHT.primary;
+        continue;
+      }
+    }
     if (!c.symptomatic) {
       const last = out.at(-1);
       // A short tail right after a complaint belongs to it ("…won't move, at all").
