@@ -4,7 +4,7 @@ import type { MeResponse, ProductLineSummary, TechnicianList, TechnicianView } f
 import { ApiError } from '../shared/api.js';
 import { errorMessage } from '../shared/errors.js';
 import { useAnnouncer, useLanguage, useSession } from '../shared/session.js';
-import { Alert, SignIn, StatusRegion, TopBar, type AlertState } from '../shared/ui.js';
+import { Alert, SessionSignIn, StatusRegion, TopBar, type AlertState } from '../shared/ui.js';
 import { ROSTER } from './text.js';
 
 /**
@@ -123,24 +123,14 @@ function App() {
       />
       <main id="main" tabIndex={-1}>
         <Alert t={t} alert={alert} onDismiss={() => setAlert(null)} />
-        <SignIn
+        <SessionSignIn
           t={t}
           hidden={signedIn}
           help={t('apiKeyHelp')}
           inputRef={keyInput}
-          onEmpty={() => setAlert({ message: t('errKeyRequired'), source: 'signin' })}
-          submit={async (k) => {
-            const r = await session.signIn(k);
-            if (!r.ok) {
-              setAlert({
-                message: 'role' in r.error ? t('err403', { error: r.error.role }) : t('errSignIn', { error: r.error.message }),
-                source: 'signin',
-              });
-              return false;
-            }
-            setMe(r.me);
-            return true;
-          }}
+          signIn={session.signIn}
+          setAlert={setAlert}
+          onSignedIn={setMe}
         />
         {signedIn && (
           <>

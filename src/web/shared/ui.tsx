@@ -4,7 +4,7 @@ import type { MeResponse, ProductLineSummary } from '../../api/responses.js';
 import { lineLabel } from './manual.js';
 import type { Issue } from './api.js';
 import type { Translator } from './i18n.js';
-import { roleName, type CommonMessages } from './session.js';
+import { roleName, type CommonMessages, type SignInResult } from './session.js';
 
 /**
  * The parts every staff page has: skip link and top bar (title, who is signed in,
@@ -109,6 +109,44 @@ export function SignIn(props: {
         </button>
       </form>
     </section>
+  );
+}
+
+/**
+ * The sign-in form of a page that keeps its key in a session (roster, technician view):
+ * an empty field, a refused key and a role the page does not serve become the sign-in
+ * alert; `onSignedIn` gets who signed in.
+ */
+export function SessionSignIn(props: {
+  t: T;
+  hidden: boolean;
+  help: string;
+  inputRef: RefObject<HTMLInputElement | null>;
+  signIn: (key: string) => Promise<SignInResult>;
+  setAlert: (alert: AlertState) => void;
+  onSignedIn: (me: MeResponse) => void;
+}) {
+  const { t, setAlert } = props;
+  return (
+    <SignIn
+      t={t}
+      hidden={props.hidden}
+      help={props.help}
+      inputRef={props.inputRef}
+      onEmpty={() => setAlert({ message: t('errKeyRequired'), source: 'signin' })}
+      submit={async (k) => {
+        const r = await props.signIn(k);
+        if (!r.ok) {
+          setAlert({
+            message: 'role' in r.error ? t('err403', { error: r.error.role }) : t('errSignIn', { error: r.error.message }),
+            source: 'signin',
+          });
+          return false;
+        }
+        props.onSignedIn(r.me);
+        return true;
+      }}
+    />
   );
 }
 

@@ -10,7 +10,7 @@ import { FIELD_SESSION, FieldNav } from '../shared/field.js';
 import { MediaThumbs, ticketMediaSource } from '../shared/media.js';
 import { dropPhoto, keepPhotos, photosFor, type QueuedPhoto } from './photo-queue.js';
 import { useAnnouncer, useLanguage, useSession } from '../shared/session.js';
-import { Alert, SignIn, StatusRegion, TopBar, useRefState, type AlertState } from '../shared/ui.js';
+import { Alert, SessionSignIn, StatusRegion, TopBar, useRefState, type AlertState } from '../shared/ui.js';
 import {
   alreadyClosedOut,
   closeOutBody,
@@ -130,25 +130,14 @@ function App() {
       {signedIn && <FieldNav t={t} current="jobs" counts={{ jobs: jobs.length, inspections }} />}
       <main id="main" tabIndex={-1}>
         <Alert t={t} alert={alert} onDismiss={() => setAlert(null)} />
-        <SignIn
+        <SessionSignIn
           t={t}
           hidden={signedIn}
           help={t('apiKeyHelp')}
           inputRef={keyInput}
-          onEmpty={() => setAlert({ message: t('errKeyRequired'), source: 'signin' })}
-          submit={async (k) => {
-            const r = await session.signIn(k);
-            if (!r.ok) {
-              setAlert({
-                message: 'role' in r.error ? t('err403', { error: r.error.role }) : t('errSignIn', { error: r.error.message }),
-                source: 'signin',
-              });
-              return false;
-            }
-            setAlert(null);
-            setMe(r.me);
-            return true;
-          }}
+          signIn={session.signIn}
+          setAlert={setAlert}
+          onSignedIn={(m) => (setAlert(null), setMe(m))}
         />
         {signedIn && !open && (
           <JobList t={t} jobs={jobs} loaded={loaded} onOpen={setOpenId} onRefresh={() => void loadJobs()} faults={faults} />
