@@ -60,6 +60,10 @@ function failStateWrites(db: Database) {
   });
   db.transaction = ((fn: (tx: Sql) => Promise<unknown>, o?: Parameters<Database['transaction']>[1]) =>
     transaction((tx) => fn(guard(tx)), o)) as Database['transaction'];
+  // A turn's one state object is saved by a single statement, outside a transaction.
+  const run = db.run.bind(db);
+  db.run = ((sql: string, p?: readonly unknown[], o?: Parameters<Database['run']>[2]) =>
+    guard({ query: db.query.bind(db), run: (q, params) => run(q, params, o) }).run(sql, p)) as Database['run'];
   return control;
 }
 

@@ -57,46 +57,52 @@ export class DatabaseStorage implements Storage {
   }
 
   async write(changes: StoreItems): Promise<void> {
-    const written: [object, string][] = [];
-    await this.db.transaction(
-      async (tx) => {
-        for (const [key, item] of Object.entries(changes)) {
-          const { eTag, ...doc } = item as { eTag?: string };
-          const read = this.versions.get(item as object);
-          const expected: ReadVersion | '*' = read !== undefined ? read : !eTag || eTag === '*' ? '*' : eTag;
-          const etag = randomUUID();
-          const now = new Date().toISOString();
-          const json = JSON.stringify(doc);
-          let changed: number;
-          if (expected === '*') {
-            changed = await tx.run(
-              `INSERT INTO bot_state (key, etag, doc, updated_at) VALUES ($1, $2, $3, $4)
+    const writes = Object.entries(changes).map(([key, item]) => {
+      const { eTag, ...doc } = item as { eTag?: string };
+      const read = this.versions.get(item as object);
+      const expected: ReadVersion | '*' = read !== undefined ? read : !eTag || eTag === '*' ? '*' : eTag;
+      return { key, item: item as object, expected, etag: randomUUID(), json: JSON.stringify(doc), now: new Date().toISOString() };
+    });
+    const save = async (run: (sql: string, params: unknown[]) => Promise<number>, w: (typeof writes)[number]) => {
+      const { key, expected, etag, json, now } = w;
+      let changed: number;
+      if (expected === '*') {
+        await run(
+          `INSERT INTO bot_state (key, etag, doc, updated_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (key) DO UPDATE SET etag = $2, doc = $3, updated_at = $4`,
-              [key, etag, json, now],
-            );
-            changed = 1;
-          } else if (expected === null) {
-            changed = await tx.run(
-              `INSERT INTO bot_state (key, etag, doc, updated_at) VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO NOTHING`,
-              [key, etag, json, now],
-            );
-          } else {
-            changed = await tx.run(`UPDATE bot_state SET etag = $1, doc = $2, updated_at = $3 WHERE key = $4 AND etag = $5`, [
-              etag,
-              json,
-              now,
-              key,
-              expected,
-            ]);
-          }
-          if (changed !== 1) throw new StateConflictError(key);
-          written.push([item as object, etag]);
-        }
-      },
-      { durable: false },
-    );
+          [key, etag, json, now],
+        );
+        changed = 1;
+      } else if (expected === null) {
+        changed = await run(`INSERT INTO bot_state (key, etag, doc, updated_at) VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO NOTHING`, [
+          key,
+          etag,
+          json,
+          now,
+        ]);
+      } else {
+        changed = await run(`UPDATE bot_state SET etag = $1, doc = $2, updated_at = $3 WHERE key = $4 AND etag = $5`, [
+          etag,
+          json,
+          now,
+          key,
+          expected,
+        ]);
+      }
+      if (changed !== 1) throw new StateConflictError(key);
+    };
+    // One object (a turn's conversation state): its conditional statement alone is atomic,
+    // one round trip; several: all or none, in one transaction.
+    if (writes.length === 1) await save((sql, params) => this.db.run(sql, params, { durable: false }), writes[0]!);
+    else if (writes.length > 1)
+      await this.db.transaction(
+        async (tx) => {
+          for (const w of writes) await save((sql, params) => tx.run(sql, params), w);
+        },
+        { durable: false },
+      );
     // A second save in the same turn continues from what this one wrote.
-    for (const [item, etag] of written) {
+    for (const { item, etag } of writes) {
       this.versions.set(item, etag);
       (item as { eTag?: string }).eTag = etag;
     }

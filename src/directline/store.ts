@@ -73,21 +73,17 @@ export class DirectLineStore {
         );
         if (!row) throw new Error(`no Direct Line conversation ${conversationId}`);
         const first = Number(row.next_seq) - activities.length + 1;
-        const stored: Partial<Activity>[] = [];
-        for (const [i, activity] of activities.entries()) {
-          const seq = first + i;
-          const a = {
-            ...activity,
-            id: activity.id ?? `${conversationId}|${String(seq).padStart(7, '0')}`,
-            timestamp: activity.timestamp ?? new Date(),
-          };
-          await tx.run(`INSERT INTO directline_activities (conversation_id, seq, activity) VALUES ($1, $2, $3)`, [
-            conversationId,
-            seq,
-            JSON.stringify(a),
-          ]);
-          stored.push(a);
-        }
+        const stored = activities.map((activity, i) => ({
+          ...activity,
+          id: activity.id ?? `${conversationId}|${String(first + i).padStart(7, '0')}`,
+          timestamp: activity.timestamp ?? new Date(),
+        }));
+        // All of the turn's activities in one statement.
+        const rows = stored.map((_, i) => `($1, $${2 * i + 2}, $${2 * i + 3})`).join(', ');
+        await tx.run(`INSERT INTO directline_activities (conversation_id, seq, activity) VALUES ${rows}`, [
+          conversationId,
+          ...stored.flatMap((a, i) => [first + i, JSON.stringify(a)]),
+        ]);
         return stored;
       },
       { durable: false },

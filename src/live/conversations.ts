@@ -34,13 +34,10 @@ export class ConversationDirectory {
     const doc = JSON.stringify(ref);
     const line = `${doc}\u0001${language ?? ''}`;
     if (this.written.get(conversationId) === line) return;
-    await this.db.transaction(
-      (tx) =>
-        tx.run(
-          `INSERT INTO conversation_refs (conversation_id, channel_id, reference, language, updated_at) VALUES ($1, $2, $3, $4, $5)
+    await this.db.run(
+      `INSERT INTO conversation_refs (conversation_id, channel_id, reference, language, updated_at) VALUES ($1, $2, $3, $4, $5)
            ON CONFLICT (conversation_id) DO UPDATE SET channel_id = $2, reference = $3, language = COALESCE($4, conversation_refs.language), updated_at = $5`,
-          [conversationId, reference.channelId, doc, language ?? null, new Date().toISOString()],
-        ),
+      [conversationId, reference.channelId, doc, language ?? null, new Date().toISOString()],
       { durable: false },
     );
     this.written.delete(conversationId);

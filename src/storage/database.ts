@@ -20,6 +20,12 @@ export interface TransactionOptions {
 
 export interface Database extends Sql {
   readonly kind: 'sqlite' | 'postgres';
+  /**
+   * One write statement on its own (atomic by itself), with the durability of a
+   * transaction given these options: `{ durable: false }` is one round trip where a
+   * relaxed transaction of one statement would be four.
+   */
+  run(sql: string, params?: readonly unknown[], options?: TransactionOptions): Promise<number>;
   /** Runs fn in one transaction: committed if it resolves, rolled back if it throws. */
   transaction<T>(fn: (tx: Sql) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** Resolves if the store answers a trivial query within timeoutMs (readiness probes). */

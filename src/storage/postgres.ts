@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { assertStorable, StoreUnavailableError, type Database, type Sql, type TransactionOptions } from './database.js';
 
@@ -52,44 +53,79 @@ function wrap(err: unknown): never {
 }
 
 /**
- * PostgreSQL through a pg pool, for several server processes sharing one store.
+ * A statement with parameters goes as a named prepared statement: each connection parses
+ * and plans it once, then only binds and executes. The name is the text's hash, so the
+ * same text is the same statement on every connection. Statements without parameters
+ * (migrations' DDL, several statements in one text) go as simple queries, and so do
+ * those with a `*` in them: a column added by a migration on another instance would
+ * change the shape of `SELECT *` under the cached plan, which PostgreSQL refuses.
+ */
+const statementNames = new Map<string, string>();
+function statement(sql: string, params: readonly unknown[]): string | pg.QueryConfig {
+  if (params.length === 0) return sql;
+  if (sql.includes('*')) return { text: sql, values: params as unknown[] };
+  let name = statementNames.get(sql);
+  if (!name) {
+    name = `s${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
+    if (statementNames.size < 5000) statementNames.set(sql, name);
+  }
+  return { name, text: sql, values: params as unknown[] };
+}
+
+/**
+ * PostgreSQL through pg pools, for several server processes sharing one store.
  * Every client has an 'error' listener (a reset on a checked-out client would otherwise
  * end the process), statements and answers have timeouts, TCP keepalive notices dead
  * peers, and a connection that failed is never handed out again: the pool heals by
  * itself when the network or the server comes back.
+ *
+ * Two pools: durable work (tickets, every default write) on connections with the
+ * server's synchronous commit, and relaxed work (`{ durable: false }`: conversation state,
+ * chat logs, transcripts) on connections opened with `synchronous_commit=off`, so a
+ * relaxed write needs no `SET LOCAL` round trip and a relaxed single statement needs no
+ * transaction at all. Relaxed commits survive a lost connection or a process crash
+ * (PostgreSQL has them); only a crash of the database server's machine may lose the
+ * last fraction of a second of them.
  */
 export class PostgresDatabase implements Database {
   readonly kind = 'postgres' as const;
   private readonly pool: pg.Pool;
+  private readonly relaxed: pg.Pool;
 
   constructor(connectionString: string, options: { schema?: string; max?: number; onError?: (err: Error) => void } = {}) {
     const onError = options.onError ?? (() => undefined);
-    this.pool = new pg.Pool({
-      connectionString,
-      max: options.max ?? 10,
-      connectionTimeoutMillis: PG_TIMEOUTS.connectMs,
-      idleTimeoutMillis: 30_000,
-      statement_timeout: PG_TIMEOUTS.statementMs,
-      query_timeout: PG_TIMEOUTS.queryMs,
-      idle_in_transaction_session_timeout: PG_TIMEOUTS.idleInTransactionMs,
-      keepAlive: true,
-      keepAliveInitialDelayMillis: PG_TIMEOUTS.keepAliveMs,
-      options: options.schema ? `-c search_path=${options.schema}` : undefined,
-    });
-    // Idle clients report through the pool; checked-out ones only through themselves.
-    this.pool.on('error', onError);
-    this.pool.on('connect', (client) => client.on('error', onError));
+    const open = (settings: string[]) => {
+      const pool = new pg.Pool({
+        connectionString,
+        max: options.max ?? 10,
+        connectionTimeoutMillis: PG_TIMEOUTS.connectMs,
+        idleTimeoutMillis: 30_000,
+        statement_timeout: PG_TIMEOUTS.statementMs,
+        query_timeout: PG_TIMEOUTS.queryMs,
+        idle_in_transaction_session_timeout: PG_TIMEOUTS.idleInTransactionMs,
+        keepAlive: true,
+        keepAliveInitialDelayMillis: PG_TIMEOUTS.keepAliveMs,
+        options: settings.length > 0 ? settings.join(' ') : undefined,
+      });
+      // Idle clients report through the pool; checked-out ones only through themselves.
+      pool.on('error', onError);
+      pool.on('connect', (client) => client.on('error', onError));
+      return pool;
+    };
+    const schema = options.schema ? [`-c search_path=${options.schema}`] : [];
+    this.pool = open(schema);
+    this.relaxed = open([...schema, '-c synchronous_commit=off']);
   }
 
   private static sql(client: pg.Pool | pg.PoolClient): Sql {
     return {
       query: async <T>(sql: string, params: readonly unknown[] = []) => {
         assertStorable(params);
-        return (await client.query(sql, params as unknown[]).catch(wrap)).rows as T[];
+        return (await client.query(statement(sql, params)).catch(wrap)).rows as T[];
       },
       run: async (sql: string, params: readonly unknown[] = []) => {
         assertStorable(params);
-        return (await client.query(sql, params as unknown[]).catch(wrap)).rowCount ?? 0;
+        return (await client.query(statement(sql, params)).catch(wrap)).rowCount ?? 0;
       },
     };
   }
@@ -98,16 +134,15 @@ export class PostgresDatabase implements Database {
     return PostgresDatabase.sql(this.pool).query<T>(sql, params);
   }
 
-  run(sql: string, params?: readonly unknown[]): Promise<number> {
-    return PostgresDatabase.sql(this.pool).run(sql, params);
+  run(sql: string, params?: readonly unknown[], options: TransactionOptions = {}): Promise<number> {
+    return PostgresDatabase.sql(options.durable === false ? this.relaxed : this.pool).run(sql, params);
   }
 
   async transaction<T>(fn: (tx: Sql) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    const client = await this.pool.connect().catch(wrap);
+    const client = await (options.durable === false ? this.relaxed : this.pool).connect().catch(wrap);
     let broken = false;
     try {
       await client.query('BEGIN');
-      if (options.durable === false) await client.query('SET LOCAL synchronous_commit TO OFF');
       const result = await fn(PostgresDatabase.sql(client));
       await client.query('COMMIT');
       return result;
@@ -127,6 +162,6 @@ export class PostgresDatabase implements Database {
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.relaxed.end()]);
   }
 }

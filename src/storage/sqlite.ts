@@ -81,8 +81,16 @@ export class SqliteDatabase implements Database {
     return this.exclusive(() => this.direct.query<T>(sql, params));
   }
 
-  run(sql: string, params?: readonly unknown[]): Promise<number> {
-    return this.exclusive(() => this.direct.run(sql, params));
+  run(sql: string, params?: readonly unknown[], options: TransactionOptions = {}): Promise<number> {
+    if (options.durable !== false) return this.exclusive(() => this.direct.run(sql, params));
+    return this.exclusive(async () => {
+      this.db.pragma('synchronous = NORMAL'); // as a relaxed transaction (below): no fsync at this commit
+      try {
+        return await this.direct.run(sql, params);
+      } finally {
+        this.db.pragma('synchronous = FULL');
+      }
+    });
   }
 
   transaction<T>(fn: (tx: Sql) => Promise<T>, options: TransactionOptions = {}): Promise<T> {

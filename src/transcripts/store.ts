@@ -6,6 +6,13 @@ import type { Database } from '../storage/database.js';
 const MAX_TEXT = 10_000;
 /** Activities per page of getTranscriptActivities. */
 const PAGE = 200;
+/** Most transcript lines written in one statement. */
+const MAX_BATCH = 100;
+
+interface Line {
+  params: unknown[];
+  done: () => void;
+}
 
 /**
  * botbuilder's TranscriptStore in the shared database, fed by its TranscriptLoggerMiddleware
@@ -22,9 +29,16 @@ const PAGE = 200;
  * so each gets a sequence number when it is logged (microseconds of the wall clock, kept
  * strictly increasing in this process); turns of one conversation follow each other in
  * time, so the sequence orders them across instances too.
+ *
+ * Writes: the lines logged while the previous write was under way (a turn's activities,
+ * and other conversations' turns at the same moment) go in one relaxed statement, so a
+ * turn costs one round trip on one connection rather than a transaction per activity,
+ * each on a connection of its own.
  */
 export class DbTranscriptStore implements TranscriptStore {
   private last = 0;
+  private pending: Line[] = [];
+  private writing = false;
 
   constructor(
     private readonly db: Database,
@@ -42,20 +56,46 @@ export class DbTranscriptStore implements TranscriptStore {
     if (!channelId || !conversationId) return Promise.resolve();
     const seq = this.nextSeq();
     const kept = keep(activity);
-    return this.db
-      .transaction(
-        (tx) =>
-          tx.run(
-            `INSERT INTO transcript_activities (channel_id, conversation_id, seq, at, activity) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
-            [channelId.slice(0, 100), conversationId.slice(0, 300), seq, kept.timestamp, JSON.stringify(kept)],
-          ),
-        { durable: false },
-      )
-      .then(
-        () => undefined,
-        // A transcript line lost must never fail the turn; the conversation itself went on.
-        (err: Error) => this.log?.warn({ err: err.message, channel: channelId }, 'transcript line not kept'),
-      );
+    return new Promise<void>((done) => {
+      this.pending.push({
+        params: [channelId.slice(0, 100), conversationId.slice(0, 300), seq, kept.timestamp, JSON.stringify(kept)],
+        done,
+      });
+      // After the current turn's other lines have been logged (the middleware logs them in one go).
+      if (!this.writing) {
+        this.writing = true;
+        setImmediate(() => void this.write());
+      }
+    });
+  }
+
+  /** Writes what is pending, batch after batch, until nothing is; a failure never fails a turn. */
+  private async write(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0, MAX_BATCH);
+      try {
+        await this.insert(batch);
+      } catch {
+        // One bad line must not take its neighbours (other conversations') with it: one by one.
+        for (const line of batch) {
+          await this.insert([line]).catch((err: Error) =>
+            // A transcript line lost must never fail the turn; the conversation itself went on.
+            this.log?.warn({ err: err.message, channel: line.params[0] }, 'transcript line not kept'),
+          );
+        }
+      }
+      for (const l of batch) l.done();
+    }
+    this.writing = false;
+  }
+
+  private async insert(lines: Line[]): Promise<void> {
+    const rows = lines.map((_, i) => `($${5 * i + 1}, $${5 * i + 2}, $${5 * i + 3}, $${5 * i + 4}, $${5 * i + 5})`).join(', ');
+    await this.db.run(
+      `INSERT INTO transcript_activities (channel_id, conversation_id, seq, at, activity) VALUES ${rows} ON CONFLICT DO NOTHING`,
+      lines.flatMap((l) => l.params),
+      { durable: false },
+    );
   }
 
   async getTranscriptActivities(
