@@ -91,21 +91,26 @@ export class Phrase {
     return text.replace(this.everywhere, ' ');
   }
 
-  /** Where the phrase occurs in the clause: start offsets (characters for Chinese, token indexes for Latin). */
-  find(clause: Clause): number[] {
+  /**
+   * Whether `test` holds at some place the phrase occurs (its start offset: characters for
+   * Chinese, token indexes for Latin). The danger check asks this of hundreds of phrases on
+   * every message, nearly all absent: no array is made, and a Latin phrase looks only where
+   * its first word stands.
+   */
+  some(clause: Clause, test: (at: number) => boolean): boolean {
     if (this.chinese) {
-      const at: number[] = [];
-      for (let i = clause.text.indexOf(this.text); i >= 0; i = clause.text.indexOf(this.text, i + 1)) at.push(i);
-      return at;
+      for (let i = clause.text.indexOf(this.text); i >= 0; i = clause.text.indexOf(this.text, i + 1)) if (test(i)) return true;
+      return false;
     }
     const n = this.words.length;
-    if (n === 0) return [];
+    if (n === 0) return false;
     const tokens = clause.tokens;
-    // Where the first word stands (every token for a one-word prefix phrase, "bleed*"),
-    // then the rest compared in place: most phrases are not in a clause, and say so at once.
-    const starts = n === 1 && this.prefix ? tokens.keys() : clause.positionsOf(this.words[0]!);
-    const at: number[] = [];
-    for (const i of starts) {
+    // A one-word prefix phrase ("bleed*") may start at any token; others where their first word is.
+    const anywhere = n === 1 && this.prefix;
+    const starts = anywhere ? undefined : clause.positionsOf(this.words[0]!);
+    const count = starts ? starts.length : tokens.length;
+    for (let k = 0; k < count; k++) {
+      const i = starts ? starts[k]! : k;
       if (i + n > tokens.length) continue;
       let ok = true;
       for (let j = 0; j < n && ok; j++) {
@@ -113,11 +118,13 @@ export class Phrase {
         const got = tokens[i + j]!.bare;
         ok = j === n - 1 && this.prefix ? got.startsWith(want) : got === want;
       }
-      if (ok) at.push(i);
+      if (ok && test(i)) return true;
     }
-    return at;
+    return false;
   }
 }
+
+const NO_POSITIONS: readonly number[] = [];
 
 /** One clause prepared for matching many phrases. */
 export class Clause {
@@ -137,17 +144,17 @@ export class Clause {
         else this.positions!.set(t.bare, [i]);
       });
     }
-    return this.positions.get(word) ?? [];
+    return this.positions.get(word) ?? NO_POSITIONS;
   }
 
   /** The phrase occurs (negated or not). */
   has(p: Phrase): boolean {
-    return p.find(this).length > 0;
+    return p.some(this, () => true);
   }
 
   /** The phrase occurs at least once without a negation right before it. */
   hasMeant(p: Phrase, negation: Negation): boolean {
-    return p.find(this).some((at) => !this.negatedAt(p, at, negation));
+    return p.some(this, (at) => !this.negatedAt(p, at, negation));
   }
 
   /** Every word of the clause, in order (for counting and for whole-message checks). */
@@ -162,7 +169,7 @@ export class Clause {
       return words.some((w) => {
         for (let gap = 0; gap <= reach; gap++) {
           const start = at - gap - w.length;
-          if (start < 0 || text.slice(start, start + w.length) !== w) continue;
+          if (start < 0 || !text.startsWith(w, start)) continue;
           // "不停地冒烟" keeps smoking: 不停 is not a negation.
           if (!except.some((e) => text.startsWith(e, start))) return true;
         }
