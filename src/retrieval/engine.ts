@@ -13,6 +13,7 @@ import { ProductLineDetector } from './product-lines.js';
 import { tokenizeWithSound } from './sound.js';
 import { detectLanguage } from '../language/detect.js';
 import { tokenize, type Lang } from './text.js';
+import { languageWords, spellingCorrectorFor, type SpellingCorrector } from './spelling.js';
 import { MessageAnalyser, segmentsOf, type Segment } from './understanding.js';
 import { ManualVocabulary } from './vocabulary.js';
 import type { VectorSearch } from './vector-index.js';
@@ -122,7 +123,7 @@ export const DEFAULT_TUNING: Tuning = {
 const RECENT_READINGS = 128;
 
 interface Reading {
-  /** The text with idioms in plain words (the machine is named in this). */
+  /** The text as every step reads it (plainText: spelling corrected, idioms in plain words). */
   rewritten: string;
   language: ReturnType<typeof detectLanguage>;
   analysis: ReturnType<MessageAnalyser['analyse']>;
@@ -161,6 +162,7 @@ export class SuggestionEngine {
   private readonly analyser: MessageAnalyser;
   private readonly intents: IntentDetector;
   private readonly readings = new Map<string, Reading>();
+  private readonly speller: SpellingCorrector;
   private readonly queryCache = new Map<string, Float32Array>();
   /** How often the sentence encoder was asked for (ranked queries, of those the ones embedded, and of those the ones it was too late for). */
   readonly encoderUse = { ranked: 0, embedded: 0, late: 0 };
@@ -195,6 +197,12 @@ export class SuggestionEngine {
       language.otherEquipmentByContext,
     );
     this.intents = new IntentDetector(language.intents, this.analyser, manualTermGuard(this.corpus), partNameFragments(kb));
+    this.speller = spellingCorrectorFor(this.corpus, () => languageWords(language));
+  }
+
+  /** The text as every step reads it: cut to size, misspelt English words corrected, idioms in plain words. */
+  private plainText(rawText: string): string {
+    return this.analyser.rewrite(this.speller.correct(rawText.slice(0, MAX_QUERY_CHARS)).text);
   }
 
   /** Identity of the dense model ("none" when lexical only); calibrations are keyed by it. */
@@ -256,8 +264,7 @@ export class SuggestionEngine {
   private read(rawText: string): Reading {
     const known = this.readings.get(rawText);
     if (known) return known;
-    // Idioms in plain words first ("won't fire up" is a starting problem, not a fire).
-    const rewritten = this.analyser.rewrite(rawText.slice(0, MAX_QUERY_CHARS));
+    const rewritten = this.plainText(rawText);
     const text = rewritten.trim();
     const analysis = this.analyser.analyse(text);
     const reading: Reading = {
