@@ -66,7 +66,7 @@ export class Phrase {
   readonly pattern: string;
   /** The Latin words without apostrophes (`bare`), compared with a clause's words. */
   private readonly words: string[];
-  private readonly prefix: boolean;
+  readonly prefix: boolean;
   /** `pattern` compiled once for `remove` (a global expression: `replace` starts it from 0 every call). */
   private readonly everywhere: RegExp;
 
@@ -84,6 +84,21 @@ export class Phrase {
       this.pattern = `${BEFORE}${body}${this.prefix ? "[\\p{L}\\p{N}'-]*" : ''}${AFTER}`;
     }
     this.everywhere = new RegExp(this.pattern, 'gu');
+  }
+
+  /**
+   * Whether the phrase could occur in normalised text whose Latin words (whole and `bare`,
+   * and each part between hyphens and apostrophes) are `words`: a Latin phrase starts at
+   * one of them.
+   * Never false where `pattern` would match.
+   */
+  mayOccurIn(text: string, words: ReadonlySet<string>): boolean {
+    if (this.chinese) return text.includes(this.text);
+    const first = this.words[0];
+    if (first === undefined) return false;
+    if (!this.prefix || this.words.length > 1) return words.has(first);
+    for (const w of words) if (w.startsWith(first)) return true;
+    return false;
   }
 
   /** The text without this phrase (whole words for Latin phrases), for "is anything else said?". */
@@ -195,16 +210,19 @@ export interface Hit<L extends string> {
   end: number;
 }
 
+/** Latin words of normalised text as phrases start them: letters and digits of the Latin script, apostrophes and hyphens inside. */
+const LATIN_RUN = /[\p{Script=Latin}\p{N}'-]+/gu;
+
 /** Texts a PhraseMatcher remembers its reading of (several turns at once on one server). */
 const RECENT_TEXTS = 64;
 
 /** A labelled vocabulary (yes / no / unsure …) found in a short answer, typos forgiven. */
 export class PhraseMatcher<L extends string> {
-  private readonly re?: RegExp;
   /** In the pattern's order: longest first, so the longer phrase wins where two overlap. */
   private readonly phrases: { phrase: Phrase; label: L }[] = [];
   private readonly words = new Set<string>();
   private readonly recent = new Map<string, { fixed: string; hits: readonly Hit<L>[] }>();
+  private readonly expressions = new Map<string, { re: RegExp; phrases: { phrase: Phrase; label: L }[] }>();
 
   constructor(groups: Partial<Record<L, readonly string[]>>) {
     const seen = new Set<string>();
@@ -218,8 +236,33 @@ export class PhraseMatcher<L extends string> {
       }
     }
     this.phrases.sort((a, b) => b.phrase.text.length - a.phrase.text.length);
-    if (this.phrases.length === 0) return;
-    this.re = new RegExp(this.phrases.map((p) => `(${p.phrase.pattern})`).join('|'), 'gu');
+  }
+
+  /**
+   * One expression of the phrases that may occur in the text, in the vocabulary's order
+   * (longest first), so the result is what one expression of all of them would find. A
+   * vocabulary is hundreds of alternatives tried at every character of a long message;
+   * a message holds the first words of a handful. Compiled once per set of phrases.
+   */
+  private expressionFor(fixed: string): { re: RegExp; phrases: { phrase: Phrase; label: L }[] } | undefined {
+    const words = new Set<string>();
+    for (const [run] of fixed.matchAll(LATIN_RUN)) {
+      words.add(bare(run));
+      // A phrase may also start inside a run, after its hyphen or apostrophe ("i" in "i'm").
+      if (/['-]/.test(run)) for (const part of run.split(/['-]/)) words.add(part);
+    }
+    const picked: number[] = [];
+    this.phrases.forEach((p, i) => p.phrase.mayOccurIn(fixed, words) && picked.push(i));
+    if (picked.length === 0) return undefined;
+    const key = picked.join(',');
+    let entry = this.expressions.get(key);
+    if (!entry) {
+      const phrases = picked.map((i) => this.phrases[i]!);
+      entry = { re: new RegExp(phrases.map((p) => `(${p.phrase.pattern})`).join('|'), 'gu'), phrases };
+      this.expressions.set(key, entry);
+      if (this.expressions.size > RECENT_TEXTS) this.expressions.delete(this.expressions.keys().next().value!);
+    }
+    return entry;
   }
 
   /** Every hit in text order (the text is normalised here, typos corrected first). */
@@ -245,10 +288,11 @@ export class PhraseMatcher<L extends string> {
     if (known) return known;
     const fixed = this.correct(normalise(text));
     const hits: Hit<L>[] = [];
-    if (this.re)
-      for (const m of fixed.matchAll(this.re)) {
+    const expression = this.expressionFor(fixed);
+    if (expression)
+      for (const m of fixed.matchAll(expression.re)) {
         const i = m.findIndex((g, k) => k > 0 && g !== undefined) - 1;
-        const p = this.phrases[i];
+        const p = expression.phrases[i];
         if (p) hits.push({ label: p.label, phrase: p.phrase.text, start: m.index, end: m.index + m[0].length });
       }
     const read = { fixed, hits: Object.freeze(hits.map((h) => Object.freeze(h))) };
@@ -257,8 +301,8 @@ export class PhraseMatcher<L extends string> {
     return read;
   }
 
-  /** One typo (insertion, deletion, substitution, swap) in a Latin word of 4+ letters, same first letter. */
-  private correct(text: string): string {
+  /** One typo (insertion, deletion, substitution, swap) in a Latin word of 4+ letters, same first letter, corrected in normalised text. */
+  correct(text: string): string {
     return text.replace(/[a-z']+/g, (word) => {
       const w = bare(word);
       if (w.length < 4 || this.words.has(w)) return word;
