@@ -13,6 +13,7 @@ import { ProductLineDetector } from './product-lines.js';
 import { tokenizeWithSound } from './sound.js';
 import { detectLanguage } from '../language/detect.js';
 import { tokenize, type Lang } from './text.js';
+import { languageWords, spellingCorrectorFor, type SpellingCorrector } from './spelling.js';
 import { MessageAnalyser, segmentsOf, type Segment } from './understanding.js';
 import { ManualVocabulary } from './vocabulary.js';
 import type { VectorSearch } from './vector-index.js';
@@ -146,6 +147,7 @@ export class SuggestionEngine {
   private readonly lines: ProductLineDetector;
   private readonly analyser: MessageAnalyser;
   private readonly intents: IntentDetector;
+  private readonly speller: SpellingCorrector;
   private readonly queryCache = new Map<string, Float32Array>();
   /** How often the sentence encoder was asked for (ranked queries, of those the ones embedded, and of those the ones it was too late for). */
   readonly encoderUse = { ranked: 0, embedded: 0, late: 0 };
@@ -180,6 +182,12 @@ export class SuggestionEngine {
       language.otherEquipmentByContext,
     );
     this.intents = new IntentDetector(language.intents, this.analyser, manualTermGuard(this.corpus), partNameFragments(kb));
+    this.speller = spellingCorrectorFor(this.corpus, () => languageWords(language));
+  }
+
+  /** The text as every step reads it: cut to size, misspelt English words corrected, idioms in plain words. */
+  private read(rawText: string): string {
+    return this.analyser.rewrite(this.speller.correct(rawText.slice(0, MAX_QUERY_CHARS)).text);
   }
 
   /** Identity of the dense model ("none" when lexical only); calibrations are keyed by it. */
@@ -226,7 +234,7 @@ export class SuggestionEngine {
 
   /** The machine a text names (ours, or one we do not service) and the words about the fault. */
   detectMachine(text: string): { line?: ProductLineCode; otherMachine: boolean; faultWords: string[] } {
-    const named = this.lines.detect(this.analyser.rewrite(text.slice(0, MAX_QUERY_CHARS)));
+    const named = this.lines.detect(this.read(text));
     return { line: named.line, otherMachine: named.otherMachine, faultWords: tokenize(named.remainder) };
   }
 
@@ -236,7 +244,7 @@ export class SuggestionEngine {
    * turn handler asks before a triage starts.
    */
   detectIntent(text: string): { id: string; route: IntentRoute } | undefined {
-    const found = this.intents.detect(this.analyser.analyse(this.analyser.rewrite(text.slice(0, MAX_QUERY_CHARS)).trim()).normalised);
+    const found = this.intents.detect(this.analyser.analyse(this.read(text).trim()).normalised);
     return found && { id: found.id, route: found.route };
   }
 
@@ -256,7 +264,7 @@ export class SuggestionEngine {
   /** suggest() plus the evidence behind the decision, for calibration and evaluation. */
   async explain(rawText: string, opts: SuggestOptions = {}): Promise<{ response: SuggestResponse; evidence?: Features }> {
     // Idioms in plain words first ("won't fire up" is a starting problem, not a fire).
-    const text = this.analyser.rewrite(rawText.slice(0, MAX_QUERY_CHARS)).trim();
+    const text = this.read(rawText).trim();
     const limit = Math.max(1, Math.min(opts.limit ?? 5, 20));
     const language = detectLanguage(text);
     const analysis = this.analyser.analyse(text);
