@@ -40,19 +40,12 @@ module.exports = {
       to: { path: '^(dialogs|src)/', pathNot: '^src/(errors|language)/' },
     },
     {
-      name: 'config-is-foundation',
+      name: 'config-and-records-are-foundation',
       severity: 'error',
       comment:
-        'Configuration (settings, the logger, the staff roles) is read by every stage, so it imports only storage types and the other foundations: never tickets or anything after them.',
-      from: { path: '^src/config/' },
-      to: { path: '^(dialogs|src)/', pathNot: '^src/(config|storage|errors|language)/' },
-    },
-    {
-      name: 'records-are-storage',
-      severity: 'error',
-      comment: 'The triage records (handoffs, outcomes, transcripts) are a store: the dialogs, the panel API and reports use them.',
-      from: { path: '^src/records/' },
-      to: { path: '^(dialogs|src)/', pathNot: '^src/(records|storage|errors|language)/' },
+        'Configuration (settings, the logger, the staff roles) is read by every stage, and the triage records (handoffs, outcomes, transcripts) are a store the dialogs, the panel API and reports use: each imports only itself, storage and the other foundations, never tickets or anything after them (nor each other). $1 is the folder the import comes from.',
+      from: { path: '^src/(config|records)/' },
+      to: { path: '^(dialogs|src)/', pathNot: '^src/($1|storage|errors|language)/' },
     },
     {
       name: 'http-helpers-below-routes',

@@ -1,9 +1,9 @@
-import type { Browser } from 'playwright-core';
 import { t } from '../dialogs/messages.js';
 import { operatorSteps } from '../src/knowledge/operator-steps.js';
 import { kb } from './support/bot.js';
-import { launchBrowser, screenshot } from './support/browser.js';
-import { api, KEYS, startTestServer, type TestServer } from './support/server.js';
+import { screenshot } from './support/browser.js';
+import { serverAndBrowser } from './support/browser-suite.js';
+import { api, KEYS } from './support/server.js';
 import { botTexts, say, waitForBot } from './support/webchat.js';
 
 /**
@@ -89,32 +89,21 @@ const ZH: Script = {
 };
 
 describe('a whole conversation typed into Web Chat at /chat (Chromium), no buttons', () => {
-  let server: TestServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    server = await startTestServer();
-    browser = await launchBrowser();
-  }, TIMEOUT);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  }, TIMEOUT);
+  const env = serverAndBrowser(TIMEOUT);
 
   it.each([EN, ZH])(
     'in $lang: the steps in the manual’s order, a ticket, its status, and the language held',
     async (script) => {
       const fault = kb.faultsById.get('RR-H01')!;
       const manualSteps = operatorSteps(fault).map((s) => s[script.lang]);
-      const context = await browser.newContext({
+      const context = await env.browser.newContext({
         viewport: { width: 400, height: 800 },
         locale: script.locale,
         timezoneId: 'Asia/Shanghai',
       });
       const page = await context.newPage();
       try {
-        await page.goto(`${server.base}/chat`);
+        await page.goto(`${env.server.base}/chat`);
         await waitForBot(page, /工程机械售后服务助手/);
         const greeted = (await botTexts(page)).length;
 
@@ -141,7 +130,7 @@ describe('a whole conversation typed into Web Chat at /chat (Chromium), no butto
         await screenshot(page, `chat-typed-${script.lang}-ticket`);
 
         // The ticket holds what was typed: the steps tried in order, the phone found in the sentence.
-        const res = await api(server.base, KEYS.dispatcher, 'GET', `/api/tickets/${number}`);
+        const res = await api(env.server.base, KEYS.dispatcher, 'GET', `/api/tickets/${number}`);
         expect(res.status).toBe(200);
         const ticket = (await res.json()) as TicketView;
         expect(ticket.equipment.productLine).toBe('RR');

@@ -1,7 +1,9 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser, screenshot, until } from './support/browser.js';
-import { api, KEYS, startTestServer, type TestServer } from './support/server.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { screenshot, until } from './support/browser.js';
+import { serverAndBrowser } from './support/browser-suite.js';
+import { api, KEYS } from './support/server.js';
 import { ticketRequest } from './support/tickets.js';
+import { botTexts, SEND_BOX, type, USER_BUBBLES, WAIT, waitForBot } from './support/webchat.js';
 
 /**
  * The /chat page in a real Chromium: Microsoft's Web Chat (served from our own server)
@@ -13,8 +15,6 @@ import { ticketRequest } from './support/tickets.js';
  */
 
 const TIMEOUT = 120_000;
-/** Replies are pushed over the WebSocket; a turn on a loaded machine is well inside this. */
-const WAIT = 20_000;
 
 interface TicketView {
   number: string;
@@ -37,43 +37,10 @@ interface Watched {
   csp: string[];
 }
 
-const BOT_BUBBLES = '.webchat__bubble:not(.webchat__bubble--from-user) .webchat__bubble__content';
-const USER_BUBBLES = '.webchat__bubble--from-user .webchat__bubble__content';
-const SEND_BOX = '[data-id="webchat-sendbox-input"]';
 /** The walk's "go on" answer: "Not fixed, next" after a fix, "Checked, next" after a check. */
 const NEXT = /^(Not fixed|Checked), next$/;
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** Every bot message Web Chat shows, in order. */
-const botTexts = (page: Page) => page.locator(BOT_BUBBLES).allInnerTexts();
-
-/**
- * Waits until a bot message from index `from` on matches `pattern`, and returns the
- * messages from there on (the match is the last of them that matches).
- */
-async function waitForBot(page: Page, pattern: RegExp, from = 0): Promise<{ text: string; match: RegExpMatchArray; all: string[] }> {
-  // Polled from Node: a string predicate would be evaluated in the page, which its CSP forbids.
-  const end = Date.now() + WAIT;
-  for (;;) {
-    const all = (await botTexts(page)).slice(from);
-    const text = all.filter((t) => pattern.test(t)).at(-1);
-    if (text !== undefined) return { text, match: text.match(pattern)!, all };
-    if (Date.now() > end)
-      throw new Error(`no bot message matching ${pattern} (after message ${from}) within ${WAIT} ms; saw: ${JSON.stringify(all)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** Types into Web Chat's send box and presses Enter; waits for Web Chat to show it as sent. */
-async function type(page: Page, text: string): Promise<void> {
-  const before = await page.locator(USER_BUBBLES).count();
-  const box = page.locator(SEND_BOX);
-  await box.fill(text);
-  await box.press('Enter');
-  await page.locator(USER_BUBBLES).nth(before).waitFor({ timeout: WAIT });
-  expect((await page.locator(USER_BUBBLES).nth(before).innerText()).trim()).toBe(text);
-}
 
 /** The suggested actions Web Chat shows now. */
 const actionTitles = async (page: Page) => (await page.locator('.webchat__suggested-actions button').allInnerTexts()).map((t) => t.trim());
@@ -145,27 +112,20 @@ async function expectSelfContained(page: Page, w: Watched, base: string): Promis
 }
 
 describe('the /chat page (Web Chat over the local Direct Line) in Chromium', () => {
-  let server: TestServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    server = await startTestServer();
-    browser = await launchBrowser();
-  }, TIMEOUT);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  }, TIMEOUT);
+  const env = serverAndBrowser(TIMEOUT);
 
   it(
     'holds an English conversation through Web Chat to a dispatch ticket',
     async () => {
-      const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'en-US', timezoneId: 'Asia/Shanghai' });
+      const context = await env.browser.newContext({
+        viewport: { width: 1366, height: 768 },
+        locale: 'en-US',
+        timezoneId: 'Asia/Shanghai',
+      });
       const page = await context.newPage();
       const w = await watch(context, page);
       try {
-        await page.goto(`${server.base}/chat`);
+        await page.goto(`${env.server.base}/chat`);
         await expect(page.title()).resolves.toBe('Service assistant · 售后服务助手');
 
         // 1. The greeting, in both languages, in one message.
@@ -259,7 +219,7 @@ describe('the /chat page (Web Chat over the local Direct Line) in Chromium', () 
         await shot(page, 'chat-ticket');
 
         // 3. The ticket in the store, through the API.
-        const res = await api(server.base, KEYS.dispatcher, 'GET', `/api/tickets/${number}`);
+        const res = await api(env.server.base, KEYS.dispatcher, 'GET', `/api/tickets/${number}`);
         expect(res.status).toBe(200);
         const ticket = (await res.json()) as TicketView;
         expect(ticket.number).toBe(number);
@@ -275,7 +235,7 @@ describe('the /chat page (Web Chat over the local Direct Line) in Chromium', () 
         for (const s of ticket.stepsTried) expect(s).toEqual(expect.objectContaining({ faultId: 'PT-H08', result: 'not-fixed' }));
         expect(ticket.machineDown).toBe(true);
         // The same ticket as the store holds it.
-        const stored = await server.app.services().tickets!.get(number, { role: 'admin', label: 'test' });
+        const stored = await env.server.app.services().tickets!.get(number, { role: 'admin', label: 'test' });
         expect(stored).toEqual(expect.objectContaining({ number, source: 'bot', machineDown: true }));
 
         // The whole conversation still reads well on a phone.
@@ -283,7 +243,7 @@ describe('the /chat page (Web Chat over the local Direct Line) in Chromium', () 
         await expectFitsViewport(page, 400);
         await shot(page, 'chat-ticket-phone');
 
-        await expectSelfContained(page, w, server.base);
+        await expectSelfContained(page, w, env.server.base);
       } finally {
         await context.close();
       }
@@ -294,7 +254,7 @@ describe('the /chat page (Web Chat over the local Direct Line) in Chromium', () 
   it(
     'answers a Chinese operator in Chinese and hands over to a person on "人工" (phone-sized screen)',
     async () => {
-      const context = await browser.newContext({
+      const context = await env.browser.newContext({
         viewport: { width: 400, height: 800 },
         deviceScaleFactor: 2,
         isMobile: true,
@@ -305,7 +265,7 @@ describe('the /chat page (Web Chat over the local Direct Line) in Chromium', () 
       const page = await context.newPage();
       const w = await watch(context, page);
       try {
-        await page.goto(`${server.base}/chat`);
+        await page.goto(`${env.server.base}/chat`);
         await waitForBot(page, /工程机械售后服务助手/);
         await expectFitsViewport(page, 400);
         await shot(page, 'chat-zh-greeting-phone');
@@ -324,7 +284,7 @@ describe('the /chat page (Web Chat over the local Direct Line) in Chromium', () 
         await shot(page, 'chat-zh-handoff-phone');
 
         // The call center's queue holds the request, in Chinese, for a tower crane.
-        const rows = await server.app.services().db!.query<Record<string, unknown>>('SELECT * FROM handoffs');
+        const rows = await env.server.app.services().db!.query<Record<string, unknown>>('SELECT * FROM handoffs');
         expect(rows).toHaveLength(1);
         expect(rows[0]).toEqual(
           expect.objectContaining({
@@ -338,7 +298,7 @@ describe('the /chat page (Web Chat over the local Direct Line) in Chromium', () 
         const transcript = JSON.parse(String(rows[0]!.transcript)) as { from: string; text: string }[];
         expect(transcript.filter((l) => l.from === 'user').map((l) => l.text)).toEqual(['塔吊吊不起来', '人工']);
 
-        await expectSelfContained(page, w, server.base);
+        await expectSelfContained(page, w, env.server.base);
       } finally {
         await context.close();
       }
@@ -348,12 +308,12 @@ describe('the /chat page (Web Chat over the local Direct Line) in Chromium', () 
   it(
     'receives the agent’s reply and ticket updates over the WebSocket, and a reload resumes the conversation',
     async () => {
-      const context = await browser.newContext({ viewport: { width: 400, height: 800 }, locale: 'en-US', timezoneId: 'Asia/Shanghai' });
+      const context = await env.browser.newContext({ viewport: { width: 400, height: 800 }, locale: 'en-US', timezoneId: 'Asia/Shanghai' });
       const page = await context.newPage();
       const w = await watch(context, page);
       const json = async <T>(res: Promise<Response>) => (await (await res).json()) as T;
       try {
-        await page.goto(`${server.base}/chat`);
+        await page.goto(`${env.server.base}/chat`);
         await waitForBot(page, /service assistant/);
         await type(page, 'the boom of my pump truck shakes when it moves');
         let mark = (await botTexts(page)).length;
@@ -370,26 +330,26 @@ describe('the /chat page (Web Chat over the local Direct Line) in Chromium', () 
           async () =>
             (
               await json<{ handoffs: { id: string; conversationId: string }[] }>(
-                api(server.base, KEYS.agent, 'GET', '/api/handoffs?status=open'),
+                api(env.server.base, KEYS.agent, 'GET', '/api/handoffs?status=open'),
               )
             ).handoffs,
           (hs) => hs.some((h) => h.conversationId === kept.conversationId),
           'the handoff in the queue',
         ).then((hs) => hs.find((h) => h.conversationId === kept.conversationId)!);
         mark = (await botTexts(page)).length;
-        await api(server.base, KEYS.agent, 'POST', `/api/handoffs/${handoff.id}/claim`);
+        await api(env.server.base, KEYS.agent, 'POST', `/api/handoffs/${handoff.id}/claim`);
         await waitForBot(page, /has joined the chat/, mark);
-        await api(server.base, KEYS.agent, 'POST', `/api/handoffs/${handoff.id}/messages`, {
+        await api(env.server.base, KEYS.agent, 'POST', `/api/handoffs/${handoff.id}/messages`, {
           text: 'Hello, Wang from the service desk here. Is the boom folded now?',
         });
         await waitForBot(page, /Wang from the service desk/, mark);
-        const detail = await json<{ ticketReference: string }>(api(server.base, KEYS.agent, 'GET', `/api/handoffs/${handoff.id}`));
+        const detail = await json<{ ticketReference: string }>(api(env.server.base, KEYS.agent, 'GET', `/api/handoffs/${handoff.id}`));
         const ticket = await json<{ id: string; number: string }>(
-          api(server.base, KEYS.agent, 'POST', '/api/tickets', ticketRequest({ reference: detail.ticketReference, source: 'panel' }), {
+          api(env.server.base, KEYS.agent, 'POST', '/api/tickets', ticketRequest({ reference: detail.ticketReference, source: 'panel' }), {
             'idempotency-key': `chat-ws-${handoff.id}`,
           }),
         );
-        await api(server.base, KEYS.dispatcher, 'POST', `/api/tickets/${ticket.id}/assign`, { technicianId: 'T-07' });
+        await api(env.server.base, KEYS.dispatcher, 'POST', `/api/tickets/${ticket.id}/assign`, { technicianId: 'T-07' });
         await waitForBot(page, new RegExp(`Ticket ${ticket.number}: technician Li Qiang has been assigned`), mark);
         const before = { bot: await botTexts(page), user: await page.locator(USER_BUBBLES).allInnerTexts() };
 
@@ -411,17 +371,17 @@ describe('the /chat page (Web Chat over the local Direct Line) in Chromium', () 
           async () =>
             (
               await json<{ messages: { from: string; text: string }[] }>(
-                api(server.base, KEYS.agent, 'GET', `/api/handoffs/${handoff.id}/messages?after=0`),
+                api(env.server.base, KEYS.agent, 'GET', `/api/handoffs/${handoff.id}/messages?after=0`),
               )
             ).messages,
           (ms) => ms.some((m) => m.from === 'operator' && /nobody is near it/.test(m.text)),
           'the operator’s message at the agent',
         );
         mark = (await botTexts(page)).length;
-        await api(server.base, KEYS.tech7, 'POST', `/api/tickets/${ticket.id}/status`, { status: 'en_route' });
+        await api(env.server.base, KEYS.tech7, 'POST', `/api/tickets/${ticket.id}/status`, { status: 'en_route' });
         await waitForBot(page, new RegExp(`Ticket ${ticket.number}: Li Qiang is on the way`), mark);
         await shot(page, 'chat-resumed-phone');
-        await expectSelfContained(page, w, server.base);
+        await expectSelfContained(page, w, env.server.base);
       } finally {
         await context.close();
       }

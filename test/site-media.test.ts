@@ -1,9 +1,11 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import type { TicketView, TranscriptResponse } from '../src/api/responses.js';
 import { UPLOAD_LIMITS } from '../src/directline/upload.js';
-import { launchBrowser, screenshot, until } from './support/browser.js';
-import { api, KEYS, startTestServer, type TestServer } from './support/server.js';
+import { screenshot, until } from './support/browser.js';
+import { serverAndBrowser } from './support/browser-suite.js';
+import { api, KEYS } from './support/server.js';
+import { BOT_BUBBLES, botTexts } from './support/webchat.js';
 
 /**
  * Photos and the position from the site: Web Chat's own upload button in Chromium (a
@@ -13,7 +15,6 @@ import { api, KEYS, startTestServer, type TestServer } from './support/server.js
  */
 
 const TIMEOUT = 150_000;
-const BOT_BUBBLES = '.webchat__bubble:not(.webchat__bubble--from-user) .webchat__bubble__content';
 
 /** Picks files with Web Chat's upload button (its file input) and presses its Send button, as a person does. */
 async function pickAndSend(page: Page, file: { name: string; mimeType: string; buffer: Buffer }): Promise<void> {
@@ -101,32 +102,20 @@ async function escalate(dl: ReturnType<typeof directLine>): Promise<string> {
 }
 
 describe('photos and location from the site', () => {
-  let server: TestServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    server = await startTestServer();
-    browser = await launchBrowser();
-  }, TIMEOUT);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  }, TIMEOUT);
+  const env = serverAndBrowser(TIMEOUT);
 
   const openChatPage = async (opts: { geolocation?: { latitude: number; longitude: number; accuracy?: number } } = {}) => {
-    const context = await browser.newContext({
+    const context = await env.browser.newContext({
       viewport: { width: 390, height: 844 },
       locale: 'en-US',
       ...(opts.geolocation ? { geolocation: opts.geolocation, permissions: ['geolocation'] } : {}),
     });
     const page = await context.newPage();
     const chat = captureChat(page);
-    await page.goto(`${server.base}/chat`);
+    await page.goto(`${env.server.base}/chat`);
     await page.locator(BOT_BUBBLES).first().waitFor({ timeout: 20_000 });
     return { context, page, chat: await chat };
   };
-  const botTexts = (page: Page) => page.locator(BOT_BUBBLES).allInnerTexts();
 
   it(
     'takes a photo through Web Chat’s own upload button onto the ticket, with its GPS as the site position',
@@ -158,8 +147,8 @@ describe('photos and location from the site', () => {
         ).toBe(320);
         await screenshot(page, 'chat-photo-phone');
 
-        const number = await escalate(directLine(server.base, chat));
-        const ticket = (await (await api(server.base, KEYS.dispatcher, 'GET', `/api/tickets/${number}`)).json()) as TicketView;
+        const number = await escalate(directLine(env.server.base, chat));
+        const ticket = (await (await api(env.server.base, KEYS.dispatcher, 'GET', `/api/tickets/${number}`)).json()) as TicketView;
         expect(ticket.media).toHaveLength(1);
         const m = ticket.media![0]!;
         expect(m).toMatchObject({ contentType: 'image/jpeg', name: 'site.jpg', by: 'operator', hasThumbnail: true, size: photo.length });
@@ -167,28 +156,28 @@ describe('photos and location from the site', () => {
         expect(ticket.customer.site).toMatchObject({ address: 'North gate of the Zhongjian site, Huangpu', lat: 31.230167, lon: 121.4737 });
 
         // The full photo and its thumbnail, to every role that may see the ticket, and to nobody else.
-        const full = await api(server.base, KEYS.dispatcher, 'GET', `/api/tickets/${ticket.id}/media/${m.id}`);
+        const full = await api(env.server.base, KEYS.dispatcher, 'GET', `/api/tickets/${ticket.id}/media/${m.id}`);
         expect(full.status).toBe(200);
         expect(full.headers.get('content-type')).toBe('image/jpeg');
         expect(Buffer.from(await full.arrayBuffer()).equals(photo)).toBe(true);
-        const thumb = await api(server.base, KEYS.agent, 'GET', `/api/tickets/${ticket.id}/media/${m.id}/thumbnail`);
+        const thumb = await api(env.server.base, KEYS.agent, 'GET', `/api/tickets/${ticket.id}/media/${m.id}/thumbnail`);
         expect(thumb.status).toBe(200);
         expect((await sharp(Buffer.from(await thumb.arrayBuffer())).metadata()).width).toBe(320);
-        expect((await api(server.base, undefined, 'GET', `/api/tickets/${ticket.id}/media/${m.id}`)).status).toBe(401);
-        expect((await api(server.base, KEYS.tech7, 'GET', `/api/tickets/${ticket.id}/media/${m.id}`)).status).toBe(403);
-        await api(server.base, KEYS.dispatcher, 'POST', `/api/tickets/${ticket.id}/assign`, { technicianId: 'T-07' });
-        expect((await api(server.base, KEYS.tech7, 'GET', `/api/tickets/${ticket.id}/media/${m.id}`)).status).toBe(200);
-        expect((await api(server.base, KEYS.tech8, 'GET', `/api/tickets/${ticket.id}/media/${m.id}`)).status).toBe(403);
+        expect((await api(env.server.base, undefined, 'GET', `/api/tickets/${ticket.id}/media/${m.id}`)).status).toBe(401);
+        expect((await api(env.server.base, KEYS.tech7, 'GET', `/api/tickets/${ticket.id}/media/${m.id}`)).status).toBe(403);
+        await api(env.server.base, KEYS.dispatcher, 'POST', `/api/tickets/${ticket.id}/assign`, { technicianId: 'T-07' });
+        expect((await api(env.server.base, KEYS.tech7, 'GET', `/api/tickets/${ticket.id}/media/${m.id}`)).status).toBe(200);
+        expect((await api(env.server.base, KEYS.tech8, 'GET', `/api/tickets/${ticket.id}/media/${m.id}`)).status).toBe(403);
         // The signed chat link opens nothing with a wrong signature or from another conversation.
         const link = (await img.getAttribute('src'))!.replace('/thumbnail?', '?');
-        const viaChat = await fetch(`${server.base}${link}`);
+        const viaChat = await fetch(`${env.server.base}${link}`);
         expect(viaChat.status).toBe(200);
         expect(Buffer.from(await viaChat.arrayBuffer()).equals(photo)).toBe(true);
-        expect((await fetch(`${server.base}${link.replace(/sig=.*/, 'sig=forged')}`)).status).toBe(404);
+        expect((await fetch(`${env.server.base}${link.replace(/sig=.*/, 'sig=forged')}`)).status).toBe(404);
 
         // The transcript, one click from the ticket: staff see the conversation with the photo in it.
         const transcript = (await (
-          await api(server.base, KEYS.dispatcher, 'GET', `/api/tickets/${ticket.id}/transcript`)
+          await api(env.server.base, KEYS.dispatcher, 'GET', `/api/tickets/${ticket.id}/transcript`)
         ).json()) as TranscriptResponse;
         expect(transcript).toMatchObject({ channel: 'directline', conversationId: chat.conversationId });
         expect(transcript.lines.find((l) => l.attachments.length > 0)).toMatchObject({
@@ -198,9 +187,9 @@ describe('photos and location from the site', () => {
         expect(transcript.lines.some((l) => l.from === 'bot' && /Your ticket number is/.test(l.text))).toBe(true);
 
         // The board: found by a search kept in the URL; suggested technicians, the photo and the conversation on the ticket.
-        const board = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+        const board = await env.browser.newPage({ viewport: { width: 1366, height: 768 } });
         try {
-          await board.goto(`${server.base}/dispatch?q=${encodeURIComponent('139 1234 5678')}&status=all`);
+          await board.goto(`${env.server.base}/dispatch?q=${encodeURIComponent('139 1234 5678')}&status=all`);
           await board.getByLabel('API key').fill(KEYS.dispatcher);
           await board.getByLabel('API key').press('Enter');
           expect(await board.getByLabel('Search').inputValue()).toBe('139 1234 5678');
@@ -247,7 +236,7 @@ describe('photos and location from the site', () => {
           (t) => t.some((x) => x.includes(`I have added the photo to ticket ${number}`)),
           'the photo added to the open ticket',
         );
-        const after = (await (await api(server.base, KEYS.dispatcher, 'GET', `/api/tickets/${ticket.id}`)).json()) as TicketView;
+        const after = (await (await api(env.server.base, KEYS.dispatcher, 'GET', `/api/tickets/${ticket.id}`)).json()) as TicketView;
         expect(after.media!.map((x) => x.contentType)).toEqual(['image/jpeg', 'image/png']);
       } finally {
         await context.close();
@@ -270,7 +259,7 @@ describe('photos and location from the site', () => {
         );
         await screenshot(page, 'chat-upload-refused-phone');
         expect(
-          await server.app.services().db!.query(`SELECT * FROM media_links WHERE conversation_id = $1`, [chat.conversationId]),
+          await env.server.app.services().db!.query(`SELECT * FROM media_links WHERE conversation_id = $1`, [chat.conversationId]),
         ).toEqual([]);
 
         // The same through the protocol: 415 naming the type found.
@@ -283,7 +272,7 @@ describe('photos and location from the site', () => {
           ),
         );
         form.append('file', new Blob([fake], { type: 'image/jpeg' }), 'photo.jpg');
-        const url = `${server.base}/v3/directline/conversations/${chat.conversationId}/upload?userId=u`;
+        const url = `${env.server.base}/v3/directline/conversations/${chat.conversationId}/upload?userId=u`;
         const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${chat.token}` }, body: form });
         expect(res.status).toBe(415);
         expect(await res.json()).toMatchObject({
@@ -309,8 +298,8 @@ describe('photos and location from the site', () => {
           'the position acknowledged',
         );
         await screenshot(page, 'chat-location-phone');
-        const number = await escalate(directLine(server.base, chat));
-        const ticket = (await (await api(server.base, KEYS.dispatcher, 'GET', `/api/tickets/${number}`)).json()) as TicketView;
+        const number = await escalate(directLine(env.server.base, chat));
+        const ticket = (await (await api(env.server.base, KEYS.dispatcher, 'GET', `/api/tickets/${number}`)).json()) as TicketView;
         expect(ticket.customer.site).toMatchObject({ lat: 30.5928, lon: 114.3055 });
       } finally {
         await context.close();
@@ -322,17 +311,17 @@ describe('photos and location from the site', () => {
   it(
     'checks the token before reading an upload, and keeps to its limits',
     async () => {
-      const open = async () => (await (await fetch(`${server.base}/chat/token`, { method: 'POST' })).json()) as Chat;
+      const open = async () => (await (await fetch(`${env.server.base}/chat/token`, { method: 'POST' })).json()) as Chat;
       const a = await open();
       const b = await open();
-      await fetch(`${server.base}/v3/directline/conversations`, { method: 'POST', headers: { authorization: `Bearer ${a.token}` } });
+      await fetch(`${env.server.base}/v3/directline/conversations`, { method: 'POST', headers: { authorization: `Bearer ${a.token}` } });
       const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } })
         .png()
         .toBuffer();
       const upload = (chat: Chat, token: string | undefined, files: Blob[]) => {
         const form = new FormData();
         files.forEach((f, i) => form.append('file', f, `f${i}.png`));
-        return fetch(`${server.base}/v3/directline/conversations/${chat.conversationId}/upload?userId=u`, {
+        return fetch(`${env.server.base}/v3/directline/conversations/${chat.conversationId}/upload?userId=u`, {
           method: 'POST',
           headers: token ? { authorization: `Bearer ${token}` } : {},
           body: form,
@@ -356,7 +345,7 @@ describe('photos and location from the site', () => {
       // Other routes still refuse multipart bodies.
       const form = new FormData();
       form.append('file', one, 'x.png');
-      const elsewhere = await fetch(`${server.base}/v3/directline/conversations/${a.conversationId}/activities`, {
+      const elsewhere = await fetch(`${env.server.base}/v3/directline/conversations/${a.conversationId}/activities`, {
         method: 'POST',
         headers: { authorization: `Bearer ${a.token}` },
         body: form,
@@ -367,7 +356,7 @@ describe('photos and location from the site', () => {
   );
 
   it('lets the technician on the job add a photo from the site as a raw body, typed from its bytes', async () => {
-    const created = await api(server.base, KEYS.agent, 'POST', '/api/tickets', {
+    const created = await api(env.server.base, KEYS.agent, 'POST', '/api/tickets', {
       customer: { name: 'Harbour Construction', site: { address: '88 Binjiang Rd, Shanghai' } },
       contact: { name: 'Wang Fang', phone: '139 1234 5678' },
       equipment: { productLine: 'PT' },
@@ -376,10 +365,10 @@ describe('photos and location from the site', () => {
       machineDown: true,
     });
     const ticket = (await created.json()) as TicketView;
-    await api(server.base, KEYS.dispatcher, 'POST', `/api/tickets/${ticket.id}/assign`, { technicianId: 'T-07' });
+    await api(env.server.base, KEYS.dispatcher, 'POST', `/api/tickets/${ticket.id}/assign`, { technicianId: 'T-07' });
     const photo = await photoWithGps({ r: 10, g: 200, b: 10 });
     const send = (key: string, body: Buffer | string, type = 'image/jpeg') =>
-      fetch(`${server.base}/api/tickets/${ticket.id}/media?name=valve.jpg`, {
+      fetch(`${env.server.base}/api/tickets/${ticket.id}/media?name=valve.jpg`, {
         method: 'POST',
         headers: { authorization: `Bearer ${key}`, 'content-type': type },
         body,

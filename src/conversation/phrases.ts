@@ -43,16 +43,19 @@ export interface Negation {
 
 interface Token {
   text: string;
+  /** The word without apostrophes, as phrases are compared ("didn't" = "didnt"). */
+  bare: string;
   start: number;
 }
 
+const bare = (w: string) => w.replace(/'/g, '');
+
 function latinTokens(text: string): Token[] {
   // Chinese characters are not Latin words: a mixed clause keeps only its Latin words here.
-  return [...text.matchAll(WORD)].filter((m) => !CJK.test(m[0])).map((m) => ({ text: m[0], start: m.index }));
+  return [...text.matchAll(WORD)].filter((m) => !CJK.test(m[0])).map((m) => ({ text: m[0], bare: bare(m[0]), start: m.index }));
 }
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const bare = (w: string) => w.replace(/'/g, '');
 
 /** A phrase compiled once: its Latin words, or its Chinese text, and the pattern that finds it. */
 export class Phrase {
@@ -61,15 +64,18 @@ export class Phrase {
   readonly text: string;
   /** Where the phrase occurs in normalised text, as a regular expression source (flags `u`). */
   readonly pattern: string;
+  /** The Latin words without apostrophes (`bare`), compared with a clause's words. */
   private readonly words: string[];
   private readonly prefix: boolean;
+  /** `pattern` compiled once for `remove` (a global expression: `replace` starts it from 0 every call). */
+  private readonly everywhere: RegExp;
 
   constructor(readonly source: string) {
     const norm = normalise(source.trim());
     this.chinese = CJK.test(norm);
     this.prefix = norm.endsWith('*');
     this.text = norm.replace(/\*$/, '');
-    this.words = this.chinese ? [this.text] : latinTokens(this.text).map((t) => t.text);
+    this.words = this.chinese ? [this.text] : latinTokens(this.text).map((t) => t.bare);
     if (this.chinese) this.pattern = escape(this.text);
     else if (!/[\p{L}\p{N}]/u.test(this.text)) this.pattern = '(?!)';
     else {
@@ -77,51 +83,78 @@ export class Phrase {
       const body = escape(this.text).replace(/\s+/g, '\\s+').replace(/'/g, "'?");
       this.pattern = `${BEFORE}${body}${this.prefix ? "[\\p{L}\\p{N}'-]*" : ''}${AFTER}`;
     }
+    this.everywhere = new RegExp(this.pattern, 'gu');
   }
 
   /** The text without this phrase (whole words for Latin phrases), for "is anything else said?". */
   remove(text: string): string {
-    return text.replace(new RegExp(this.pattern, 'gu'), ' ');
+    return text.replace(this.everywhere, ' ');
   }
 
-  /** Where the phrase occurs in the clause: start offsets (characters for Chinese, token indexes for Latin). */
-  find(clause: string, tokens: Token[]): number[] {
+  /**
+   * Whether `test` holds at some place the phrase occurs (its start offset: characters for
+   * Chinese, token indexes for Latin). The danger check asks this of hundreds of phrases on
+   * every message, nearly all absent: no array is made, and a Latin phrase looks only where
+   * its first word stands.
+   */
+  some(clause: Clause, test: (at: number) => boolean): boolean {
     if (this.chinese) {
-      const at: number[] = [];
-      for (let i = clause.indexOf(this.text); i >= 0; i = clause.indexOf(this.text, i + 1)) at.push(i);
-      return at;
+      for (let i = clause.text.indexOf(this.text); i >= 0; i = clause.text.indexOf(this.text, i + 1)) if (test(i)) return true;
+      return false;
     }
     const n = this.words.length;
-    if (n === 0) return [];
-    const at: number[] = [];
-    for (let i = 0; i + n <= tokens.length; i++) {
+    if (n === 0) return false;
+    const tokens = clause.tokens;
+    // A one-word prefix phrase ("bleed*") may start at any token; others where their first word is.
+    const anywhere = n === 1 && this.prefix;
+    const starts = anywhere ? undefined : clause.positionsOf(this.words[0]!);
+    const count = starts ? starts.length : tokens.length;
+    for (let k = 0; k < count; k++) {
+      const i = starts ? starts[k]! : k;
+      if (i + n > tokens.length) continue;
       let ok = true;
       for (let j = 0; j < n && ok; j++) {
-        const want = bare(this.words[j]!);
-        const got = bare(tokens[i + j]!.text);
+        const want = this.words[j]!;
+        const got = tokens[i + j]!.bare;
         ok = j === n - 1 && this.prefix ? got.startsWith(want) : got === want;
       }
-      if (ok) at.push(i);
+      if (ok && test(i)) return true;
     }
-    return at;
+    return false;
   }
 }
+
+const NO_POSITIONS: readonly number[] = [];
 
 /** One clause prepared for matching many phrases. */
 export class Clause {
   readonly tokens: Token[];
+  private positions?: Map<string, number[]>;
   constructor(readonly text: string) {
     this.tokens = latinTokens(text);
   }
 
+  /** Token indexes of a word (compared `bare`); the index is built on first use. */
+  positionsOf(word: string): readonly number[] {
+    if (!this.positions) {
+      this.positions = new Map();
+      this.tokens.forEach((t, i) => {
+        const list = this.positions!.get(t.bare);
+        if (list) list.push(i);
+        else this.positions!.set(t.bare, [i]);
+      });
+    }
+    return this.positions.get(word) ?? NO_POSITIONS;
+  }
+
   /** The phrase occurs (negated or not). */
   has(p: Phrase): boolean {
-    return p.find(this.text, this.tokens).length > 0;
+    return p.some(this, () => true);
   }
 
   /** The phrase occurs at least once without a negation right before it. */
   hasMeant(p: Phrase, negation: Negation): boolean {
-    return p.find(this.text, this.tokens).some((at) => !this.negatedAt(p, at, negation));
+    return p.some(this, (at) => !this.negatedAt(p, at, negation));
   }
 
   /** Every word of the clause, in order (for counting and for whole-message checks). */
@@ -136,7 +169,7 @@ export class Clause {
       return words.some((w) => {
         for (let gap = 0; gap <= reach; gap++) {
           const start = at - gap - w.length;
-          if (start < 0 || text.slice(start, start + w.length) !== w) continue;
+          if (start < 0 || !text.startsWith(w, start)) continue;
           // "不停地冒烟" keeps smoking: 不停 is not a negation.
           if (!except.some((e) => text.startsWith(e, start))) return true;
         }
@@ -162,12 +195,16 @@ export interface Hit<L extends string> {
   end: number;
 }
 
+/** Texts a PhraseMatcher remembers its reading of (several turns at once on one server). */
+const RECENT_TEXTS = 64;
+
 /** A labelled vocabulary (yes / no / unsure …) found in a short answer, typos forgiven. */
 export class PhraseMatcher<L extends string> {
   private readonly re?: RegExp;
   /** In the pattern's order: longest first, so the longer phrase wins where two overlap. */
   private readonly phrases: { phrase: Phrase; label: L }[] = [];
   private readonly words = new Set<string>();
+  private readonly recent = new Map<string, { fixed: string; hits: readonly Hit<L>[] }>();
 
   constructor(groups: Partial<Record<L, readonly string[]>>) {
     const seen = new Set<string>();
@@ -187,22 +224,37 @@ export class PhraseMatcher<L extends string> {
 
   /** Every hit in text order (the text is normalised here, typos corrected first). */
   find(text: string): Hit<L>[] {
-    if (!this.re) return [];
-    const fixed = this.correct(normalise(text));
-    const hits: Hit<L>[] = [];
-    for (const m of fixed.matchAll(this.re)) {
-      const i = m.findIndex((g, k) => k > 0 && g !== undefined) - 1;
-      const p = this.phrases[i];
-      if (p) hits.push({ label: p.label, phrase: p.phrase.text, start: m.index, end: m.index + m[0].length });
-    }
-    return hits;
+    return [...this.read(text).hits];
   }
 
   /** The text with the hits blanked out: what the answer says besides the phrases. */
   rest(text: string): string {
-    let out = this.correct(normalise(text));
-    for (const h of this.find(text)) out = out.slice(0, h.start) + ' '.repeat(h.end - h.start) + out.slice(h.end);
+    const { fixed, hits } = this.read(text);
+    let out = fixed;
+    for (const h of hits) out = out.slice(0, h.start) + ' '.repeat(h.end - h.start) + out.slice(h.end);
     return out;
+  }
+
+  /**
+   * The corrected text and its hits, remembered for the last few texts: one turn asks
+   * several questions of the same message (skip? unsure? a question back?), and the typo
+   * pass and the one long expression are the costly part of a short turn.
+   */
+  private read(text: string): { fixed: string; hits: readonly Hit<L>[] } {
+    const known = this.recent.get(text);
+    if (known) return known;
+    const fixed = this.correct(normalise(text));
+    const hits: Hit<L>[] = [];
+    if (this.re)
+      for (const m of fixed.matchAll(this.re)) {
+        const i = m.findIndex((g, k) => k > 0 && g !== undefined) - 1;
+        const p = this.phrases[i];
+        if (p) hits.push({ label: p.label, phrase: p.phrase.text, start: m.index, end: m.index + m[0].length });
+      }
+    const read = { fixed, hits: Object.freeze(hits.map((h) => Object.freeze(h))) };
+    this.recent.set(text, read);
+    if (this.recent.size > RECENT_TEXTS) this.recent.delete(this.recent.keys().next().value!);
+    return read;
   }
 
   /** One typo (insertion, deletion, substitution, swap) in a Latin word of 4+ letters, same first letter. */

@@ -13,6 +13,7 @@ import { ProductLineDetector } from './product-lines.js';
 import { tokenizeWithSound } from './sound.js';
 import { detectLanguage } from '../language/detect.js';
 import { tokenize, type Lang } from './text.js';
+import { languageWords, spellingCorrectorFor, type SpellingCorrector } from './spelling.js';
 import { MessageAnalyser, segmentsOf, type Segment } from './understanding.js';
 import { ManualVocabulary } from './vocabulary.js';
 import type { VectorSearch } from './vector-index.js';
@@ -124,6 +125,20 @@ export const DEFAULT_TUNING: Tuning = {
   clauseShare: 0.5,
 };
 
+/** Texts whose reading the engine remembers (several turns at once on one server). */
+const RECENT_READINGS = 128;
+
+interface Reading {
+  /** The text as every step reads it (plainText: spelling corrected, idioms in plain words). */
+  rewritten: string;
+  language: ReturnType<typeof detectLanguage>;
+  analysis: ReturnType<MessageAnalyser['analyse']>;
+  intent: ReturnType<IntentDetector['detect']>;
+  machine: ReturnType<ProductLineDetector['detect']>;
+  /** The machine named in the text read without its clauses (detectMachine), when asked. */
+  named?: ReturnType<ProductLineDetector['detect']>;
+}
+
 interface Candidate {
   faultId: string;
   /** Evidence for (weighted sum over the message's complaints) minus evidence against (ruled-out clauses). */
@@ -152,6 +167,8 @@ export class SuggestionEngine {
   private readonly lines: ProductLineDetector;
   private readonly analyser: MessageAnalyser;
   private readonly intents: IntentDetector;
+  private readonly readings = new Map<string, Reading>();
+  private readonly speller: SpellingCorrector;
   private readonly queryCache = new Map<string, Float32Array>();
   /** How often the sentence encoder was asked for (ranked queries, of those the ones embedded, and of those the ones it was too late for). */
   readonly encoderUse = { ranked: 0, embedded: 0, late: 0 };
@@ -186,6 +203,12 @@ export class SuggestionEngine {
       language.otherEquipmentByContext,
     );
     this.intents = new IntentDetector(language.intents, this.analyser, manualTermGuard(this.corpus), partNameFragments(kb));
+    this.speller = spellingCorrectorFor(this.corpus, () => languageWords(language));
+  }
+
+  /** The text as every step reads it: cut to size, misspelt English words corrected, idioms in plain words. */
+  private plainText(rawText: string): string {
+    return this.analyser.rewrite(this.speller.correct(rawText.slice(0, MAX_QUERY_CHARS)).text);
   }
 
   /** Identity of the dense model ("none" when lexical only); calibrations are keyed by it. */
@@ -232,8 +255,36 @@ export class SuggestionEngine {
 
   /** The machine a text names (ours, or one we do not service) and the words about the fault. */
   detectMachine(text: string): { line?: ProductLineCode; otherMachine: boolean; faultWords: string[] } {
-    const named = this.lines.detect(this.analyser.rewrite(text.slice(0, MAX_QUERY_CHARS)));
+    const reading = this.read(text);
+    reading.named ??= this.lines.detect(reading.rewritten);
+    const named = reading.named;
     return { line: named.line, otherMachine: named.otherMachine, faultWords: tokenize(named.remainder) };
+  }
+
+  /**
+   * What the engine reads from a text before ranking, remembered for the last few texts:
+   * one chat turn asks the engine about the same message several times (its intent, its
+   * machine, the manual with and without the machine's line), and this reading was half
+   * of each ask.
+   */
+  private read(rawText: string): Reading {
+    const known = this.readings.get(rawText);
+    if (known) return known;
+    const rewritten = this.plainText(rawText);
+    const text = rewritten.trim();
+    const analysis = this.analyser.analyse(text);
+    const reading: Reading = {
+      rewritten,
+      language: detectLanguage(text),
+      analysis,
+      // A request (quote, invoice, greeting …) is still ranked against the manual, lexically,
+      // so staff see what the words would have matched; it is never answered as a fault.
+      intent: this.intents.detect(analysis.normalised),
+      machine: this.lines.detect(text, analysis.clauses),
+    };
+    this.readings.set(rawText, reading);
+    if (this.readings.size > RECENT_READINGS) this.readings.delete(this.readings.keys().next().value!);
+    return reading;
   }
 
   /**
@@ -242,7 +293,7 @@ export class SuggestionEngine {
    * turn handler asks before a triage starts.
    */
   detectIntent(text: string): { id: string; route: IntentRoute } | undefined {
-    const found = this.intents.detect(this.analyser.analyse(this.analyser.rewrite(text.slice(0, MAX_QUERY_CHARS)).trim()).normalised);
+    const found = this.read(text).intent;
     return found && { id: found.id, route: found.route };
   }
 
@@ -261,15 +312,8 @@ export class SuggestionEngine {
 
   /** suggest() plus the evidence behind the decision, for calibration and evaluation. */
   async explain(rawText: string, opts: SuggestOptions = {}): Promise<{ response: SuggestResponse; evidence?: Features }> {
-    // Idioms in plain words first ("won't fire up" is a starting problem, not a fire).
-    const text = this.analyser.rewrite(rawText.slice(0, MAX_QUERY_CHARS)).trim();
+    const { language, analysis, intent, machine } = this.read(rawText);
     const limit = Math.max(1, Math.min(opts.limit ?? 5, 20));
-    const language = detectLanguage(text);
-    const analysis = this.analyser.analyse(text);
-    // A request (quote, invoice, greeting …) is still ranked against the manual, lexically,
-    // so staff see what the words would have matched; it is never answered as a fault.
-    const intent = this.intents.detect(analysis.normalised);
-    const machine = this.lines.detect(text, analysis.clauses);
     const detected = opts.productLine ? undefined : machine.line;
     if (!intent && machine.otherMachine && !opts.productLine) {
       return { response: { abstain: true, reason: 'other-machine', confidence: 0, language, results: [] } };

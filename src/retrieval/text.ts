@@ -36,6 +36,11 @@ export function isStopWord(word: string): boolean {
   return EN_STOP.has(word.replace(/'/g, ''));
 }
 
+/** The English stop words (known words of no weight: the spelling corrector never changes them). */
+export function stopWords(): Iterable<string> {
+  return EN_STOP;
+}
+
 /** Irregular forms operators use that a suffix stemmer would miss (a Map: words like "constructor" must not hit Object.prototype). */
 const EN_NORMALISE = new Map<string, string>([
   ['ran', 'run'],

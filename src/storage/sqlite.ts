@@ -3,14 +3,19 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { assertStorable, StoreUnavailableError, type Database, type Sql, type TransactionOptions } from './database.js';
 
-/** $1, $2 … → ?, with the parameters reordered to match (a placeholder may repeat). */
-function toSqlite(sql: string, params: readonly unknown[]): [string, unknown[]] {
-  const ordered: unknown[] = [];
+/** A statement in SQLite's dialect: `$1, $2 …` → `?`, and which parameter each `?` takes (a placeholder may repeat). */
+interface Translated {
+  text: string;
+  order: number[];
+}
+
+function translate(sql: string): Translated {
+  const order: number[] = [];
   const text = sql.replace(/\$(\d+)/g, (_, n: string) => {
-    ordered.push(normalise(params[Number(n) - 1]));
+    order.push(Number(n) - 1);
     return '?';
   });
-  return [text, ordered];
+  return { text, order };
 }
 
 /** better-sqlite3 binds numbers, strings, bigints, buffers and null; booleans become 0/1. */
@@ -19,6 +24,8 @@ function normalise(v: unknown): unknown {
   if (typeof v === 'boolean') return v ? 1 : 0;
   return v;
 }
+
+const STATEMENT_CACHE_SIZE = 256;
 
 /** Failures of the file rather than of the SQL (disk full, I/O error, locked, read-only): retry later. */
 const UNAVAILABLE = /^SQLITE_(FULL|IOERR|BUSY|LOCKED|READONLY|CANTOPEN|NOMEM|PROTOCOL|CORRUPT|NOTADB)/;
@@ -39,6 +46,16 @@ export class SqliteDatabase implements Database {
   readonly kind = 'sqlite' as const;
   private readonly db: BetterSqlite3.Database;
   private queue: Promise<unknown> = Promise.resolve();
+  /**
+   * Compiled statements by their SQL. A chat turn runs the same dozen statements every
+   * time; compiling them anew was a sixth of the database's share of a turn. Bounded,
+   * because statements with a variable IN list have many texts.
+   */
+  private readonly statements = new Map<string, { stmt: BetterSqlite3.Statement; order: number[] }>();
+  private readonly syncNormal: BetterSqlite3.Statement;
+  private readonly syncFull: BetterSqlite3.Statement;
+  private readonly begin: BetterSqlite3.Statement;
+  private readonly commit: BetterSqlite3.Statement;
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -47,6 +64,26 @@ export class SqliteDatabase implements Database {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
+    this.syncNormal = this.db.prepare('PRAGMA synchronous = NORMAL');
+    this.syncFull = this.db.prepare('PRAGMA synchronous = FULL');
+    this.begin = this.db.prepare('BEGIN IMMEDIATE');
+    this.commit = this.db.prepare('COMMIT');
+  }
+
+  /** The compiled statement for this SQL and its arguments in `?` order. */
+  private prepared(sql: string, params: readonly unknown[]): [BetterSqlite3.Statement, unknown[]] {
+    let entry = this.statements.get(sql);
+    if (entry) {
+      // Most recently used last: the Map's insertion order is the eviction order.
+      this.statements.delete(sql);
+      this.statements.set(sql, entry);
+    } else {
+      const { text, order } = translate(sql);
+      entry = { stmt: this.db.prepare(text), order };
+      this.statements.set(sql, entry);
+      if (this.statements.size > STATEMENT_CACHE_SIZE) this.statements.delete(this.statements.keys().next().value!);
+    }
+    return [entry.stmt, entry.order.map((i) => normalise(params[i]))];
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -58,9 +95,8 @@ export class SqliteDatabase implements Database {
   private readonly direct: Sql = {
     query: async <T>(sql: string, params: readonly unknown[] = []) => {
       assertStorable(params);
-      const [text, args] = toSqlite(sql, params);
       try {
-        const stmt = this.db.prepare(text);
+        const [stmt, args] = this.prepared(sql, params);
         return (stmt.reader ? stmt.all(...args) : (stmt.run(...args), [])) as T[];
       } catch (err) {
         wrap(err);
@@ -68,9 +104,9 @@ export class SqliteDatabase implements Database {
     },
     run: async (sql: string, params: readonly unknown[] = []) => {
       assertStorable(params);
-      const [text, args] = toSqlite(sql, params);
       try {
-        return this.db.prepare(text).run(...args).changes;
+        const [stmt, args] = this.prepared(sql, params);
+        return stmt.run(...args).changes;
       } catch (err) {
         wrap(err);
       }
@@ -84,11 +120,11 @@ export class SqliteDatabase implements Database {
   run(sql: string, params?: readonly unknown[], options: TransactionOptions = {}): Promise<number> {
     if (options.durable !== false) return this.exclusive(() => this.direct.run(sql, params));
     return this.exclusive(async () => {
-      this.db.pragma('synchronous = NORMAL'); // as a relaxed transaction (below): no fsync at this commit
+      this.syncNormal.run(); // as a relaxed transaction (below): no fsync at this commit
       try {
         return await this.direct.run(sql, params);
       } finally {
-        this.db.pragma('synchronous = FULL');
+        this.syncFull.run();
       }
     });
   }
@@ -97,17 +133,17 @@ export class SqliteDatabase implements Database {
     return this.exclusive(async () => {
       // In WAL mode, NORMAL skips the fsync at commit; the next FULL commit flushes it too.
       const relaxed = options.durable === false;
-      if (relaxed) this.db.pragma('synchronous = NORMAL');
+      if (relaxed) this.syncNormal.run();
       try {
-        this.db.exec('BEGIN IMMEDIATE');
+        this.begin.run();
         const result = await fn(this.direct);
-        this.db.exec('COMMIT');
+        this.commit.run();
         return result;
       } catch (err) {
         if (this.db.inTransaction) this.db.exec('ROLLBACK');
         wrap(err);
       } finally {
-        if (relaxed) this.db.pragma('synchronous = FULL');
+        if (relaxed) this.syncFull.run();
       }
     });
   }

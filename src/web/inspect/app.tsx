@@ -1,12 +1,12 @@
 import { render } from 'preact';
-import { useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import type { TicketView } from '../../api/responses.js';
 import { ApiError, type StatusChangeBody } from '../shared/api.js';
 import { errorMessage } from '../shared/errors.js';
 import type { Translator } from '../shared/i18n.js';
 import { FIELD_SESSION, FieldNav } from '../shared/field.js';
 import { useAnnouncer, useLanguage, useSession } from '../shared/session.js';
-import { Alert, SignIn, StatusRegion, TopBar, useRefState, type AlertState } from '../shared/ui.js';
+import { Alert, SignIn, StatusRegion, TopBar, useRefState, useSignInThenLoad, type AlertState } from '../shared/ui.js';
 import { INSPECT } from './text.js';
 
 /**
@@ -171,22 +171,7 @@ function App() {
     }
   }
 
-  async function signIn(key: string): Promise<boolean> {
-    const r = await session.signIn(key);
-    if (!r.ok) {
-      const e = r.error;
-      setAlert({ message: 'role' in e ? t('errRole', { role: e.role }) : t('errSignIn', { error: e.message }), source: 'signin' });
-      return false;
-    }
-    setAlert(null);
-    await loadJobs();
-    return true;
-  }
-
-  useLayoutEffect(() => {
-    if (!session.keyRef.current) return void document.getElementById('api-key')?.focus();
-    void session.loadMe().then((m) => (m && session.allowed(m) ? loadJobs() : undefined), fail);
-  }, []);
+  const signIn = useSignInThenLoad({ t, session, setAlert, roleMessage: (role) => t('errRole', { role }), load: loadJobs, onError: fail });
 
   const signedIn = session.key !== null;
   const lang = t.lang;

@@ -1,6 +1,6 @@
 import type { Chart as ChartJs, ChartConfiguration } from 'chart.js';
 import { render } from 'preact';
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { HandoffPickupReport } from '../../api/handoffs.js';
 import type {
   GapTrendReport,
@@ -15,7 +15,7 @@ import { ApiError, type Api } from '../shared/api.js';
 import { errorMessage } from '../shared/errors.js';
 import type { Translator } from '../shared/i18n.js';
 import { useAnnouncer, useLanguage, useSession } from '../shared/session.js';
-import { Alert, SignIn, StatusRegion, TopBar, useRefState, type AlertState } from '../shared/ui.js';
+import { Alert, SignIn, StatusRegion, TopBar, useRefState, useSignInThenLoad, type AlertState } from '../shared/ui.js';
 import { REPORTS } from './text.js';
 
 /**
@@ -358,22 +358,7 @@ function App() {
     }
   }
 
-  async function signIn(key: string): Promise<boolean> {
-    const r = await session.signIn(key);
-    if (!r.ok) {
-      const e = r.error;
-      setAlert({ message: 'role' in e ? t('errRole', { role: e.role }) : t('errSignIn', { error: e.message }), source: 'signin' });
-      return false;
-    }
-    setAlert(null);
-    await refresh();
-    return true;
-  }
-
-  useLayoutEffect(() => {
-    if (!session.keyRef.current) return void document.getElementById('api-key')?.focus();
-    void session.loadMe().then((m) => (m && session.allowed(m) ? refresh() : undefined), report);
-  }, []);
+  const signIn = useSignInThenLoad({ t, session, setAlert, roleMessage: (role) => t('errRole', { role }), load: refresh, onError: report });
 
   const line = (code: string) => {
     const l = data?.lines.find((x) => x.code === code);

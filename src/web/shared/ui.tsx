@@ -4,7 +4,7 @@ import type { MeResponse, ProductLineSummary } from '../../api/responses.js';
 import { lineLabel } from './manual.js';
 import type { Issue } from './api.js';
 import type { Translator } from './i18n.js';
-import { roleName, type CommonMessages, type SignInResult } from './session.js';
+import { roleName, type CommonMessages, type SignInResult, type useSession } from './session.js';
 
 /**
  * The parts every staff page has: skip link and top bar (title, who is signed in,
@@ -148,6 +148,38 @@ export function SessionSignIn(props: {
       }}
     />
   );
+}
+
+/**
+ * Sign-in for a page that loads its data once signed in (inspections, reports): when the
+ * page opens, the stored key is checked and the data loaded (with no key, the key field
+ * is focused); the returned `submit`, for the SignIn form, shows a refused key or a role
+ * the page does not serve (`roleMessage`) as the sign-in alert, and loads on success.
+ */
+export function useSignInThenLoad(opts: {
+  t: T;
+  session: Pick<ReturnType<typeof useSession>, 'signIn' | 'loadMe' | 'allowed' | 'keyRef'>;
+  setAlert: (alert: AlertState | null) => void;
+  roleMessage: (role: MeResponse['role']) => string;
+  load: () => Promise<unknown>;
+  onError: (err: unknown) => void;
+}): (key: string) => Promise<boolean> {
+  const { t, session, setAlert } = opts;
+  useLayoutEffect(() => {
+    if (!session.keyRef.current) return void document.getElementById('api-key')?.focus();
+    void session.loadMe().then((m) => (m && session.allowed(m) ? opts.load() : undefined), opts.onError);
+  }, []);
+  return async (key: string): Promise<boolean> => {
+    const r = await session.signIn(key);
+    if (!r.ok) {
+      const e = r.error;
+      setAlert({ message: 'role' in e ? opts.roleMessage(e.role) : t('errSignIn', { error: e.message }), source: 'signin' });
+      return false;
+    }
+    setAlert(null);
+    await opts.load();
+    return true;
+  };
 }
 
 export interface AlertState {
