@@ -9,6 +9,7 @@ import { IntentDetector } from './intents.js';
 import type { IntentRoute, LanguageData } from './language-data.js';
 import { LexicalIndex, SOUND_BOOST } from './lexical.js';
 import { manualTermGuard } from './manual-terms.js';
+import { ModelCodeReader } from './model-codes.js';
 import { ProductLineDetector } from './product-lines.js';
 import { tokenizeWithSound } from './sound.js';
 import { detectLanguage } from '../language/detect.js';
@@ -201,6 +202,7 @@ export class SuggestionEngine {
       this.analyser,
       this.vocabulary,
       language.otherEquipmentByContext,
+      new ModelCodeReader(language.modelCodes ?? { lines: [] }, (code) => kb.productLines.has(code)),
     );
     this.intents = new IntentDetector(language.intents, this.analyser, manualTermGuard(this.corpus), partNameFragments(kb));
     this.speller = spellingCorrectorFor(this.corpus, () => languageWords(language));

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z, type ZodType, type ZodTypeDef } from 'zod';
 import { bilingual } from '../knowledge/schema.js';
+import { readModelCodes, type ModelCodes } from './model-codes.js';
 
 /**
  * The retrieval engine's own vocabularies, kept as data beside the manual and validated
@@ -121,6 +122,8 @@ export interface LanguageData {
   otherEquipment: string[];
   /** Other machines' names the manual also uses for a part of ours: decided by the words around them. */
   otherEquipmentByContext: string[];
+  /** Model codes and maker names per product line (knowledge/model-codes.yaml; optional file). */
+  modelCodes?: ModelCodes;
 }
 
 export interface LanguageDataProblem {
@@ -161,10 +164,12 @@ export function inspectLanguageData(knowledgeDir: string): { data?: LanguageData
   const intents = readYaml(knowledgeDir, 'intents.yaml', intentsFileSchema, problems);
   const cues = readYaml(knowledgeDir, 'message-cues.yaml', messageCuesSchema, problems);
   const other = readYaml(knowledgeDir, 'other-equipment.yaml', otherEquipmentSchema, problems);
-  if (!intents || !cues || !other) return { problems };
+  const models = readModelCodes(knowledgeDir);
+  for (const p of models.problems) problems.push({ file: 'model-codes.yaml', ...p });
+  if (!intents || !cues || !other || !models.data) return { problems };
   const otherEquipment = other.equipment.flatMap((e) => [...e.names.en, ...e.names.zh]);
   const otherEquipmentByContext = [...other.by_context.en, ...other.by_context.zh];
-  return { data: { intents: intents.intents, cues, otherEquipment, otherEquipmentByContext }, problems };
+  return { data: { intents: intents.intents, cues, otherEquipment, otherEquipmentByContext, modelCodes: models.data }, problems };
 }
 
 export function loadLanguageData(knowledgeDir: string): LanguageData {

@@ -2,6 +2,7 @@ import type { ProductLineCode, ServicePolicy } from '../knowledge/schema.js';
 import type { Clause, MessageAnalyser } from './understanding.js';
 import { blankSpans, normaliseText, PhraseSet, type PhraseHit } from './phrases.js';
 import { isStopWord } from './text.js';
+import type { ModelCodeReader } from './model-codes.js';
 import { pinyinSyllables } from './sound.js';
 import { tokenize } from './text.js';
 
@@ -62,6 +63,8 @@ export class ProductLineDetector {
     private readonly analyser: MessageAnalyser,
     private readonly manual: { hasWord(w: string): boolean; hasText(t: string): boolean; companyOf(name: string): Set<string> },
     byContext: readonly string[] = [],
+    /** Model codes and maker names ("QTZ80", "W2000", "Vögele"): the machine when no name says it. */
+    private readonly models?: ModelCodeReader,
   ) {
     const aliases: Alias[] = policy.product_lines.flatMap((l) =>
       [...l.aliases.en, ...l.aliases.zh, l.name.en, ...l.name.zh.split('/')].map((a) => ({ line: l.code, text: normaliseText(a).trim() })),
@@ -106,6 +109,9 @@ export class ProductLineDetector {
     const sharedHits = this.sharedNamesAsOthers(remainder);
     otherHits.push(...sharedHits);
     blank(sharedHits);
+    // Model codes are blanked whatever else names the machine: a model number is not a fault's evidence.
+    const modelHits = this.models?.find(remainder) ?? [];
+    blank(modelHits);
     const ourHits = this.ours.find(remainder);
     // A machine named in a clause that rules it out ("not the roller", "the roller guys say
     // it's not them", "the paver is fine") is not the machine the message is about; but
@@ -131,6 +137,8 @@ export class ProductLineDetector {
         blank([h]);
       }
     }
+    // No machine named by word: its model code or maker names it ("my QTZ80 won't slew").
+    if (named.size === 0) for (const h of modelHits) named.add(h.line);
 
     const inClause = (c: Clause) => otherHits.some((h) => c.start <= h.start && h.start < c.end);
     // The complaint that leads (the first one, or the one cue words call the main one): a
@@ -181,7 +189,11 @@ export class ProductLineDetector {
     // Named in a clause without fault words while another clause describes the fault:
     // only when presented as the machine in question ("my excavator. the tracks won't turn").
     const before = text.slice(Math.max(clause.start, hit.start - 24), hit.start);
-    return this.analyser.subjectMarkers.has(before) || /^[\s\p{P}]*$/u.test(text.slice(clause.start, hit.start));
+    // A model code before the name ("PC200 挖机") presents it as the machine just as well.
+    return (
+      this.analyser.subjectMarkers.has(before) ||
+      /^[\s\p{P}]*(?:[a-z]+-?\d+[a-z0-9-]*[\s\p{P}]*)?$/u.test(text.slice(clause.start, hit.start))
+    );
   }
 
   /**

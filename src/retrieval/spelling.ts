@@ -293,7 +293,7 @@ export function spellingCorrectorFor(corpus: readonly Phrasing[], otherWords: ()
   return c;
 }
 
-/** The words of the engine's own vocabularies (cues, requests, other machines): known, never corrected. */
+/** The words of the engine's own vocabularies (cues, requests, other machines, makers): known, never corrected. */
 export function languageWords(language: LanguageData): string[] {
   const c = language.cues;
   const lists = [
@@ -316,5 +316,6 @@ export function languageWords(language: LanguageData): string[] {
     out.push(...intent.cues.en.map((q) => q.text.replace(/\*$/, '')), ...intent.examples.en, intent.title.en);
   }
   out.push(...language.otherEquipment, ...language.otherEquipmentByContext);
+  for (const l of language.modelCodes?.lines ?? []) out.push(...l.names);
   return out;
 }

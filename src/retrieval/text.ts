@@ -11,6 +11,8 @@ import type { DetectedLang as Lang } from '../language/detect.js';
 export type { Lang };
 const CJK_RUN = /[\u3400-\u9fff\uf900-\ufaff]+/gu;
 const LATIN_WORD = /[a-z0-9]+(?:'[a-z]+)?/g;
+/** A bare number ("0", "80", "3") is no evidence of a fault: "80" must not pull the phrasings that say 80 °C. */
+const BARE_NUMBER = /^\d+$/;
 
 const EN_STOP = new Set(
   (
@@ -129,7 +131,7 @@ export function queryUnits(text: string): QueryUnitTokens {
   let w = 0;
   for (const word of latin.match(LATIN_WORD) ?? []) {
     const bare = word.replace(/'/g, '');
-    if (EN_STOP.has(bare)) continue;
+    if (EN_STOP.has(bare) || BARE_NUMBER.test(bare)) continue;
     const unit = `w${w++}`;
     unitWeight.set(unit, 1);
     add(stemEn(word), [unit]);
@@ -151,7 +153,7 @@ export function tokenizeWithSource(text: string): { token: string; source: strin
   const latin = lower.replace(CJK_RUN, ' ').replace(/[’`]/g, "'");
   for (const word of latin.match(LATIN_WORD) ?? []) {
     const w = word.replace(/'/g, '');
-    if (EN_STOP.has(w)) continue;
+    if (EN_STOP.has(w) || BARE_NUMBER.test(w)) continue;
     tokens.push({ token: stemEn(word), source: w });
   }
   return tokens;
