@@ -1,5 +1,4 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { emulatorPost, startChannel, type TestChannel } from './support/channel.js';
 import { KEYS, startTestServer, type TestServer } from './support/server.js';
 
 /**
@@ -9,8 +8,7 @@ import { KEYS, startTestServer, type TestServer } from './support/server.js';
  */
 describe('POST /api/messages (Bot Framework protocol)', () => {
   let s: TestServer;
-  let channel: Server;
-  let serviceUrl: string;
+  let channel: TestChannel;
   const received: {
     path: string;
     body: { type: string; text?: string; suggestedActions?: { actions: { value: string }[] }; speak?: string };
@@ -18,37 +16,14 @@ describe('POST /api/messages (Bot Framework protocol)', () => {
 
   beforeAll(async () => {
     s = await startTestServer({ embedder: { kind: 'use' } });
-    channel = createServer((req, res) => {
-      let body = '';
-      req.on('data', (d) => (body += d));
-      req.on('end', () => {
-        received.push({ path: req.url ?? '', body: JSON.parse(body || '{}') });
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ id: `reply-${received.length}` }));
-      });
-    });
-    await new Promise<void>((r) => channel.listen(0, '127.0.0.1', r));
-    serviceUrl = `http://127.0.0.1:${(channel.address() as AddressInfo).port}`;
+    channel = await startChannel((path, body) => received.push({ path, body: body as (typeof received)[number]['body'] }));
   }, 120_000);
   afterAll(async () => {
     channel.close();
     await s.stop();
   });
 
-  const post = (activity: Record<string, unknown>) =>
-    fetch(`${s.base}/api/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        channelId: 'emulator',
-        serviceUrl,
-        conversation: { id: 'emulator-conv-1' },
-        from: { id: 'user-1', name: 'Operator', role: 'user' },
-        recipient: { id: 'bot-1', name: 'Bot', role: 'bot' },
-        timestamp: new Date().toISOString(),
-        ...activity,
-      }),
-    });
+  const post = (activity: Record<string, unknown>) => emulatorPost(s.base, channel.serviceUrl, 'emulator-conv-1', activity);
 
   const messages = () => received.filter((r) => r.body.type === 'message');
 

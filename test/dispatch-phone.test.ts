@@ -1,8 +1,8 @@
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import type { TicketView } from '../src/api/responses.js';
-import { axeViolations, launchBrowser, overflowsX, screenshot, until } from './support/browser.js';
-import { api, KEYS, startTestServer, type TestServer } from './support/server.js';
-import { ticketRequest } from './support/tickets.js';
+import { axeViolations, overflowsX, phonePage, screenshot, until } from './support/browser.js';
+import { serverAndBrowser } from './support/browser-suite.js';
+import { api, KEYS, openTicket } from './support/server.js';
 
 /**
  * The dispatch board on a phone (390×844 in Chromium): every ticket's number, status,
@@ -21,18 +21,14 @@ async function onScreen(l: Locator): Promise<boolean> {
 }
 
 describe('/dispatch on a phone', () => {
-  let server: TestServer;
-  let browser: Browser;
+  const env = serverAndBrowser(TIMEOUT);
   let context: BrowserContext;
   let page: Page;
   const tickets: Record<string, TicketView> = {};
 
   beforeAll(async () => {
-    server = await startTestServer();
-    const open = async (name: string, overrides: Parameters<typeof ticketRequest>[0]) => {
-      const res = await api(server.base, KEYS.agent, 'POST', '/api/tickets', ticketRequest(overrides));
-      tickets[name] = (await res.json()) as TicketView;
-    };
+    const open = async (name: string, overrides: Parameters<typeof openTicket>[1]) =>
+      (tickets[name] = await openTicket(env.server.base, overrides));
     await open('running', {
       machineDown: false,
       equipment: { productLine: 'RR', model: 'RR-12 long model name' },
@@ -43,21 +39,13 @@ describe('/dispatch on a phone', () => {
       machineDown: true,
       customer: { name: 'Zhongjian Bureau 8 Co. Ltd', site: { address: 'North gate of the Zhongjian site, Pudong' } },
     });
-    browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: PHONE, height: 844 }, locale: 'en-GB', hasTouch: true, isMobile: true });
-    page = await context.newPage();
-    page.on('pageerror', (e) => console.error(`pageerror: ${e.message}`));
-  }, TIMEOUT);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
+    ({ context, page } = await phonePage(env.browser, PHONE));
   }, TIMEOUT);
 
   it(
     'shows every ticket with its status, technician and deadline on the screen, and assigns from the phone',
     async () => {
-      await page.goto(`${server.base}/dispatch`);
+      await page.goto(`${env.server.base}/dispatch`);
       expect(await axeViolations(page)).toEqual([]);
       await page.getByLabel('API key').fill(KEYS.dispatcher);
       await page.getByRole('button', { name: 'Sign in' }).click();
@@ -116,7 +104,7 @@ describe('/dispatch on a phone', () => {
         (s) => s === 'Assigned',
         'assigned',
       );
-      const stored = (await (await api(server.base, KEYS.dispatcher, 'GET', `/api/tickets/${tickets.down!.id}`)).json()) as TicketView;
+      const stored = (await (await api(env.server.base, KEYS.dispatcher, 'GET', `/api/tickets/${tickets.down!.id}`)).json()) as TicketView;
       expect([stored.status, stored.technicianId]).toEqual(['assigned', picked]);
       await until(
         () => rows.first().locator('.cell-tech').textContent(),
@@ -132,12 +120,13 @@ describe('/dispatch on a phone', () => {
     'gives the technician on the job a way to close it out from the board',
     async () => {
       const id = tickets.down!.id;
-      const assignee = ((await (await api(server.base, KEYS.dispatcher, 'GET', `/api/tickets/${id}`)).json()) as TicketView).technicianId;
+      const assignee = ((await (await api(env.server.base, KEYS.dispatcher, 'GET', `/api/tickets/${id}`)).json()) as TicketView)
+        .technicianId;
       const key = assignee === 'T-07' ? KEYS.tech7 : KEYS.tech8;
-      await api(server.base, key, 'POST', `/api/tickets/${id}/status`, { status: 'en_route' });
-      await api(server.base, key, 'POST', `/api/tickets/${id}/status`, { status: 'on_site' });
+      await api(env.server.base, key, 'POST', `/api/tickets/${id}/status`, { status: 'en_route' });
+      await api(env.server.base, key, 'POST', `/api/tickets/${id}/status`, { status: 'on_site' });
       const tech = await context.newPage();
-      await tech.goto(`${server.base}/dispatch`);
+      await tech.goto(`${env.server.base}/dispatch`);
       await tech.getByLabel('API key').fill(key);
       await tech.getByRole('button', { name: 'Sign in' }).click();
       await until(

@@ -1,11 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { HandoffList, HandoffMessages } from '../src/api/handoffs.js';
-import { createSchema, dropSchema, TEST_DATABASE_URL } from './support/databases.js';
 import { reportFigures } from './support/figures.js';
+import { twoInstancesOnOnePostgres } from './support/instances.js';
 import { eventually, StaffLine, StreamingChat } from './support/live.js';
-import { killHard, spawnServer, type ServerProcess } from './support/process.js';
 
 const AGENT = 'live-scale-agent-secret-01';
 const ROUNDS = 20;
@@ -22,44 +18,27 @@ const percentile = (xs: number[], p: number) => {
  * reported (no timing assertion beyond the generous wait of each step).
  */
 describe('live chat across two instances on one PostgreSQL', () => {
-  let schema: string;
-  let dirs: string[] = [];
-  let a: ServerProcess;
-  let b: ServerProcess;
-
-  beforeAll(async () => {
-    schema = await createSchema();
-    const env = (dir: string) => ({
-      DATA_DIR: dir,
-      API_KEYS: `${AGENT}:agent`,
-      DATABASE_URL: `${TEST_DATABASE_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`,
-    });
-    dirs = [mkdtempSync(join(tmpdir(), 'live-a-')), mkdtempSync(join(tmpdir(), 'live-b-'))];
-    [a, b] = await Promise.all([spawnServer(env(dirs[0]!)), spawnServer(env(dirs[1]!))]);
-  }, 120_000);
-  afterAll(async () => {
-    await Promise.all([a, b].filter(Boolean).map(killHard));
-    await dropSchema(schema);
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  const two = twoInstancesOnOnePostgres('live', {
+    API_KEYS: `${AGENT}:agent`,
   });
 
   it('carries messages both ways between the operator’s socket on A and the agent on B', async () => {
     const headers = { authorization: `Bearer ${AGENT}`, 'content-type': 'application/json' };
-    const chat = await StreamingChat.start(a.base);
+    const chat = await StreamingChat.start(two.a.base);
     try {
-      await chat.say(a.base, 'the outriggers on my pump truck will not come down');
+      await chat.say(two.a.base, 'the outriggers on my pump truck will not come down');
       await chat.waitFor((x) => /model or serial|Which machine/i.test(x.text ?? ''), 'the model question');
-      await chat.say(a.base, 'I want to talk to a person');
+      await chat.say(two.a.base, 'I want to talk to a person');
       const list = await eventually(
-        async () => (await (await fetch(`${b.base}/api/handoffs?status=open`, { headers })).json()) as HandoffList,
+        async () => (await (await fetch(`${two.b.base}/api/handoffs?status=open`, { headers })).json()) as HandoffList,
         (l) => l.handoffs.some((h) => h.conversationId === chat.conversationId),
         'the handoff on B',
       );
       const id = list.handoffs.find((h) => h.conversationId === chat.conversationId)!.id;
-      const line = await StaffLine.open(b.base, AGENT);
+      const line = await StaffLine.open(two.b.base, AGENT);
       line.watch(id);
       await new Promise((r) => setTimeout(r, 200));
-      expect((await fetch(`${b.base}/api/handoffs/${id}/claim`, { method: 'POST', headers })).status).toBe(200);
+      expect((await fetch(`${two.b.base}/api/handoffs/${id}/claim`, { method: 'POST', headers })).status).toBe(200);
       await chat.waitFor((x) => /has joined the chat/.test(x.text ?? ''), 'the joined notice on A');
 
       const toOperator: number[] = [];
@@ -69,7 +48,7 @@ describe('live chat across two instances on one PostgreSQL', () => {
         // Agent (B) → operator's socket (A).
         const mark = chat.activities.length;
         const t0 = performance.now();
-        const posted = await fetch(`${b.base}/api/handoffs/${id}/messages`, {
+        const posted = await fetch(`${two.b.base}/api/handoffs/${id}/messages`, {
           method: 'POST',
           headers,
           body: JSON.stringify({ text: `agent says ${i}` }),
@@ -81,11 +60,11 @@ describe('live chat across two instances on one PostgreSQL', () => {
         // Operator (A) → the agent's live line and messages API (B).
         const events = line.events.length;
         const t1 = performance.now();
-        await chat.say(a.base, `operator says ${i}`);
+        await chat.say(two.a.base, `operator says ${i}`);
         await line.waitFor((e) => e.type === 'handoff' && e.id === id && e.kind === 'messages', `hint ${i} on B`, events, 10_000);
         let seen: HandoffMessages;
         do {
-          seen = (await (await fetch(`${b.base}/api/handoffs/${id}/messages?after=${cursor}`, { headers })).json()) as HandoffMessages;
+          seen = (await (await fetch(`${two.b.base}/api/handoffs/${id}/messages?after=${cursor}`, { headers })).json()) as HandoffMessages;
         } while (!seen.messages.some((m) => m.text === `operator says ${i}`) && performance.now() - t1 < 10_000);
         expect(seen.messages.map((m) => m.text)).toContain(`operator says ${i}`);
         toAgent.push(performance.now() - t1);

@@ -1,7 +1,6 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { WebSocket } from 'ws';
 import type { HandoffDetail, HandoffList, HandoffMessages, HandoffPickupReport, HandoffSummary } from '../src/api/handoffs.js';
+import { emulatorPost, startChannel, type TestChannel } from './support/channel.js';
 import { createSchema, dropSchema } from './support/databases.js';
 import { eventually, StaffLine, StreamingChat } from './support/live.js';
 import { api, KEYS, startTestServer, type TestServer } from './support/server.js';
@@ -406,43 +405,19 @@ describe.each([['SQLite', 'sqlite'] as const, ['PostgreSQL', 'postgres'] as cons
 
 describe('live chats on a Bot Framework channel (/api/messages)', () => {
   let s: TestServer;
-  let channel: Server;
-  let serviceUrl: string;
+  let channel: TestChannel;
   const received: { path: string; body: { type: string; text?: string; name?: string } }[] = [];
 
   beforeAll(async () => {
     s = await startTestServer();
-    channel = createServer((req, res) => {
-      let body = '';
-      req.on('data', (d) => (body += d));
-      req.on('end', () => {
-        received.push({ path: req.url ?? '', body: JSON.parse(body || '{}') });
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ id: `reply-${received.length}` }));
-      });
-    });
-    await new Promise<void>((r) => channel.listen(0, '127.0.0.1', r));
-    serviceUrl = `http://127.0.0.1:${(channel.address() as AddressInfo).port}`;
+    channel = await startChannel((path, body) => received.push({ path, body: body as (typeof received)[number]['body'] }));
   }, 120_000);
   afterAll(async () => {
     channel.close();
     await s?.stop();
   });
 
-  const post = (activity: Record<string, unknown>) =>
-    fetch(`${s.base}/api/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        channelId: 'emulator',
-        serviceUrl,
-        conversation: { id: 'live-emulator-1' },
-        from: { id: 'user-1', name: 'Operator', role: 'user' },
-        recipient: { id: 'bot-1', name: 'Bot', role: 'bot' },
-        timestamp: new Date().toISOString(),
-        ...activity,
-      }),
-    });
+  const post = (activity: Record<string, unknown>) => emulatorPost(s.base, channel.serviceUrl, 'live-emulator-1', activity);
 
   it('sends the agent’s reply, typing and the ticket updates through continueConversationAsync', async () => {
     await post({ type: 'message', id: 'm1', text: 'the outriggers on my pump truck will not come down' });

@@ -1,46 +1,29 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSchema, dropSchema, TEST_DATABASE_URL } from './support/databases.js';
+import { twoInstancesOnOnePostgres } from './support/instances.js';
 import { REPO_ROOT } from './support/paths.js';
-import { killHard, spawnServer, type ServerProcess } from './support/process.js';
+import type { ServerProcess } from './support/process.js';
 import { openChat } from './support/directline.js';
 import { ticketRequest } from './support/tickets.js';
 
 const KEY = 'scale-out-agent-secret-01';
 
 describe('two server processes sharing one PostgreSQL', () => {
-  let schema: string;
-  let dirs: string[] = [];
-  let a: ServerProcess;
-  let b: ServerProcess;
-
-  beforeAll(async () => {
-    schema = await createSchema();
-    const env = (dir: string) => ({
-      DATA_DIR: dir,
+  const two = twoInstancesOnOnePostgres(
+    'inst',
+    {
       INDEX_DIR: join(REPO_ROOT, 'var', 'test', 'index'),
       EMBEDDER: 'use',
       API_KEYS: `${KEY}:agent`,
-      DATABASE_URL: `${TEST_DATABASE_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`,
-    });
-    dirs = [mkdtempSync(join(tmpdir(), 'inst-a-')), mkdtempSync(join(tmpdir(), 'inst-b-'))];
-    const started = performance.now();
-    [a, b] = await Promise.all([spawnServer(env(dirs[0]!)), spawnServer(env(dirs[1]!))]);
-    console.log(`two instances from spawn to /readyz 200: ${Math.round(performance.now() - started)} ms`);
-  }, 120_000);
-  afterAll(async () => {
-    await Promise.all([a, b].filter(Boolean).map(killHard));
-    await dropSchema(schema);
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  });
+    },
+    (ms) => console.log(`two instances from spawn to /readyz 200: ${ms} ms`),
+  );
 
   it('continues one conversation whose turns alternate between the instances, to a ticket', async () => {
-    const chat = await openChat(a.base);
+    const chat = await openChat(two.a.base);
     let turn = 0;
     // Each turn is posted to one instance and its replies read from the other.
     const say = (text: string) => {
-      const [postTo, readFrom] = turn++ % 2 === 0 ? [a.base, b.base] : [b.base, a.base];
+      const [postTo, readFrom] = turn++ % 2 === 0 ? [two.a.base, two.b.base] : [two.b.base, two.a.base];
       return chat.say(text, { postTo, readFrom });
     };
     expect(await say('the outriggers on my pump truck will not come down')).toMatch(/model or serial/);
@@ -64,11 +47,11 @@ describe('two server processes sharing one PostgreSQL', () => {
       });
     const keys = Array.from({ length: 30 }, (_, i) => `scale-key-${i}`);
     // Every key is sent to both instances at once: only one ticket each may come of it.
-    const responses = await Promise.all(keys.flatMap((k) => [create(a, k), create(b, k)]));
+    const responses = await Promise.all(keys.flatMap((k) => [create(two.a, k), create(two.b, k)]));
     expect(responses.every((r) => r.status === 201 || r.status === 200)).toBe(true);
     const bodies = (await Promise.all(responses.map((r) => r.json()))) as { id: string; number: string; operatorWords: string }[];
     for (let i = 0; i < keys.length; i++) expect(bodies[2 * i]!.id).toBe(bodies[2 * i + 1]!.id);
-    const list = (await (await fetch(`${b.base}/api/tickets?limit=500`, { headers: { authorization: `Bearer ${KEY}` } })).json()) as {
+    const list = (await (await fetch(`${two.b.base}/api/tickets?limit=500`, { headers: { authorization: `Bearer ${KEY}` } })).json()) as {
       tickets: { number: string; operatorWords: string }[];
     };
     const fromBurst = list.tickets.filter((t) => t.operatorWords.includes('scale-key-'));

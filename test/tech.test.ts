@@ -1,9 +1,9 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
 import type { TicketView } from '../src/api/responses.js';
-import { axeViolations, launchBrowser, overflowsX, screenshot, until } from './support/browser.js';
-import { api, KEYS, startTestServer, type TestServer } from './support/server.js';
-import { ticketRequest } from './support/tickets.js';
+import { axeViolations, overflowsX, phonePage, screenshot, until } from './support/browser.js';
+import { serverAndBrowser } from './support/browser-suite.js';
+import { api, KEYS, openTicket } from './support/server.js';
 
 /**
  * A technician's field day on /tech in Chromium at 390×844: sign in with the key, the
@@ -28,19 +28,14 @@ const queuedPhotos = (page: Page) =>
   })`);
 
 describe('/tech: a field day on a phone', () => {
-  let server: TestServer;
-  let browser: Browser;
+  const env = serverAndBrowser(TIMEOUT);
   let context: BrowserContext;
   let page: Page;
   const tickets: Record<string, TicketView> = {};
 
   beforeAll(async () => {
-    server = await startTestServer();
-    const open = async (name: string, overrides: Parameters<typeof ticketRequest>[0]) => {
-      const res = await api(server.base, KEYS.agent, 'POST', '/api/tickets', ticketRequest(overrides));
-      tickets[name] = (await res.json()) as TicketView;
-      await api(server.base, KEYS.dispatcher, 'POST', `/api/tickets/${tickets[name]!.id}/assign`, { technicianId: 'T-07' });
-    };
+    const open = async (name: string, overrides: Parameters<typeof openTicket>[1]) =>
+      (tickets[name] = await openTicket(env.server.base, overrides, 'T-07'));
     // A running roller (basic tier, long clocks) and a pump truck that is down: the pump truck comes first.
     await open('RR', {
       machineDown: false,
@@ -50,28 +45,19 @@ describe('/tech: a field day on a phone', () => {
     });
     await open('PT', { machineDown: true });
     // Another technician's job stays out of T-07's list.
-    const other = (await (await api(server.base, KEYS.agent, 'POST', '/api/tickets', ticketRequest())).json()) as TicketView;
-    await api(server.base, KEYS.dispatcher, 'POST', `/api/tickets/${other.id}/assign`, { technicianId: 'T-08' });
+    await openTicket(env.server.base, {}, 'T-08');
     // The operator's photo, on the ticket (as the chat would have put it).
     const photo = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#c0392b' } })
       .jpeg()
       .toBuffer();
-    await fetch(`${server.base}/api/tickets/${tickets.PT!.id}/media?name=boom.jpg`, {
+    await fetch(`${env.server.base}/api/tickets/${tickets.PT!.id}/media?name=boom.jpg`, {
       method: 'POST',
       headers: { authorization: `Bearer ${KEYS.dispatcher}`, 'content-type': 'image/jpeg' },
       body: photo,
     });
 
-    browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-GB', hasTouch: true, isMobile: true });
-    page = await context.newPage();
-    page.on('pageerror', (e) => console.error(`pageerror: ${e.message}`));
-    await page.goto(`${server.base}/tech`);
-  }, TIMEOUT);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
+    ({ context, page } = await phonePage(env.browser));
+    await page.goto(`${env.server.base}/tech`);
   }, TIMEOUT);
 
   it(
@@ -154,7 +140,7 @@ describe('/tech: a field day on a phone', () => {
         'the job leaves my list',
       );
 
-      const done = (await (await api(server.base, KEYS.dispatcher, 'GET', `/api/tickets/${tickets.PT!.id}`)).json()) as TicketView;
+      const done = (await (await api(env.server.base, KEYS.dispatcher, 'GET', `/api/tickets/${tickets.PT!.id}`)).json()) as TicketView;
       expect(done.status).toBe('resolved');
       expect(done.closeOut).toMatchObject({
         actualFaultId: 'PT-H03',
@@ -169,7 +155,7 @@ describe('/tech: a field day on a phone', () => {
       ]);
       expect(await page.evaluate<string | null>(`localStorage.getItem('tech.closeOut.${tickets.PT!.id}')`)).toBeNull();
       // A different fault than the match: the manual learns from it.
-      const gaps = await server.app.services().gaps!.list('open');
+      const gaps = await env.server.app.services().gaps!.list('open');
       expect(gaps.find((g) => g.ticketId === tickets.PT!.id)).toMatchObject({
         source: 'close-out-mismatch',
         matchedFaultId: 'PT-H01',
@@ -218,7 +204,7 @@ describe('/tech: a field day on a phone', () => {
       };
       expect(kept.submitted).toBe(true);
       expect(await queuedPhotos(page)).toEqual([{ ticketId: rr.id, name: 'fuel-gauge.jpg', size: gauge.length }]);
-      expect(((await (await api(server.base, KEYS.dispatcher, 'GET', `/api/tickets/${rr.id}`)).json()) as TicketView).status).toBe(
+      expect(((await (await api(env.server.base, KEYS.dispatcher, 'GET', `/api/tickets/${rr.id}`)).json()) as TicketView).status).toBe(
         'on_site',
       );
       await screenshot(page, 'tech-close-out-queued-390');
@@ -228,7 +214,7 @@ describe('/tech: a field day on a phone', () => {
       await context.setOffline(false);
       await page.reload();
       const resolved = await until(
-        async () => (await (await api(server.base, KEYS.dispatcher, 'GET', `/api/tickets/${rr.id}`)).json()) as TicketView,
+        async () => (await (await api(env.server.base, KEYS.dispatcher, 'GET', `/api/tickets/${rr.id}`)).json()) as TicketView,
         (t) => t.status === 'resolved',
         'the queued close-out to arrive',
         30_000,
@@ -243,7 +229,7 @@ describe('/tech: a field day on a phone', () => {
         'the draft cleared',
       );
       expect(await queuedPhotos(page)).toEqual([]);
-      const gaps = await server.app.services().gaps!.list('open');
+      const gaps = await env.server.app.services().gaps!.list('open');
       expect(gaps.find((g) => g.ticketId === rr.id)).toMatchObject({ source: 'close-out-not-in-manual' });
     },
     TIMEOUT,
@@ -280,7 +266,7 @@ describe('/tech: a field day on a phone', () => {
       expect(await page.locator('#sign-in').isHidden()).toBe(true);
       // Signing out on one screen signs out of the app.
       await page.getByRole('button', { name: 'Sign out' }).click();
-      await page.goto(`${server.base}/inspect`);
+      await page.goto(`${env.server.base}/inspect`);
       await page.getByLabel('API key').waitFor();
       expect(await page.locator('#sign-in').isVisible()).toBe(true);
     },

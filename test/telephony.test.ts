@@ -1,5 +1,4 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startChannel, type TestChannel } from './support/channel.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
 /**
@@ -20,26 +19,14 @@ interface Reply {
 
 describe('a phone call through the telephony channel', () => {
   let s: TestServer;
-  let channel: Server;
-  let serviceUrl: string;
+  let channel: TestChannel;
   const received: Reply[] = [];
 
   beforeAll(async () => {
     s = await startTestServer();
-    channel = createServer((req, res) => {
-      let body = '';
-      req.on('data', (d) => (body += d));
-      req.on('end', () => {
-        received.push(JSON.parse(body || '{}') as Reply);
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ id: `reply-${received.length}` }));
-      });
-    });
-    await new Promise<void>((r) => channel.listen(0, '127.0.0.1', r));
-    serviceUrl = `http://127.0.0.1:${(channel.address() as AddressInfo).port}`;
+    channel = await startChannel((_path, body) => received.push(body as Reply));
   }, 120_000);
   afterAll(async () => {
-    channel.closeAllConnections();
     channel.close();
     await s.stop();
   });
@@ -53,7 +40,7 @@ describe('a phone call through the telephony channel', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
         channelId: 'telephony',
-        serviceUrl,
+        serviceUrl: channel.serviceUrl,
         id: `call-${++seq}`,
         conversation: { id: conversation },
         from: { id: '+8613800138000', role: 'user' },

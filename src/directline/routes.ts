@@ -139,6 +139,23 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): void {
 
   const serviceUrlOf = (req: Request) => `http://${req.headers.host ?? 'localhost'}`;
 
+  /**
+   * A user's activity (a message, or an upload's): echoed into the conversation's log, as
+   * Direct Line does so that clients can show it as sent, then the bot's turn on it.
+   * Returns the echoed activity's id.
+   */
+  const echoAndRun = async (req: Request, id: string, activity: Partial<Activity>, from: NonNullable<Partial<Activity>['from']>) => {
+    const echoed = await store.append(id, {
+      ...activity,
+      from,
+      channelId: 'directline',
+      conversation: { id, isGroup: false, conversationType: 'personal', name: '' },
+      recipient: { id: 'bot', name: 'Fault triage assistant', role: 'bot' },
+    });
+    await runTurn(adapter, id, { ...activity, id: echoed.id, from }, serviceUrlOf(req));
+    return echoed.id!;
+  };
+
   /** The conversation's WebSocket (stream.ts), from the watermark on; the scheme follows the page's (wss behind TLS). */
   const streamOf = async (req: Request, store: DirectLineStore, conversationId: string, watermark?: number) => {
     const key = await store.streamKey(conversationId);
@@ -221,16 +238,7 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): void {
         res.send(200, { id: id2 });
         return;
       }
-      // Direct Line echoes the user's own activities, so clients can show them as sent.
-      const echoed = await store.append(id, {
-        ...activity,
-        from,
-        channelId: 'directline',
-        conversation: { id, isGroup: false, conversationType: 'personal', name: '' },
-        recipient: { id: 'bot', name: 'Fault triage assistant', role: 'bot' },
-      });
-      await runTurn(adapter, id, { ...activity, id: echoed.id, from }, serviceUrlOf(req));
-      res.send(200, { id: echoed.id });
+      res.send(200, { id: await echoAndRun(req, id, activity, from) });
     }),
   );
 
@@ -251,15 +259,7 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): void {
             name: activity.from?.name ?? 'user',
             role: 'user',
           };
-          const echoed = await store.append(id, {
-            ...activity,
-            from,
-            channelId: 'directline',
-            conversation: { id, isGroup: false, conversationType: 'personal', name: '' },
-            recipient: { id: 'bot', name: 'Fault triage assistant', role: 'bot' },
-          });
-          await runTurn(adapter, id, { ...activity, id: echoed.id, from }, serviceUrlOf(req));
-          return echoed.id!;
+          return echoAndRun(req, id, activity, from);
         },
       });
     }),

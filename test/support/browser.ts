@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { REPO_ROOT } from './paths.js';
 
 /** Debian's Chromium; the tests never download a browser (no `npx playwright install`). */
@@ -23,6 +23,14 @@ export function launchBrowser(): Promise<Browser> {
       '--no-first-run',
     ],
   });
+}
+
+/** A phone's page (`width`×844, touch, en-GB) in a new context; its script errors go to the test's console. */
+export async function phonePage(browser: Browser, width = 390): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width, height: 844 }, locale: 'en-GB', hasTouch: true, isMobile: true });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error(`pageerror: ${e.message}`));
+  return { context, page };
 }
 
 /** Saves a PNG of the viewport to test-artifacts/screenshots/<name>.png and returns its path. */

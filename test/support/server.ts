@@ -2,11 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TicketView } from '../../src/api/responses.js';
 import type { ApiKey, AppConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/config/logger.js';
 import { startServer, type App } from '../../src/server/server.js';
 import { createSchema, dropSchema, TEST_DATABASE_URL } from './databases.js';
 import { KNOWLEDGE_DIR, REPO_ROOT } from './paths.js';
+import { ticketRequest } from './tickets.js';
 
 export const KEYS = {
   admin: 'admin-secret-0000000001',
@@ -138,4 +140,15 @@ export function api(
     },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
+}
+
+/** Opens a ticket through the API with the agent's key; with `technicianId`, the dispatcher then assigns it to them. */
+export async function openTicket(
+  base: string,
+  overrides: Parameters<typeof ticketRequest>[0] = {},
+  technicianId?: string,
+): Promise<TicketView> {
+  const ticket = (await (await api(base, KEYS.agent, 'POST', '/api/tickets', ticketRequest(overrides))).json()) as TicketView;
+  if (technicianId) await api(base, KEYS.dispatcher, 'POST', `/api/tickets/${ticket.id}/assign`, { technicianId });
+  return ticket;
 }
