@@ -60,6 +60,54 @@ describe('reading a message before matching it', () => {
   });
 });
 
+/** The message's segments as [weight sign, whether it is a complaint, its words]: + complaint, - ruled out, ~ context. */
+const roles = (text: string) => {
+  const a = analyser.analyse(text);
+  return segmentsOf(a.clauses, a.normalised)
+    .filter((s) => /[\p{L}\p{N}]/u.test(s.text))
+    .map((s) => `${s.weight < 0 ? '-' : s.symptomatic ? '+' : '~'}${s.text.replace(/\s+/g, ' ').trim()}`);
+};
+
+describe('the clause reading, table-driven', () => {
+  it.each([
+    // A negated danger is ruled out, the danger word itself is what is ruled out.
+    ['no fire or smoke, just the oil gauge is high', ['-fire or smoke', '+just the oil gauge is high']],
+    ['no smoke, no fire, but the oil is really hot', ['-smoke', '-fire', '+but the oil is really hot']],
+    ['没冒烟也没着火，就是油温很高', ['-冒烟也 着火', '+就是油温很高']],
+    // A subject said to be fine is ruled out; the complaint with its own subject is matched.
+    ["the boom is fine but the outriggers won't move", ['-the boom is', "+but the outriggers won't move"]],
+    ['回转没问题，就是小车不走', ['-回转', '+就是小车不走']],
+    // A complaint naming nothing is about the subject of the "fine" clause before it.
+    ['the mud pump is running but no pressure', ['+the mud pump but no pressure']],
+    // "does nothing", "light is on" say something is wrong.
+    ['the slewing does nothing', ['+the slewing does nothing']],
+    ['the grease pump light is on', ['+the grease pump light is on']],
+  ])('%s', (text, expected) => {
+    expect(roles(text)).toEqual(expected);
+  });
+
+  it.each([
+    ['no fire or smoke, just the oil gauge is high', false],
+    ['没冒烟，就是液压油温度高', false],
+    ['nobody hurt, but the crane is leaning', true],
+    ['smoke coming out of the engine', true],
+    ['没人受伤，塔吊也没倾斜，就是回转转不动了', false],
+  ])('reads a danger only where it is affirmed: %s', (text, dangerous) => {
+    expect(analyser.isDangerous(analyser.affirmed(analyser.analyse(text)))).toBe(dangerous);
+  });
+
+  it.each([
+    ["the seat is a bit loose, but the real problem is the boom won't lift", 'boom'],
+    ['塔吊回转有点响，最要紧的是小车不走', '小车'],
+    ["horn on the paver is dead, whatever, the big thing is the screed won't heat", 'screed'],
+  ])('weights the main complaint highest: %s', (text, word) => {
+    const a = analyser.analyse(text);
+    const complaints = segmentsOf(a.clauses, a.normalised).filter((s) => s.symptomatic);
+    const main = complaints.reduce((best, s) => (s.weight > best.weight ? s : best));
+    expect(main.text).toContain(word);
+  });
+});
+
 describe('matching what the message says (lexical channel)', () => {
   let engine: SuggestionEngine;
   beforeAll(async () => {
@@ -88,6 +136,14 @@ describe('matching what the message says (lexical channel)', () => {
     expect((await engine.suggest('塔吊小车往外走不动')).results[0]!.id).toBe('TC-E04');
     expect(await engine.suggest("my excavator's tracks won't turn")).toMatchObject({ abstain: true, reason: 'other-machine' });
     expect(await engine.suggest('冲击夯打不着火')).toMatchObject({ abstain: true, reason: 'other-machine' });
+  });
+
+  it.each([
+    ['no fire or smoke, just the hydraulic oil gauge on the pump truck reads 95 and climbing', 'PT-H04'],
+    ['没冒烟也没着火，就是地泵液压油温度太高了', 'CP-H05'],
+    ["the drill's mud pump is running but no pressure, engine is fine, no smoke", 'HD-H01'],
+  ])('does not read a ruled-out danger as the fault: %s', async (text, id) => {
+    expect((await top(text))[0]).toBe(id);
   });
 
   it('matches a message of "fine" words only as it stands, since nothing else describes the fault', async () => {

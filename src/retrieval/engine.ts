@@ -110,6 +110,11 @@ export interface Tuning {
    * strength reaches `strength` and it leads the runner-up's score by `lead`.
    */
   lexicalDecides: { coverage: number; strength: number; lead: number };
+  /**
+   * How a complaint's evidence grows with its best BM25 score when a message has several
+   * (1: as BM25 has it; lower: a clause's share is capped toward the strongest clause's).
+   */
+  clauseShare: number;
 }
 export const DEFAULT_TUNING: Tuning = {
   linePrior: 0.8,
@@ -118,6 +123,7 @@ export const DEFAULT_TUNING: Tuning = {
   denseWeight: 0.5,
   soundBoost: SOUND_BOOST,
   lexicalDecides: { coverage: 0.25, strength: 0.5, lead: 0.03 },
+  clauseShare: 0.5,
 };
 
 /** Texts whose reading the engine remembers (several turns at once on one server). */
@@ -321,6 +327,8 @@ export class SuggestionEngine {
     // machine, not which of its faults.
     const segments = segmentsOf(analysis.clauses, this.analyser.withoutStory(machine.remainder));
     const weighted = this.weightedTokens(segments);
+    // A danger the message rules out ("no smoke", "没冒烟") does not make it dangerous.
+    const affirmed = this.analyser.affirmed(analysis);
 
     const candidates = new Map<string, Candidate>();
     const get = (faultId: string) => {
@@ -335,7 +343,7 @@ export class SuggestionEngine {
     if (this.channels.lexical && weighted.length > 0) {
       this.scoreSegments(segments, allow, candidates, get);
       if (!allowLine && this.tuning.linePrior > 0) this.applyLinePrior(candidates, weighted);
-      if (this.analyser.isDangerous(analysis.normalised)) this.safeMistake(candidates, analysis.normalised);
+      if (this.analyser.isDangerous(affirmed)) this.safeMistake(candidates, affirmed);
       rank(
         candidates,
         (c) => c.lexScore,
@@ -399,7 +407,7 @@ export class SuggestionEngine {
     const ranked = [...candidates.values()].filter((c) => c.fused > 0).sort((a, b) => b.fused - a.fused || b.lexScore - a.lexScore);
     // The dense channel must not undo the safe mistake: it knows what the words mean, not
     // which mistake is the dangerous one.
-    if (useDense && this.analyser.isDangerous(analysis.normalised)) this.safeMistakeAfterFusion(ranked, analysis.normalised);
+    if (useDense && this.analyser.isDangerous(affirmed)) this.safeMistakeAfterFusion(ranked, affirmed);
     const top = ranked[0];
     if (!top) {
       const why = intent ? { reason: 'intent' as const, intent: { id: intent.id, route: intent.route } } : { reason: 'no-match' as const };
@@ -493,6 +501,7 @@ export class SuggestionEngine {
     candidates: Map<string, Candidate>,
     get: (id: string) => Candidate,
   ) {
+    const perSegment: { seg: Segment; best: Map<string, { score: number; phrasing: number; matched: string[] }> }[] = [];
     for (const seg of segments) {
       if (!/[\p{L}\p{N}]/u.test(seg.text)) continue;
       const best = new Map<string, { score: number; phrasing: number; matched: string[] }>();
@@ -505,18 +514,43 @@ export class SuggestionEngine {
         if (!b || hit.score > b.score) best.set(id, { score: hit.score, phrasing: hit.phrasing, matched: hit.matched });
         else if (b) b.matched = [...new Set([...b.matched, ...hit.matched])];
       }
+      perSegment.push({ seg, best });
+    }
+    // Each complaint's share of the evidence is capped: a long clause scores high in BM25
+    // for its length alone, so the clauses' best scores are compressed (each clause's
+    // scale is (strongest / its best)^(1 - clauseShare); scores within a clause keep their
+    // order) and a short clause carrying the fault is not outvoted by a long minor one.
+    const segMax = perSegment.map(({ best }) => Math.max(0, ...[...best.values()].map((b) => b.score)));
+    const positive = perSegment.filter(({ seg }) => seg.weight > 0).length;
+    const strongest = Math.max(0, ...segMax.filter((_, i) => perSegment[i]!.seg.weight > 0));
+    const exponent = this.tuning.clauseShare;
+    const raw = new Map<string, number>();
+    perSegment.forEach(({ seg, best }, i) => {
+      const scale = positive >= 2 && seg.weight > 0 && segMax[i]! > 0 ? Math.pow(strongest / segMax[i]!, 1 - exponent) : 1;
       for (const [id, b] of best) {
         const c = get(id);
         if (seg.weight < 0) {
           c.against += -seg.weight * b.score;
           continue;
         }
-        c.lexScore += seg.weight * b.score;
+        const score = b.score * scale;
+        c.lexScore += seg.weight * score;
+        raw.set(id, (raw.get(id) ?? 0) + seg.weight * b.score);
         b.matched.forEach((t) => c.matched.add(t));
-        if (seg.weight * b.score > c.bestLexHit) {
-          c.bestLexHit = seg.weight * b.score;
+        if (seg.weight * score > c.bestLexHit) {
+          c.bestLexHit = seg.weight * score;
           c.bestLexPhrasing = b.phrasing;
         }
+      }
+    });
+    // The compression re-ranks; it does not make the evidence stronger: the best candidate
+    // keeps the strength BM25 gave it (the confidence model reads it).
+    const scaledTop = Math.max(0, ...[...candidates.values()].map((c) => c.lexScore));
+    const rawTop = Math.max(0, ...raw.values());
+    if (scaledTop > 0 && rawTop > 0) {
+      for (const c of candidates.values()) {
+        c.lexScore *= rawTop / scaledTop;
+        c.bestLexHit *= rawTop / scaledTop;
       }
     }
     for (const [id, c] of candidates) {

@@ -26,8 +26,14 @@ export interface Clause {
   notThe: boolean;
   primary: boolean;
   minor: boolean;
+  /** Says nothing but that a complaint is minor ("whatever", "not urgent", "无所谓"). */
+  minorOnly: boolean;
   /** Names surroundings rather than the machine ("mixer trucks are queuing"). */
   incidental: boolean;
+  /** Ruled out as a danger that is not there ("no fire or smoke", "没冒烟"). */
+  dangerRuledOut: boolean;
+  /** Says only that something is wrong, naming nothing ("but no pressure", "还是不行"): its subject is in the clause before. */
+  bare: boolean;
   /** Split from the clause before by a word, not punctuation ("the trolley will | only creep in"). */
   continues: boolean;
 }
@@ -53,6 +59,12 @@ const PUNCTUATION = /[.;!?。；！？\n…]+|,(?!\d)|[，、]|\s-\s|\s—\s|(?<
 /** Chinese A-not-A questions (有没有, 能不能, 贵不贵) ask; they do not report a fault. */
 const A_NOT_A = /([\u3400-\u9fff])[不没]\1/gu;
 
+/** The negation opening a "fine" phrase ("no smoke", "not leaning"). */
+const NEGATOR = /^(?:no|not|nothing|nobody|no one)(?=\s)/u;
+const ZH_NEGATOR = /^(?:没有|没|不)/u;
+/** The next item of a negated list: ", sparks", " or smoke", " nor flames". */
+const LIST_NEXT = /^(\s*(?:,|\bor\b|\bnor\b|\band\b|,\s*or\b)\s*(?:any\s+)?)([a-z]+)/u;
+
 /** How much a segment counts (chosen on the calibration set, not per query). */
 export const SEGMENT_WEIGHT = {
   first: 1,
@@ -64,6 +76,8 @@ export const SEGMENT_WEIGHT = {
   /** Ruled-out clauses: subtracted. */
   ruledOut: -0.6,
 } as const;
+/** A clause with this many words says something of its own (for ruling out beside it). */
+const AFFIRMED_MIN_WORDS = 3;
 /** Context clauses this short belong to the complaint beside them ("the boom, it won't move"). */
 const ATTACH_MAX_WORDS = 6;
 
@@ -135,6 +149,20 @@ export class MessageAnalyser {
     return blankSpans(text, this.story.find(text));
   }
 
+  /**
+   * What the message affirms: its normalised text without the clauses and phrases that
+   * rule something out ("no smoke", "没冒烟", "the boom is fine"). A danger is read here,
+   * so that "no fire or smoke, just …" does not describe a fire.
+   */
+  affirmed(analysis: MessageAnalysis): string {
+    const spans: { start: number; end: number }[] = [];
+    for (const c of analysis.clauses) {
+      if (c.ruledOut) spans.push({ start: c.start, end: c.end });
+      else for (const s of c.ruledOutSpans) spans.push({ start: c.start + s.start, end: c.start + s.end });
+    }
+    return blankSpans(analysis.normalised, spans);
+  }
+
   /** The (normalised) text describes a dangerous situation (fire, a person at risk, tipping …). */
   isDangerous(text: string): boolean {
     return this.danger.has(text);
@@ -177,10 +205,13 @@ export class MessageAnalyser {
     const opening = this.discourse
       .find(text)
       .filter((d) => /^[\s\p{P}]*$/u.test(text.slice(0, d.start)) && /[\p{L}\p{N}]/u.test(text.slice(d.end)));
-    const fine = this.fine
-      .find(text)
-      .filter((f) => !symptoms.some((s) => overlaps(f, s) && s.end - s.start > f.end - f.start))
-      .filter((f) => !opening.some((d) => overlaps(f, d)));
+    const fine = this.negatedLists(
+      text,
+      this.fine
+        .find(text)
+        .filter((f) => !symptoms.some((s) => overlaps(f, s) && s.end - s.start > f.end - f.start))
+        .filter((f) => !opening.some((d) => overlaps(f, d))),
+    );
     const realSymptoms = this.symptomHits(text, fine);
     const notTheHits = this.notThe.find(cleaned);
     const notThe = notTheHits.length > 0;
@@ -192,12 +223,52 @@ export class MessageAnalyser {
       symptomatic: realSymptoms.length > 0 && !notThe,
       ruledOut,
       ruledOutSpans: ruledOut ? [] : fine,
-      cueSpans: ruledOut ? [...notTheHits, ...fine] : [],
+      cueSpans: ruledOut ? [...notTheHits, ...fine.map((f) => this.negatorOnly(text, f))] : [],
       notThe,
+      dangerRuledOut: ruledOut && fine.some((f) => this.negatorOnly(text, f).end < f.end),
+      bare: realSymptoms.length > 0 && !notThe && tokenize(blankSpans(cleaned, [...realSymptoms, ...this.breaks.find(text)])).length === 0,
       primary: this.primary.has(text),
       minor: this.minor.has(text),
+      minorOnly: this.minor.has(text) && tokenize(blankSpans(cleaned, this.minor.find(cleaned))).length === 0,
       incidental: this.incidental.has(text),
     };
+  }
+
+  /**
+   * "no fire or smoke", "no smoke, sparks or smell": one negation ruling out a list. Each
+   * listed word after the first is ruled out too when the negation with that word is
+   * itself a "fine" phrase ("no smoke"), so the list reads as "no fire, no smoke".
+   */
+  private negatedLists(text: string, fine: PhraseHit[]): PhraseHit[] {
+    const out = [...fine];
+    for (const f of fine) {
+      const negator = NEGATOR.exec(f.phrase)?.[0];
+      if (!negator) continue;
+      let at = f.end;
+      for (;;) {
+        const next = LIST_NEXT.exec(text.slice(at));
+        if (!next) break;
+        const word = next[2]!;
+        const start = at + next[0].length - word.length;
+        if (!this.fine.has(`${negator} ${word}`)) break;
+        out.push({ phrase: `${negator} ${word}`, start, end: start + word.length });
+        at = start + word.length;
+      }
+    }
+    return out.sort((a, b) => a.start - b.start);
+  }
+
+  /**
+   * In "no smoke" / "没冒烟" ruling out a danger, the danger is the subject ruled out: only the
+   * negation is a cue word, so the stop-work entry it names counts against, not for.
+   */
+  private negatorOnly(text: string, f: PhraseHit): PhraseHit {
+    const surface = text.slice(f.start, f.end);
+    const negator = NEGATOR.exec(surface)?.[0] ?? ZH_NEGATOR.exec(surface)?.[0];
+    // A later item of a negated list ("… or smoke") is all subject.
+    if (!negator && this.danger.has(surface)) return { phrase: f.phrase, start: f.start, end: f.start };
+    if (!negator || negator.length >= surface.length || !this.danger.has(surface.slice(negator.length).trim())) return f;
+    return { phrase: f.phrase, start: f.start, end: f.start + negator.length };
   }
 
   private split(text: string): { start: number; end: number; continues: boolean }[] {
@@ -256,6 +327,9 @@ const words = (text: string) =>
  */
 export function segmentsOf(clauses: readonly Clause[], source: string): Segment[] {
   const anySymptom = clauses.some((c) => c.symptomatic);
+  // Beside a clause that rules nothing out, a danger ruled out is evidence against even when
+  // no clause has a symptom word ("no fire or smoke, just the gauge reads 95").
+  const anyAffirmed = clauses.some((c) => !c.ruledOut && words(c.text) >= AFFIRMED_MIN_WORDS);
   const out: Segment[] = [];
   let pending: Clause[] = [];
   let complaints = 0;
@@ -269,18 +343,24 @@ export function segmentsOf(clauses: readonly Clause[], source: string): Segment[
     const c = { ...clause, text: source.slice(clause.start, clause.end) };
     // A message of "fine" words only describes no fault at all: what it says is fine may
     // be the complaint ("the screed is cold"), so it is matched as it stands.
-    if (c.ruledOut && (anySymptom || c.notThe)) {
+    // "the mud pump is running | but no pressure": a complaint naming nothing is about the
+    // subject of the "fine" clause before it, which then rules nothing out.
+    const next = clauses[clauses.indexOf(clause) + 1];
+    const subjectOfNext = c.ruledOut && !c.notThe && next?.bare === true && next.continues;
+    if (c.ruledOut && (anySymptom || (anyAffirmed && c.dangerRuledOut) || c.notThe) && !subjectOfNext) {
       flushContext();
       // What is ruled out is the clause's subject ("the boom itself"), not the words saying it is fine.
       out.push({ text: blankSpans(c.text, c.cueSpans), weight: SEGMENT_WEIGHT.ruledOut, symptomatic: false });
       continue;
     }
-    const text = c.ruledOut
-      ? c.text
-      : blankSpans(
-          c.text,
-          c.ruledOutSpans.map((s) => ({ start: s.start, end: s.end })),
-        );
+    const text = subjectOfNext
+      ? blankSpans(c.text, c.cueSpans)
+      : c.ruledOut
+        ? c.text
+        : blankSpans(
+            c.text,
+            c.ruledOutSpans.map((s) => ({ start: s.start, end: s.end })),
+          );
     for (const s of c.ruledOutSpans) out.push({ text: c.text.slice(s.start, s.end), weight: SEGMENT_WEIGHT.ruledOut, symptomatic: false });
     // "…, mainly the boom" / "最要紧的是油温": a clause that only says which complaint is the
     // main one makes that complaint primary; its words are that complaint's, counted once.
@@ -297,6 +377,9 @@ export function segmentsOf(clauses: readonly Clause[], source: string): Segment[
       // A short tail right after a complaint belongs to it ("…won't move, at all").
       if (pending.length === 0 && last?.symptomatic && words(c.text) <= ATTACH_MAX_WORDS && !c.incidental) {
         last.text += ` ${text}`;
+        // "…, whatever", "…, not urgent": a tail of nothing but a minor cue makes that complaint minor.
+        if (c.minorOnly && !c.primary && last.weight > SEGMENT_WEIGHT.minor && last.weight < SEGMENT_WEIGHT.primary)
+          last.weight = SEGMENT_WEIGHT.minor;
         continue;
       }
       pending.push({ ...c, text });
