@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z, type ZodType, type ZodTypeDef } from 'zod';
 import { bilingual } from '../knowledge/schema.js';
-import { readModelCodes, type ModelCodes } from './model-codes.js';
+import { compiles, readModelCodes, type ModelCodes } from './model-codes.js';
 
 /**
  * The retrieval engine's own vocabularies, kept as data beside the manual and validated
@@ -38,15 +38,6 @@ const patternSchema = z
     weight: z.union([z.literal(1), z.literal(2), z.literal(3)]).default(1),
   })
   .strict();
-
-function compiles(source: string): boolean {
-  try {
-    new RegExp(source, 'u');
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export const intentSchema = z
   .object({

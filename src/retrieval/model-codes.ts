@@ -15,7 +15,8 @@ import { normaliseText, PhraseSet, type PhraseHit } from './phrases.js';
 
 const phrase = z.string().trim().min(1, 'must not be empty');
 
-function compiles(source: string): boolean {
+/** Whether a vocabulary's regular expression compiles (with the `u` flag, as it is used). */
+export function compiles(source: string): boolean {
   try {
     new RegExp(source, 'u');
     return true;
