@@ -64,6 +64,16 @@ describe('reading a message before matching it', () => {
     expect(analyser.lexicalForm(text)).toBe(form);
   });
 
+  it.each([
+    ['hyd oil everywhere', 'hydraulic oil everywhere'],
+    ["left o/r won't come up", "left outrigger won't come up"],
+    ['eng cranks, batts are new', 'engine cranks, batteries are new'],
+    // Words that only contain shorthand stay as written.
+    ['the engine and the hydrant', 'the engine and the hydrant'],
+  ])('reads shorthand "%s" as "%s"', (text, plain) => {
+    expect(analyser.rewrite(text)).toBe(plain);
+  });
+
   it('gives homophones the same sound and misspellings the same code', () => {
     const sound = (t: string) => soundTokens(t, isStopWord);
     expect(sound('必价')).toEqual(sound('臂架'));
@@ -164,6 +174,9 @@ describe('matching what the message says (lexical channel)', () => {
     ['the mill drum has stopped turning, engine still running', 'MM-H02'],
     ["line pump won't stop stroking after I switched the remote off", 'CP-O12'],
     ['pressed the e-stop but the boom is still moving', 'PT-O18'],
+    // Shorthand: "o/r" is an outrigger, "hyd" hydraulic.
+    ["rear o/r on the pump truck won't retract after the pour", 'PT-H08'],
+    ['hyd temp on the line pump is past 90 and rising', 'CP-H05'],
   ])('tells a machine that stopped from one that will not stop: %s', async (text, id) => {
     expect((await top(text))[0]).toBe(id);
   });

@@ -111,13 +111,15 @@ export class MessageAnalyser {
     this.danger = set(cues.danger);
     this.discourse = set(cues.discourse);
     this.story = set(cues.story);
-    this.idioms = new PhraseRewriter([...cues.idioms.en, ...cues.idioms.zh]);
+    // Shorthand and idioms alike are read as the manual's plain words, in one pass.
+    this.idioms = new PhraseRewriter([...cues.idioms.en, ...cues.idioms.zh, ...cues.shorthand.en, ...cues.shorthand.zh]);
     this.lexicalForms = new PhraseRewriter([...cues.lexical_forms.en, ...cues.lexical_forms.zh]);
   }
 
   /**
-   * The text normalised, with operator idioms in the manual's plain words ("won't fire
-   * up" → "won't start"), so that no later step reads "fire" in a starting problem.
+   * The text normalised, with operator idioms and shorthand in the manual's plain words
+   * ("won't fire up" → "won't start", "hyd" → "hydraulic"), so that no later step reads
+   * "fire" in a starting problem, nor misses the hydraulic oil in "hyd oil".
    */
   rewrite(text: string): string {
     return this.idioms.apply(normaliseText(text));
