@@ -436,6 +436,8 @@ export class SuggestionEngine {
       unknownShare: this.unknownShare(weighted),
       describesFault: analysis.symptomatic ? 1 : 0,
       matchedInformation: this.matchedInformation(weighted, top.matched),
+      lead: top.lexScore > 0 ? Math.max(0, 1 - (ranked[1]?.lexScore ?? 0) / top.lexScore) : 0,
+      coverageLead: Math.max(0, this.coverage(weighted, top.matched) - (ranked[1] ? this.coverage(weighted, ranked[1].matched) : 0)),
     };
     const model = useDense ? this.calibration.hybrid : this.calibration.lexicalOnly;
     // Sure it is a request, the engine has no confidence in any fault.
