@@ -161,12 +161,23 @@ async function main(argv: string[]): Promise<number> {
       if (files.length === 0) requireFile(undefined);
       const engine = await openEngine(config, log);
       const key = engine.embedderId;
-      const fitted = await calibrate(
+      const { calibration: fitted, crossValidation } = await calibrate(
         engine,
         files.flatMap((f) => readQuerySet(f)),
         key,
         files.join(' + '),
       );
+      for (const { model, chosen, tried } of crossValidation) {
+        console.log(`Cross-validated (5-fold × 3, out of fold) candidates for the ${model} model:`);
+        console.log('penalty  L2      log-loss  ECE    AUROC  confident  confident-wrong');
+        for (const c of tried) {
+          const mark = c === chosen ? '  ← chosen' : '';
+          console.log(
+            `${String(c.options.penalty).padEnd(8)} ${String(c.options.l2).padEnd(7)} ${c.logLoss.toFixed(4)}    ${c.ece.toFixed(3)}  ` +
+              `${c.auroc.toFixed(3)}  ${(100 * c.confidentShare).toFixed(1).padStart(5)} %    ${(100 * c.confidentWrong).toFixed(2)} %${mark}`,
+          );
+        }
+      }
       const path = calibrationPath(config.knowledgeDir);
       const all = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>) : {};
       all[key] = fitted;

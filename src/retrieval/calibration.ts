@@ -4,7 +4,7 @@ import { z } from 'zod';
 /**
  * Confidence and abstention: a logistic regression over the top candidate's evidence
  * giving the probability that the first answer is right, fitted by `npm run kb --
- * calibrate` on the calibration query sets (test/eval/calibration.jsonl and
+ * calibrate` (src/evaluation/fit-confidence.ts) on the calibration query sets (test/eval/calibration.jsonl and
  * dev.jsonl), never on the public evaluation set. One model per channel mix: with a dense channel that
  * understands the query's language, and lexical-only (e.g. Chinese with an English model).
  */
@@ -17,6 +17,8 @@ export const FEATURES = [
   'unknownShare',
   'describesFault',
   'matchedInformation',
+  'lead',
+  'coverageLead',
 ] as const;
 export type FeatureVector = Record<(typeof FEATURES)[number], number>;
 
@@ -39,8 +41,8 @@ export type Calibration = z.infer<typeof calibrationSchema>;
 export const DEFAULT_CALIBRATION: Calibration = {
   embedder: 'default',
   fittedOn: 'hand-set defaults',
-  hybrid: { weights: [4, 1, 6, 1, 1, -3, 1, 3], bias: -9, threshold: 0.5 },
-  lexicalOnly: { weights: [7, 1, 0, 1, 1, -3, 1, 3], bias: -7.5, threshold: 0.5 },
+  hybrid: { weights: [4, 1, 6, 1, 1, -3, 1, 3, 0, 0], bias: -9, threshold: 0.5 },
+  lexicalOnly: { weights: [7, 1, 0, 1, 1, -3, 1, 3, 0, 0], bias: -7.5, threshold: 0.5 },
 };
 
 export function confidence(model: AbstainModel, f: FeatureVector): number {
@@ -61,30 +63,4 @@ export function readCalibration(path: string, embedderId: string): Calibration |
   if (entry === undefined) return undefined;
   const parsed = calibrationSchema.safeParse(entry);
   return parsed.success ? parsed.data : undefined;
-}
-
-/** Fits weights by gradient descent on log-loss (L2-regularised); small data, so simple is enough. */
-export function fitLogistic(samples: { f: FeatureVector; y: 0 | 1 }[], epochs = 4000, rate = 0.5, l2 = 1e-3) {
-  const w: number[] = FEATURES.map(() => 0);
-  let b = 0;
-  const pos = samples.filter((s) => s.y === 1).length;
-  const neg = samples.length - pos;
-  // Unbalanced on purpose: the output is read as the probability that the answer is right.
-  void pos;
-  void neg;
-  const weightOf = (_y: number) => 1;
-  for (let e = 0; e < epochs; e++) {
-    const gw = w.map(() => 0);
-    let gb = 0;
-    for (const s of samples) {
-      const x = FEATURES.map((n) => s.f[n]);
-      const p = 1 / (1 + Math.exp(-(b + x.reduce((acc, xi, i) => acc + xi * w[i]!, 0))));
-      const err = (p - s.y) * weightOf(s.y);
-      x.forEach((xi, i) => (gw[i]! += err * xi));
-      gb += err;
-    }
-    w.forEach((wi, i) => (w[i] = wi - rate * (gw[i]! / samples.length + l2 * wi)));
-    b -= (rate * gb) / samples.length;
-  }
-  return { weights: w, bias: b };
 }
