@@ -1,6 +1,6 @@
 import MiniSearch from 'minisearch';
 import type { Phrasing, PhrasingKind } from './corpus.js';
-import { soundTokens } from './sound.js';
+import { chineseSoundPairs, pinyinSyllables, soundTokens } from './sound.js';
 import { isStopWord, queryUnits, tokenize } from './text.js';
 
 /** Distinct query words whose hits are remembered (a few MB at most). */
@@ -117,19 +117,19 @@ export class LexicalIndex {
     const count = new Map(q.count);
     if (this.soundBoost > 0) {
       for (const run of q.runs) {
-        const codes = sounds(run.text);
         if (run.cjk) {
           // One pinyin bigram per neighbouring pair of characters (a lone character: one syllable).
-          const aligned = codes.length === Math.max(1, run.units.length - 1);
-          codes.forEach((code, i) => {
-            const units = aligned ? run.units.slice(i, i + (run.units.length === 1 ? 1 : 2)) : run.units;
+          const pairs = chineseSoundPairs(run.text);
+          const aligned = pinyinSyllables(run.text).length === run.units.length;
+          for (const { code, start, end } of pairs) {
+            const units = aligned ? run.units.slice(start, end) : run.units;
             let s = sound.get(code);
             if (!s) sound.set(code, (s = new Set()));
             for (const u of units) s.add(u);
             count.set(code, (count.get(code) ?? 0) + 1);
-          });
+          }
         } else {
-          for (const code of codes) {
+          for (const code of sounds(run.text)) {
             let s = sound.get(code);
             if (!s) sound.set(code, (s = new Set()));
             s.add(run.units[0]!);

@@ -1,6 +1,6 @@
 import { doubleMetaphone } from 'double-metaphone';
 import { pinyin } from 'pinyin-pro';
-import { isStopWord, tokenizeWithSource } from './text.js';
+import { chineseFillers, isStopWord, tokenizeWithSource } from './text.js';
 
 /**
  * How words sound, for text from phones and thumbs: Chinese as toneless pinyin
@@ -18,15 +18,26 @@ export function pinyinSyllables(text: string): string[] {
   return pinyin(text, { toneType: 'none', type: 'array', v: true });
 }
 
+/**
+ * A Chinese run's pinyin bigrams with the characters each covers (a lone character: one
+ * syllable); none across a filler (那个, 就是: the same as for written bigrams).
+ */
+export function chineseSoundPairs(run: string): { code: string; start: number; end: number }[] {
+  const syl = pinyinSyllables(run);
+  if (syl.length === 1) return [{ code: `py:${syl[0]}`, start: 0, end: 1 }];
+  const filler = chineseFillers(run);
+  const out: { code: string; start: number; end: number }[] = [];
+  for (let i = 0; i + 1 < syl.length; i++) {
+    if (!filler.has(i) && !filler.has(i + 1)) out.push({ code: `py:${syl[i]}_${syl[i + 1]}`, start: i, end: i + 2 });
+  }
+  return out;
+}
+
 /** Pinyin of neighbouring characters ("py:bi_jia"); Latin words of four letters or more by their metaphone codes ("mp:STF"). */
 export function soundTokens(text: string, stop: (word: string) => boolean, minCode = 1): string[] {
   const out: string[] = [];
   const lower = text.normalize('NFKC').toLowerCase();
-  for (const m of lower.matchAll(CJK_RUN)) {
-    const syl = pinyinSyllables(m[0]);
-    if (syl.length === 1) out.push(`py:${syl[0]}`);
-    for (let i = 0; i + 1 < syl.length; i++) out.push(`py:${syl[i]}_${syl[i + 1]}`);
-  }
+  for (const m of lower.matchAll(CJK_RUN)) out.push(...chineseSoundPairs(m[0]).map((p) => p.code));
   for (const w of lower.replace(CJK_RUN, ' ').match(LATIN_WORD) ?? []) {
     if (w.length < 4 || stop(w)) continue;
     const [a, b] = doubleMetaphone(w);

@@ -29,9 +29,11 @@ const EN_STOP = new Set(
 );
 
 const ZH_STOP = new Set(
-  '的 了 吗 呢 吧 啊 呀 哦 嗯 是 在 我 我们 你 你们 他 它 这 那 个 有 就 都 也 还 又 很 太 和 跟 与 请 问 一下 一直 现在 今天 怎么 怎么办 什么 为什么 咋 咋办 帮 帮忙 看看 你好 谢谢 喂 呃 哎 那个 这个'.split(
-    /\s+/,
-  ),
+  (
+    '的 了 吗 呢 吧 啊 呀 哦 嗯 是 在 我 我们 你 你们 他 它 这 那 个 有 就 都 也 还 又 很 太 和 跟 与 请 问 一下 一直 现在 今天 怎么 怎么办 什么 为什么 咋 咋办 帮 帮忙 看看 你好 谢谢 喂 呃 哎 那个 这个 ' +
+    // Fillers of speech and of phone transcripts ("就是" opens a contrast, it names nothing).
+    '就是 然后 的话 好像 感觉 反正 其实 大概 这样 这么 那么 师傅 麻烦 嗯嗯 啥'
+  ).split(/\s+/),
 );
 
 export function isStopWord(word: string): boolean {
@@ -71,6 +73,20 @@ export function stemEn(word: string): string {
 
 const segmenter = new Intl.Segmenter('zh', { granularity: 'word' });
 
+/**
+ * The characters of a Chinese run (code-point offsets) that belong to a stop word of two
+ * or more characters (那个, 就是, 一下): fillers of speech. No bigram, written or by sound,
+ * is formed across them.
+ */
+export function chineseFillers(run: string): Set<number> {
+  const filler = new Set<number>();
+  for (const s of segmenter.segment(run)) {
+    const length = [...s.segment].length;
+    if (length >= 2 && ZH_STOP.has(s.segment)) for (let i = s.index; i < s.index + length; i++) filler.add(i);
+  }
+  return filler;
+}
+
 function chineseTokens(run: string): string[] {
   return chineseTokensAt(run).map((t) => t.token);
 }
@@ -79,14 +95,19 @@ function chineseTokens(run: string): string[] {
 function chineseTokensAt(run: string): { token: string; start: number; end: number }[] {
   const out: { token: string; start: number; end: number }[] = [];
   const chars = [...run];
+  const filler = chineseFillers(run);
   // The segmenter counts UTF-16 units; the run's characters are all in the BMP range above.
   for (const s of segmenter.segment(run)) {
     if (s.isWordLike && !ZH_STOP.has(s.segment)) out.push({ token: s.segment, start: s.index, end: s.index + [...s.segment].length });
   }
   // Bigrams make matching robust to segmentation differences; single characters
-  // only stand in for runs too short to form one.
-  if (chars.length === 1) out.push({ token: run, start: 0, end: 1 });
-  for (let i = 0; i + 1 < chars.length; i++) out.push({ token: chars[i]! + chars[i + 1]!, start: i, end: i + 2 });
+  // only stand in for runs too short to form one. A bigram touching a filler is no
+  // term of the manual: "那个" or "就是" (or "个吊") must not match a phrasing that
+  // happens to say 就是, nor vote for its machine.
+  if (chars.length === 1 && !ZH_STOP.has(run)) out.push({ token: run, start: 0, end: 1 });
+  for (let i = 0; i + 1 < chars.length; i++) {
+    if (!filler.has(i) && !filler.has(i + 1)) out.push({ token: chars[i]! + chars[i + 1]!, start: i, end: i + 2 });
+  }
   return out;
 }
 
