@@ -59,6 +59,9 @@ class RemoteEmbedder implements Embedder {
 
 let engine: SuggestionEngine;
 let remote: RemoteEmbedder | undefined;
+/** The main thread says when the dense index is on disk (it builds or checks it while this thread loads). */
+let indexWritten!: () => void;
+const indexReady = new Promise<void>((resolve) => (indexWritten = resolve));
 const running = new Map<number, AbortController>();
 
 async function answer(m: Extract<ToThread, { type: 'ask' }>): Promise<void> {
@@ -90,6 +93,7 @@ async function run(ask: Ask, signal: AbortSignal): Promise<unknown> {
 // eslint-disable-next-line @typescript-eslint/no-misused-promises
 port.on('message', async (m: ToThread) => {
   if (m.type === 'vectors') return remote?.answered(m);
+  if (m.type === 'index') return indexWritten();
   if (m.type === 'cancel') return running.get(m.id)?.abort(new Error('the asker has gone'));
   await answer(m);
 });
@@ -101,6 +105,7 @@ try {
   let dense: DenseChannel | undefined;
   if (spec.encoder) {
     remote = new RemoteEmbedder(spec.encoder.id, spec.encoder.dimension, spec.encoder.languages);
+    await indexReady;
     dense = await openDenseChannel({ corpus, embedder: remote, cacheDir: spec.indexDir });
   }
   const calibration = readCalibration(calibrationPath(spec.knowledgeDir), remote?.id ?? 'none') ?? DEFAULT_CALIBRATION;

@@ -31,6 +31,8 @@ export interface ThreadError {
 export type ToThread =
   | { type: 'ask'; id: number; ask: Ask }
   | { type: 'cancel'; id: number }
+  /** The dense index is in the cache: the thread may open it. */
+  | { type: 'index' }
   | { type: 'vectors'; call: number; flat?: Float32Array; error?: ThreadError };
 
 export type FromThread =
@@ -48,6 +50,11 @@ export interface EngineThreadsOptions {
   /** The sentence encoder the threads' dense channels ask for query vectors (the encoder pool); closed with the threads. */
   encoder?: Embedder;
   log?: Logger;
+  /**
+   * Settles when the main thread has written (or checked) the dense index cache: the threads
+   * load the manual meanwhile and open the index after. Rejected: start() fails.
+   */
+  indexReady?: Promise<void>;
 }
 
 interface Pending {
@@ -128,7 +135,7 @@ export class EngineThreads implements Retrieval {
   ): Promise<EngineThreads> {
     const engine = new EngineThreads(kb, language, spec, opts);
     try {
-      await Promise.all(Array.from({ length: Math.max(1, opts.threads) }, () => engine.spawn()));
+      await Promise.all([opts.indexReady, ...Array.from({ length: Math.max(1, opts.threads) }, () => engine.spawn())]);
     } catch (err) {
       await engine.close();
       throw err;
@@ -224,6 +231,11 @@ export class EngineThreads implements Retrieval {
 
   private spawn(replacement = false): Promise<void> {
     const worker = new Worker(THREAD_URL, { workerData: this.spec });
+    // Posted once the index is on disk (at once for a replacement); the thread hears it when it gets there.
+    (this.opts.indexReady ?? Promise.resolve()).then(
+      () => worker.postMessage({ type: 'index' } satisfies ToThread),
+      () => undefined, // start() fails and closes the threads
+    );
     const slot: Slot = { worker, ready: false, replacement, inFlight: new Map() };
     this.slots.push(slot);
     const ready = new Promise<void>((resolve, reject) => {

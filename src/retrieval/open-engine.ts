@@ -47,30 +47,30 @@ export async function createEmbedder(
 }
 
 interface EngineParts {
-  kb: KnowledgeBase;
   corpus: Phrasing[];
   language: LanguageData;
   embedder?: Embedder;
   dense?: DenseChannel;
-  indexDir: string;
 }
 
-/** The manual, its phrasings, the language data, the encoder and the dense index (built, or read from the cache). */
+/** The manual's phrasings, the language data, the encoder and the dense index (built, or read from the cache). */
 async function openParts(config: EngineConfig, log: Logger | undefined, kb: KnowledgeBase): Promise<EngineParts> {
   const corpus = buildCorpus(kb);
   const language = loadLanguageData(config.knowledgeDir);
   const embedder = await createEmbedder(config.embedder, config.encoder, log);
-  const indexDir = config.indexDir ?? join(config.dataDir, 'index');
-  let dense: DenseChannel | undefined;
-  if (embedder) {
-    const bar = progressBar(`Embedding with ${embedder.id}`);
-    try {
-      dense = await openDenseChannel({ corpus, embedder, cacheDir: indexDir, log, progress: bar });
-    } finally {
-      bar.stop();
-    }
+  const dense = embedder && (await openDenseIndex(config, corpus, embedder, log));
+  return { corpus, language, embedder, dense };
+}
+
+const indexDirOf = (config: EngineConfig) => config.indexDir ?? join(config.dataDir, 'index');
+
+async function openDenseIndex(config: EngineConfig, corpus: Phrasing[], embedder: Embedder, log?: Logger): Promise<DenseChannel> {
+  const bar = progressBar(`Embedding with ${embedder.id}`);
+  try {
+    return await openDenseChannel({ corpus, embedder, cacheDir: indexDirOf(config), log, progress: bar });
+  } finally {
+    bar.stop();
   }
-  return { kb, corpus, language, embedder, dense, indexDir };
 }
 
 type EngineConfig = Pick<AppConfig, 'dataDir' | 'knowledgeDir' | 'embedder' | 'indexDir' | 'encoder'>;
@@ -108,17 +108,20 @@ export async function openRetrieval(
     engine.encoderBudgetMs = config.encoder?.budgetMs;
     return { retrieval: engine, encoder: engine.encoder };
   }
-  // The threads read the dense index from the cache this writes (when the manual or the model changed).
-  const { language, embedder, indexDir } = await openParts(config, log, kb);
-  if (!readCalibration(calibrationPath(config.knowledgeDir), embedder?.id ?? 'none')) {
-    log?.warn({ embedder: embedder?.id ?? 'none' }, 'no calibration for this embedder; using hand-set defaults (run kb calibrate)');
+  const language = loadLanguageData(config.knowledgeDir);
+  const embedder = await createEmbedder(config.embedder, config.encoder, log);
+  const key = embedder?.id ?? 'none';
+  if (!readCalibration(calibrationPath(config.knowledgeDir), key)) {
+    log?.warn({ embedder: key }, 'no calibration for this embedder; using hand-set defaults (run kb calibrate)');
   }
   const spec: EngineThreadSpec = {
     knowledgeDir: config.knowledgeDir,
-    indexDir,
+    indexDir: indexDirOf(config),
     encoder: embedder && { id: embedder.id, dimension: embedder.dimension, languages: embedder.languages },
     budgetMs: config.encoder?.budgetMs,
   };
+  // The threads load the manual while this thread writes (or checks) the dense index cache they then read.
+  const indexReady = embedder ? openDenseIndex(config, buildCorpus(kb), embedder, log).then(() => undefined) : undefined;
   // A thread that cannot start closes the encoder too.
-  return { retrieval: await EngineThreads.start(kb, language, spec, { threads, encoder: embedder, log }), encoder: embedder };
+  return { retrieval: await EngineThreads.start(kb, language, spec, { threads, encoder: embedder, log, indexReady }), encoder: embedder };
 }
