@@ -52,6 +52,28 @@ describe('reading a message before matching it', () => {
     expect(analyser.isDangerous(analyser.rewrite('we fired it up this morning and the screed stays cold'))).toBe(false);
   });
 
+  it.each([
+    // A machine that will not stop and one that stopped are told apart in one word each.
+    ["trailer pump won't stop pumping", 'trailer pump nonstop pumping'],
+    ['the rig kept going', 'the rig nonstop going'],
+    ['the drum is still turning', 'the drum is nonstop turning'],
+    ['the agitator stopped turning', 'the agitator halted turning'],
+    // The stop button and the e-stop stay a stop.
+    ['hit the e-stop, stop button does nothing', 'hit the e-stop, stop button does nothing'],
+  ])('reads "%s" for the lexical channel as "%s"', (text, form) => {
+    expect(analyser.lexicalForm(text)).toBe(form);
+  });
+
+  it.each([
+    ['hyd oil everywhere', 'hydraulic oil everywhere'],
+    ["left o/r won't come up", "left outrigger won't come up"],
+    ['eng cranks, batts are new', 'engine cranks, batteries are new'],
+    // Words that only contain shorthand stay as written.
+    ['the engine and the hydrant', 'the engine and the hydrant'],
+  ])('reads shorthand "%s" as "%s"', (text, plain) => {
+    expect(analyser.rewrite(text)).toBe(plain);
+  });
+
   it('gives homophones the same sound and misspellings the same code', () => {
     const sound = (t: string) => soundTokens(t, isStopWord);
     expect(sound('必价')).toEqual(sound('臂架'));
@@ -143,6 +165,19 @@ describe('matching what the message says (lexical channel)', () => {
     ['没冒烟也没着火，就是地泵液压油温度太高了', 'CP-H05'],
     ["the drill's mud pump is running but no pressure, engine is fine, no smoke", 'HD-H01'],
   ])('does not read a ruled-out danger as the fault: %s', async (text, id) => {
+    expect((await top(text))[0]).toBe(id);
+  });
+
+  it.each([
+    // Stopped is not "won't stop": the runaway entries share "stop" and "turn" with a stopped agitator.
+    ['the agitator paddles have stopped turning in the hopper', 'CP-M06'],
+    ['the mill drum has stopped turning, engine still running', 'MM-H02'],
+    ["line pump won't stop stroking after I switched the remote off", 'CP-O12'],
+    ['pressed the e-stop but the boom is still moving', 'PT-O18'],
+    // Shorthand: "o/r" is an outrigger, "hyd" hydraulic.
+    ["rear o/r on the pump truck won't retract after the pour", 'PT-H08'],
+    ['hyd temp on the line pump is past 90 and rising', 'CP-H05'],
+  ])('tells a machine that stopped from one that will not stop: %s', async (text, id) => {
     expect((await top(text))[0]).toBe(id);
   });
 

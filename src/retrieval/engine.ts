@@ -192,10 +192,12 @@ export class SuggestionEngine {
     shared?: { lexical: LexicalIndex; vocabulary: ManualVocabulary },
   ) {
     this.corpus = corpus ?? buildCorpus(kb);
-    this.lexical =
-      shared && shared.lexical.soundBoost === tuning.soundBoost ? shared.lexical : new LexicalIndex(this.corpus, tuning.soundBoost);
-    this.vocabulary = shared?.vocabulary ?? new ManualVocabulary(this.corpus);
     this.analyser = new MessageAnalyser(language.cues);
+    // The lexical channel reads the manual as it reads messages (lexicalForm), same positions.
+    const lexicalCorpus = () => this.corpus.map((p) => ({ ...p, text: this.analyser.lexicalForm(p.text) }));
+    this.lexical =
+      shared && shared.lexical.soundBoost === tuning.soundBoost ? shared.lexical : new LexicalIndex(lexicalCorpus(), tuning.soundBoost);
+    this.vocabulary = shared?.vocabulary ?? new ManualVocabulary(lexicalCorpus());
     this.lines = new ProductLineDetector(
       kb.policy,
       language.otherEquipment,
@@ -326,7 +328,9 @@ export class SuggestionEngine {
     // The machine's name is left out of what is matched: naming a pump truck says which
     // machine, not which of its faults.
     const segments = segmentsOf(analysis.clauses, this.analyser.withoutStory(machine.remainder));
-    const weighted = this.weightedTokens(segments);
+    // What the lexical channel matches (and the confidence counts): the segments in its reading.
+    const lexicalSegments = segments.map((s) => ({ ...s, text: this.analyser.lexicalForm(s.text) }));
+    const weighted = this.weightedTokens(lexicalSegments);
     // A danger the message rules out ("no smoke", "没冒烟") does not make it dangerous.
     const affirmed = this.analyser.affirmed(analysis);
 
@@ -341,7 +345,7 @@ export class SuggestionEngine {
     };
 
     if (this.channels.lexical && weighted.length > 0) {
-      this.scoreSegments(segments, allow, candidates, get);
+      this.scoreSegments(lexicalSegments, allow, candidates, get);
       if (!allowLine && this.tuning.linePrior > 0) this.applyLinePrior(candidates, weighted);
       if (this.analyser.isDangerous(affirmed)) this.safeMistake(candidates, affirmed);
       rank(

@@ -93,6 +93,25 @@ export const messageCuesSchema = z
       })
       .strict()
       .default({ en: [], zh: [] }),
+    /** Operators' shorthand read as the words it stands for ("hyd" → "hydraulic", "o/r" → "outrigger"). */
+    shorthand: z
+      .object({
+        en: z.array(z.object({ say: phrase, means: phrase }).strict()),
+        zh: z.array(z.object({ say: phrase, means: phrase }).strict()),
+      })
+      .strict()
+      .default({ en: [], zh: [] }),
+    /**
+     * Phrases read as one word by the lexical channel, in the manual's phrasings and the
+     * message alike ("won't stop" → "nonstop"): their words alone would say the opposite.
+     */
+    lexical_forms: z
+      .object({
+        en: z.array(z.object({ say: phrase, means: phrase }).strict()),
+        zh: z.array(z.object({ say: phrase, means: phrase }).strict()),
+      })
+      .strict()
+      .default({ en: [], zh: [] }),
   })
   .strict();
 export type MessageCues = z.infer<typeof messageCuesSchema>;

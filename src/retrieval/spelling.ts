@@ -311,7 +311,7 @@ export function languageWords(language: LanguageData): string[] {
     c.story,
   ];
   const out: string[] = lists.flatMap((l) => l.en.map((p) => p.replace(/\*$/, '')));
-  for (const i of c.idioms.en) out.push(i.say, i.means);
+  for (const i of [...c.idioms.en, ...c.shorthand.en]) out.push(i.say, i.means);
   for (const intent of language.intents) {
     out.push(...intent.cues.en.map((q) => q.text.replace(/\*$/, '')), ...intent.examples.en, intent.title.en);
   }

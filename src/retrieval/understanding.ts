@@ -94,8 +94,8 @@ export class MessageAnalyser {
   private readonly danger: PhraseSet;
   private readonly discourse: PhraseSet;
   private readonly story: PhraseSet;
-  private readonly idioms: PhraseSet;
-  private readonly idiomMeaning = new Map<string, string>();
+  private readonly idioms: PhraseRewriter;
+  private readonly lexicalForms: PhraseRewriter;
 
   constructor(cues: MessageCues) {
     const set = (c: { en: string[]; zh: string[] }) => new PhraseSet([...c.en, ...c.zh]);
@@ -111,24 +111,28 @@ export class MessageAnalyser {
     this.danger = set(cues.danger);
     this.discourse = set(cues.discourse);
     this.story = set(cues.story);
-    const idioms = [...cues.idioms.en, ...cues.idioms.zh];
-    for (const i of idioms) this.idiomMeaning.set(normaliseText(i.say).trim(), normaliseText(i.means).trim());
-    this.idioms = new PhraseSet(idioms.map((i) => i.say));
+    // Shorthand and idioms alike are read as the manual's plain words, in one pass.
+    this.idioms = new PhraseRewriter([...cues.idioms.en, ...cues.idioms.zh, ...cues.shorthand.en, ...cues.shorthand.zh]);
+    this.lexicalForms = new PhraseRewriter([...cues.lexical_forms.en, ...cues.lexical_forms.zh]);
   }
 
   /**
-   * The text normalised, with operator idioms in the manual's plain words ("won't fire
-   * up" → "won't start"), so that no later step reads "fire" in a starting problem.
+   * The text normalised, with operator idioms and shorthand in the manual's plain words
+   * ("won't fire up" → "won't start", "hyd" → "hydraulic"), so that no later step reads
+   * "fire" in a starting problem, nor misses the hydraulic oil in "hyd oil".
    */
   rewrite(text: string): string {
-    const normalised = normaliseText(text);
-    let out = '';
-    let at = 0;
-    for (const hit of this.idioms.find(normalised)) {
-      out += normalised.slice(at, hit.start) + (this.idiomMeaning.get(hit.phrase) ?? normalised.slice(hit.start, hit.end));
-      at = hit.end;
-    }
-    return out + normalised.slice(at);
+    return this.idioms.apply(normaliseText(text));
+  }
+
+  /**
+   * The text as the lexical channel reads it, the manual's phrasings and the message alike:
+   * phrases whose words alone would say the opposite in one word ("won't stop" → "nonstop",
+   * "stopped" → "halted"), so that "the agitator stopped turning" no longer shares "stop"
+   * and "turn" with "stop button does nothing, agitator still turning".
+   */
+  lexicalForm(text: string): string {
+    return this.lexicalForms.apply(normaliseText(text));
   }
 
   analyse(text: string): MessageAnalysis {
@@ -292,6 +296,27 @@ export class MessageAnalyser {
       if (/[\p{L}\p{N}]/u.test(text.slice(start, end))) out.push({ start, end, continues: byWord.has(start) });
     }
     return out;
+  }
+}
+
+/** Replaces listed phrases ({say, means}) in a normalised text by what they mean. */
+class PhraseRewriter {
+  private readonly set: PhraseSet;
+  private readonly meaning = new Map<string, string>();
+
+  constructor(pairs: readonly { say: string; means: string }[]) {
+    for (const p of pairs) this.meaning.set(normaliseText(p.say).trim(), normaliseText(p.means).trim());
+    this.set = new PhraseSet(pairs.map((p) => p.say));
+  }
+
+  apply(normalised: string): string {
+    let out = '';
+    let at = 0;
+    for (const hit of this.set.find(normalised)) {
+      out += normalised.slice(at, hit.start) + (this.meaning.get(hit.phrase) ?? normalised.slice(hit.start, hit.end));
+      at = hit.end;
+    }
+    return out + normalised.slice(at);
   }
 }
 
