@@ -168,7 +168,7 @@ async function main(argv: string[]): Promise<number> {
         files.join(' + '),
       );
       for (const { model, chosen, tried } of crossValidation) {
-        console.log(`Cross-validated (5-fold × 3, out of fold) candidates for the ${model} model:`);
+        console.log(`Cross-validated (5-fold × 5 repeats, out of fold) candidates for the ${model} model:`);
         console.log('penalty  L2      log-loss  ECE    AUROC  confident  confident-wrong');
         for (const c of tried) {
           const mark = c === chosen ? '  ← chosen' : '';
