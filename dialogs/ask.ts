@@ -69,7 +69,7 @@ function commonAside(deps: TriageDeps): Aside {
     if (!due) return false;
     const lang = o.lang;
     // A description is the engine's to read: it tells a fault from a request.
-    const intent = DESCRIPTION.has(o.triage) ? undefined : deps.engine.detectIntent?.(text);
+    const intent = DESCRIPTION.has(o.triage) ? undefined : await deps.engine.detectIntent?.(text);
     if (intent && intent.route !== 'conversation') {
       await say(ctx, await asideForIntent(deps, ctx, intent.route, lang));
       return true;

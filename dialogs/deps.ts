@@ -1,7 +1,7 @@
 import type { GapStore } from '../src/feedback/gap-store.js';
 import type { HandoffStore, OutcomeStore } from '../src/records/triage-records.js';
 import type { KnowledgeBase } from '../src/knowledge/load.js';
-import type { SuggestionEngine } from '../src/retrieval/engine.js';
+import type { Retrieval } from '../src/retrieval/retrieval.js';
 import type { MachineLookup, TicketService } from '../src/tickets/service.js';
 import type { SiteInputs } from '../src/conversation/site-inputs.js';
 import type { AnswerRecognizers } from '../src/conversation/recognizers/index.js';
@@ -13,7 +13,7 @@ export interface TriageDeps {
    * Only what the conversation asks of the engine: a stub can stand in for it in dialog
    * tests. Requests beside a question (a price at a step) are heard when it reads intents.
    */
-  engine: Pick<SuggestionEngine, 'suggest' | 'detectMachine'> & Partial<Pick<SuggestionEngine, 'detectIntent'>>;
+  engine: Pick<Retrieval, 'suggest' | 'detectMachine'> & Partial<Pick<Retrieval, 'detectIntent'>>;
   kb: KnowledgeBase;
   tickets: TicketService;
   gaps: GapStore;

@@ -96,7 +96,7 @@ export class MainDialog extends ComponentDialog {
       await say(step.context, t(s.lang, 'noWords'));
       return step.endDialog();
     }
-    if (!s.productLine && found.abstain && this.deps.answers.isForeign(text) && !this.deps.engine.detectMachine(text).line) {
+    if (!s.productLine && found.abstain && this.deps.answers.isForeign(text) && !(await this.deps.engine.detectMachine(text)).line) {
       return step.prompt(
         PERSON,
         ask(s.lang, 'offer-person', t(s.lang, 'otherLanguage'), t(s.lang, 'acceptYesNo'), [t(s.lang, 'yesPerson'), t(s.lang, 'no')]),
@@ -105,7 +105,7 @@ export class MainDialog extends ComponentDialog {
     const machine = s.productLine ? undefined : await this.readMachine(step.context, text, false, found);
     if (machine && 'other' in machine) return this.notOurMachine(step, s);
     if (machine?.line) s.productLine = machine.line;
-    if (hasFaultWords(this.deps, text, found)) s.description = capDescription(text);
+    if (await hasFaultWords(this.deps, text, found)) s.description = capDescription(text);
     setTriage(step.context, { productLine: s.productLine });
     if (s.productLine) return step.next();
     const names = this.lineNames(s.lang);
@@ -269,7 +269,7 @@ export class MainDialog extends ComponentDialog {
         return n === codes.length + 1 ? { other: true } : undefined;
       }
     }
-    const named = this.deps.engine.detectMachine(text);
+    const named = await this.deps.engine.detectMachine(text);
     const description = named.faultWords.length >= 2 && !this.deps.answers.isVague(text) ? text : undefined;
     if (named.line) return { line: named.line, description };
     if (named.otherMachine) return { other: true };
@@ -293,7 +293,7 @@ export class MainDialog extends ComponentDialog {
     const text = this.deps.answers.withoutHedges(typed) || typed;
     if (this.deps.answers.isSkip(text)) return { kind: 'skip' };
     // "actually it's the paver, not the roller", "哦不对，是摊铺机": the machine changes.
-    const named = this.deps.engine.detectMachine(text);
+    const named = await this.deps.engine.detectMachine(text);
     if (named.line && named.line !== s.productLine) {
       // With the fault too ("no, the paver: the auger stopped") when the manual matches the words on that
       // line; a correction ("哦不对，是摊铺机", "that's wrong, it's the paver") names only the machine.
@@ -310,7 +310,7 @@ export class MainDialog extends ComponentDialog {
     if (words.length <= 3 && words.some((w) => /\d/.test(w)) && words.every((w) => MODEL_WORD.test(w)))
       return { kind: 'model', model: bare };
     const found = await this.engineRead(text, s.productLine);
-    if (hasFaultWords(this.deps, text, found)) return { kind: 'description', text: text.trim() };
+    if (await hasFaultWords(this.deps, text, found)) return { kind: 'description', text: text.trim() };
     // "model SY5419THB", "型号是QTZ80": the one nameplate word in a short answer.
     const codes = text.match(/[A-Za-z]*\d[A-Za-z0-9-]*/g)?.filter((w) => w.length >= 3 && /[A-Za-z]/.test(w)) ?? [];
     if (codes.length === 1 && text.length <= 40) return { kind: 'model', model: codes[0]! };
@@ -343,9 +343,9 @@ export class MainDialog extends ComponentDialog {
 }
 
 /** The text says something about the fault (not only the machine's name): it is kept as the description. */
-function hasFaultWords(deps: TriageDeps, text: string, found: SuggestResponse): boolean {
+async function hasFaultWords(deps: TriageDeps, text: string, found: SuggestResponse): Promise<boolean> {
   if (deps.answers.isSkip(text) || deps.answers.isVague(text)) return false;
-  return deps.engine.detectMachine(text).faultWords.length >= 2 || (!found.abstain && found.results.length > 0);
+  return (await deps.engine.detectMachine(text)).faultWords.length >= 2 || (!found.abstain && found.results.length > 0);
 }
 
 export type { AnswerPromptOptions };

@@ -109,7 +109,7 @@ export class MatchDialog extends ComponentDialog {
     // A choice only when another candidate explains words of the message that the top one does not
     // ("either the slat conveyor or the augers"); otherwise the close ones are the same complaint.
     // The message without machine names, against what each entry's title and matching phrasing say.
-    const words = this.deps.engine.detectMachine(text).faultWords.join(' ');
+    const words = (await this.deps.engine.detectMachine(text)).faultWords.join(' ');
     const said = (c: Suggestion) => `${c.title.en} ${c.title.zh} ${c.matchedPhrasing}`;
     const topSays = said(top);
     const others = results

@@ -1,7 +1,7 @@
 import { ConversationState } from 'botbuilder';
 import type { GapStore } from '../feedback/gap-store.js';
 import type { KnowledgeBase } from '../knowledge/load.js';
-import type { SuggestionEngine } from '../retrieval/engine.js';
+import type { Retrieval } from '../retrieval/retrieval.js';
 import type { Database } from '../storage/database.js';
 import type { MachineLookup, TicketService } from '../tickets/service.js';
 import { DatabaseStorage } from './db-storage.js';
@@ -21,7 +21,7 @@ export function createBot(deps: {
   db: Database;
   /** The knowledge folder (the conversation's vocabularies are under conversation/); by default the repository's. */
   knowledgeDir?: string;
-  engine: SuggestionEngine;
+  engine: Retrieval;
   kb: KnowledgeBase;
   tickets: TicketService;
   gaps: GapStore;

@@ -49,6 +49,11 @@ const envSchema = z.object({
   EMBEDDER_LANGUAGES: z.string().default('any'),
   /** Sentence-encoder threads (worker threads, each with its own model copy); default one per core. */
   ENCODER_THREADS: z.coerce.number().int().min(1).max(64).optional(),
+  /**
+   * Retrieval threads (worker threads, each with its own lexical index) that rank
+   * descriptions off the event loop; default one per core; 0 ranks in the main thread.
+   */
+  ENGINE_THREADS: z.coerce.number().int().min(0).max(64).optional(),
   /** Texts that may wait for an encoder thread before suggestions answer "busy" (503, Retry-After). */
   ENCODER_QUEUE: z.coerce.number().int().min(1).max(100_000).default(64),
   /**
@@ -134,6 +139,8 @@ export interface AppConfig {
   embedder: { kind: 'use' } | { kind: 'none' } | { kind: 'transformers'; modelDir: string; languages: readonly string[] | 'any' };
   /** The encoder pool (see src/retrieval/embedders/encoder-pool.ts); defaults there. */
   encoder?: { threads?: number; maxQueue?: number; budgetMs?: number };
+  /** Retrieval threads (src/retrieval/engine-threads.ts); unset: one per core; 0: the main thread. */
+  engineThreads?: number;
   /** Emergency numbers over knowledge/safety.yaml's ({fire: "119", …}). */
   emergencyNumbers?: Record<string, string>;
 }
@@ -199,6 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     apiKeys: e.API_KEYS ? parseApiKeys(e.API_KEYS) : undefined,
     port: e.PORT,
     encoder: { threads: e.ENCODER_THREADS, maxQueue: e.ENCODER_QUEUE, budgetMs: e.ENCODER_BUDGET_MS },
+    engineThreads: e.ENGINE_THREADS,
     dataDir: resolve(e.DATA_DIR),
     indexDir: e.INDEX_DIR ? resolve(e.INDEX_DIR) : undefined,
     knowledgeDir: resolve(e.KNOWLEDGE_DIR),

@@ -4,7 +4,7 @@ import type { TriageSession } from '../../dialogs/session.js';
 import type { KnowledgeBase } from '../knowledge/load.js';
 import { stopWorkForFault, stopWorkSteps } from '../knowledge/safety.js';
 import type { Fault } from '../knowledge/schema.js';
-import type { SuggestionEngine } from '../retrieval/engine.js';
+import type { Retrieval } from '../retrieval/retrieval.js';
 import type { DangerFinding, EmergencyNumberName } from './danger.js';
 import { handOff, type HandoffDeps } from './handoff.js';
 import { setTriage } from './triage-state.js';
@@ -12,7 +12,7 @@ import { turnText, type TurnMessageKey } from './turn-messages.js';
 
 export interface EmergencyDeps extends HandoffDeps {
   kb: KnowledgeBase;
-  engine: SuggestionEngine;
+  engine: Retrieval;
   /** This deployment's emergency numbers (knowledge/safety.yaml, overridden by EMERGENCY_NUMBERS). */
   numbers: Record<string, string>;
 }
@@ -52,7 +52,7 @@ export async function answerEmergency(
   text: string,
 ): Promise<void> {
   const lang = s.lang;
-  const named = deps.engine.detectMachine(text);
+  const named = await deps.engine.detectMachine(text);
   const line = s.productLine ?? named.line;
   if (line) s.productLine = line;
   const entry = await stopWorkEntry(deps, text, line).catch(() => undefined);

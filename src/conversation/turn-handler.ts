@@ -103,7 +103,7 @@ export class TurnHandler {
   /** Messages that are not a fault description when no flow is under way. True when answered. */
   private async lifecycle(ctx: TurnContext, s: TriageSession, text: string): Promise<boolean> {
     const ended = s.phase === 'ended';
-    const intent = this.deps.engine.detectIntent(text);
+    const intent = await this.deps.engine.detectIntent(text);
     if (intent?.id === 'ticket-status') {
       await this.ticketStatus(ctx, s);
       return true;

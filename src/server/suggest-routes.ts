@@ -4,12 +4,12 @@ import { suggestBody } from '../api/requests.js';
 import type { ApiKeyAuth } from '../http/auth.js';
 import { guarded } from '../http/http-errors.js';
 import type { ProductLines } from '../knowledge/product-lines.js';
-import type { SuggestionEngine } from '../retrieval/engine.js';
+import type { Retrieval } from '../retrieval/retrieval.js';
 
 /** The engine for staff (the call-center panel); operators reach it through the bot. */
 export function registerSuggestRoutes(
   server: Server,
-  deps: { engine: SuggestionEngine; lines: ProductLines; auth: ApiKeyAuth; log: Logger },
+  deps: { engine: Retrieval; lines: ProductLines; auth: ApiKeyAuth; log: Logger },
 ): void {
   const { engine, lines, auth, log } = deps;
   server.post(

@@ -26,9 +26,9 @@ import { MaintenanceService } from '../maintenance/service.js';
 import { MediaStore } from '../media/store.js';
 import type { HandoffStore, OutcomeStore } from '../records/triage-records.js';
 import { SuggestionCounter } from '../reports/trends.js';
-import type { SuggestionEngine } from '../retrieval/engine.js';
 import { EncoderPool } from '../retrieval/embedders/encoder-pool.js';
-import { openEngine } from '../retrieval/open-engine.js';
+import { openRetrieval } from '../retrieval/open-engine.js';
+import type { Retrieval } from '../retrieval/retrieval.js';
 import { checkTechnicianKeys, RosterStore } from '../roster/store.js';
 import { StoreUnavailableError, type Database } from '../storage/database.js';
 import { openDatabase } from '../storage/open-database.js';
@@ -67,7 +67,7 @@ export interface Channel {
 /** The application, built once the store and the index are open: what the route modules are given. */
 export interface Services {
   db: Database;
-  engine: SuggestionEngine;
+  engine: Retrieval;
   tickets: TicketService;
   gaps: GapStore;
   roster: RosterStore;
@@ -165,17 +165,13 @@ export async function wireApplication(
     const maintenance: MaintenanceService = new MaintenanceService(kb, base.maintenanceKnowledge, equipment, tickets, undefined, {
       remind: async (machine, visit): Promise<boolean> => liveDesk.reminders.remind(machine, visit),
     });
-    const engine = await openEngine(config, log, kb);
+    // Staff and the bot get an answer in time under load: late vectors are not waited for (encoder.budgetMs).
+    const { retrieval: engine, encoder } = await openRetrieval(config, log, kb);
     closers.push(() => engine.close());
-    // Staff and the bot get an answer in time under load: late vectors are not waited for.
-    engine.encoderBudgetMs = config.encoder?.budgetMs;
     opts.stage?.({ field: 'bot', message: 'the bot and the live desk are starting' });
     metrics.attach(db);
     limits.share(db);
-    if (engine.encoder instanceof EncoderPool) {
-      const pool = engine.encoder;
-      metrics.attachEncoder(() => pool.stats());
-    }
+    if (encoder instanceof EncoderPool) metrics.attachEncoder(() => encoder.stats());
     const counter = new SuggestionCounter(db);
     closers.push(() => counter.flush());
     engine.observe((r) => {

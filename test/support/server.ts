@@ -67,6 +67,12 @@ export async function startTestServer(
     embedder?: AppConfig['embedder'];
     /** Encoder pool settings (threads, queue size). */
     encoder?: AppConfig['encoder'];
+    /**
+     * Retrieval threads. Default 0 (the engine in the main thread): a run starts dozens of
+     * servers, and each thread loads its own engine. The threaded path, the shipped default,
+     * has its own tests (engine-threads.test.ts), and spawned servers (crash, cli) run it.
+     */
+    engineThreads?: number;
     botAuth?: AppConfig['botAuth'];
     rateLimitScale?: number;
     /** Receives the server's log lines (at debug level) instead of discarding them. */
@@ -95,6 +101,7 @@ export async function startTestServer(
       logLevel: 'silent',
       embedder: opts.embedder ?? { kind: 'none' },
       encoder: opts.encoder,
+      engineThreads: opts.engineThreads ?? 0,
       apiKeys: API_KEYS,
       botAuth: opts.botAuth,
       rateLimitScale: opts.rateLimitScale,

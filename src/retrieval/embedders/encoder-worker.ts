@@ -3,9 +3,8 @@
  * module and its factory, so the pool runs any Embedder) and answers batches of texts
  * with their vectors, which are transferred back without a copy.
  */
-import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
+import { lowerThreadPriority } from '../thread-priority.js';
 import type { Embedder } from './embedder.js';
 import type { EncoderSpec, FromWorker, ToWorker } from './encoder-pool.js';
 
@@ -13,20 +12,8 @@ const spec = workerData as EncoderSpec;
 const port = parentPort!;
 const post = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 
-/**
- * Encoding yields the CPU to the event loop: on Linux a thread has its own nice value,
- * so this thread (not the process) runs at nice 10 and the main thread's HTTP work and
- * health checks preempt it when the cores are short. Elsewhere it stays at normal priority.
- */
-function lowerThreadPriority(): void {
-  try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    if (Number.isInteger(tid) && tid > 0) setPriority(tid, 10);
-  } catch {
-    // not Linux, or not allowed: normal priority
-  }
-}
-lowerThreadPriority();
+// Encoding is batch work: the main thread's HTTP work and health checks come first.
+lowerThreadPriority(10);
 
 let embedder: Embedder;
 try {
