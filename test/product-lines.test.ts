@@ -87,3 +87,22 @@ describe('ProductLineDetector', () => {
     expect(detector.detect('熨平板加热发电机不发电').otherMachine).toBe(false);
   });
 });
+
+describe('ManualVocabulary line shares', () => {
+  // A toy manual: 吊钩 in six tower-crane phrasings, 柄推 (a bigram across two words) in one pump-truck phrasing.
+  const phrasing = (index: number, productLine: 'TC' | 'PT', text: string) =>
+    ({ index, faultId: `${productLine}-X`, productLine, lang: 'zh', kind: 'symptom', text }) as const;
+  const corpus = [...Array.from({ length: 6 }, (_, i) => phrasing(i, 'TC', `吊钩${'升降停走转晃'[i]}`)), phrasing(6, 'PT', '手柄推了')];
+  const vocabulary = new ManualVocabulary(corpus);
+
+  it.each([
+    ['equally informative', 1, 1],
+    ['the rare token more informative', 1, 1.5],
+  ])('a token the manual uses often outvotes one it uses once (%s)', (_, common, rare) => {
+    const shares = vocabulary.lineShares([
+      { token: '吊钩', weight: common },
+      { token: '柄推', weight: rare },
+    ]);
+    expect(shares.get('TC')!).toBeGreaterThan(shares.get('PT')!);
+  });
+});

@@ -3,6 +3,9 @@ import type { Phrasing } from './corpus.js';
 import { normaliseText } from './phrases.js';
 import { tokenize } from './text.js';
 
+/** Pseudo-count of a token's line vote: one used by the manual n times votes n / (n + this) of its weight (chosen on the calibration set). */
+const LINE_VOTE_PSEUDO_COUNT = 4;
+
 /**
  * What the manual's own words say: which words and Chinese texts it uses at all (a
  * name it uses is a part of our machines, not another machine), and which product
@@ -73,8 +76,12 @@ export class ManualVocabulary {
       if (!counts || weight <= 0) continue;
       let n = 0;
       for (const c of counts.values()) n += c;
+      // A token the manual uses once or twice ("柄推", a bigram across two words) says
+      // little about the machine, however rare (and so informative) it is: its vote
+      // grows with how often the manual uses it.
+      const sure = n / (n + LINE_VOTE_PSEUDO_COUNT);
       for (const [line, c] of counts) {
-        const v = (weight * c) / n;
+        const v = (weight * sure * c) / n;
         votes.set(line, (votes.get(line) ?? 0) + v);
         total += v;
       }
