@@ -5,6 +5,7 @@ import { EncoderLateError, EngineBusyError, type Embedder } from './embedders/em
 import type { SuggestOptions, SuggestResponse } from './engine.js';
 import type { IntentRoute, LanguageData } from './language-data.js';
 import type { MachineReading, Retrieval } from './retrieval.js';
+import { settle, type WaitingCall } from './waiting-call.js';
 
 /** What a retrieval thread loads (structured-clonable). */
 export interface EngineThreadSpec {
@@ -57,16 +58,11 @@ export interface EngineThreadsOptions {
   indexReady?: Promise<void>;
 }
 
-interface Pending {
+interface Pending extends WaitingCall {
   id: number;
   ask: Ask;
   resolve(value: unknown): void;
-  reject(err: unknown): void;
   signal?: AbortSignal;
-  settled: boolean;
-  /** How many retrieval threads died while serving it. */
-  crashes: number;
-  detach(): void;
 }
 
 interface Slot {
@@ -305,13 +301,6 @@ export class EngineThreads implements Retrieval {
       else this.dispatch(p);
     }
   }
-}
-
-function settle(p: Pending, fn: () => void): void {
-  if (p.settled) return;
-  p.settled = true;
-  p.detach();
-  fn();
 }
 
 /** An error as it crosses between threads (its class by name: busy and late are handled by callers). */

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import { settle, type WaitingCall } from '../waiting-call.js';
 import { EncoderLateError, EngineBusyError, type EmbedOptions, type Embedder } from './embedder.js';
 
 /** Which embedder each encoder thread loads: an ES module URL and the async factory it exports. */
@@ -29,14 +30,9 @@ export interface EncoderPoolOptions {
 }
 
 /** One embed() call waiting for, or being served by, an encoder thread. */
-interface Call {
+interface Call extends WaitingCall {
   texts: readonly string[];
   resolve(vectors: Float32Array[]): void;
-  reject(err: unknown): void;
-  settled: boolean;
-  /** How many encoder threads died while serving it. */
-  crashes: number;
-  detach(): void;
 }
 
 interface Slot {
@@ -314,13 +310,6 @@ export class EncoderPool implements Embedder {
     timer.unref();
     this.pump();
   }
-}
-
-function settle(call: Call, fn: () => void): void {
-  if (call.settled) return;
-  call.settled = true;
-  call.detach();
-  fn();
 }
 
 function spawn(spec: EncoderSpec): { worker: Worker; ready: Promise<Extract<FromWorker, { type: 'ready' }>> } {
